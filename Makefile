@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+# PostgreSQL for the second test run (skipped when nothing answers there).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install translations messages clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed translations
+
+# Compiled catalogs are build output (not committed): made from the .po files.
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -q -d survey_app/translations
+
+# Re-extract the strings after changing the code; then translate survey_app/translations/id.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d survey_app/translations
+	rm messages.pot
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) skm demo --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest -q
+
+test-postgres:
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== the same suite on PostgreSQL ($(PG_TEST_URL))"; \
+		SKM_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+	else echo "PostgreSQL is not reachable at $(PG_TEST_URL): the PostgreSQL run is skipped."; fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

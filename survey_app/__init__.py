@@ -1,0 +1,185 @@
+"""The SKM survey platform: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from flask import Flask, jsonify, render_template, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from survey_app import config as config_module
+from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    if config is None:
+        app.config.from_mapping(config_module.from_environment(app.instance_path))
+    else:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_access_rule(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from survey_app import models  # noqa: F401  (complete metadata before anything uses it)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, and use WAL so readers do not block the writer."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session)."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey_app.auth.routes import bp as auth_bp
+    from survey_app.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp):
+        app.register_blueprint(blueprint)
+
+
+# Endpoints anyone may reach without logging in; everything else is denied by default.
+PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health"}
+PUBLIC_BLUEPRINTS = {"respond"}
+
+
+def is_public(endpoint: str | None) -> bool:
+    if endpoint is None:
+        return True  # no route matched: let the 404 handler answer
+    blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else None
+    return endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS
+
+
+def register_access_rule(app: Flask) -> None:
+    from flask_login import current_user
+
+    @app.before_request
+    def deny_by_default():
+        if is_public(request.endpoint) or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    def page(status: int, title: str, message: str):
+        if wants_json():
+            return jsonify(error=message), status
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, _("Form expired"),
+                    _("The form was out of date. Go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, _("Not allowed"), _("You do not have access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, _("Not found"), _("The page you asked for does not exist."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, _("Not allowed"), _("This action is not available here."))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, _("Too large"), _("What you sent is too large."))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(429, _("Too many requests"),
+                    _("Too many requests from your address. Please wait a minute and try again."))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(500, _("Something went wrong"),
+                    _("Something went wrong on our side. Nothing you entered was saved half-way; "
+                      "please try again."))
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    def lang_url(code: str) -> str:
+        """The current page in another language (a plain link: works without JavaScript)."""
+        from flask import url_for
+
+        if request.endpoint is None:
+            return "?lang=" + code
+        args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
+        return url_for(request.endpoint, **args)
+
+    @app.context_processor
+    def inject_helpers():
+        return {"current_locale": str(get_locale()), "now_utc": datetime.now(timezone.utc),
+                "lang_url": lang_url}
+
+    @app.template_filter("jakarta")
+    def to_jakarta(value, fmt: str = "%d-%m-%Y %H:%M"):
+        from survey_app.domain.clock import to_jakarta as convert
+
+        return convert(value).strftime(fmt) + " WIB" if value else ""
+
+
+def register_commands(app: Flask) -> None:
+    from survey_app.cli import skm
+
+    app.cli.add_command(skm)

@@ -1,0 +1,1 @@
+"""Logging in and out, roles, and the login throttle."""

@@ -1,0 +1,75 @@
+"""Settings from the environment.
+
+Development (the default) works out of the box: SQLite in the instance folder and a
+per-instance secret key written there on first start. Production (SKM_ENV=production)
+refuses to start without SECRET_KEY. Tests pass their own mapping to create_app().
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable app."""
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Accept the common short forms and use psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "skm.sqlite")
+
+
+def _dev_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions and links survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ.get("SKM_ENV", "development")
+    secret = os.environ.get("SECRET_KEY")
+    if env == "production" and not secret:
+        raise ConfigError("SECRET_KEY must be set when SKM_ENV=production")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": secret or _dev_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The address printed in invitation links and QR codes.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # uploads (rosters, exports); the public form is capped lower
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+    "LANGUAGES": ("id", "en"),
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "LOGIN_FAILURES_BEFORE_DELAY": 5,
+    "LOGIN_DELAY_SECONDS": 30,
+    "LOGIN_RATE_LIMIT": "20 per minute",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+}

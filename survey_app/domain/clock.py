@@ -1,0 +1,35 @@
+"""Time: everything is stored in UTC; people enter and read Asia/Jakarta time (WIB, UTC+7)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_jakarta(value: datetime) -> datetime:
+    return value.astimezone(JAKARTA)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse ISO 8601; a time without an offset is Asia/Jakarta. Returns UTC. Raises ValueError."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty date")
+    value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=JAKARTA)
+    return value.astimezone(timezone.utc)
+
+
+def jakarta_day(value: datetime) -> date:
+    return to_jakarta(value).date()
+
+
+def jakarta_midnight(day: date) -> datetime:
+    """The start of a Jakarta calendar day, in UTC."""
+    return datetime.combine(day, time(0, 0), tzinfo=JAKARTA).astimezone(timezone.utc)

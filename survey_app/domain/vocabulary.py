@@ -1,0 +1,66 @@
+"""The fixed vocabularies of the domain (DOMAIN.md sections 2 to 5), in one place."""
+from __future__ import annotations
+
+# Administrative levels, top to bottom. A kota and a kabupaten sit at the same depth.
+LEVELS = ("provinsi", "kota", "kabupaten", "kecamatan", "kelurahan")
+PARENT_LEVELS = {
+    "provinsi": (),
+    "kota": ("provinsi",),
+    "kabupaten": ("provinsi",),
+    "kecamatan": ("kota", "kabupaten"),
+    "kelurahan": ("kecamatan",),
+}
+
+# Positions and the level of area each one heads (kepala_dinas heads a unit, not an area).
+POSITION_KINDS = ("lurah", "camat", "walikota", "bupati", "kepala_dinas")
+POSITION_AREA_LEVEL = {
+    "lurah": "kelurahan",
+    "camat": "kecamatan",
+    "walikota": "kota",
+    "bupati": "kabupaten",
+}
+# Peers are compared within a tier: a bupati ranks with the wali kota.
+POSITION_TIER = {
+    "lurah": "lurah",
+    "camat": "camat",
+    "walikota": "walikota",
+    "bupati": "walikota",
+    "kepala_dinas": "kepala_dinas",
+}
+
+# Respondent groups (DOMAIN.md section 4) and the round's default weights.
+GROUPS = ("rt", "rw", "lmk", "fkdm", "tokoh")
+DEFAULT_GROUP_WEIGHTS = {"rt": 0.25, "rw": 0.25, "lmk": 0.20, "fkdm": 0.15, "tokoh": 0.15}
+# Which tiers each group rates by default: every group rates the heads above its area.
+DEFAULT_RATING_MATRIX = {g: ["lurah", "camat", "walikota"] for g in GROUPS}
+RESPONDENT_AREA_LEVELS = ("kelurahan", "kecamatan")
+
+ROLES = ("admin", "coordinator", "official", "viewer")
+
+ROUND_STATES = ("draft", "scheduled", "open", "closed", "published")
+
+# Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
+COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved", "rejected")
+COMPLAINT_STATUS_ALIASES = {
+    "menunggu": "waiting",
+    "waiting": "waiting",
+    "koordinasi": "coordination",
+    "coordination": "coordination",
+    "disposisi": "disposition",
+    "disposition": "disposition",
+    "proses": "in_progress",
+    "process": "in_progress",
+    "in_progress": "in_progress",
+    "in progress": "in_progress",
+    "selesai": "resolved",
+    "resolved": "resolved",
+    "done": "resolved",
+    "ditolak": "rejected",
+    "rejected": "rejected",
+}
+
+ANSWER_MIN, ANSWER_MAX = 1, 4
+
+# Sanctions ladder (DOMAIN.md section 6): consecutive failed rounds -> recommended step.
+SANCTION_LEVELS = ("none", "perhatian", "sp1", "sp2", "rotasi")
+SANCTION_ACTIONS = ("perhatian", "sp1", "sp2", "rotasi", "mutasi", "demosi", "dibatalkan")

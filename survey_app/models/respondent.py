@@ -1,0 +1,106 @@
+"""Respondents (community leaders), their per-round invitations, and responses.
+
+Anonymity: a Response carries the round, the rated position, the respondent's group and area and
+the day it came in; nothing links it back to an Invitation or a Respondent. The one-response-per-
+invitation-and-position rule lives on InvitationPosition (completed_on set exactly once).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS
+from survey_app.extensions import db
+from survey_app.models.area import Area, _in
+from survey_app.models.official import Position
+from survey_app.models.round import Round
+from survey_app.models.types import UTCDateTime, utcnow
+
+
+class Respondent(db.Model):
+    __tablename__ = "respondents"
+    __table_args__ = (CheckConstraint(_in('"group"', GROUPS), name="group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)  # respondent_ref
+    name: Mapped[str] = mapped_column(String(160))
+    group: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    rw: Mapped[str | None] = mapped_column(String(8))
+    rt: Mapped[str | None] = mapped_column(String(8))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    area: Mapped[Area] = relationship()
+
+
+class Invitation(db.Model):
+    """A respondent's place on a round's roster, with their personal link.
+
+    Only a hash of the token is stored; ``token_nonce`` lets the server re-derive the link
+    with its secret key for re-sending (see survey_app.domain.invitations).
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("round_id", "respondent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    respondent: Mapped[Respondent] = relationship()
+    positions: Mapped[list[InvitationPosition]] = relationship(
+        back_populates="invitation", cascade="all, delete-orphan")
+
+
+class InvitationPosition(db.Model):
+    """One position an invitation rates; completed_on is set once, when its response is stored."""
+
+    __tablename__ = "invitation_positions"
+
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), primary_key=True, index=True)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="positions")
+    position: Mapped[Position] = relationship()
+
+
+class Response(db.Model):
+    """One anonymous filled form for one position: no link to invitation or respondent."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint(_in('"group"', GROUPS), name="group"),
+        CheckConstraint("source IN ('web', 'paper')", name="source"),
+        Index("ix_responses_round_position_group", "round_id", "position_id", "group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    group: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    submitted_on: Mapped[date] = mapped_column(Date)  # the day only, never the time
+    source: Mapped[str] = mapped_column(String(5), default="web")
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """One item's answer on the 1..4 scale; a blank answer is simply absent."""
+
+    __tablename__ = "answers"
+    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}", name="scale"),)
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)

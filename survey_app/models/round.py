@@ -1,0 +1,68 @@
+"""Questionnaires as pinned to a round, and the quarterly rounds themselves."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, ROUND_STATES
+from survey_app.extensions import db
+from survey_app.models.area import _in
+from survey_app.models.types import UTCDateTime, utcnow
+
+
+class PinnedQuestionnaire(db.Model):
+    """An exact copy of a questionnaire file as a round used it (never changes once stored)."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("key", "version", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))  # e.g. skm-permenpan-14-2017
+    version: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical JSON
+    content: Mapped[dict] = mapped_column(JSON)
+    pinned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Round(db.Model):
+    """One quarter's survey, coded YYYY-Qn.
+
+    ``state`` is the last state recorded; the effective state also follows the clock
+    (see survey_app.domain.rounds).
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint(_in("state", ROUND_STATES), name="state"),
+        CheckConstraint("closes_at > opens_at", name="close_after_open"),
+        CheckConstraint("deadline_days > 0", name="deadline_days"),
+        CheckConstraint("min_group >= 1", name="min_group"),
+        CheckConstraint("survey_weight >= 0 AND complaint_weight >= 0"
+                        " AND survey_weight + complaint_weight > 0", name="composite_weights"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(7), unique=True)  # 2027-Q1
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    group_weights: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_GROUP_WEIGHTS))
+    rating_matrix: Mapped[dict] = mapped_column(
+        JSON, default=lambda: {g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()})
+    deadline_days: Mapped[int] = mapped_column(Integer, default=7)
+    min_group: Mapped[int] = mapped_column(Integer, default=3)
+    survey_weight: Mapped[float] = mapped_column(Float, default=0.7)
+    complaint_weight: Mapped[float] = mapped_column(Float, default=0.3)
+    # Sanctions thresholds: a round is failed below this in-time rate or at these grades.
+    min_in_time_rate: Mapped[float] = mapped_column(Float, default=0.8)
+    failing_grades: Mapped[str] = mapped_column(String(8), default="CD")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    questionnaire: Mapped[PinnedQuestionnaire] = relationship()

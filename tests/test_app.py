@@ -1,0 +1,46 @@
+"""The app factory, settings, health and the deny-by-default rule."""
+import pytest
+
+from survey_app import create_app
+from survey_app.config import ConfigError, from_environment
+
+
+def test_health_is_public(client):
+    assert client.get("/health").get_json() == {"status": "ok"}
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKM_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        from_environment(str(tmp_path))
+
+
+def test_database_url_uses_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_default_database_is_sqlite_in_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    uri = from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    assert uri == f"sqlite:///{tmp_path}/skm.sqlite"
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_login_page_is_indonesian_by_default_and_english_on_request(client):
+    assert "Masuk" in client.get("/auth/login").get_data(as_text=True)
+    page = client.get("/auth/login?lang=en").get_data(as_text=True)
+    assert "Log in" in page and "Masuk" not in page
+    # the choice is kept for the next page
+    assert "Log in" in client.get("/auth/login").get_data(as_text=True)
