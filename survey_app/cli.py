@@ -6,6 +6,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.extensions import db
@@ -42,3 +43,58 @@ def create_user(email, role, official_nip, password):
     except DomainError as e:
         fail(e)
     click.echo(f"Created {user.email} ({role}).")
+
+
+def _run_import(importer, path: str, columns: list[str], label: str) -> None:
+    """Read FILE, run one all-or-nothing import, commit once, and report."""
+    from survey_app.domain import audit
+    from survey_app.domain.tabular import read_table
+
+    try:
+        table = read_table(path, required=columns)
+        summary = importer(table)
+        audit.record(f"import-{label}", path, detail={"summary": str(summary)})
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    except SQLAlchemyError as e:  # a database rule we did not foresee: still nothing written
+        fail(DomainError("the database refused the import and nothing was written: "
+                         f"{getattr(e, 'orig', e)}"))
+    click.echo(f"{label}: {summary}.")
+
+
+@skm.command("import-areas")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_areas(path):
+    """Import areas from a CSV or XLSX FILE with columns code,parent_code,level,name.
+
+    Levels: provinsi, kota, kabupaten, kecamatan, kelurahan. Parents come before their children.
+    All-or-nothing; importing the same file again changes nothing.
+    """
+    from survey_app.domain.areas import AREA_COLUMNS, import_areas as run
+
+    _run_import(run, path, AREA_COLUMNS, "areas")
+
+
+@skm.command("import-units")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_units(path):
+    """Import units (dinas) from a CSV or XLSX FILE with columns code,name."""
+    from survey_app.domain.areas import UNIT_COLUMNS, import_units as run
+
+    _run_import(run, path, UNIT_COLUMNS, "units")
+
+
+@skm.command("import-officials")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_officials(path):
+    """Import officials and appointments from a CSV or XLSX FILE with columns
+    nip,name,position,area_code,unit_code,start_date,end_date.
+
+    Positions: lurah, camat, walikota, bupati (with the area_code of the area they head) and
+    kepala_dinas (with a unit_code). Dates are YYYY-MM-DD; an empty end_date means "still in post".
+    Appointments of one position may not overlap. All-or-nothing; re-importing changes nothing.
+    """
+    from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials as run
+
+    _run_import(run, path, OFFICIAL_COLUMNS, "officials")

@@ -73,3 +73,50 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on a page (tests fill real forms, CSRF and all)."""
+    import re
+
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = "password123", next_url: str = ""):
+        token = csrf_token(self._client, "/auth/login")
+        return self._client.post("/auth/login", data={
+            "email": email, "password": password, "next": next_url, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self._client, "/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def users(app):
+    """One user per role (password 'password123'); the official is the lurah of 3171010001."""
+    from datetime import date
+
+    from tests import factories
+
+    with app.app_context():
+        areas = factories.small_tree()
+        lurah = factories.official("198001012005011001", "Budi Santoso")
+        factories.appoint(lurah, factories.position("lurah", areas["3171010001"]), date(2026, 1, 1))
+        made = {role: factories.user(f"{role}@example.id", role) for role in
+                ("admin", "coordinator", "viewer")}
+        made["official"] = factories.user("official@example.id", "official", official_=lurah)
+        db.session.commit()
+        return {role: u.email for role, u in made.items()}

@@ -1,0 +1,141 @@
+"""The area tree and units: importing them, and walking the tree."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.tabular import Table
+from survey_app.domain.vocabulary import LEVELS, PARENT_LEVELS
+from survey_app.extensions import db
+from survey_app.models import Area, Unit
+
+AREA_COLUMNS = ["code", "parent_code", "level", "name"]
+UNIT_COLUMNS = ["code", "name"]
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z.\-]{1,20}$")
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def import_areas(table: Table) -> ImportSummary:
+    """Upsert areas by code. Parents must exist already or come earlier in the file."""
+    existing = {a.code: a for a in db.session.scalars(select(Area))}
+    errors: list[RowError] = []
+    seen: dict[str, tuple[int, str]] = {}  # code -> (line, level) of this file's rows
+    later_codes = {row["code"]: line for line, row in table.rows}
+    for line, row in table.rows:
+        code, parent_code, level, name = (row[c] for c in AREA_COLUMNS)
+        if not code:
+            errors.append(RowError(line, "code is empty", "code"))
+            continue
+        if not CODE_PATTERN.match(code):
+            errors.append(RowError(line, f"code '{code}' has characters other than letters, digits, "
+                                         "'.' and '-'", "code"))
+        if code in seen:
+            errors.append(RowError(line, f"code {code} appears twice (also on line {seen[code][0]})",
+                                   "code"))
+            continue
+        level = level.lower()
+        if level not in LEVELS:
+            errors.append(RowError(line, f"unknown level '{level}'; use one of {', '.join(LEVELS)}",
+                                   "level"))
+        if not name:
+            errors.append(RowError(line, "name is empty", "name"))
+        seen[code] = (line, level)
+        if level not in LEVELS:
+            continue
+        if level == "provinsi":
+            if parent_code:
+                errors.append(RowError(line, "a provinsi has no parent; leave parent_code empty",
+                                       "parent_code"))
+            continue
+        if not parent_code:
+            errors.append(RowError(line, f"a {level} needs a parent_code", "parent_code"))
+            continue
+        if parent_code in seen:
+            parent_level = seen[parent_code][1]
+        elif parent_code in existing:
+            parent_level = existing[parent_code].level
+        elif parent_code in later_codes:
+            errors.append(RowError(line, f"parent {parent_code} comes later in the file (line "
+                                         f"{later_codes[parent_code]}); list parents before their "
+                                         "children", "parent_code"))
+            continue
+        else:
+            errors.append(RowError(line, f"parent {parent_code} does not exist", "parent_code"))
+            continue
+        if parent_level not in PARENT_LEVELS[level]:
+            errors.append(RowError(line, f"a {level} cannot sit under a {parent_level} "
+                                         f"({parent_code}); its parent must be a "
+                                         f"{' or '.join(PARENT_LEVELS[level])}", "parent_code"))
+    if errors:
+        raise ImportRejected(errors)
+
+    summary = ImportSummary()
+    for _line, row in table.rows:
+        code, parent_code, level, name = (row["code"], row["parent_code"], row["level"].lower(),
+                                          row["name"])
+        parent = existing.get(parent_code) if parent_code else None
+        area = existing.get(code)
+        if area is None:
+            area = Area(code=code, level=level, name=name, parent=parent)
+            db.session.add(area)
+            existing[code] = area
+            summary.created += 1
+        elif (area.level, area.name, area.parent_id) != (level, name, parent.id if parent else None):
+            area.level, area.name, area.parent = level, name, parent
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    return summary
+
+
+def import_units(table: Table) -> ImportSummary:
+    """Upsert units (dinas) by code."""
+    existing = {u.code: u for u in db.session.scalars(select(Unit))}
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        code, name = row["code"], row["name"]
+        if not code or not CODE_PATTERN.match(code):
+            errors.append(RowError(line, f"code '{code}' must be 1-20 letters, digits, '.' or '-'",
+                                   "code"))
+        elif code in seen:
+            errors.append(RowError(line, f"code {code} appears twice (also on line {seen[code]})",
+                                   "code"))
+        if not name:
+            errors.append(RowError(line, "name is empty", "name"))
+        seen.setdefault(code, line)
+    if errors:
+        raise ImportRejected(errors)
+    summary = ImportSummary()
+    for _line, row in table.rows:
+        unit = existing.get(row["code"])
+        if unit is None:
+            db.session.add(Unit(code=row["code"], name=row["name"]))
+            summary.created += 1
+        elif unit.name != row["name"]:
+            unit.name = row["name"]
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    return summary
+
+
+def ancestors(area: Area) -> list[Area]:
+    """The area and every area above it, nearest first."""
+    chain = []
+    while area is not None:
+        chain.append(area)
+        area = area.parent
+    return chain

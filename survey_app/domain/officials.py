@@ -1,0 +1,211 @@
+"""Officials and their dated appointments to positions: import, and who held a post when."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+
+from survey_app.domain.areas import ImportSummary
+from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.tabular import Table
+from survey_app.domain.vocabulary import POSITION_AREA_LEVEL, POSITION_KINDS
+from survey_app.extensions import db
+from survey_app.models import Appointment, Area, Official, Position, Unit
+
+OFFICIAL_COLUMNS = ["nip", "name", "position", "area_code", "unit_code", "start_date", "end_date"]
+FAR_FUTURE = date(9999, 12, 31)
+
+
+def _parse_date(text: str) -> date:
+    return date.fromisoformat(text.strip())
+
+
+def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    return a_start <= (b_end or FAR_FUTURE) and b_start <= (a_end or FAR_FUTURE)
+
+
+def get_or_create_position(kind: str, area: Area | None = None, unit: Unit | None = None) -> Position:
+    position = db.session.scalar(select(Position).where(
+        Position.kind == kind,
+        Position.area_id.is_(None) if area is None else Position.area_id == area.id,
+        Position.unit_id.is_(None) if unit is None else Position.unit_id == unit.id))
+    if position is None:
+        position = Position(kind=kind, area=area, unit=unit)
+        db.session.add(position)
+        db.session.flush()
+    return position
+
+
+def import_officials(table: Table) -> ImportSummary:
+    """Upsert officials by NIP and appointments by NIP + position + start_date.
+
+    Refused (nothing written) when any row is bad: unknown position kind, an area of the wrong
+    level for the position, an unknown area or unit, a bad date, an end before the start, or an
+    appointment that overlaps another one of the same position (in the file or already stored).
+    """
+    areas = {a.code: a for a in db.session.scalars(select(Area))}
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    errors: list[RowError] = []
+    parsed = []  # (line, nip, name, kind, area, unit, start, end)
+    names_by_nip: dict[str, tuple[int, str]] = {}
+    for line, row in table.rows:
+        row_errors = []
+        nip, name, kind = row["nip"], row["name"], row["position"].lower()
+        if not nip:
+            row_errors.append(RowError(line, "nip is empty", "nip"))
+        elif not nip.replace(" ", "").isdigit():
+            row_errors.append(RowError(line, f"nip '{nip}' must contain digits only", "nip"))
+        nip = nip.replace(" ", "")
+        if not name:
+            row_errors.append(RowError(line, "name is empty", "name"))
+        elif nip in names_by_nip and names_by_nip[nip][1] != name:
+            row_errors.append(RowError(line, f"NIP {nip} has another name on line "
+                                             f"{names_by_nip[nip][0]}", "name"))
+        names_by_nip.setdefault(nip, (line, name))
+        area = unit = None
+        if kind not in POSITION_KINDS:
+            row_errors.append(RowError(line, f"unknown position '{kind}'; use one of "
+                                             f"{', '.join(POSITION_KINDS)}", "position"))
+        elif kind == "kepala_dinas":
+            if not row["unit_code"]:
+                row_errors.append(RowError(line, "a kepala_dinas needs a unit_code", "unit_code"))
+            elif row["unit_code"] not in units:
+                row_errors.append(RowError(line, f"unit {row['unit_code']} does not exist "
+                                                 "(import units first)", "unit_code"))
+            else:
+                unit = units[row["unit_code"]]
+            if row["area_code"]:
+                row_errors.append(RowError(line, "a kepala_dinas heads a unit: leave area_code "
+                                                 "empty", "area_code"))
+        else:
+            wanted = POSITION_AREA_LEVEL[kind]
+            if row["unit_code"]:
+                row_errors.append(RowError(line, f"a {kind} heads an area: leave unit_code empty",
+                                           "unit_code"))
+            if not row["area_code"]:
+                row_errors.append(RowError(line, f"a {kind} needs the area_code of a {wanted}",
+                                           "area_code"))
+            elif row["area_code"] not in areas:
+                row_errors.append(RowError(line, f"area {row['area_code']} does not exist",
+                                           "area_code"))
+            elif areas[row["area_code"]].level != wanted:
+                found = areas[row["area_code"]]
+                row_errors.append(RowError(line, f"a {kind} heads a {wanted}, but {found.code} "
+                                                 f"({found.name}) is a {found.level}", "area_code"))
+            else:
+                area = areas[row["area_code"]]
+        start = end = None
+        try:
+            start = _parse_date(row["start_date"])
+        except ValueError:
+            row_errors.append(RowError(line, f"start_date '{row['start_date']}' is not a date "
+                                             "(YYYY-MM-DD)", "start_date"))
+        if row["end_date"]:
+            try:
+                end = _parse_date(row["end_date"])
+            except ValueError:
+                row_errors.append(RowError(line, f"end_date '{row['end_date']}' is not a date "
+                                                 "(YYYY-MM-DD)", "end_date"))
+        if start and end and end < start:
+            row_errors.append(RowError(line, "end_date is before start_date", "end_date"))
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append((line, nip, name, kind, area, unit, start, end))
+    errors.extend(_overlap_errors(parsed))
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
+    return _write(parsed)
+
+
+def _position_key(kind: str, area: Area | None, unit: Unit | None) -> tuple:
+    return (kind, area.code if area else None, unit.code if unit else None)
+
+
+def _overlap_errors(parsed) -> list[RowError]:
+    errors = []
+    by_position: dict[tuple, list] = {}
+    seen_keys: dict[tuple, int] = {}
+    for line, nip, _name, kind, area, unit, start, end in parsed:
+        key = (nip, _position_key(kind, area, unit), start)
+        if key in seen_keys:
+            errors.append(RowError(line, f"the same appointment appears twice (also on line "
+                                         f"{seen_keys[key]})"))
+            continue
+        seen_keys[key] = line
+        by_position.setdefault(_position_key(kind, area, unit), []).append((line, nip, start, end))
+    for (kind, area_code, unit_code), rows in by_position.items():
+        where = area_code or unit_code
+        stored = db.session.execute(
+            select(Official.nip, Appointment.start_date, Appointment.end_date)
+            .join(Appointment.official).join(Appointment.position)
+            .outerjoin(Area, Position.area_id == Area.id).outerjoin(Unit, Position.unit_id == Unit.id)
+            .where(Position.kind == kind,
+                   Area.code == area_code if area_code else Unit.code == unit_code)).all()
+        for i, (line, nip, start, end) in enumerate(rows):
+            for other_line, other_nip, o_start, o_end in rows[:i]:
+                if _overlaps(start, end, o_start, o_end):
+                    errors.append(RowError(line, f"overlaps the appointment on line {other_line} "
+                                                 f"({other_nip}) as {kind} of {where}"))
+            for s_nip, s_start, s_end in stored:
+                if (s_nip, s_start) == (nip, start):
+                    continue  # the row updates this stored appointment
+                if any((r[1], r[2]) == (s_nip, s_start) for r in rows):
+                    # the file also updates that stored appointment: compare with the new dates
+                    continue
+                if _overlaps(start, end, s_start, s_end):
+                    errors.append(RowError(line, f"overlaps the stored appointment of {s_nip} as "
+                                                 f"{kind} of {where} from {s_start}"
+                                                 f"{' to ' + str(s_end) if s_end else ''}"))
+    return errors
+
+
+def _write(parsed) -> ImportSummary:
+    summary = ImportSummary()
+    officials = {o.nip: o for o in db.session.scalars(select(Official))}
+    for _line, nip, name, kind, area, unit, start, end in parsed:
+        official = officials.get(nip)
+        changed = False
+        if official is None:
+            official = Official(nip=nip, name=name)
+            db.session.add(official)
+            officials[nip] = official
+            db.session.flush()
+        elif official.name != name:
+            official.name = name
+            changed = True
+        position = get_or_create_position(kind, area, unit)
+        appointment = db.session.scalar(select(Appointment).where(
+            Appointment.official_id == official.id, Appointment.position_id == position.id,
+            Appointment.start_date == start))
+        if appointment is None:
+            db.session.add(Appointment(official=official, position=position, start_date=start,
+                                       end_date=end))
+            db.session.flush()
+            summary.created += 1
+            continue
+        if appointment.end_date != end:
+            appointment.end_date = end
+            changed = True
+        if changed:
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    db.session.flush()
+    return summary
+
+
+def holder_on(position_id: int, day: date) -> Official | None:
+    """The official who held the position on that day, if any."""
+    return db.session.scalar(
+        select(Official).join(Appointment, Appointment.official_id == Official.id).where(
+            Appointment.position_id == position_id, Appointment.start_date <= day,
+            or_(Appointment.end_date.is_(None), Appointment.end_date >= day)))
+
+
+def holders_on(day: date) -> dict[int, Official]:
+    """Every position's holder on that day, in one query: position_id -> Official."""
+    rows = db.session.execute(
+        select(Appointment.position_id, Official).join(Appointment.official).where(
+            and_(Appointment.start_date <= day,
+                 or_(Appointment.end_date.is_(None), Appointment.end_date >= day)))).all()
+    return {position_id: official for position_id, official in rows}
