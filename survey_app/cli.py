@@ -98,3 +98,51 @@ def import_officials(path):
     from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials as run
 
     _run_import(run, path, OFFICIAL_COLUMNS, "officials")
+
+
+@skm.command("demo")
+@click.option("--scale", type=click.Choice(["small", "province"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--if-empty", is_flag=True, help="do nothing (but print the logins) if the database "
+                                               "already has data")
+def demo(scale, seed, if_empty):
+    """Build a complete demo database: areas, officials, respondents, rounds with responses,
+    complaints and one login per role. Needs an empty (migrated) database."""
+    import time
+    from datetime import date
+
+    from survey_app.demo import DEMO_PASSWORDS, build_demo, database_is_empty
+    from survey_app.domain.questionnaires import pin
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; the demo was not loaded again.")
+            _print_logins({k: v for k, v in DEMO_PASSWORDS.items()})
+            return
+        fail(DomainError("the database is not empty; the demo needs an empty database"))
+    started = time.perf_counter()
+    try:
+        summary = build_demo(scale, seed, pin(DEMO_QUESTIONNAIRE), today=date.today(),
+                             secret_key=current_app.config["SECRET_KEY"],
+                             hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    seconds = time.perf_counter() - started
+    click.echo(f"Demo ({scale}, seed {seed}) built in {seconds:.1f} s: {summary.areas} areas, "
+               f"{summary.officials} officials, {summary.respondents} respondents, rounds "
+               f"{', '.join(summary.rounds)}, {summary.responses} responses ({summary.answers} "
+               f"answers), {summary.complaints} complaints.")
+    _print_logins(summary.logins)
+    if summary.sample_link_token:
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        click.echo(f"A respondent's link to try the form: {base}/s/{summary.sample_link_token}")
+
+
+DEMO_QUESTIONNAIRE = "skm-tokoh-masyarakat-2026"
+
+
+def _print_logins(logins: dict) -> None:
+    click.echo("Demo logins (email / password):")
+    for role, (email, password) in logins.items():
+        click.echo(f"  {role:<13} {email:<26} {password}")

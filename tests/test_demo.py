@@ -1,0 +1,56 @@
+"""The demo database: complete, plausible, reproducible, consistent with the model's rules."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from survey_app.demo import build_demo
+from survey_app.extensions import db
+from survey_app.models import (Answer, Appointment, Area, Complaint, Invitation, InvitationPosition,
+                               Official, Respondent, Response, Round, User)
+from tests import factories
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_small_demo_is_complete_and_consistent(ctx):
+    summary = build_demo("small", 7, factories.pinned(), today=date(2026, 11, 24),
+                         secret_key="k", hash_method="pbkdf2:sha256:1")
+    db.session.commit()
+    levels = dict(db.session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+    assert levels == {"provinsi": 1, "kota": 1, "kecamatan": 2, "kelurahan": 6}
+    assert 200 <= count(Respondent) <= 600
+    assert summary.rounds == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    states = dict(db.session.execute(select(Round.code, Round.state)).all())
+    assert states["2026-Q4"] == "open" and states["2026-Q3"] == "closed"
+    assert states["2026-Q2"] == "published"
+    # every respondent is invited to every round, and each completed position has one response
+    assert count(Invitation) == 5 * count(Respondent)
+    completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
+        InvitationPosition.completed_on.is_not(None)))
+    assert completed == count(Response) == summary.responses > 0
+    assert count(Answer) == summary.answers
+    assert db.session.scalar(select(func.min(Answer.value))) >= 1
+    assert db.session.scalar(select(func.max(Answer.value))) <= 4
+    # rotations happened: some positions had more than one holder
+    assert count(Appointment) > db.session.scalar(select(func.count(func.distinct(
+        Appointment.position_id))))
+    assert count(Official) > 0 and count(Complaint) > 500
+    assert count(User) == 7
+    # the open round's sample respondent has answered nothing yet
+    assert summary.sample_link_token
+
+
+def test_same_seed_gives_the_same_demo(app):
+    def build():
+        with app.app_context():
+            summary = build_demo("small", 3, factories.pinned(), today=date(2026, 11, 24),
+                                 secret_key="k", hash_method="pbkdf2:sha256:1")
+            values = db.session.scalar(select(func.sum(Answer.value)))
+            db.session.rollback()
+            return summary.responses, summary.complaints, values
+
+    assert build() == build()
