@@ -19,7 +19,7 @@ install: $(BIN)/.installed translations
 
 # Compiled catalogs are build output (not committed): made from the .po files.
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile -q -d survey_app/translations
+	$(BIN)/pybabel compile --statistics -d survey_app/translations
 
 # Re-extract the strings after changing the code; then translate survey_app/translations/id.
 messages: $(BIN)/.installed
