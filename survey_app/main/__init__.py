@@ -1,5 +1,6 @@
-"""The home page (sends each role where it works), language choice and the health check."""
+"""The home page (each role sees where its work is) and the health check."""
 from flask import Blueprint, jsonify, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -14,6 +15,11 @@ def health():
     return jsonify(status="ok")
 
 
+ROLE_LABELS = {"admin": _l("administrator"), "coordinator": _l("survey coordinator"),
+               "official": _l("official"), "viewer": _l("viewer")}
+
+
 @bp.get("/")
 def index():
-    return render_template("main/index.html", user=current_user)
+    return render_template("main/index.html", user=current_user,
+                           role_label=ROLE_LABELS.get(current_user.role, current_user.role))

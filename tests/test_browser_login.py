@@ -1,0 +1,30 @@
+"""A new user logs in through a real browser at phone size (Debian's Chromium, Playwright)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.live import CHROMIUM, browser_page, serving
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+
+def test_login_in_a_real_browser(app, users, tmp_path):
+    with serving(app) as base, browser_page() as page:
+        page.goto(base + "/")
+        assert page.url.startswith(base + "/auth/login")
+        assert page.locator("h1").inner_text() == "Masuk"
+        page.fill("#email", users["coordinator"])
+        page.fill("#password", "wrong password")
+        page.click("button[type=submit].primary")
+        assert "Email atau kata sandi salah." in page.content()
+        page.fill("#email", users["coordinator"])
+        page.fill("#password", "password123")
+        page.click("button[type=submit].primary")
+        page.wait_for_url(base + "/")
+        assert "coordinator@example.id" in page.content()
+        # nothing is wider than the phone's screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
+        page.click("text=Keluar")
+        page.wait_for_url(base + "/auth/login*")
