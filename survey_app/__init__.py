@@ -76,10 +76,11 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from survey_app.admin.routes import bp as admin_bp
     from survey_app.auth.routes import bp as auth_bp
     from survey_app.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

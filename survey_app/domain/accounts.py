@@ -1,6 +1,7 @@
 """Accounts: creating users, checking passwords, and slowing down repeated failures."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,6 +13,9 @@ from survey_app.extensions import db
 from survey_app.models import Official, User
 
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 class LoginRefused(DomainError):
     """Wrong email or password (deliberately the same), or the account must wait."""
 
@@ -19,6 +23,8 @@ class LoginRefused(DomainError):
 def create_user(email: str, password: str, role: str, official_nip: str | None = None,
                 hash_method: str | None = None) -> User:
     email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise DomainError(f"'{email}' is not an email address")
     if role not in ROLES:
         raise DomainError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if len(password) < 8:

@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+ROLE_CHOICES = [SelectChoice("coordinator", _l("survey coordinator")),
+                SelectChoice("official", _l("official")), SelectChoice("viewer", _l("viewer")),
+                SelectChoice("admin", _l("administrator"))]
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    official_nip = StringField(_l("NIP of the official (for the official role)"),
+                               validators=[Optional(), Length(max=30)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    submit = SubmitField(_l("Create account"))
+
+
+class UpdateUserForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Save"))
+
+
+class ToggleActiveForm(FlaskForm):
+    submit = SubmitField(_l("Change"))
