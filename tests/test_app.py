@@ -44,3 +44,10 @@ def test_login_page_is_indonesian_by_default_and_english_on_request(client):
     assert "Log in" in page and "Masuk" not in page
     # the choice is kept for the next page
     assert "Log in" in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_translations_work_outside_a_request(app):
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Log in") == "Masuk"
