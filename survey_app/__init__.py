@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config_module.from_environment(app.instance_path))
     else:
         app.config.from_mapping(config)
+    register_questionnaires(app)
     register_extensions(app)
     register_blueprints(app)
     register_access_rule(app)
@@ -27,6 +28,16 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_questionnaires(app: Flask) -> None:
+    """Load every questionnaire file now: an app that will not start on a broken file is better
+    than one that shows a broken form (the error names the file and the field)."""
+    from survey_app.domain import questionnaires
+
+    directory = app.config.get("QUESTIONNAIRE_DIR") or questionnaires.DEFAULT_DIRECTORY
+    app.config["QUESTIONNAIRE_DIR"] = str(directory)
+    app.extensions["skm_questionnaires"] = questionnaires.load_all(directory)
 
 
 def register_extensions(app: Flask) -> None:
