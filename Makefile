@@ -16,6 +16,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed translations
+	@git config merge.pomerge.driver "$(BIN)/python tools/po_merge.py %O %A %B" 2>/dev/null || true
 
 # Compiled catalogs are build output (not committed): made from the .po files.
 translations: $(BIN)/.installed
