@@ -184,8 +184,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers():
+        from survey_app.domain.rounds import state_label
+
         return {"current_locale": str(get_locale()), "now_utc": datetime.now(timezone.utc),
-                "lang_url": lang_url}
+                "lang_url": lang_url, "state_label": state_label}
 
     @app.template_filter("jakarta")
     def to_jakarta(value, fmt: str = "%d-%m-%Y %H:%M"):

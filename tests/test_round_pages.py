@@ -181,3 +181,16 @@ def test_pages_are_indonesian_by_default(client, auth, users):
     auth.login(users["coordinator"])
     page = client.get("/coordinator/rounds").get_data(as_text=True)
     assert "Putaran" in page or "putaran" in page
+
+
+def test_the_coordinators_home_shows_the_open_round(client, auth, users, app):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        factories.round_("2026-Q4", state="scheduled", opens=now - timedelta(days=1),
+                         closes=now + timedelta(days=9))
+        db.session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/").get_data(as_text=True)
+    assert "2026-Q4" in page and "dibuka" in page  # opened by the clock, in Indonesian
+    with app.app_context():
+        assert db.session.scalar(select(Round.state)) == "open"  # and recorded
