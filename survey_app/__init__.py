@@ -90,11 +90,12 @@ def select_locale() -> str:
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
+    from survey_app.api.routes import bp as api_bp
     from survey_app.auth.routes import bp as auth_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -257,6 +257,26 @@ def round_next(code):
     _round_action(code, rounds.next_quarter)
 
 
+@skm.command("results")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def results_command(code, fmt):
+    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position."""
+    from survey_app.domain import results, rounds
+
+    try:
+        round_ = rounds.by_code(code)
+        rounds.record_clock_transitions([round_])
+        document = results.results_document(round_)
+        db.session.commit()  # clock transitions and stored base results
+    except DomainError as e:
+        fail(e)
+    if fmt == "json":
+        click.echo(results.to_json(document))
+    else:
+        click.echo(results.to_csv(document), nl=False)
+
+
 @skm.command("demo")
 @click.option("--scale", type=click.Choice(["small", "province"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
