@@ -94,8 +94,9 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.auth.routes import bp as auth_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
+    from survey_app.results.routes import bp as results_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp):
         app.register_blueprint(blueprint)
 
 

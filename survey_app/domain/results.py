@@ -331,3 +331,41 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# --- league tables -----------------------------------------------------------------------------
+
+SORT_KEYS = {
+    "rank": lambda p: (p["rank"] is None, p["rank"] or 0),
+    "ikm": lambda p: (p["ikm"] is None, -(p["ikm"] or 0)),
+    "composite": lambda p: (p["composite"] is None, -(p["composite"] or 0)),
+    "response_rate": lambda p: (p["response_rate"] is None, -(p["response_rate"] or 0)),
+    "in_time_rate": lambda p: ((p["complaints"] or {}).get("in_time_rate") is None,
+                               -((p["complaints"] or {}).get("in_time_rate") or 0)),
+    "change": lambda p: (p["change"] is None, -(p["change"] or 0)),
+    "area": lambda p: (p["area_name"] or p["unit_name"] or ""),
+}
+
+
+def league_table(document: dict, tier: str, kota: str | None = None, grade: str | None = None,
+                 sort: str = "rank") -> list[dict]:
+    """The positions of one tier, filtered by kota and grade, in the chosen order."""
+    rows = [p for p in document["positions"] if p["tier"] == tier
+            and (not kota or p["kota_code"] == kota)
+            and (not grade or (p["grade"] or "-") == grade)]
+    return sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["rank"]))
+
+
+def grade_distribution(document: dict) -> dict[str, dict[str, int]]:
+    """Per tier, how many positions got each grade ('-' for no score)."""
+    found: dict[str, dict[str, int]] = {}
+    for p in document["positions"]:
+        counts = found.setdefault(p["tier"], {g: 0 for g in ("A", "B", "C", "D", "-")})
+        counts[p["grade"] or "-"] += 1
+    return found
+
+
+def sanctions_list(document: dict) -> list[dict]:
+    """Positions whose official is on a rung of the ladder, the highest rung first."""
+    rows = [p for p in document["positions"] if p["sanction_level"] != "none"]
+    return sorted(rows, key=lambda p: (-p["failed_rounds_in_a_row"], p["composite"] or 0))

@@ -1,0 +1,1 @@
+"""Results pages for coordinators and viewers: league tables, grades, the sanctions list."""

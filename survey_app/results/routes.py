@@ -1,0 +1,120 @@
+"""Results of a round for coordinators (every round that opened) and viewers (published ones)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app.auth.roles import role_required
+from survey_app.domain import results, rounds, sanctions
+from survey_app.domain.errors import DomainError
+from survey_app.extensions import db
+from survey_app.models import Area, Round
+from survey_app.results.forms import DecisionForm
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
+
+
+def _visible_round(code: str) -> tuple[Round, str]:
+    """The round if this user may see its results: viewers see published rounds only."""
+    round_ = db.session.scalar(select(Round).where(Round.code == code))
+    if round_ is None:
+        abort(404)
+    state = rounds.record_clock_transitions([round_])[round_.id]
+    allowed = ("published",) if current_user.role == "viewer" else ("open", "closed", "published")
+    if state not in allowed:
+        abort(404)
+    return round_, state
+
+
+@bp.get("/")
+@role_required("coordinator", "viewer")
+def index():
+    listing = [(r, state, progress) for r, state, progress in rounds.listing()
+               if state == "published" or (current_user.role != "viewer"
+                                           and state in ("open", "closed"))]
+    db.session.commit()
+    return render_template("results/index.html", listing=listing)
+
+
+@bp.get("/<code>")
+@role_required("coordinator", "viewer")
+def league(code):
+    round_, state = _visible_round(code)
+    document = results.results_document(round_)
+    db.session.commit()  # stored base results
+    tier = request.args.get("tier", "lurah")
+    if tier not in TIERS:
+        tier = "lurah"
+    kota = request.args.get("kota") or None
+    grade = request.args.get("grade") or None
+    sort = request.args.get("sort", "rank")
+    kotas = db.session.scalars(select(Area).where(Area.level.in_(("kota", "kabupaten")))
+                               .order_by(Area.code)).all()
+    return render_template(
+        "results/league.html", round_=round_, state=state, document=document, tier=tier,
+        rows=results.league_table(document, tier, kota, grade, sort), kota=kota, grade=grade,
+        sort=sort, kotas=kotas, tiers=TIERS, distribution=results.grade_distribution(document),
+        sanctions_count=len(results.sanctions_list(document)))
+
+
+@bp.get("/<code>/sanctions")
+@role_required("coordinator", "viewer")
+def sanctions_page(code):
+    round_, state = _visible_round(code)
+    document = results.results_document(round_)
+    db.session.commit()
+    rows = results.sanctions_list(document)
+    officials = {}
+    for row in rows:
+        try:
+            officials[row["official"]["nip"]] = sanctions.official_by_nip(row["official"]["nip"])
+        except DomainError:
+            pass
+    decisions = sanctions.decisions_of(o.id for o in officials.values())
+    return render_template("results/sanctions.html", round_=round_, state=state, rows=rows,
+                           officials=officials, decisions=decisions, form=DecisionForm(),
+                           level_labels=sanctions.LEVEL_LABELS,
+                           action_labels=sanctions.ACTION_LABELS)
+
+
+@bp.post("/<code>/decisions")
+@role_required("coordinator")
+def record_decision(code):
+    round_, _state = _visible_round(code)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("results.sanctions_page", code=code))
+    try:
+        official = sanctions.official_by_nip(form.nip.data)
+        sanctions.record_decision(official, round_, form.action.data, form.decided_on.data,
+                                  form.letter_number.data, form.note.data, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    else:
+        db.session.commit()
+        flash(_("Decision about %(name)s recorded.", name=official.name), "success")
+    return redirect(url_for("results.sanctions_page", code=code))
+
+
+@bp.get("/officials/<nip>")
+@role_required("coordinator", "viewer")
+def official_history(nip):
+    try:
+        official = sanctions.official_by_nip(nip)
+    except DomainError:
+        abort(404)
+    listing = [r for r, state, _p in rounds.listing()
+               if state == "published" or (current_user.role != "viewer"
+                                           and state in ("open", "closed"))]
+    rows = sanctions.history(official, list(reversed(listing)), results.base_results)
+    db.session.commit()
+    decisions = sanctions.decisions_of([official.id]).get(official.id, [])
+    return render_template("results/official.html", official=official, rows=rows,
+                           decisions=decisions, action_labels=sanctions.ACTION_LABELS)
