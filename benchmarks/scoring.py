@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python benchmarks/scoring.py [--sqlite PATH] [--pg postgresql://postgres@127.0.0.1:5432/DB]
 
-Builds `skm demo --scale province` (about 40,000 respondents; over a million answers per round)
-into a fresh database unless --sqlite names one already built, then, in a separate process so
+Builds `skm demo --scale province` (about 40,000 respondents) into a fresh database unless
+--sqlite names one already built, fills the newest closed round up to over a million answers
+(copies of its responses: the demo's 60% response gives about 650,000), then, in a separate process so
 that peak memory is the scoring's own, times for the newest closed round:
 - baseline: one bare aggregate query over the same answers (sum and count per position, group
   and item), the least any scoring in the database can do;
@@ -36,6 +37,35 @@ def build(database_url: str) -> None:
             sys.exit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
+def fill_up(db, round_, target: int = 1_000_000) -> int:
+    """The demo's round has about 60% response (some 650,000 answers); copy its responses
+    (with new ids) until it has over a million answers, as a round where most answered."""
+    from sqlalchemy import func, select, text
+
+    from survey_app.models import Answer, Response
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Answer).join(
+            Response, Response.id == Answer.response_id).where(Response.round_id == round_.id))
+
+    answers = count()
+    while answers < target:
+        offset = db.session.scalar(select(func.max(Response.id)))
+        top = offset
+        db.session.execute(text(
+            'INSERT INTO responses (id, round_id, position_id, "group", area_id, submitted_on, '
+            'source, comment) SELECT id + :off, round_id, position_id, "group", area_id, '
+            'submitted_on, source, NULL FROM responses WHERE round_id = :r AND id <= :top'),
+            {"off": offset, "r": round_.id, "top": top})
+        db.session.execute(text(
+            "INSERT INTO answers (response_id, item_code, value) SELECT a.response_id + :off, "
+            "a.item_code, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
+            "WHERE r.round_id = :r AND r.id <= :top"), {"off": offset, "r": round_.id, "top": top})
+        db.session.commit()
+        answers = count()
+    return answers
+
+
 def measure(database_url: str, label: str) -> None:
     """Runs in its own process (see main)."""
     os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": "benchmark"})
@@ -51,8 +81,7 @@ def measure(database_url: str, label: str) -> None:
     with app.app_context():
         round_ = db.session.scalars(select(Round).where(Round.state == "closed")
                                     .order_by(Round.opens_at.desc())).first()
-        answers = db.session.scalar(select(func.count()).select_from(Answer).join(
-            Response, Response.id == Answer.response_id).where(Response.round_id == round_.id))
+        answers = fill_up(db, round_)
 
         def timed(fn, repeat: int = 3) -> float:
             best = float("inf")

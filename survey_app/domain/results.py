@@ -167,7 +167,12 @@ def _failed(round_: Round, entry: dict) -> bool | None:
 
 def base_results(round_: Round, now: datetime | None = None) -> dict:
     """The stored base results when their data has not changed, else computed anew and stored
-    (the caller commits)."""
+    (the caller commits). An open round is always computed: its complaint figures move with the
+    clock (complaints fall overdue) even when no data changes."""
+    from survey_app.domain.rounds import effective_state
+
+    if effective_state(round_, now) not in ("closed", "published"):
+        return compute_base(round_, now)
     digest = fingerprint(round_, now)
     snapshot = db.session.get(ResultSnapshot, round_.id)
     if snapshot is not None and snapshot.fingerprint == digest \
