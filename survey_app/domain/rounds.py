@@ -324,18 +324,21 @@ def record_clock_transitions(rounds, now: datetime | None = None) -> dict[int, s
     return states
 
 
-def _refuse(round_: Round, action: str, state: str):
-    raise NotAllowed(str(_l("Round %(code)s cannot be %(action)s: it is %(state)s.",
-                            code=round_.code, action=ACTION_LABELS[action],
-                            state=state_label(state))))
+def _require(round_: Round, action: str, now: datetime | None) -> datetime:
+    """The clock's time, if ``action`` is allowed in the round's state (ALLOWED_ACTIONS
+    is the one statement of the lifecycle); NotAllowed otherwise."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if action not in ALLOWED_ACTIONS[state]:
+        raise NotAllowed(str(_l("Round %(code)s cannot be %(action)s: it is %(state)s.",
+                                code=round_.code, action=ACTION_LABELS[action],
+                                state=state_label(state))))
+    return now
 
 
 def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
     """draft -> scheduled: it will open by itself at its opening time."""
-    now = now or clock.now()
-    state = record_clock_transitions([round_], now)[round_.id]
-    if state != "draft":
-        _refuse(round_, "schedule", state)
+    now = _require(round_, "schedule", now)
     if round_.closes_at <= now:
         raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
                                 "closing time first.", code=round_.code,
@@ -348,10 +351,7 @@ def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
 
 def open_now(round_: Round, user=None, now: datetime | None = None) -> Round:
     """draft or scheduled -> open, now (the opening time becomes now if it was later)."""
-    now = now or clock.now()
-    state = record_clock_transitions([round_], now)[round_.id]
-    if state not in EDITABLE_STATES:
-        _refuse(round_, "open", state)
+    now = _require(round_, "open", now)
     if round_.closes_at <= now:
         raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
                                 "closing time first.", code=round_.code,
@@ -366,10 +366,7 @@ def open_now(round_: Round, user=None, now: datetime | None = None) -> Round:
 
 def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
     """open -> closed, now (to stop a round early; nothing is deleted)."""
-    now = now or clock.now()
-    state = record_clock_transitions([round_], now)[round_.id]
-    if state != "open":
-        _refuse(round_, "close", state)
+    now = _require(round_, "close", now)
     round_.closes_at = max(now, round_.opens_at + timedelta(seconds=1))
     round_.state = "closed"
     round_.closed_at = now
@@ -379,10 +376,7 @@ def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
 
 def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None = None) -> Round:
     """Move the close of an open round later."""
-    now = now or clock.now()
-    state = record_clock_transitions([round_], now)[round_.id]
-    if state != "open":
-        _refuse(round_, "extend", state)
+    now = _require(round_, "extend", now)
     if closes_at <= round_.closes_at:
         raise RoundInvalid({"closes_at": str(_l(
             "The new closing time must be later than the current one (%(closes)s).",
@@ -402,10 +396,7 @@ def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None =
 
 def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
     """closed -> published: officials may now see their results."""
-    now = now or clock.now()
-    state = record_clock_transitions([round_], now)[round_.id]
-    if state != "closed":
-        _refuse(round_, "publish", state)
+    now = _require(round_, "publish", now)
     round_.state = "published"
     round_.published_at = now
     audit.record("round-publish", round_.code, user)
@@ -417,7 +408,7 @@ def delete(round_: Round, user=None, now: datetime | None = None) -> None:
     state = record_clock_transitions([round_], now)[round_.id]
     has_responses = db.session.scalar(
         select(func.count()).select_from(Response).where(Response.round_id == round_.id))
-    if state not in EDITABLE_STATES or has_responses:
+    if "delete" not in ALLOWED_ACTIONS[state] or has_responses:
         raise NotAllowed(str(_l("Round %(code)s has started or has responses: it cannot be "
                                 "deleted. Close it instead.", code=round_.code)))
     invitation_ids = select(Invitation.id).where(Invitation.round_id == round_.id)
