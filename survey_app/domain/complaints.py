@@ -70,8 +70,8 @@ class ComplaintRowError(RowError):
     params: dict = field(default_factory=dict)
 
 
-def _error(line: int, column: str | None, template: str, **params) -> ComplaintRowError:
-    return ComplaintRowError(line, template % params, column, template, params)
+def _error(line: int, where: str | None, template: str, /, **params) -> ComplaintRowError:
+    return ComplaintRowError(line, template % params, where, template, params)
 
 
 # --- reading the file ------------------------------------------------------------------------
