@@ -327,12 +327,19 @@ def import_complaints(table: Table, as_of: datetime | None = None, skip_bad: boo
     the good rows are imported and the bad ones come back in the CheckedExport.
     """
     checked = check_export(table, as_of, now)
+    return import_checked(table, checked, skip_bad, now), checked
+
+
+def import_checked(table: Table, checked: CheckedExport, skip_bad: bool = False,
+                   now: datetime | None = None) -> ComplaintImportSummary:
+    """Write an export already checked in this transaction (the upload page checks it for the
+    preview, then imports the very same rows)."""
     if checked.bad and not skip_bad:
         raise ImportRejected(checked.errors)
     summary = write_export(checked, now)
     summary.skipped = len(checked.bad)
     summary.ignored_columns = ignored_columns(table)
-    return summary, checked
+    return summary
 
 
 def write_export(checked: CheckedExport, now: datetime | None = None) -> ComplaintImportSummary:
@@ -437,3 +444,75 @@ def bad_rows_csv(table: Table, checked: CheckedExport, mapping: dict[str, str] |
         writer.writerow([line, "; ".join(e.message for e in errors),
                          *(row.get(h, "") for h in table.header if h)])
     return out.getvalue()
+
+
+# --- the upload page's preview -----------------------------------------------------------------
+
+def suggested_mapping(source_columns: list[str]) -> dict[str, str]:
+    """A first guess of which file column is which of ours: same name, or a known LAPOR! name."""
+    mapping = {}
+    for column in source_columns:
+        if column in COMPLAINT_COLUMNS:
+            mapping[column] = column
+        elif column in KNOWN_SOURCE_COLUMNS:
+            mapping[column] = KNOWN_SOURCE_COLUMNS[column]
+    return mapping
+
+
+@dataclass
+class ExportPreview:
+    """What the upload page shows before importing."""
+
+    source_columns: list[str]  # the file's header, in lower case
+    mapping: dict[str, str]  # file column -> our column, for the columns that are used
+    first_rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # in our columns
+    file_errors: list[RowError] = field(default_factory=list)  # the file as a whole is unusable
+    table: Table | None = None
+    checked: CheckedExport | None = None
+
+
+def source_columns(data: bytes, filename: str) -> list[str]:
+    """The file's header (lower case), or [] when the file cannot be read."""
+    try:
+        return [h for h in read_table(data, filename, allow_extra=True).header if h]
+    except ImportRejected:
+        return []
+
+
+def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = None,
+                   as_of: datetime | None = None, now: datetime | None = None,
+                   first: int = 10) -> ExportPreview:
+    """Read and check an uploaded export without writing anything.
+
+    ``mapping`` gives, for each file column, our column or "" to ignore it; None means
+    :func:`suggested_mapping`. Every row is checked, so every error is listed.
+    """
+    try:
+        source_columns = [h for h in read_table(data, filename, allow_extra=True).header if h]
+    except ImportRejected as e:
+        return ExportPreview([], {}, file_errors=e.errors)
+    if mapping is None:
+        mapping = suggested_mapping(source_columns)
+    mapping = {source: dest for source, dest in mapping.items() if dest and source in source_columns}
+    preview = ExportPreview(source_columns, mapping)
+    chosen: dict[str, str] = {}
+    for source, dest in mapping.items():
+        if dest in chosen:
+            preview.file_errors.append(_error(1, None, N_("%(column)s is chosen for both %(first)s "
+                                                          "and %(second)s"),
+                                              column=dest, first=chosen[dest], second=source))
+        chosen[dest] = source
+    if preview.file_errors:
+        return preview
+    # A column that carries one of our names but is set aside must not be read as ours.
+    rename = {**{c: f"~{c}" for c in source_columns if c in COMPLAINT_COLUMNS}, **mapping}
+    try:
+        table = read_complaints(data, filename, rename)
+    except ImportRejected as e:
+        preview.file_errors = e.errors
+        return preview
+    preview.table = table
+    preview.first_rows = [(line, {c: row.get(c, "") for c in COMPLAINT_COLUMNS})
+                          for line, row in table.rows[:first]]
+    preview.checked = check_export(table, as_of, now)
+    return preview
