@@ -43,7 +43,7 @@ from survey_app.domain.complaint_figures import (ComplaintFigures, figures_by_of
                                                  rank_units)
 from survey_app.domain.complaints import read_complaints, import_complaints
 from survey_app.extensions import db
-from survey_app.models import Area, Complaint, Official, Position, Unit
+from survey_app.models import Complaint, Position, Unit
 from tests import factories
 
 UTC = timezone.utc

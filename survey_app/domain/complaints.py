@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Iterable
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, and_, exists, func,
+from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, exists, func,
                         insert, literal, or_, select, text, update)
 
 from survey_app.domain import clock
