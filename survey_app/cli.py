@@ -161,9 +161,9 @@ def _print_logins(logins: dict) -> None:
               help="import the good rows and write the bad ones, with their errors, to OUT (CSV)")
 def import_complaints(path, mappings, as_of, skip_bad):
     """Import complaints from a CRM or LAPOR! export: a CSV or XLSX FILE with columns
-    complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,
-    resolved_at (only complaint_id, reported_at and one of area_code/unit_code are required;
-    other columns are ignored).
+    complaint_id, channel, category, area_code, unit_code, status, reported_at,
+    first_response_at, resolved_at (only complaint_id, reported_at and one of area_code or
+    unit_code are required; other columns are ignored).
 
     Statuses in Indonesian or English (Menunggu, Koordinasi, Disposisi, Proses, Selesai, Ditolak);
     without a status column a complaint with resolved_at is Selesai, else Menunggu. Times are
@@ -174,7 +174,8 @@ def import_complaints(path, mappings, as_of, skip_bad):
     Upsert by complaint_id. Each export has an as-of time (--as-of, by default the newest
     timestamp in the file; no timestamp may be later than it, or in the future): a complaint is
     updated only when the export is at least as new as the one it was last imported from, so an
-    older export never overwrites newer facts. Each complaint is attributed to the lurah of its
+    older export never overwrites newer facts (a partial export, e.g. of one area, can look
+    older than it is: give it --as-of). Each complaint is attributed to the lurah of its
     kelurahan (the kepala dinas when it names a unit) and to the official in post on the day it
     was reported. All-or-nothing unless --skip-bad.
     """

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Complaint, Unit
+from survey_app.models import Complaint, Round, Unit
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -152,6 +152,7 @@ def test_figures_page(app, client, auth, users):
     assert "Unggah" not in client.get(INDEX).get_data(as_text=True)
     page = client.get(INDEX + "rounds/2026-Q2").get_data(as_text=True)
     assert "Angka pengaduan 2026-Q2" in page
+    assert "Diukur saat putaran ditutup, 05-07-2026 07:00 WIB" in page
     row = re.search(r"<td>lurah</td>.*?</tr>", page, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
     # received, rejected, resolved, in time, rate (1 of 2: C2 overdue), median days, hours, overdue
@@ -159,6 +160,11 @@ def test_figures_page(app, client, auth, users):
     assert "Dinas Bina Marga" in page
     assert client.get(INDEX + "rounds/2026-Q2?level=camat").status_code == 200
     assert client.get(INDEX + "rounds/1999-Q1").status_code == 404
+    with app.app_context():
+        q2 = db.session.scalar(select(Round).where(Round.code == "2026-Q2"))
+        factories.round_("2026-X1", questionnaire=q2.questionnaire)
+        db.session.commit()
+    assert client.get(INDEX + "rounds/2026-X1").status_code == 404
     token = csrf_token(client, INDEX)
     assert client.post(INDEX + "upload", data={"csrf_token": token}).status_code == 403
 

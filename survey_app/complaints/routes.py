@@ -22,10 +22,11 @@ from sqlalchemy import select
 from survey_app.auth.roles import role_required
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit
-from survey_app.domain.complaint_figures import figures_for_round, figures_table, rank_units
+from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
+                                                 rank_units)
 from survey_app.domain.complaints import (COMPLAINT_COLUMNS, ComplaintRowError, import_checked,
                                           preview_export, source_columns)
-from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.errors import DomainError, ImportRejected, RowError
 from survey_app.extensions import db
 from survey_app.models import Round
 
@@ -141,10 +142,14 @@ def confirm(token: str):
 def figures(code: str):
     round_ = db.session.scalar(select(Round).where(Round.code == code)) or abort(404)
     level = request.args.get("level", "")
-    by_position = figures_for_round(round_)
+    try:
+        by_position = figures_for_round(round_)
+    except DomainError:  # a round code that is not YYYY-Qn has no quarter
+        abort(404)
     rows = figures_table(round_, figures=by_position)
     if level in LEVELS:
         rows = [p for p in rows if p.kind == level or (level == "walikota" and p.kind == "bupati")]
     return render_template("complaints/figures.html", round=round_, rows=rows, level=level,
+                           cutoff=cutoff_of(round_),
                            levels=LEVELS, labels=KIND_LABELS,
                            ranking=rank_units(round_, figures=by_position))
