@@ -90,10 +90,12 @@ def select_locale() -> str:
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
+    from survey_app.api.routes import bp as api_bp
     from survey_app.auth.routes import bp as auth_bp
+    from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(__import__("survey_app.complaints.routes", fromlist=["bp"]).bp)
 
@@ -184,14 +186,19 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers():
+        from survey_app.domain.rounds import state_label
+
         return {"current_locale": str(get_locale()), "now_utc": datetime.now(timezone.utc),
-                "lang_url": lang_url}
+                "lang_url": lang_url, "state_label": state_label}
 
     @app.template_filter("jakarta")
     def to_jakarta(value, fmt: str = "%d-%m-%Y %H:%M"):
         from survey_app.domain.clock import to_jakarta as convert
 
-        return convert(value).strftime(fmt) + " WIB" if value else ""
+        if not value:
+            return ""
+        text = convert(value).strftime(fmt)
+        return text + " WIB" if "%H" in fmt else text
 
 
 def register_commands(app: Flask) -> None:

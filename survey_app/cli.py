@@ -21,6 +21,10 @@ def fail(error: Exception) -> None:
         click.echo(f"Nothing was imported: {len(error.errors)} problem(s) found.", err=True)
         for row_error in error.errors:
             click.echo(f"  {row_error}", err=True)
+    elif isinstance(getattr(error, "errors", None), dict):  # settings: one line per field
+        click.echo("Error: nothing was saved.", err=True)
+        for name, message in error.errors.items():
+            click.echo(f"  {name}: {message}", err=True)
     else:
         click.echo(f"Error: {error}", err=True)
     sys.exit(1)
@@ -98,6 +102,179 @@ def import_officials(path):
     from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials as run
 
     _run_import(run, path, OFFICIAL_COLUMNS, "officials")
+
+
+# --- rounds -----------------------------------------------------------------------------------
+
+round_group = AppGroup("round", help="Quarterly rounds: create, list, open, close, extend, publish.")
+skm.add_command(round_group)
+
+
+def _when(value: str, option: str):
+    from survey_app.domain import clock
+
+    try:
+        return clock.parse_datetime(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date and time like 2027-01-15T08:00 "
+                                 "(Asia/Jakarta unless it has an offset)", param_hint=option)
+
+
+def _round_action(code: str, action) -> None:
+    """Run one lifecycle action on round CODE, commit, and say where it is now."""
+    from survey_app.domain import rounds
+
+    try:
+        round_ = action(rounds.by_code(code))
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    click.echo(f"{round_.code}: {rounds.state_label(rounds.effective_state(round_))} "
+               f"({_wib(round_.opens_at)} - {_wib(round_.closes_at)}).")
+
+
+def _wib(value) -> str:
+    from survey_app.domain.clock import to_jakarta
+
+    return to_jakarta(value).strftime("%Y-%m-%d %H:%M") + " WIB"
+
+
+@round_group.command("create")
+@click.argument("code")
+@click.option("--questionnaire", required=True, help="a questionnaire key from questionnaires/")
+@click.option("--opens", required=True, help="opening time, ISO 8601 (Asia/Jakarta if no offset)")
+@click.option("--closes", required=True, help="closing time, ISO 8601 (Asia/Jakarta if no offset)")
+@click.option("--weights", help="group weights, e.g. rt=0.25,rw=0.25,lmk=0.2,fkdm=0.15,tokoh=0.15 "
+                                "(groups not named weigh 0) [default: that]")
+@click.option("--rates", multiple=True, metavar="GROUP=TIER+TIER",
+              help="which levels a group rates, e.g. --rates fkdm=camat+walikota "
+                   "(repeatable; default: every group rates lurah, camat and walikota)")
+@click.option("--deadline-days", type=int, default=7, show_default=True,
+              help="complaint resolution deadline")
+@click.option("--min-group", type=int, default=3, show_default=True,
+              help="fewest respondents for a group to count for a position")
+@click.option("--survey-weight", type=float, default=0.7, show_default=True,
+              help="weight of the survey in the composite score")
+@click.option("--complaint-weight", type=float, default=0.3, show_default=True,
+              help="weight of complaint handling in the composite score")
+@click.option("--schedule", "schedule_it", is_flag=True,
+              help="schedule it at once (it opens by itself at its opening time)")
+def round_create(code, questionnaire, opens, closes, weights, rates, deadline_days, min_group,
+                 survey_weight, complaint_weight, schedule_it):
+    """Create round CODE (like 2027-Q1) as a draft, pinning the questionnaire as it is now."""
+    from survey_app.domain import rounds
+
+    try:
+        settings = rounds.Settings(
+            questionnaire=questionnaire, opens_at=_when(opens, "--opens"),
+            closes_at=_when(closes, "--closes"), deadline_days=deadline_days, min_group=min_group,
+            survey_weight=survey_weight, complaint_weight=complaint_weight)
+        if weights:
+            settings.group_weights = rounds.parse_weights(weights)
+        if rates:
+            settings.rating_matrix = rounds.parse_rating_matrix(list(rates))
+        round_ = rounds.create(code, settings)
+        if schedule_it:
+            rounds.schedule(round_)
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    click.echo(f"Created {round_.code} ({rounds.state_label(rounds.effective_state(round_))}): "
+               f"{_wib(round_.opens_at)} - {_wib(round_.closes_at)}, questionnaire "
+               f"{round_.questionnaire.key} v{round_.questionnaire.version} "
+               f"(sha256 {round_.questionnaire.content_hash[:12]}).")
+
+
+@round_group.command("list")
+def round_list():
+    """Every round with its state, times and response rate."""
+    from survey_app.domain import rounds
+
+    listing = rounds.listing()
+    db.session.commit()  # clock transitions seen just now are recorded
+    if not listing:
+        click.echo("No rounds yet.")
+    for round_, state, progress in listing:
+        rate = f"{progress.rate:.1%}" if progress.rate is not None else "-"
+        click.echo(f"{round_.code}  {rounds.state_label(state):<12} {_wib(round_.opens_at)} - "
+                   f"{_wib(round_.closes_at)}  {round_.questionnaire.key}  "
+                   f"{progress.completed}/{progress.invited} ({rate})")
+
+
+@round_group.command("schedule")
+@click.argument("code")
+def round_schedule(code):
+    """Schedule draft round CODE: it opens and closes by itself at its times."""
+    from survey_app.domain import rounds
+
+    _round_action(code, rounds.schedule)
+
+
+@round_group.command("open")
+@click.argument("code")
+def round_open(code):
+    """Open round CODE now (from draft or scheduled)."""
+    from survey_app.domain import rounds
+
+    _round_action(code, rounds.open_now)
+
+
+@round_group.command("close")
+@click.argument("code")
+def round_close(code):
+    """Close open round CODE now (a round that must be stopped is closed, never deleted)."""
+    from survey_app.domain import rounds
+
+    _round_action(code, rounds.close_now)
+
+
+@round_group.command("extend")
+@click.argument("code")
+@click.option("--closes", required=True, help="the new, later closing time (ISO 8601)")
+def round_extend(code, closes):
+    """Move the close of open round CODE later."""
+    from survey_app.domain import rounds
+
+    new_close = _when(closes, "--closes")
+    _round_action(code, lambda r: rounds.extend(r, new_close))
+
+
+@round_group.command("publish")
+@click.argument("code")
+def round_publish(code):
+    """Publish closed round CODE: officials can then see their results."""
+    from survey_app.domain import rounds
+
+    _round_action(code, rounds.publish)
+
+
+@round_group.command("next")
+@click.argument("code")
+def round_next(code):
+    """Create the next quarter's draft from round CODE (same settings, dates moved 3 months)."""
+    from survey_app.domain import rounds
+
+    _round_action(code, rounds.next_quarter)
+
+
+@skm.command("results")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def results_command(code, fmt):
+    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position."""
+    from survey_app.domain import results, rounds
+
+    try:
+        round_ = rounds.by_code(code)
+        rounds.record_clock_transitions([round_])
+        document = results.results_document(round_)
+        db.session.commit()  # clock transitions and stored base results
+    except DomainError as e:
+        fail(e)
+    if fmt == "json":
+        click.echo(results.to_json(document))
+    else:
+        click.echo(results.to_csv(document), nl=False)
 
 
 @skm.command("demo")

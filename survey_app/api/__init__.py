@@ -1,1 +1,1 @@
-"""api blueprint."""
+"""JSON endpoints for coordinators and viewers (login required, like every page)."""

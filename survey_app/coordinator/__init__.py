@@ -1,1 +1,1 @@
-"""coordinator blueprint."""
+"""The coordinator's pages: quarterly rounds (create, edit, open, close, extend, publish)."""

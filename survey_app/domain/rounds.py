@@ -1,14 +1,289 @@
-"""Quarterly rounds: codes, lifecycle and the clock.
+"""Quarterly rounds: codes, settings, the lifecycle and the clock.
 
-Lifecycle: draft > scheduled > open > closed > published. A scheduled round opens and closes by
-itself at its times: the effective state is derived from the clock, so no scheduler has to run.
+Lifecycle: draft > scheduled > open > closed > published.
+
+- draft: everything may change; a draft without responses may be deleted.
+- scheduled: waiting for its opening time; settings may still change (nobody has answered).
+- open: settings and questionnaire are frozen; the close may be extended; it may be closed early.
+- closed: no more answers; results are visible to coordinators only.
+- published: results are visible to officials. Nothing with responses is ever deleted.
+
+A scheduled round opens, and an open round closes, at its times without anyone pressing a button:
+the effective state is derived from the clock (``effective_state``), and the transition is
+recorded (``record_clock_transitions``) the first time anyone looks, so no scheduler has to run.
+The caller commits.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from survey_app.domain import clock
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
+from survey_app.domain import audit, clock, questionnaires
+from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS,
+                                          ROUND_STATES)
+from survey_app.extensions import db
+from survey_app.models import Invitation, InvitationPosition, Response, Round
+
+CODE_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+RATED_TIERS = ("lurah", "camat", "walikota")
+EDITABLE_STATES = ("draft", "scheduled")
+
+DEFAULT_SETTINGS = {
+    "deadline_days": 7,
+    "min_group": 3,
+    "survey_weight": 0.7,
+    "complaint_weight": 0.3,
+    "min_in_time_rate": 0.8,
+    "failing_grades": "CD",
+}
+
+
+class RoundInvalid(DomainError):
+    """Settings that cannot make a round; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+# --- codes and quarters ---------------------------------------------------------------------
+
+def parse_code(code: str) -> tuple[int, int]:
+    """'2027-Q1' -> (2027, 1); raises RoundInvalid for anything else."""
+    match = CODE_PATTERN.match((code or "").strip())
+    if not match:
+        raise RoundInvalid({"code": str(_l("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4)."))})
+    return int(match.group(1)), int(match.group(2))
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """The first and last day of a quarter."""
+    first = date(year, 3 * quarter - 2, 1)
+    last = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1))
+    return first, last
+
+
+def next_code(code: str) -> str:
+    year, quarter = parse_code(code)
+    return f"{year + (quarter == 4)}-Q{quarter % 4 + 1}"
+
+
+def previous_code(code: str) -> str:
+    year, quarter = parse_code(code)
+    return f"{year - (quarter == 1)}-Q{(quarter - 2) % 4 + 1}"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+@dataclass
+class Settings:
+    """What a coordinator chooses for a round. Times are timezone-aware (stored in UTC)."""
+
+    questionnaire: str
+    opens_at: datetime
+    closes_at: datetime
+    group_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GROUP_WEIGHTS))
+    rating_matrix: dict[str, list[str]] = field(
+        default_factory=lambda: {g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()})
+    deadline_days: int = DEFAULT_SETTINGS["deadline_days"]
+    min_group: int = DEFAULT_SETTINGS["min_group"]
+    survey_weight: float = DEFAULT_SETTINGS["survey_weight"]
+    complaint_weight: float = DEFAULT_SETTINGS["complaint_weight"]
+    min_in_time_rate: float = DEFAULT_SETTINGS["min_in_time_rate"]
+    failing_grades: str = DEFAULT_SETTINGS["failing_grades"]
+    note: str | None = None
+
+    @classmethod
+    def of(cls, round_: Round) -> Settings:
+        return cls(questionnaire=round_.questionnaire.key, opens_at=round_.opens_at,
+                   closes_at=round_.closes_at, group_weights=dict(round_.group_weights),
+                   rating_matrix={g: list(v) for g, v in round_.rating_matrix.items()},
+                   deadline_days=round_.deadline_days, min_group=round_.min_group,
+                   survey_weight=round_.survey_weight, complaint_weight=round_.complaint_weight,
+                   min_in_time_rate=round_.min_in_time_rate, failing_grades=round_.failing_grades,
+                   note=round_.note)
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """'rt=0.25,rw=0.25,...' -> {group: weight}; groups not named weigh 0."""
+    weights = {g: 0.0 for g in GROUPS}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        group, sep, value = part.partition("=")
+        group = group.strip().lower()
+        if not sep or group not in GROUPS:
+            raise RoundInvalid({"group_weights": str(_l(
+                "Unknown group '%(group)s'; use %(groups)s as in rt=0.25,rw=0.25.",
+                group=group, groups=", ".join(GROUPS)))})
+        try:
+            weights[group] = float(value)
+        except ValueError:
+            raise RoundInvalid({"group_weights": str(_l(
+                "The weight of %(group)s is not a number: '%(value)s'.", group=group,
+                value=value.strip()))}) from None
+    return weights
+
+
+def parse_rating_matrix(pairs: list[str]) -> dict[str, list[str]]:
+    """['rt=lurah+camat', ...] -> {group: tiers}; groups not named keep the default."""
+    matrix = {g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()}
+    for pair in pairs:
+        group, sep, tiers = pair.partition("=")
+        group = group.strip().lower()
+        if not sep or group not in GROUPS:
+            raise RoundInvalid({"rating_matrix": str(_l(
+                "Unknown group '%(group)s'; use %(groups)s as in rt=lurah+camat.",
+                group=group, groups=", ".join(GROUPS)))})
+        matrix[group] = [t.strip().lower() for t in tiers.split("+") if t.strip()]
+    return matrix
+
+
+def validate(code: str, settings: Settings, *, current: Round | None = None) -> None:
+    """Every problem with a round's code and settings at once (RoundInvalid), or nothing."""
+    errors: dict[str, str] = {}
+    try:
+        year, quarter = parse_code(code)
+    except RoundInvalid as e:
+        errors.update(e.errors)
+        year = quarter = None
+    others = select(Round).where(Round.id != current.id) if current is not None else select(Round)
+    if year is not None:
+        clash = db.session.scalar(others.where(Round.code == code.strip()))
+        if clash is not None:
+            errors["code"] = str(_l("A round for %(code)s already exists.", code=code.strip()))
+    try:
+        questionnaires.get(settings.questionnaire, _questionnaire_dir())
+    except questionnaires.QuestionnaireError as e:
+        errors["questionnaire"] = str(e)
+    if settings.opens_at is None:
+        errors["opens_at"] = str(_l("Enter the opening time."))
+    if settings.closes_at is None:
+        errors["closes_at"] = str(_l("Enter the closing time."))
+    if settings.opens_at and settings.closes_at:
+        if settings.closes_at <= settings.opens_at:
+            errors["closes_at"] = str(_l("The round must close after it opens."))
+        else:
+            overlap = db.session.scalar(others.where(
+                Round.opens_at < settings.closes_at, Round.closes_at > settings.opens_at,
+            ).order_by(Round.opens_at))
+            if overlap is not None and "code" not in errors:
+                errors["opens_at"] = str(_l(
+                    "These dates overlap round %(code)s (%(opens)s to %(closes)s); rounds may not "
+                    "run at the same time.", code=overlap.code,
+                    opens=_wib(overlap.opens_at), closes=_wib(overlap.closes_at)))
+    weights = settings.group_weights
+    if set(weights) - set(GROUPS):
+        errors["group_weights"] = str(_l("Unknown group(s): %(groups)s.",
+                                         groups=", ".join(sorted(set(weights) - set(GROUPS)))))
+    elif any(w < 0 for w in weights.values()):
+        errors["group_weights"] = str(_l("A group's weight may not be negative."))
+    elif not any(w > 0 for w in weights.values()):
+        errors["group_weights"] = str(_l("At least one group must have a weight above zero."))
+    matrix = settings.rating_matrix
+    bad_tiers = sorted({t for tiers in matrix.values() for t in tiers} - set(RATED_TIERS))
+    if set(matrix) - set(GROUPS):
+        errors["rating_matrix"] = str(_l("Unknown group(s): %(groups)s.",
+                                         groups=", ".join(sorted(set(matrix) - set(GROUPS)))))
+    elif bad_tiers:
+        errors["rating_matrix"] = str(_l("Unknown level(s) %(levels)s; groups rate %(known)s.",
+                                         levels=", ".join(bad_tiers), known=", ".join(RATED_TIERS)))
+    elif not any(matrix.values()):
+        errors["rating_matrix"] = str(_l("At least one group must rate someone."))
+    if not isinstance(settings.deadline_days, int) or not 1 <= settings.deadline_days <= 90:
+        errors["deadline_days"] = str(_l("The complaint deadline must be 1 to 90 days."))
+    if not isinstance(settings.min_group, int) or not 1 <= settings.min_group <= 100:
+        errors["min_group"] = str(_l("The minimum per group must be 1 to 100 respondents."))
+    if (settings.survey_weight < 0 or settings.complaint_weight < 0
+            or settings.survey_weight + settings.complaint_weight <= 0):
+        errors["survey_weight"] = str(_l(
+            "The survey and complaint weights may not be negative and may not both be zero."))
+    if not 0 <= settings.min_in_time_rate <= 1:
+        errors["min_in_time_rate"] = str(_l("The minimum in-time rate must be between 0 and 1."))
+    if not settings.failing_grades or set(settings.failing_grades) - set("ABCD"):
+        errors["failing_grades"] = str(_l("Failing grades are letters among A, B, C and D."))
+    if errors:
+        raise RoundInvalid(errors)
+
+
+def _wib(value: datetime) -> str:
+    return clock.to_jakarta(value).strftime("%d-%m-%Y %H:%M") + " WIB"
+
+
+def _questionnaire_dir():
+    from flask import current_app
+
+    return current_app.config.get("QUESTIONNAIRE_DIR") or questionnaires.DEFAULT_DIRECTORY
+
+
+def _apply(round_: Round, settings: Settings) -> None:
+    if round_.questionnaire is None or round_.questionnaire.key != settings.questionnaire \
+            or round_.questionnaire.content_hash != questionnaires.content_hash(
+                questionnaires.get(settings.questionnaire, _questionnaire_dir())):
+        round_.questionnaire = questionnaires.pin(settings.questionnaire, _questionnaire_dir())
+    round_.opens_at = settings.opens_at
+    round_.closes_at = settings.closes_at
+    round_.group_weights = {g: float(settings.group_weights.get(g, 0.0)) for g in GROUPS}
+    round_.rating_matrix = {g: list(settings.rating_matrix.get(g, [])) for g in GROUPS}
+    round_.deadline_days = settings.deadline_days
+    round_.min_group = settings.min_group
+    round_.survey_weight = float(settings.survey_weight)
+    round_.complaint_weight = float(settings.complaint_weight)
+    round_.min_in_time_rate = float(settings.min_in_time_rate)
+    round_.failing_grades = "".join(sorted(set(settings.failing_grades.upper())))
+    round_.note = (settings.note or "").strip() or None
+
+
+# --- creating and editing -------------------------------------------------------------------
+
+def create(code: str, settings: Settings, user=None) -> Round:
+    """A new draft round (the questionnaire is pinned now: later file edits never change it)."""
+    validate(code, settings)
+    round_ = Round(code=code.strip(), state="draft")
+    _apply(round_, settings)
+    db.session.add(round_)
+    db.session.flush()
+    audit.record("round-create", round_.code, user, {"questionnaire": settings.questionnaire})
+    return round_
+
+
+def update(round_: Round, settings: Settings, user=None, now: datetime | None = None) -> Round:
+    """Change a round's settings: only before it opens (frozen from then on)."""
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state not in EDITABLE_STATES:
+        raise NotAllowed(str(_l("Round %(code)s is %(state)s: its settings are frozen once it "
+                                "has opened.", code=round_.code, state=state_label(state))))
+    validate(round_.code, settings, current=round_)
+    _apply(round_, settings)
+    audit.record("round-update", round_.code, user)
+    return round_
+
+
+def next_quarter(previous: Round, user=None) -> Round:
+    """A new draft for the quarter after ``previous``: the same settings, the times three months
+    later, and the questionnaire as its file is now (re-pinned; unchanged files reuse the copy)."""
+    settings = Settings.of(previous)
+    settings.opens_at = _add_months(previous.opens_at, 3)
+    settings.closes_at = _add_months(previous.closes_at, 3)
+    round_ = create(next_code(previous.code), settings, user)
+    audit.record("round-next-quarter", round_.code, user, {"from": previous.code})
+    return round_
+
+
+def _add_months(value: datetime, months: int) -> datetime:
+    """The same Jakarta wall-clock time ``months`` later (the day clipped to the month's end)."""
+    local = clock.to_jakarta(value)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day).astimezone(value.tzinfo)
+
+
+# --- the lifecycle --------------------------------------------------------------------------
 
 def effective_state(round_, now: datetime | None = None) -> str:
     """The state a round is in at ``now``, following the clock from its recorded state."""
@@ -25,3 +300,191 @@ def effective_state(round_, now: datetime | None = None) -> str:
 
 def is_open(round_, now: datetime | None = None) -> bool:
     return effective_state(round_, now) == "open"
+
+
+def record_clock_transitions(rounds, now: datetime | None = None) -> dict[int, str]:
+    """Record the openings and closings the clock made since anyone last looked.
+
+    Returns each round's effective state. The recorded time is the scheduled one (when it
+    really happened), not the moment it was noticed.
+    """
+    now = now or clock.now()
+    states = {}
+    for round_ in rounds:
+        state = effective_state(round_, now)
+        if state != round_.state:
+            if round_.opened_at is None and state in ("open", "closed"):
+                round_.opened_at = round_.opens_at
+            if state == "closed" and round_.closed_at is None:
+                round_.closed_at = round_.closes_at
+            audit.record(f"round-{state}", round_.code, None,
+                         {"by": "clock", "from": round_.state})
+            round_.state = state
+        states[round_.id] = state
+    return states
+
+
+def _refuse(round_: Round, action: str, state: str):
+    raise NotAllowed(str(_l("Round %(code)s cannot be %(action)s: it is %(state)s.",
+                            code=round_.code, action=ACTION_LABELS[action],
+                            state=state_label(state))))
+
+
+def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """draft -> scheduled: it will open by itself at its opening time."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state != "draft":
+        _refuse(round_, "schedule", state)
+    if round_.closes_at <= now:
+        raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
+                                "closing time first.", code=round_.code,
+                                closes=_wib(round_.closes_at))))
+    round_.state = "scheduled"
+    audit.record("round-schedule", round_.code, user)
+    record_clock_transitions([round_], now)  # already past its opening: it opens now
+    return round_
+
+
+def open_now(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """draft or scheduled -> open, now (the opening time becomes now if it was later)."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state not in EDITABLE_STATES:
+        _refuse(round_, "open", state)
+    if round_.closes_at <= now:
+        raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
+                                "closing time first.", code=round_.code,
+                                closes=_wib(round_.closes_at))))
+    if round_.opens_at > now:
+        round_.opens_at = now
+    round_.state = "open"
+    round_.opened_at = now
+    audit.record("round-open", round_.code, user)
+    return round_
+
+
+def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """open -> closed, now (to stop a round early; nothing is deleted)."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state != "open":
+        _refuse(round_, "close", state)
+    round_.closes_at = max(now, round_.opens_at + timedelta(seconds=1))
+    round_.state = "closed"
+    round_.closed_at = now
+    audit.record("round-close", round_.code, user)
+    return round_
+
+
+def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None = None) -> Round:
+    """Move the close of an open round later."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state != "open":
+        _refuse(round_, "extend", state)
+    if closes_at <= round_.closes_at:
+        raise RoundInvalid({"closes_at": str(_l(
+            "The new closing time must be later than the current one (%(closes)s).",
+            closes=_wib(round_.closes_at)))})
+    overlap = db.session.scalar(select(Round).where(
+        Round.id != round_.id, Round.opens_at < closes_at, Round.closes_at > round_.opens_at))
+    if overlap is not None:
+        raise RoundInvalid({"closes_at": str(_l(
+            "The new close would overlap round %(code)s, which opens %(opens)s.",
+            code=overlap.code, opens=_wib(overlap.opens_at)))})
+    previous = round_.closes_at
+    round_.closes_at = closes_at
+    audit.record("round-extend", round_.code, user,
+                 {"from": previous.isoformat(), "to": closes_at.isoformat()})
+    return round_
+
+
+def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """closed -> published: officials may now see their results."""
+    now = now or clock.now()
+    state = record_clock_transitions([round_], now)[round_.id]
+    if state != "closed":
+        _refuse(round_, "publish", state)
+    round_.state = "published"
+    round_.published_at = now
+    audit.record("round-publish", round_.code, user)
+    return round_
+
+
+def delete(round_: Round, user=None, now: datetime | None = None) -> None:
+    """Remove a round that never opened and has no responses (a started round is closed instead)."""
+    state = record_clock_transitions([round_], now)[round_.id]
+    has_responses = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.round_id == round_.id))
+    if state not in EDITABLE_STATES or has_responses:
+        raise NotAllowed(str(_l("Round %(code)s has started or has responses: it cannot be "
+                                "deleted. Close it instead.", code=round_.code)))
+    invitation_ids = select(Invitation.id).where(Invitation.round_id == round_.id)
+    db.session.execute(InvitationPosition.__table__.delete().where(
+        InvitationPosition.invitation_id.in_(invitation_ids)))
+    db.session.execute(Invitation.__table__.delete().where(Invitation.round_id == round_.id))
+    audit.record("round-delete", round_.code, user)
+    db.session.delete(round_)
+
+
+def results_visible_to_officials(round_: Round) -> bool:
+    return round_.state == "published"
+
+
+ACTIONS = ("schedule", "open", "close", "extend", "publish", "delete")
+ALLOWED_ACTIONS = {
+    "draft": ("schedule", "open", "delete"),
+    "scheduled": ("open", "delete"),
+    "open": ("extend", "close"),
+    "closed": ("publish",),
+    "published": (),
+}
+ACTION_LABELS = {"schedule": _l("scheduled"), "open": _l("opened"), "close": _l("closed"),
+                 "extend": _l("extended"), "publish": _l("published"), "delete": _l("deleted")}
+STATE_LABELS = {"draft": _l("draft"), "scheduled": _l("scheduled"), "open": _l("open"),
+                "closed": _l("closed"), "published": _l("published")}
+assert set(STATE_LABELS) == set(ROUND_STATES)
+
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+# --- progress -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """Forms expected (one per invited respondent and rated position) and forms returned."""
+
+    invited: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+
+def progress_by_round() -> dict[int, Progress]:
+    """Each round's response rate, in one aggregate query."""
+    rows = db.session.execute(
+        select(Invitation.round_id, func.count(),
+               func.count(InvitationPosition.completed_on))
+        .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+        .group_by(Invitation.round_id)).all()
+    return {round_id: Progress(invited, completed) for round_id, invited, completed in rows}
+
+
+def by_code(code: str) -> Round:
+    round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
+    if round_ is None:
+        raise DomainError(str(_l("There is no round %(code)s.", code=code)))
+    return round_
+
+
+def listing(now: datetime | None = None) -> list[tuple[Round, str, Progress]]:
+    """Every round, newest first, with its effective state (clock transitions recorded)."""
+    rounds = db.session.scalars(select(Round).order_by(Round.opens_at.desc())).all()
+    states = record_clock_transitions(rounds, now)
+    progress = progress_by_round()
+    return [(r, states[r.id], progress.get(r.id, Progress(0, 0))) for r in rounds]

@@ -21,5 +21,12 @@ ROLE_LABELS = {"admin": _l("administrator"), "coordinator": _l("survey coordinat
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", user=current_user,
+    current = None
+    if current_user.role in ("coordinator", "admin"):
+        from survey_app.domain import rounds
+
+        listing = rounds.listing()
+        db.session.commit()  # clock transitions seen just now are recorded
+        current = next((row for row in listing if row[1] == "open"), listing[0] if listing else None)
+    return render_template("main/index.html", user=current_user, current=current,
                            role_label=ROLE_LABELS.get(current_user.role, current_user.role))

@@ -3,6 +3,7 @@ from survey_app.models.area import Area, Unit
 from survey_app.models.audit import AuditEntry, IssuedDocument, SanctionDecision
 from survey_app.models.complaint import Complaint
 from survey_app.models.official import Appointment, Official, Position
+from survey_app.models.result import ResultSnapshot
 from survey_app.models.respondent import Answer, Invitation, InvitationPosition, Respondent, Response
 from survey_app.models.round import PinnedQuestionnaire, Round
 from survey_app.models.user import User
@@ -10,5 +11,6 @@ from survey_app.models.user import User
 __all__ = [
     "Answer", "Appointment", "Area", "AuditEntry", "Complaint", "Invitation", "InvitationPosition",
     "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Respondent", "Response",
+    "ResultSnapshot",
     "Round", "SanctionDecision", "Unit", "User",
 ]

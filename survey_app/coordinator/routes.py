@@ -1,0 +1,177 @@
+"""Round pages: list, create, edit, and the lifecycle actions (each confirmed, each a POST)."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app.auth.roles import role_required
+from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RoundForm
+from survey_app.domain import clock, rounds
+from survey_app.domain.errors import DomainError
+from survey_app.domain.rounds import RoundInvalid
+from survey_app.extensions import db
+from survey_app.models import Round
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+def _round_or_404(code: str) -> Round:
+    round_ = db.session.scalar(select(Round).where(Round.code == code))
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _questionnaire_choices() -> list[tuple[str, str]]:
+    """(key, title in the page's language) of every questionnaire file."""
+    from flask_babel import get_locale
+
+    lang = str(get_locale())
+    found = current_app.extensions["skm_questionnaires"]
+    return [(key, f"{found[key]['title'].get(lang, key)} ({key})") for key in sorted(found)]
+
+
+@bp.get("/rounds")
+@role_required("coordinator")
+def rounds_list():
+    listing = rounds.listing()
+    db.session.commit()  # record the openings and closings the clock made
+    return render_template("coordinator/rounds.html", listing=listing,
+                           state_label=rounds.state_label, next_form=ConfirmForm())
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@role_required("coordinator")
+def round_new():
+    form = RoundForm(questionnaire_choices=_questionnaire_choices())
+    if form.validate_on_submit():
+        try:
+            round_ = rounds.create(form.code.data, form.settings(), current_user)
+        except RoundInvalid as e:
+            db.session.rollback()
+            form.show_domain_errors(e.errors)
+        else:
+            db.session.commit()
+            flash(_("Round %(code)s created as a draft.", code=round_.code), "success")
+            return redirect(url_for("coordinator.round_detail", code=round_.code))
+    return render_template("coordinator/round_form.html", form=form, round_=None)
+
+
+@bp.get("/rounds/<code>")
+@role_required("coordinator")
+def round_detail(code):
+    round_ = _round_or_404(code)
+    state = rounds.record_clock_transitions([round_])[round_.id]
+    db.session.commit()
+    progress = rounds.progress_by_round().get(round_.id, rounds.Progress(0, 0))
+    return render_template("coordinator/round.html", round_=round_, state=state,
+                           state_label=rounds.state_label, progress=progress,
+                           actions=rounds.ALLOWED_ACTIONS[state], form=ConfirmForm())
+
+
+@bp.route("/rounds/<code>/edit", methods=["GET", "POST"])
+@role_required("coordinator")
+def round_edit(code):
+    round_ = _round_or_404(code)
+    form = RoundForm(questionnaire_choices=_questionnaire_choices())
+    if request.method == "GET":
+        form.fill_from(rounds.Settings.of(round_), round_.code)
+    elif form.validate_on_submit():
+        try:
+            rounds.update(round_, form.settings(), current_user)
+        except RoundInvalid as e:
+            db.session.rollback()
+            form.show_domain_errors(e.errors)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+            return redirect(url_for("coordinator.round_detail", code=code))
+        else:
+            db.session.commit()
+            flash(_("Round %(code)s saved.", code=round_.code), "success")
+            return redirect(url_for("coordinator.round_detail", code=round_.code))
+    return render_template("coordinator/round_form.html", form=form, round_=round_)
+
+
+ACTIONS = {"schedule": rounds.schedule, "open": rounds.open_now, "close": rounds.close_now,
+           "publish": rounds.publish, "delete": rounds.delete, "extend": None}
+
+
+@bp.route("/rounds/<code>/<action>", methods=["GET", "POST"])
+@role_required("coordinator")
+def round_action(code, action):
+    """GET asks for confirmation; POST does it. Refusals come back as a message, not an error."""
+    if action not in ACTIONS:
+        abort(404)
+    round_ = _round_or_404(code)
+    form = ExtendForm() if action == "extend" else ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if action == "extend":
+                rounds.extend(round_, form.closes_at.data.replace(tzinfo=clock.JAKARTA),
+                              current_user)
+            else:
+                ACTIONS[action](round_, current_user)
+        except RoundInvalid as e:
+            db.session.rollback()
+            form.closes_at.errors = list(e.errors.values())
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+            return redirect(url_for("coordinator.round_detail", code=code))
+        else:
+            db.session.commit()
+            flash(DONE_MESSAGES[action](round_.code), "success")
+            if action == "delete":
+                return redirect(url_for("coordinator.rounds_list"))
+            return redirect(url_for("coordinator.round_detail", code=code))
+    elif request.method == "GET" and action == "extend":
+        form.closes_at.data = clock.to_jakarta(round_.closes_at).replace(tzinfo=None)
+    state = rounds.record_clock_transitions([round_])[round_.id]
+    return render_template("coordinator/confirm.html", round_=round_, action=action, form=form,
+                           state=state, state_label=rounds.state_label,
+                           question=QUESTIONS[action](round_.code))
+
+
+@bp.post("/rounds/<code>/next")
+@role_required("coordinator")
+def round_next(code):
+    previous = _round_or_404(code)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        round_ = rounds.next_quarter(previous, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("coordinator.rounds_list"))
+    db.session.commit()
+    flash(_("Draft %(code)s created from %(previous)s: check its dates and settings.",
+            code=round_.code, previous=previous.code), "success")
+    return redirect(url_for("coordinator.round_detail", code=round_.code))
+
+
+QUESTIONS = {
+    "schedule": lambda c: _("Schedule round %(code)s? It opens and closes by itself at its "
+                            "times; its settings can change until it opens.", code=c),
+    "open": lambda c: _("Open round %(code)s now? Respondents' links work from this moment and "
+                        "its settings are frozen.", code=c),
+    "close": lambda c: _("Close round %(code)s now? Links stop working; nothing is deleted. "
+                         "A closed round cannot be reopened.", code=c),
+    "extend": lambda c: _("Extend round %(code)s: choose the new, later closing time.", code=c),
+    "publish": lambda c: _("Publish round %(code)s? Officials will see their results. "
+                           "This cannot be undone.", code=c),
+    "delete": lambda c: _("Delete draft round %(code)s? It has no responses.", code=c),
+}
+DONE_MESSAGES = {
+    "schedule": lambda c: _("Round %(code)s is scheduled.", code=c),
+    "open": lambda c: _("Round %(code)s is open.", code=c),
+    "close": lambda c: _("Round %(code)s is closed.", code=c),
+    "extend": lambda c: _("Round %(code)s now closes later.", code=c),
+    "publish": lambda c: _("Round %(code)s is published.", code=c),
+    "delete": lambda c: _("Round %(code)s was deleted.", code=c),
+}

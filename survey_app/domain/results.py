@@ -1,0 +1,333 @@
+"""The results document of a round (DESIGN.md): scores joined with who held each post, complaint
+figures, the trend, the rank among peers, the composite score and the sanctions ladder.
+
+Two layers:
+- the *base* results of one round depend on that round's data only (scores, holders, complaint
+  figures, whether the round was failed). They are kept in ResultSnapshot with a fingerprint of
+  the data, and recomputed whenever that data changes;
+- the *document* adds what needs other rounds: the change from the previous round with its
+  significance, the trend over up to eight quarters, the rank and the consecutive failed rounds.
+
+Who a round's result belongs to: the official holding the post on the reference day, the round's
+closing day (Jakarta), or today while it is still open.
+
+The sanctions ladder counts an official's consecutive failed rounds, following them from post to
+post: a round is failed at a failing grade or an in-time rate below the round's minimum. A round
+where the official has neither figure (no counting group and no complaints) neither breaks nor
+extends the run. 1 failed round: perhatian (watch); 2: SP1; 3: SP2; 4 or more: a recommendation
+for rotation, transfer or demotion. The product recommends; people decide (SanctionDecision).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from survey_app.domain import clock, ikm, scoring
+from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
+from survey_app.extensions import db
+from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
+                               Official, Position, ResultSnapshot, Response, Round, Unit)
+
+METHOD_VERSION = "1"
+HISTORY = 8  # quarters shown in the trend
+SIGNIFICANCE = 0.05
+
+
+def reference_day(round_: Round, now: datetime | None = None) -> date:
+    """The last day the round was open (a close at midnight belongs to the day before)."""
+    now = now or clock.now()
+    return clock.jakarta_day(min(round_.closes_at - timedelta(microseconds=1), now))
+
+
+# --- the base results of one round -------------------------------------------------------------
+
+def fingerprint(round_: Round, now: datetime | None = None) -> str:
+    """A digest of everything a round's base results are computed from."""
+    responses = db.session.execute(select(func.count(), func.max(Response.id))
+                                   .where(Response.round_id == round_.id)).one()
+    invited = db.session.execute(
+        select(func.count(), func.count(InvitationPosition.completed_on))
+        .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+        .where(Invitation.round_id == round_.id)).one()
+    appointments = db.session.execute(select(func.count(), func.max(Appointment.id),
+                                             func.max(Appointment.end_date),
+                                             func.count(Appointment.end_date))).one()
+    officials = db.session.execute(select(func.count(), func.max(Official.id))).one()
+    complaints = db.session.execute(select(func.count(), func.max(Complaint.imported_at))).one()
+    parts = [METHOD_VERSION, round_.code, round_.questionnaire.content_hash,
+             round_.opens_at, round_.closes_at, round_.group_weights, round_.rating_matrix,
+             round_.min_group, round_.deadline_days, round_.survey_weight, round_.complaint_weight,
+             round_.min_in_time_rate, round_.failing_grades, reference_day(round_, now),
+             tuple(responses), tuple(invited), tuple(appointments), tuple(officials),
+             tuple(complaints)]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _holders(day: date) -> dict[int, Official]:
+    rows = db.session.execute(
+        select(Appointment.position_id, Official)
+        .join(Official, Official.id == Appointment.official_id)
+        .where(Appointment.start_date <= day,
+               (Appointment.end_date.is_(None)) | (Appointment.end_date >= day))).all()
+    return {position_id: official for position_id, official in rows}
+
+
+def _complaint_figures(round_: Round) -> dict[int, dict]:
+    """Complaint figures per position as plain dicts: joined in when the complaint module lands."""
+    return {}
+
+
+def compute_base(round_: Round, now: datetime | None = None) -> dict:
+    """The base results of one round: everything that depends on this round's data only."""
+    scores = scoring.score_round(round_)
+    complaint_figures = _complaint_figures(round_)
+    position_ids = set(scores) | set(complaint_figures)
+    positions = {p.id: p for p in db.session.scalars(
+        select(Position).where(Position.id.in_(position_ids)))} if position_ids else {}
+    areas = {a.id: a for a in db.session.scalars(select(Area))}
+    units = {u.id: u for u in db.session.scalars(select(Unit))}
+    holders = _holders(reference_day(round_, now))
+    entries = []
+    for position_id in sorted(position_ids):
+        position = positions[position_id]
+        score = scores.get(position_id) or scoring.PositionScore(position_id)
+        area = areas.get(position.area_id)
+        unit = units.get(position.unit_id)
+        official = holders.get(position_id)
+        complaints = complaint_figures.get(position_id)
+        entry = {
+            "position_id": position_id,
+            "position": position.kind,
+            "tier": POSITION_TIER[position.kind],
+            "area_code": area.code if area else None,
+            "area_name": area.name if area else None,
+            "unit_code": unit.code if unit else None,
+            "unit_name": unit.name if unit else None,
+            "kota_code": _ancestor_code(area, areas, ("kota", "kabupaten")),
+            "kecamatan_code": _ancestor_code(area, areas, ("kecamatan",)),
+            "official": ({"nip": official.nip, "name": official.name}
+                         if official is not None else None),
+            **_survey_part(round_, score),
+            "complaints": complaints,
+        }
+        entry["failed"] = _failed(round_, entry)
+        entries.append(entry)
+    return {"round": round_.code, "method_version": METHOD_VERSION,
+            "reference_day": reference_day(round_, now).isoformat(), "positions": entries}
+
+
+def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:
+    while area is not None:
+        if area.level in levels:
+            return area.code
+        area = areas.get(area.parent_id)
+    return None
+
+
+def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
+    counting = {g: r for g, r in score.groups.items() if r.counts and r.index is not None}
+    weights = {g: float(round_.group_weights.get(g, 0.0)) for g in counting
+               if float(round_.group_weights.get(g, 0.0)) > 0}
+    total = sum(weights.values())
+    graded = score.grade
+    return {
+        "invited": score.invited,
+        "respondents": score.respondents,
+        "response_rate": round(score.response_rate, 4) if score.response_rate is not None else None,
+        "required_sample": score.required_sample,
+        "meets_required_sample": score.respondents >= score.required_sample if score.invited else None,
+        "elements": score.elements,
+        "items": score.items,
+        "groups": {g: ({"n": counting[g].respondents, "mean": counting[g].index}
+                       if g in counting else None) for g in GROUPS},
+        "groups_left_out": sorted(g for g, r in score.groups.items()
+                                  if r.respondents and g not in counting),
+        "weights_used": {g: w / total for g, w in weights.items()} if total else {},
+        "min_group": round_.min_group,
+        "index": score.index,
+        "ikm": score.ikm,
+        "grade": graded[0] if graded else None,
+        "category": graded[1] if graded else None,
+        "ci95": [ikm.shown(score.ci95[0], 1), ikm.shown(score.ci95[1], 1)] if score.ci95 else None,
+        "scores": list(score.pooled_scores()) if score.pooled_scores() else None,
+    }
+
+
+def _failed(round_: Round, entry: dict) -> bool | None:
+    grade_known = entry["grade"] is not None
+    rate = (entry["complaints"] or {}).get("in_time_rate")
+    if not grade_known and rate is None:
+        return None
+    return bool((grade_known and entry["grade"] in round_.failing_grades)
+                or (rate is not None and rate < round_.min_in_time_rate))
+
+
+def base_results(round_: Round, now: datetime | None = None) -> dict:
+    """The stored base results when their data has not changed, else computed anew and stored
+    (the caller commits)."""
+    digest = fingerprint(round_, now)
+    snapshot = db.session.get(ResultSnapshot, round_.id)
+    if snapshot is not None and snapshot.fingerprint == digest \
+            and snapshot.method_version == METHOD_VERSION:
+        return snapshot.document
+    document = compute_base(round_, now)
+    if snapshot is None:
+        snapshot = ResultSnapshot(round_id=round_.id)
+        db.session.add(snapshot)
+    snapshot.fingerprint, snapshot.method_version = digest, METHOD_VERSION
+    snapshot.computed_at, snapshot.document = clock.now(), document
+    return document
+
+
+# --- the document --------------------------------------------------------------------------------
+
+def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
+    """The rounds before this one that have opened (by the clock too), newest first."""
+    from survey_app.domain.rounds import effective_state
+
+    candidates = db.session.scalars(
+        select(Round).where(Round.opens_at < round_.opens_at, Round.state != "draft")
+        .order_by(Round.opens_at.desc())).all()
+    return [r for r in candidates if effective_state(r) != "scheduled"][:limit]
+
+
+def results_document(round_: Round, now: datetime | None = None) -> dict:
+    """DESIGN.md's results document for a round (the caller commits: snapshots may be stored)."""
+    base = base_results(round_, now)
+    history = [(r.code, base_results(r, now)) for r in earlier_rounds(round_)]
+    by_position = [{e["position_id"]: e for e in doc["positions"]} for _code, doc in history]
+    ranks, peers = _ranks(base["positions"])
+    positions = []
+    for entry in base["positions"]:
+        pid = entry["position_id"]
+        previous = by_position[0].get(pid) if by_position else None
+        change = p_value = None
+        if previous and previous["ikm"] is not None and entry["ikm"] is not None:
+            change = entry["ikm"] - previous["ikm"]
+            if entry["scores"] and previous["scores"]:
+                p_value = ikm.welch_p_value(tuple(entry["scores"]), tuple(previous["scores"]))
+        trend = [{"round": code, "ikm": positions_[pid]["ikm"]}
+                 for (code, _doc), positions_ in zip(reversed(history), reversed(by_position))
+                 if pid in positions_] + [{"round": base["round"], "ikm": entry["ikm"]}]
+        streak = _failed_streak(entry, by_position)
+        document = {key: value for key, value in entry.items() if key not in ("scores",)}
+        document.update({
+            "grade_bounds": {"A": 88.31, "B": 76.61, "C": 65.00},
+            "previous_round": history[0][0] if history else None,
+            "previous_ikm": previous["ikm"] if previous else None,
+            "change": change,
+            "change_p_value": p_value,
+            "change_significant": (p_value is not None and p_value < SIGNIFICANCE),
+            "trend": trend,
+            "rank": ranks.get(pid),
+            "peers": peers.get(entry["tier"], 0),
+            "composite": _composite(round_, entry),
+            "failed_rounds_in_a_row": streak,
+            "sanction_level": SANCTION_LEVELS[min(streak, len(SANCTION_LEVELS) - 1)],
+        })
+        positions.append(document)
+    return {"round": round_.code, "state": round_.state, "method_version": METHOD_VERSION,
+            "reference_day": base["reference_day"],
+            "settings": {"group_weights": round_.group_weights, "min_group": round_.min_group,
+                         "deadline_days": round_.deadline_days,
+                         "survey_weight": round_.survey_weight,
+                         "complaint_weight": round_.complaint_weight,
+                         "min_in_time_rate": round_.min_in_time_rate,
+                         "failing_grades": round_.failing_grades,
+                         "questionnaire": {"key": round_.questionnaire.key,
+                                           "version": round_.questionnaire.version,
+                                           "sha256": round_.questionnaire.content_hash}},
+            "positions": positions}
+
+
+def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
+    """Competition ranks of the IKM within each tier (equal shown IKM share a rank)."""
+    by_tier: dict[str, dict[int, float]] = {}
+    for entry in entries:
+        if entry["ikm"] is not None:
+            by_tier.setdefault(entry["tier"], {})[entry["position_id"]] = entry["ikm"]
+    ranks: dict[int, int] = {}
+    for values in by_tier.values():
+        ranks.update(ikm.competition_ranks(values))
+    return ranks, {tier: len(values) for tier, values in by_tier.items()}
+
+
+def _composite(round_: Round, entry: dict) -> float | None:
+    """Survey and complaint handling combined with the round's weights (renormalised over the
+    parts that exist: a kepala dinas is judged on complaints only)."""
+    parts = []
+    if entry["ikm"] is not None:
+        parts.append((round_.survey_weight, entry["ikm"]))
+    rate = (entry["complaints"] or {}).get("in_time_rate")
+    if rate is not None:
+        parts.append((round_.complaint_weight, rate * 100))
+    total = sum(w for w, _ in parts)
+    return sum(w * v for w, v in parts) / total if total > 0 else None
+
+
+def _failed_streak(entry: dict, earlier: list[dict[int, dict]]) -> int:
+    """Consecutive failed rounds of this entry's official, newest first, across posts."""
+    if entry["official"] is None or entry["failed"] is not True:
+        return 0
+    nip = entry["official"]["nip"]
+    streak = 1
+    for positions in earlier:
+        outcomes = [e["failed"] for e in positions.values()
+                    if e["official"] and e["official"]["nip"] == nip and e["failed"] is not None]
+        if not outcomes:
+            continue  # not rated that round: neither breaks nor extends the run
+        if any(outcomes):
+            streak += 1
+        else:
+            break
+    return streak
+
+
+# --- output ----------------------------------------------------------------------------------
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "kota_code",
+               "official_nip", "official_name", "invited", "respondents", "response_rate",
+               "required_sample", "meets_required_sample", "index", "ikm", "grade", "category",
+               "ci95_low", "ci95_high", "previous_ikm", "change", "change_p_value", "rank",
+               "peers", "complaints_received", "complaints_resolved", "complaints_resolved_in_time",
+               "complaints_in_time_rate", "complaints_median_days_to_resolve",
+               "complaints_open_overdue", "complaints_deadline_days", "composite",
+               "failed_rounds_in_a_row", "sanction_level", "groups_left_out"]
+
+
+def to_csv(document: dict) -> str:
+    """One row per position; element NRR and group means as extra columns (E_U1, G_rt...)."""
+    import csv
+    import io
+
+    elements = sorted({code for p in document["positions"] for code in p["elements"]})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS + [f"E_{e}" for e in elements] + [f"G_{g}" for g in GROUPS])
+    for p in document["positions"]:
+        complaints = p.get("complaints") or {}
+        flat = {**p, "official_nip": (p["official"] or {}).get("nip"),
+                "official_name": (p["official"] or {}).get("name"),
+                "ci95_low": p["ci95"][0] if p["ci95"] else None,
+                "ci95_high": p["ci95"][1] if p["ci95"] else None,
+                "groups_left_out": " ".join(p["groups_left_out"]),
+                **{f"complaints_{k}": v for k, v in complaints.items()}}
+        writer.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS]
+                        + [_cell(p["elements"].get(e)) for e in elements]
+                        + [_cell((p["groups"].get(g) or {}).get("mean")) for g in GROUPS])
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,178 @@
+"""Scores per position and round, from aggregate queries (survey_app.domain.ikm does the arithmetic).
+
+The database does the heavy lifting: two GROUP BY queries read the round's answers once each
+(sums and counts per position, group and item; and each response's score, reduced to count, sum
+and sum of squares per position and group). Python then works on a few thousand aggregate rows,
+never on the answers themselves.
+
+A respondent's score (for the confidence interval and the significance test) is the weighted
+mean of their answers, each item weighing its element's weight shared among the element's items,
+renormalised over the items they answered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Float, case, func, literal, select
+
+from survey_app.domain import ikm
+from survey_app.domain.questionnaires import element_weights
+from survey_app.extensions import db
+from survey_app.models import Answer, Invitation, InvitationPosition, Respondent, Response, Round
+
+
+@dataclass
+class GroupResult:
+    group: str
+    respondents: int
+    invited: int
+    counts: bool  # at or above the round's minimum: included in the score
+    index: float | None = None  # the group's own index (1..4); None when left out
+    elements: dict[str, float] = field(default_factory=dict)
+    items: dict[str, float] = field(default_factory=dict)
+    score_sum: float = 0.0
+    score_sumsq: float = 0.0
+    scored: int = 0  # respondents with at least one answer
+
+    @property
+    def score_mean(self) -> float | None:
+        return self.score_sum / self.scored if self.scored else None
+
+    @property
+    def score_variance(self) -> float | None:
+        if self.scored < 2:
+            return None
+        mean = self.score_sum / self.scored
+        return max(0.0, (self.score_sumsq - self.scored * mean * mean) / (self.scored - 1))
+
+
+@dataclass
+class PositionScore:
+    position_id: int
+    invited: int = 0
+    respondents: int = 0
+    groups: dict[str, GroupResult] = field(default_factory=dict)
+    elements: dict[str, float] = field(default_factory=dict)  # NRR across counting groups
+    items: dict[str, float] = field(default_factory=dict)
+    index: float | None = None
+    ci95: tuple[float, float] | None = None
+
+    @property
+    def ikm(self) -> float | None:
+        return self.index * 25 if self.index is not None else None
+
+    @property
+    def grade(self) -> tuple[str, str] | None:
+        return ikm.grade(self.ikm) if self.ikm is not None else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.respondents / self.invited if self.invited else None
+
+    @property
+    def required_sample(self) -> int:
+        return ikm.required_sample(self.invited)
+
+    def pooled_scores(self) -> tuple[int, float, float] | None:
+        """(n, mean, variance) of the counting groups' respondent scores, for Welch's test."""
+        counting = [g for g in self.groups.values() if g.counts and g.scored]
+        n = sum(g.scored for g in counting)
+        if n < 2:
+            return None
+        total = sum(g.score_sum for g in counting)
+        mean = total / n
+        variance = max(0.0, (sum(g.score_sumsq for g in counting) - n * mean * mean) / (n - 1))
+        return n, mean, variance
+
+
+def _item_weights(content: dict) -> list[tuple[str, float]]:
+    """Each item's share of the index: its element's weight split among the element's items."""
+    weights = element_weights(content)
+    return [(item["code"], weights[element["code"]] / len(element["items"]))
+            for element in content["elements"] for item in element["items"]]
+
+
+def score_round(round_: Round) -> dict[int, PositionScore]:
+    """Every rated position's scores in a round (positions invited or answered)."""
+    content = round_.questionnaire.content
+    element_items = {e["code"]: [i["code"] for i in e["items"]] for e in content["elements"]}
+    # Relative weights as written (1, 1, ...): exact sums; weighted_mean normalises them.
+    weights_of_elements = {e["code"]: float(e.get("weight", 1.0)) for e in content["elements"]}
+    scores: dict[int, PositionScore] = {}
+
+    def group_of(position_id: int, group: str) -> GroupResult:
+        score = scores.setdefault(position_id, PositionScore(position_id))
+        if group not in score.groups:
+            score.groups[group] = GroupResult(group, 0, 0, False)
+        return score.groups[group]
+
+    # Invited: one expected form per invitation and rated position, by group.
+    for position_id, group, invited in db.session.execute(
+            select(InvitationPosition.position_id, Respondent.group, func.count())
+            .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .where(Invitation.round_id == round_.id)
+            .group_by(InvitationPosition.position_id, Respondent.group)):
+        group_of(position_id, group).invited = invited
+    # Respondents: the anonymous responses, by group.
+    for position_id, group, count in db.session.execute(
+            select(Response.position_id, Response.group, func.count())
+            .where(Response.round_id == round_.id)
+            .group_by(Response.position_id, Response.group)):
+        group_of(position_id, group).respondents = count
+    # Sums and counts per position, group and item: blanks are absent rows, so left out.
+    item_sums: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
+    for position_id, group, item_code, count, total in db.session.execute(
+            select(Response.position_id, Response.group, Answer.item_code, func.count(),
+                   func.sum(Answer.value))
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Response.round_id == round_.id)
+            .group_by(Response.position_id, Response.group, Answer.item_code)):
+        item_sums.setdefault((position_id, group), {})[item_code] = (count, int(total))
+    # Each response's score, reduced to count, sum and sum of squares per position and group.
+    weight = case({code: literal(w, Float) for code, w in _item_weights(content)},
+                  value=Answer.item_code, else_=literal(0.0, Float))
+    per_response = (
+        select(Response.position_id.label("position_id"), Response.group.label("grp"),
+               (func.sum(weight * Answer.value) / func.sum(weight)).label("score"))
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.round_id == round_.id)
+        .group_by(Response.id, Response.position_id, Response.group)
+    ).subquery()
+    for position_id, group, n, total, sumsq in db.session.execute(
+            select(per_response.c.position_id, per_response.c.grp, func.count(),
+                   func.sum(per_response.c.score),
+                   func.sum(per_response.c.score * per_response.c.score))
+            .group_by(per_response.c.position_id, per_response.c.grp)):
+        result = group_of(position_id, group)
+        result.scored, result.score_sum, result.score_sumsq = n, float(total), float(sumsq)
+
+    for position_id, score in scores.items():
+        for group, result in score.groups.items():
+            score.invited += result.invited
+            score.respondents += result.respondents
+            # A group under the minimum is left out of everything: its score and its breakdown.
+            result.counts = result.respondents >= round_.min_group
+            if result.counts:
+                result.items, result.elements = ikm.group_nrr(
+                    item_sums.get((position_id, group), {}), element_items)
+                result.index = ikm.weighted_mean(result.elements, weights_of_elements)
+        counting = {g: r for g, r in score.groups.items() if r.counts and r.elements}
+        group_weights = {g: float(round_.group_weights.get(g, 0.0)) for g in counting}
+        counting = {g: r for g, r in counting.items() if group_weights[g] > 0}
+        if not counting:
+            continue
+        score.elements, score.index = ikm.combine(
+            {g: r.elements for g, r in counting.items()}, group_weights, weights_of_elements)
+        all_items = {code for r in counting.values() for code in r.items}
+        for code in all_items:
+            per_group = {g: r.items[code] for g, r in counting.items() if code in r.items}
+            value = ikm.weighted_mean(per_group, group_weights)
+            if value is not None:
+                score.items[code] = value
+        if score.index is not None:
+            strata = [(group_weights[g], r.scored, r.score_mean, r.score_variance, r.invited)
+                      for g, r in counting.items() if r.scored]
+            if all(s[3] is not None for s in strata):
+                score.ci95 = ikm.stratified_ci(strata, center=score.index)
+    return scores

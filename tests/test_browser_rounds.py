@@ -1,0 +1,40 @@
+"""A new coordinator creates and schedules a round in a real browser at phone size."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import Round
+from tests.live import CHROMIUM, browser_page, serving
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+
+def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
+    with serving(app) as base, browser_page() as page:
+        page.goto(base + "/auth/login")
+        page.fill("#email", users["coordinator"])
+        page.fill("#password", "password123")
+        page.click("button[type=submit].primary")
+        page.click("text=Semua putaran")
+        page.click("text=Putaran baru")
+        page.fill("#code", "2027-Q1")
+        page.fill("#opens_at", "2027-03-10T08:00")
+        page.fill("#closes_at", "2027-03-01T08:00")  # before the opening: refused
+        page.click("button[type=submit].primary")
+        assert page.locator("#closes_at + .error").inner_text() == \
+            "Putaran harus ditutup setelah dibuka."
+        assert page.input_value("#code") == "2027-Q1"  # what was typed is kept
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(tmp_path / "round-form-error.png"), full_page=True)
+        page.fill("#closes_at", "2027-04-01T00:00")
+        page.click("button[type=submit].primary")
+        assert "Putaran 2027-Q1 dibuat sebagai draf." in page.content()
+        page.click("text=Jadwalkan")
+        page.click("text=Ya, lanjutkan")
+        assert "Putaran 2027-Q1 telah dijadwalkan." in page.content()
+        page.screenshot(path=str(tmp_path / "round-scheduled.png"), full_page=True)
+    with app.app_context():
+        assert db.session.scalar(select(Round.state)) == "scheduled"
