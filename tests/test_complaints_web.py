@@ -46,12 +46,19 @@ def preview_form(html: str) -> dict:
     return data
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path):
+    """Uploads wait in the test's own folder, not in the instance folder."""
+    app.config["COMPLAINT_UPLOAD_DIR"] = tmp_path / "uploads"
+    return tmp_path / "uploads"
+
+
 @pytest.fixture
 def coordinator(auth, users):
     auth.login(users["coordinator"])
 
 
-def test_upload_preview_and_import(app, client, coordinator):
+def test_upload_preview_and_import(app, client, coordinator, upload_dir):
     response = upload(client, GOOD)
     assert response.status_code == 302
     preview_url = response.headers["Location"]
@@ -66,6 +73,7 @@ def test_upload_preview_and_import(app, client, coordinator):
     assert complaints_count(app) == 2
     # The upload is gone once imported.
     assert client.get(preview_url).status_code == 404
+    assert list(upload_dir.iterdir()) == []
 
 
 def test_import_without_csrf_is_refused(app, client, coordinator):

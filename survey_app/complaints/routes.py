@@ -41,7 +41,8 @@ KIND_LABELS = {"walikota": _l("wali kota"), "bupati": _l("bupati"), "camat": _l(
 
 
 def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "complaint_uploads"
+    path = Path(current_app.config.get("COMPLAINT_UPLOAD_DIR")
+                or Path(current_app.instance_path) / "complaint_uploads")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
