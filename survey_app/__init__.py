@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("survey_app.complaints.routes", fromlist=["bp"]).bp)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.

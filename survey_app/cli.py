@@ -323,3 +323,107 @@ def _print_logins(logins: dict) -> None:
     click.echo("Demo logins (email / password):")
     for role, (email, password) in logins.items():
         click.echo(f"  {role:<13} {email:<26} {password}")
+
+
+# --- complaints (issue 5) ----------------------------------------------------------------------
+
+@skm.command("import-complaints")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--map", "mappings", multiple=True, metavar="SRC=DEST",
+              help="rename a column of the file, e.g. --map TrackingID=complaint_id (repeatable)")
+@click.option("--as-of", "as_of", metavar="TIME",
+              help="when the export was taken (ISO 8601; no offset = WIB). Default: the newest "
+                   "timestamp in the file")
+@click.option("--skip-bad", "skip_bad", metavar="OUT", type=click.Path(dir_okay=False),
+              help="import the good rows and write the bad ones, with their errors, to OUT (CSV)")
+def import_complaints(path, mappings, as_of, skip_bad):
+    """Import complaints from a CRM or LAPOR! export: a CSV or XLSX FILE with columns
+    complaint_id, channel, category, area_code, unit_code, status, reported_at,
+    first_response_at, resolved_at (only complaint_id, reported_at and one of area_code or
+    unit_code are required; other columns are ignored).
+
+    Statuses in Indonesian or English (Menunggu, Koordinasi, Disposisi, Proses, Selesai, Ditolak);
+    without a status column a complaint with resolved_at is Selesai, else Menunggu. Times are
+    ISO 8601, Asia/Jakarta when they carry no offset. LAPOR! open data, for example:
+    --map TrackingID=complaint_id --map TanggalLaporanMasuk=reported_at
+    --map TanggalLaporanDitutup=resolved_at --map AreaID=area_code.
+
+    Upsert by complaint_id. Each export has an as-of time (--as-of, by default the newest
+    timestamp in the file; no timestamp may be later than it, or in the future): a complaint is
+    updated only when the export is at least as new as the one it was last imported from, so an
+    older export never overwrites newer facts (a partial export, e.g. of one area, can look
+    older than it is: give it --as-of). Each complaint is attributed to the lurah of its
+    kelurahan (the kepala dinas when it names a unit) and to the official in post on the day it
+    was reported. All-or-nothing unless --skip-bad.
+    """
+    from survey_app.domain import audit, clock
+    from survey_app.domain.complaints import (bad_rows_csv, import_complaints as run,
+                                              parse_mapping, read_complaints)
+
+    try:
+        mapping = parse_mapping(mappings)
+        try:
+            as_of_time = clock.parse_datetime(as_of) if as_of else None
+        except ValueError:
+            raise DomainError(f"--as-of '{as_of}' is not a date and time") from None
+        table = read_complaints(path, mapping=mapping)
+        summary, checked = run(table, as_of_time, skip_bad=bool(skip_bad))
+        audit.record("import-complaints", path, detail={"summary": str(summary),
+                                                         "as_of": summary.as_of.isoformat()})
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    except SQLAlchemyError as e:  # a database rule we did not foresee: still nothing written
+        fail(DomainError("the database refused the import and nothing was written: "
+                         f"{getattr(e, 'orig', e)}"))
+    click.echo(f"complaints: {summary}.")
+    click.echo(f"Export as of {clock.to_jakarta(summary.as_of):%Y-%m-%d %H:%M} WIB"
+               f"{' (given)' if checked.as_of_given else ' (its newest timestamp)'}.")
+    if summary.ignored_columns:
+        click.echo("Ignored columns: " + ", ".join(summary.ignored_columns) + ".")
+    if skip_bad:
+        with open(skip_bad, "w", encoding="utf-8", newline="") as out:
+            out.write(bad_rows_csv(table, checked, mapping))
+        click.echo(f"{len(checked.bad)} bad row(s) written to {skip_bad}.")
+
+
+@skm.command("complaints")
+@click.argument("code")
+def complaints(code):
+    """Print the complaint figures of round CODE (e.g. 2027-Q1) per position, then the ranking
+    of units (dinas) by in-time rate and response speed.
+
+    Rate = resolved in time / (resolved + open past the deadline at the round's close); rejected
+    complaints are left out of the rate and the medians; medians in days to resolve and hours to
+    the first response."""
+    from survey_app.domain.complaint_figures import (figures_for_round, figures_table,
+                                                     rank_units, round_by_code)
+
+    try:
+        round_ = round_by_code(code)
+        figures = figures_for_round(round_)
+    except DomainError as e:
+        fail(e)
+
+    def num(value, digits=2):
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    head = (f"{'position':<13}{'code':<12}{'received':>9}{'rejected':>9}{'resolved':>9}"
+            f"{'in time':>8}{'rate':>7}{'med.days':>9}{'med.hours':>10}{'overdue':>8}  name")
+    click.echo(f"Complaints {round_.code}: deadline {round_.deadline_days} days.")
+    click.echo(head)
+    for p in figures_table(round_, figures=figures):
+        f = p.figures
+        click.echo(f"{p.kind:<13}{p.code:<12}{f.received:>9}{f.rejected:>9}{f.resolved:>9}"
+                   f"{f.resolved_in_time:>8}{num(f.in_time_rate):>7}"
+                   f"{num(f.median_days_to_resolve):>9}{num(f.median_hours_to_first_response):>10}"
+                   f"{f.open_overdue:>8}  {p.name}")
+    click.echo("")
+    click.echo("Units by in-time rate and response speed:")
+    click.echo(f"{'rank':>4}  {'unit':<12}{'received':>9}{'rate':>7}{'med.hours':>10}"
+               f"{'med.days':>9}  name")
+    for u in rank_units(round_, figures=figures):
+        f = u.figures
+        click.echo(f"{u.rank if u.rank else '-':>4}  {u.unit_code:<12}{f.received:>9}"
+                   f"{num(f.in_time_rate):>7}{num(f.median_hours_to_first_response):>10}"
+                   f"{num(f.median_days_to_resolve):>9}  {u.unit_name}")

@@ -20,9 +20,7 @@ def main(_base: str, ours: str, theirs: str) -> int:
             continue
         mine = merged.get(message.id)
         if mine is None:
-            merged[message.id] = message.string
-            merged[message.id].locations = message.locations
-            merged[message.id].flags = set(message.flags)
+            merged[message.id] = message  # the Catalog takes a Message (not its string)
         elif not mine.string and message.string:
             mine.string = message.string
             mine.flags.discard("fuzzy")

@@ -1,0 +1,1 @@
+"""Coordinator pages for complaint exports (upload, preview, import) and the round figures."""

@@ -1,0 +1,156 @@
+"""Complaint pages: upload an export, preview its column mapping, rows and errors, import it;
+and a round's figures per position with the ranking of units.
+
+The uploaded file waits between preview and import in the instance folder under a random name
+that only the uploader's session knows (never a name taken from the user), and is removed once
+imported; leftovers older than a day are removed at the next upload.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app.auth.roles import role_required
+from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
+from survey_app.domain import audit
+from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
+                                                 rank_units)
+from survey_app.domain.complaints import (COMPLAINT_COLUMNS, ComplaintRowError, import_checked,
+                                          preview_export, source_columns)
+from survey_app.domain.errors import DomainError, ImportRejected, RowError
+from survey_app.extensions import db
+from survey_app.models import Round
+
+bp = Blueprint("complaints", __name__, url_prefix="/coordinator/complaints")
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
+KEEP_UPLOADS = 5  # per session
+MAX_AGE_SECONDS = 24 * 3600
+LEVELS = ("walikota", "camat", "lurah", "kepala_dinas")
+KIND_LABELS = {"walikota": _l("wali kota"), "bupati": _l("bupati"), "camat": _l("camat"),
+               "lurah": _l("lurah"), "kepala_dinas": _l("kepala dinas")}
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config.get("COMPLAINT_UPLOAD_DIR")
+                or Path(current_app.instance_path) / "complaint_uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stored_upload(token: str) -> tuple[Path, str]:
+    """The path and original name of an upload of this session, or 404."""
+    uploads = session.get("complaint_uploads", {})
+    if not TOKEN.match(token) or token not in uploads:
+        abort(404)
+    name = uploads[token]
+    path = _upload_dir() / (token + Path(name).suffix.lower())
+    if not path.is_file():
+        abort(404)
+    return path, name
+
+
+def error_text(error: RowError) -> str:
+    """A row error in the user's language (the domain keeps the template and its values)."""
+    if isinstance(error, ComplaintRowError) and error.template:
+        return _(error.template, **error.params)
+    return error.message
+
+
+@bp.get("/")
+@role_required("coordinator", "viewer")
+def index():
+    rounds = db.session.scalars(select(Round).order_by(Round.code.desc())).all()
+    return render_template("complaints/index.html", form=UploadForm(), rounds=rounds,
+                           can_import=current_user.role in ("coordinator", "admin"))
+
+
+@bp.post("/upload")
+@role_required("coordinator")
+def upload():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        rounds = db.session.scalars(select(Round).order_by(Round.code.desc())).all()
+        return render_template("complaints/index.html", form=form, rounds=rounds,
+                               can_import=True), 400
+    directory = _upload_dir()
+    for old in directory.iterdir():
+        if old.stat().st_mtime < time.time() - MAX_AGE_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(18)
+    suffix = ".xlsx" if form.export.data.filename.lower().endswith(".xlsx") else ".csv"
+    form.export.data.save(directory / (token + suffix))
+    uploads = dict(list(session.get("complaint_uploads", {}).items())[-(KEEP_UPLOADS - 1):])
+    uploads[token] = form.export.data.filename[-120:] or "export" + suffix
+    session["complaint_uploads"] = uploads
+    return redirect(url_for("complaints.preview", token=token))
+
+
+@bp.get("/upload/<token>")
+@role_required("coordinator")
+def preview(token: str):
+    path, name = _stored_upload(token)
+    result = preview_export(path.read_bytes(), name)
+    return render_template("complaints/preview.html", preview=result, name=name, token=token,
+                           form=ImportForm(), columns=COMPLAINT_COLUMNS, error_text=error_text)
+
+
+@bp.post("/upload/<token>")
+@role_required("coordinator")
+def confirm(token: str):
+    path, name = _stored_upload(token)
+    form = ImportForm()
+    valid = form.validate_on_submit()
+    data = path.read_bytes()
+    mapping = mapping_from(request.form, source_columns(data, name))
+    result = preview_export(data, name, mapping, form.as_of_time if valid else None)
+    if valid and form.submit.data and result.checked is not None:
+        try:
+            summary = import_checked(result.table, result.checked, form.skip_bad.data)
+        except ImportRejected:
+            db.session.rollback()
+            flash(_("Nothing was imported: correct the errors below, or choose to skip the bad "
+                    "rows."), "error")
+        else:
+            audit.record("import-complaints", name, current_user,
+                         {"summary": str(summary), "as_of": summary.as_of.isoformat()})
+            db.session.commit()
+            path.unlink(missing_ok=True)
+            session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
+                                            if k != token}
+            flash(_("Complaints imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+                    "unchanged, %(kept)s kept because the stored data is newer, %(skipped)s bad "
+                    "rows skipped.", created=summary.created, updated=summary.updated,
+                    unchanged=summary.unchanged, kept=summary.kept_newer,
+                    skipped=summary.skipped), "success")
+            return redirect(url_for("complaints.index"))
+    status = 200 if valid and form.preview.data else 400
+    return render_template("complaints/preview.html", preview=result, name=name, token=token,
+                           form=form, columns=COMPLAINT_COLUMNS, error_text=error_text), status
+
+
+@bp.get("/rounds/<code>")
+@role_required("coordinator", "viewer")
+def figures(code: str):
+    round_ = db.session.scalar(select(Round).where(Round.code == code)) or abort(404)
+    level = request.args.get("level", "")
+    try:
+        by_position = figures_for_round(round_)
+    except DomainError:  # a round code that is not YYYY-Qn has no quarter
+        abort(404)
+    rows = figures_table(round_, figures=by_position)
+    if level in LEVELS:
+        rows = [p for p in rows if p.kind == level or (level == "walikota" and p.kind == "bupati")]
+    return render_template("complaints/figures.html", round=round_, rows=rows, level=level,
+                           cutoff=cutoff_of(round_),
+                           levels=LEVELS, labels=KIND_LABELS,
+                           ranking=rank_units(round_, figures=by_position))

@@ -1,0 +1,518 @@
+"""Importing complaint exports from the CRM and LAPOR! (DOMAIN.md section 5, DESIGN.md contract).
+
+An export is a CSV or XLSX file with the columns
+``complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at``
+(another system's export is loaded as it is by renaming its columns, e.g. LAPOR!'s
+``TrackingID=complaint_id``). Each complaint is attributed, once, at import: to the position
+responsible (the lurah of its kelurahan, or the kepala dinas of its unit when it names one) and to
+the official who held that position on the Jakarta day it was reported.
+
+Exports are taken again every week, so the import is an upsert by ``complaint_id`` that respects
+time: every export has an *as-of* time (when it was taken; by default its newest timestamp), each
+stored complaint remembers the as-of of the export it last came from, and an export only updates
+complaints whose stored facts are not newer than it. On a tie the later import wins (re-importing
+the same file changes nothing).
+
+The import is all-or-nothing with line-numbered errors, or, with ``skip_bad``, imports the good rows
+and hands back the bad ones. It is written for a year of Jakarta's CRM (about 200,000 rows): rows
+are checked in plain Python against lookup dictionaries, then written with one bulk load into a
+temporary table and three set-based statements (update, touch, insert), never one ORM object each.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import BinaryIO, Iterable
+
+from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, exists, func,
+                        insert, literal, or_, select, text, update)
+
+from survey_app.domain import clock
+from survey_app.domain.bulk import insert_rows
+from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.tabular import Table, read_table
+from survey_app.domain.vocabulary import COMPLAINT_STATUS_ALIASES
+from survey_app.extensions import db
+from survey_app.models import Appointment, Area, Complaint, Position, Unit
+from survey_app.models.types import UTCDateTime
+
+COMPLAINT_COLUMNS = ["complaint_id", "channel", "category", "area_code", "unit_code", "status",
+                     "reported_at", "first_response_at", "resolved_at"]
+REQUIRED_COLUMNS = ["complaint_id", "reported_at"]
+OPEN_STATUSES = ("waiting", "coordination", "disposition", "in_progress")
+MAX_LENGTH = {"complaint_id": 64, "channel": 40, "category": 120}
+
+# Column names of other systems' exports that the upload page proposes as a starting mapping
+# (the coordinator sees and can change every one of them before importing).
+KNOWN_SOURCE_COLUMNS = {
+    "trackingid": "complaint_id",
+    "tanggallaporanmasuk": "reported_at",
+    "tanggallaporanditutup": "resolved_at",
+    "kategoriid": "category",
+    "disposisiinstansiid": "unit_code",
+}
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it here (the web edge translates)."""
+    return message
+
+
+@dataclass
+class ComplaintRowError(RowError):
+    """A RowError that keeps its message template and values, so that the web edge can show it
+    in the user's language (the command line prints the English ``message``)."""
+
+    template: str = ""
+    params: dict = field(default_factory=dict)
+
+
+def _error(line: int, where: str | None, template: str, /, **params) -> ComplaintRowError:
+    return ComplaintRowError(line, template % params, where, template, params)
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """``["TrackingID=complaint_id", ...]`` -> ``{"trackingid": "complaint_id"}``.
+
+    Source names are compared without case (file headers are read in lower case)."""
+    mapping: dict[str, str] = {}
+    errors = []
+    for pair in pairs:
+        source, sep, dest = pair.partition("=")
+        source, dest = source.strip().lower(), dest.strip().lower()
+        if not sep or not source or not dest:
+            errors.append(_error(0, None, N_("--map needs SOURCE=DEST, not '%(pair)s'"), pair=pair))
+        elif dest not in COMPLAINT_COLUMNS:
+            errors.append(_error(0, None, N_("--map %(pair)s: '%(dest)s' is not one of our columns "
+                                             "(%(columns)s)"), pair=pair, dest=dest,
+                                 columns=", ".join(COMPLAINT_COLUMNS)))
+        else:
+            mapping[source] = dest
+    if errors:
+        raise ImportRejected(errors)
+    return mapping
+
+
+def read_complaints(source: str | BinaryIO | bytes, filename: str | None = None,
+                    mapping: dict[str, str] | None = None) -> Table:
+    """Read an export, renaming its columns by ``mapping``; columns we do not use are ignored
+    (LAPOR! exports carry many), see :func:`ignored_columns`."""
+    table = read_table(source, filename, allow_extra=True, rename=mapping or {})
+    errors = [_error(1, None, N_("missing column %(column)s (map one of the file's columns to "
+                                 "it)"), column=c) for c in REQUIRED_COLUMNS if c not in table.header]
+    if "area_code" not in table.header and "unit_code" not in table.header:
+        errors.append(_error(1, None, N_("the file needs an area_code or a unit_code column")))
+    if errors:
+        raise ImportRejected(errors)
+    return table
+
+
+def ignored_columns(table: Table) -> list[str]:
+    return [h for h in table.header if h and h not in COMPLAINT_COLUMNS]
+
+
+# --- checking the rows -----------------------------------------------------------------------
+
+@dataclass
+class CheckedRow:
+    line: int
+    external_id: str
+    channel: str | None
+    category: str | None
+    area_id: int | None
+    unit_id: int | None
+    status: str
+    reported_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass
+class CheckedExport:
+    """The outcome of checking an export, before anything is written."""
+
+    good: list[CheckedRow]
+    bad: list[tuple[int, dict[str, str], list[RowError]]]  # (line, row, its errors)
+    as_of: datetime
+    as_of_given: bool
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [e for _line, _row, errors in self.bad for e in errors]
+
+
+def _parse_time(line: int, row: dict[str, str], column: str, errors: list) -> datetime | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return clock.parse_datetime(value)
+    except ValueError:
+        errors.append(_error(line, column, N_("%(column)s '%(value)s' is not a date and time "
+                                              "(YYYY-MM-DD HH:MM)"), column=column, value=value))
+        return None
+
+
+def check_export(table: Table, as_of: datetime | None = None,
+                 now: datetime | None = None) -> CheckedExport:
+    """Check every row of an export against the rules and the stored areas and units.
+
+    ``as_of`` is when the export was taken; when None it is the newest timestamp among the good
+    rows. No timestamp may lie after it (given) or after ``now`` (by default): a future date would
+    otherwise become an as-of that no later export could ever overtake.
+    """
+    now = now or clock.now()
+    as_of_given = as_of is not None
+    limit = as_of or now
+    areas = {code: (id_, level) for code, id_, level in
+             db.session.execute(select(Area.code, Area.id, Area.level))}
+    units = dict(db.session.execute(select(Unit.code, Unit.id)).tuples().all())
+    has_status = "status" in table.header
+    good: list[CheckedRow] = []
+    bad: list[tuple[int, dict[str, str], list[RowError]]] = []
+    first_line: dict[str, int] = {}
+    duplicated: dict[str, list[int]] = {}
+    for line, row in table.rows:
+        errors: list[RowError] = []
+        external_id = row["complaint_id"]
+        if not external_id:
+            errors.append(_error(line, "complaint_id", N_("complaint_id is empty")))
+        elif external_id in first_line:
+            duplicated.setdefault(external_id, []).append(line)
+        else:
+            first_line[external_id] = line
+        for column, longest in MAX_LENGTH.items():
+            if len(row.get(column, "")) > longest:
+                errors.append(_error(line, column, N_("%(column)s is longer than %(n)s "
+                                                      "characters"), column=column, n=longest))
+        area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
+        area_id = unit_id = None
+        if unit_code:
+            if unit_code in units:
+                unit_id = units[unit_code]
+            else:
+                errors.append(_error(line, "unit_code", N_("unit %(code)s does not exist (import "
+                                                           "units first)"), code=unit_code))
+        if area_code:
+            if area_code not in areas:
+                errors.append(_error(line, "area_code", N_("area %(code)s does not exist"),
+                                     code=area_code))
+            elif not unit_code and areas[area_code][1] != "kelurahan":
+                errors.append(_error(line, "area_code", N_("area %(code)s is a %(level)s; a "
+                                                           "complaint without a unit is filed at "
+                                                           "a kelurahan"),
+                                     code=area_code, level=areas[area_code][1]))
+            else:
+                area_id = areas[area_code][0]
+        elif not unit_code:
+            errors.append(_error(line, "area_code", N_("the complaint needs an area_code (its "
+                                                       "kelurahan) or a unit_code")))
+        reported = _parse_time(line, row, "reported_at", errors)
+        if reported is None and not row["reported_at"]:
+            errors.append(_error(line, "reported_at", N_("reported_at is empty")))
+        first_response = _parse_time(line, row, "first_response_at", errors)
+        resolved = _parse_time(line, row, "resolved_at", errors)
+        if reported and resolved and resolved < reported:
+            errors.append(_error(line, "resolved_at", N_("resolved_at is before reported_at")))
+        if reported and first_response and first_response < reported:
+            errors.append(_error(line, "first_response_at",
+                                 N_("first_response_at is before reported_at")))
+        for column, value in (("reported_at", reported), ("first_response_at", first_response),
+                              ("resolved_at", resolved)):
+            if value and value > limit:
+                if as_of:
+                    errors.append(_error(line, column, N_("%(column)s is after the export's as-of "
+                                                          "time"), column=column))
+                else:
+                    errors.append(_error(line, column, N_("%(column)s is in the future"),
+                                         column=column))
+        if has_status:
+            raw_status = row["status"]
+            status = COMPLAINT_STATUS_ALIASES.get(raw_status.lower())
+            if not raw_status:
+                errors.append(_error(line, "status", N_("status is empty")))
+            elif status is None:
+                errors.append(_error(line, "status", N_("unknown status '%(value)s'; use Menunggu, "
+                                                        "Koordinasi, Disposisi, Proses, Selesai or "
+                                                        "Ditolak"), value=raw_status))
+            elif status == "resolved" and not resolved and not row.get("resolved_at"):
+                errors.append(_error(line, "resolved_at", N_("status is resolved but resolved_at "
+                                                             "is empty")))
+            elif status in OPEN_STATUSES and (resolved or row.get("resolved_at")):
+                errors.append(_error(line, "status", N_("status '%(value)s' is still open but "
+                                                        "resolved_at is set"), value=raw_status))
+        else:
+            # No status column (LAPOR! open data): a closing time means done.
+            status = "resolved" if resolved else "waiting"
+        if errors:
+            bad.append((line, row, errors))
+        else:
+            good.append(CheckedRow(line, external_id, row.get("channel") or None,
+                                   row.get("category") or None, area_id, unit_id, status,
+                                   reported, first_response, resolved))
+    if duplicated:
+        good, bad = _mark_duplicates(good, bad, first_line, duplicated, table)
+    if as_of is None:
+        as_of = max((max(t for t in (r.reported_at, r.first_response_at, r.resolved_at) if t)
+                     for r in good), default=now)
+    return CheckedExport(good, sorted(bad, key=lambda b: b[0]), as_of, as_of_given)
+
+
+def _mark_duplicates(good, bad, first_line, duplicated, table):
+    """Every line of an id that appears more than once is bad: which copy is right is unknown."""
+    rows_by_line = dict(table.rows)
+    bad_by_line = {line: (line, row, errors) for line, row, errors in bad}
+    for external_id, lines in duplicated.items():
+        first = first_line[external_id]
+        others = ", ".join(str(n) for n in lines)
+        entry = bad_by_line.setdefault(first, (first, rows_by_line[first], []))
+        entry[2].append(_error(first, "complaint_id", N_("complaint_id %(id)s appears again on "
+                                                         "line(s) %(lines)s"),
+                               id=external_id, lines=others))
+        for line in lines:
+            entry = bad_by_line.setdefault(line, (line, rows_by_line[line], []))
+            entry[2].append(_error(line, "complaint_id", N_("complaint_id %(id)s appears twice "
+                                                            "(also on line %(line)s)"),
+                                   id=external_id, line=first))
+    good = [r for r in good if r.line not in bad_by_line]
+    return good, list(bad_by_line.values())
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+@dataclass
+class ComplaintImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_newer: int = 0  # already stored from a newer export: left as they were
+    skipped: int = 0  # bad rows left out (skip_bad)
+    as_of: datetime | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text_ = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                 f"{self.kept_newer} kept (stored from a newer export)")
+        if self.skipped:
+            text_ += f", {self.skipped} bad row(s) skipped"
+        return text_
+
+
+# The rows of one import, bulk-loaded next to the complaints table so that the upsert is three
+# set-based statements. Its own MetaData: it is not part of the schema (nor of the migrations).
+_staging_metadata = MetaData()
+STAGING = SqlTable(
+    "complaint_import", _staging_metadata,
+    Column("external_id", String(64), primary_key=True),
+    Column("channel", String(40)), Column("category", String(120)),
+    Column("area_id", Integer), Column("unit_id", Integer), Column("status", String(12)),
+    Column("reported_at", UTCDateTime), Column("first_response_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime), Column("position_id", Integer), Column("official_id", Integer),
+    prefixes=["TEMPORARY"],
+)
+DATA_COLUMNS = ["channel", "category", "area_id", "unit_id", "status", "reported_at",
+                "first_response_at", "resolved_at", "position_id", "official_id"]
+
+
+def import_complaints(table: Table, as_of: datetime | None = None, skip_bad: bool = False,
+                      now: datetime | None = None) -> tuple[ComplaintImportSummary, CheckedExport]:
+    """Check and upsert an export (the caller commits).
+
+    Raises ImportRejected listing every bad row, with nothing written, unless ``skip_bad``: then
+    the good rows are imported and the bad ones come back in the CheckedExport.
+    """
+    checked = check_export(table, as_of, now)
+    return import_checked(table, checked, skip_bad, now), checked
+
+
+def import_checked(table: Table, checked: CheckedExport, skip_bad: bool = False,
+                   now: datetime | None = None) -> ComplaintImportSummary:
+    """Write an export already checked in this transaction (the upload page checks it for the
+    preview, then imports the very same rows)."""
+    if checked.bad and not skip_bad:
+        raise ImportRejected(checked.errors)
+    summary = write_export(checked, now)
+    summary.skipped = len(checked.bad)
+    summary.ignored_columns = ignored_columns(table)
+    return summary
+
+
+def write_export(checked: CheckedExport, now: datetime | None = None) -> ComplaintImportSummary:
+    now = now or clock.now()
+    summary = ComplaintImportSummary(as_of=checked.as_of)
+    if not checked.good:
+        return summary
+    attributions = _attribute(checked.good)
+    connection = db.session.connection()
+    connection.execute(text("DROP TABLE IF EXISTS complaint_import"))
+    STAGING.create(connection)
+    insert_rows(STAGING, ["external_id", *DATA_COLUMNS], (
+        (r.external_id, r.channel, r.category, r.area_id, r.unit_id, r.status, r.reported_at,
+         r.first_response_at, r.resolved_at, *attributions[i]) for i, r in enumerate(checked.good)))
+    complaints, staging = Complaint.__table__, STAGING
+    as_of = literal(checked.as_of, UTCDateTime)
+    matched = complaints.c.external_id == staging.c.external_id
+    not_newer = or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of <= as_of)
+    differs = or_(*(complaints.c[c].is_distinct_from(staging.c[c]) for c in DATA_COLUMNS))
+    known = select(func.count()).select_from(staging.join(complaints, matched))
+    total_known = connection.scalar(known)
+    summary.kept_newer = connection.scalar(known.where(complaints.c.source_as_of > as_of))
+    summary.updated = connection.execute(
+        update(complaints).where(matched, not_newer, differs)
+        .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,
+                 "imported_at": literal(now, UTCDateTime)})).rowcount
+    summary.unchanged = total_known - summary.kept_newer - summary.updated
+    # Unchanged rows still learn that a newer export confirmed them (so an older one cannot undo).
+    connection.execute(update(complaints).where(
+        matched, or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of < as_of))
+        .values(source_as_of=as_of))
+    summary.created = len(checked.good) - total_known
+    connection.execute(insert(complaints).from_select(
+        ["external_id", *DATA_COLUMNS, "source_as_of", "imported_at"],
+        select(staging.c.external_id, *(staging.c[c] for c in DATA_COLUMNS), as_of,
+               literal(now, UTCDateTime))
+        .where(~exists().where(complaints.c.external_id == staging.c.external_id))))
+    STAGING.drop(connection)
+    return summary
+
+
+def _attribute(rows: list[CheckedRow]) -> list[tuple[int, int | None]]:
+    """(position_id, official_id) for each row: the responsible position, created if it does not
+    exist yet (a post exists before anyone is appointed to it), and its holder on the report day."""
+    wanted = {("kepala_dinas", None, r.unit_id) if r.unit_id else ("lurah", r.area_id, None)
+              for r in rows}
+    positions = {(kind, area_id, unit_id): id_ for id_, kind, area_id, unit_id in
+                 db.session.execute(select(Position.id, Position.kind, Position.area_id,
+                                           Position.unit_id))}
+    missing = [k for k in wanted if k not in positions]
+    if missing:
+        db.session.execute(insert(Position), [
+            {"kind": kind, "area_id": area_id, "unit_id": unit_id}
+            for kind, area_id, unit_id in missing])
+        positions = {(kind, area_id, unit_id): id_ for id_, kind, area_id, unit_id in
+                     db.session.execute(select(Position.id, Position.kind, Position.area_id,
+                                               Position.unit_id))}
+    # Appointments of a position never overlap: per position, sorted starts and a bisection.
+    terms: dict[int, tuple[list[date], list[tuple[date | None, int]]]] = {}
+    for position_id, start, end, official_id in db.session.execute(
+            select(Appointment.position_id, Appointment.start_date, Appointment.end_date,
+                   Appointment.official_id).order_by(Appointment.position_id,
+                                                     Appointment.start_date)):
+        starts, rest = terms.setdefault(position_id, ([], []))
+        starts.append(start)
+        rest.append((end, official_id))
+    holder_cache: dict[tuple[int, date], int | None] = {}
+    day_cache: dict[datetime, date] = {}
+    result = []
+    for r in rows:
+        position_id = positions[("kepala_dinas", None, r.unit_id) if r.unit_id
+                                else ("lurah", r.area_id, None)]
+        day = day_cache.get(r.reported_at)
+        if day is None:
+            day = day_cache[r.reported_at] = clock.jakarta_day(r.reported_at)
+        key = (position_id, day)
+        if key not in holder_cache:
+            holder_cache[key] = _holder(terms.get(position_id), day)
+        result.append((position_id, holder_cache[key]))
+    return result
+
+
+def _holder(terms, day: date) -> int | None:
+    if not terms:
+        return None
+    starts, rest = terms
+    i = bisect.bisect_right(starts, day) - 1
+    if i < 0:
+        return None
+    end, official_id = rest[i]
+    return official_id if end is None or end >= day else None
+
+
+def bad_rows_csv(table: Table, checked: CheckedExport, mapping: dict[str, str] | None = None) -> str:
+    """The bad rows as CSV, with the file's own column names (so that they can be fixed and
+    imported again with the same mapping), preceded by their line number and errors."""
+    back = {dest: source for source, dest in (mapping or {}).items()}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "errors", *(back.get(h, h) for h in table.header if h)])
+    for line, row, errors in checked.bad:
+        writer.writerow([line, "; ".join(e.message for e in errors),
+                         *(row.get(h, "") for h in table.header if h)])
+    return out.getvalue()
+
+
+# --- the upload page's preview -----------------------------------------------------------------
+
+def suggested_mapping(source_columns: list[str]) -> dict[str, str]:
+    """A first guess of which file column is which of ours: same name, or a known LAPOR! name."""
+    mapping = {}
+    for column in source_columns:
+        if column in COMPLAINT_COLUMNS:
+            mapping[column] = column
+        elif column in KNOWN_SOURCE_COLUMNS:
+            mapping[column] = KNOWN_SOURCE_COLUMNS[column]
+    return mapping
+
+
+@dataclass
+class ExportPreview:
+    """What the upload page shows before importing."""
+
+    source_columns: list[str]  # the file's header, in lower case
+    mapping: dict[str, str]  # file column -> our column, for the columns that are used
+    first_rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # in our columns
+    file_errors: list[RowError] = field(default_factory=list)  # the file as a whole is unusable
+    table: Table | None = None
+    checked: CheckedExport | None = None
+
+
+def source_columns(data: bytes, filename: str) -> list[str]:
+    """The file's header (lower case), or [] when the file cannot be read."""
+    try:
+        return [h for h in read_table(data, filename, allow_extra=True).header if h]
+    except ImportRejected:
+        return []
+
+
+def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = None,
+                   as_of: datetime | None = None, now: datetime | None = None,
+                   first: int = 10) -> ExportPreview:
+    """Read and check an uploaded export without writing anything.
+
+    ``mapping`` gives, for each file column, our column or "" to ignore it; None means
+    :func:`suggested_mapping`. Every row is checked, so every error is listed.
+    """
+    try:
+        source_columns = [h for h in read_table(data, filename, allow_extra=True).header if h]
+    except ImportRejected as e:
+        return ExportPreview([], {}, file_errors=e.errors)
+    if mapping is None:
+        mapping = suggested_mapping(source_columns)
+    mapping = {source: dest for source, dest in mapping.items() if dest and source in source_columns}
+    preview = ExportPreview(source_columns, mapping)
+    chosen: dict[str, str] = {}
+    for source, dest in mapping.items():
+        if dest in chosen:
+            preview.file_errors.append(_error(1, None, N_("%(column)s is chosen for both %(first)s "
+                                                          "and %(second)s"),
+                                              column=dest, first=chosen[dest], second=source))
+        chosen[dest] = source
+    if preview.file_errors:
+        return preview
+    # A column that carries one of our names but is set aside must not be read as ours.
+    rename = {**{c: f"~{c}" for c in source_columns if c in COMPLAINT_COLUMNS}, **mapping}
+    try:
+        table = read_complaints(data, filename, rename)
+    except ImportRejected as e:
+        preview.file_errors = e.errors
+        return preview
+    preview.table = table
+    preview.first_rows = [(line, {c: row.get(c, "") for c in COMPLAINT_COLUMNS})
+                          for line, row in table.rows[:first]]
+    preview.checked = check_export(table, as_of, now)
+    return preview

@@ -1,0 +1,244 @@
+"""Complaint figures pinned to hand-computed values (DOMAIN.md section 5, every rule once).
+
+Round 2026-Q2: the quarter is 1 April 00:00 to 1 July 00:00 Jakarta time; the round closes on
+5 July 12:00 WIB; deadline 7 days. The complaints (times WIB unless an offset is written):
+
+kelurahan 3171010001, lurah Budi until 15 May, Siti from 16 May:
+  C1  reported 1 Apr 00:00 (= 31 Mar 17:00 UTC: Q2 in Jakarta), resolved 8 Apr 00:00: exactly
+      7 days, in time; first response after 3 h
+  C2  reported 10 Apr 08:00+07:00, resolved 17 Apr 08:01+07:00: one minute late; response 1.5 h
+      (given as 02:30Z)
+  C3  rejected (Ditolak); its response time is left out
+  C4  reported 20 Jun 09:00, in progress: due 27 Jun, open and overdue at the close
+  C5  reported 30 Jun 23:00, waiting: due 7 Jul, after the close: open, not yet due (left out of
+      the rate); its first response (6 Jul) came after the close: left out too
+  C7  reported 25 Jun 10:00, resolved 8 Jul 10:00 (after the close): open and overdue at the
+      close; response after 6 h
+  C9  reported 2026-05-15T18:00:00Z = 16 May 01:00 WIB (Siti's first day in Jakarta, Budi's
+      last in UTC), resolved 17 May 06:00: 29 h = 1.208333 days, in time; no response time
+  C6  reported 31 Mar 23:59: previous quarter;  C8  reported 1 Jul 03:00+07:00: next quarter
+kelurahan 3171010002, lurah Agus:
+  C10 1 May 10:00 -> 3 May 10:00 (2 days), response 2 h;  C11 2 May 10:00 -> 6 May 22:00
+      (4.5 days), response 1 h
+kelurahan 3171020001, no lurah appointed: C12 1 Jun 08:00, waiting: overdue
+units (reported at kelurahan 3171010001, so they are NOT the area heads' complaints):
+  DBM C13 1 day, response 0.5 h;  DKI C15 the same;  DPK C14 2 days, response 0.5 h;  DXX none
+
+lurah 3171010001: received 7, rejected 1, resolved 3 (C1, C2, C9), in time 2 (C1, C9),
+  open overdue 2 (C4, C7), rate 2/5, median days of 1.208333, 7, 7.000694 = 7, hours of 3, 1.5, 6 = 3
+camat 3171010 (C1-C5, C7, C9, C10, C11): received 9, rejected 1, resolved 5, in time 4,
+  overdue 2, rate 4/7, median days of 1.2083, 2, 4.5, 7, 7.0007 = 4.5, hours of 1, 1.5, 2, 3, 6 = 2
+wali kota 3171 (those and C12): received 10, rejected 1, resolved 5, in time 4, overdue 3,
+  rate 4/8, median days 4.5, hours 2
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.domain.complaint_figures import (ComplaintFigures, figures_by_official,
+                                                 figures_for_round, figures_table, quarter_window,
+                                                 rank_units)
+from survey_app.domain.complaints import read_complaints, import_complaints
+from survey_app.extensions import db
+from survey_app.models import Complaint, Position, Unit
+from tests import factories
+
+UTC = timezone.utc
+NOW = datetime(2026, 8, 1, tzinfo=UTC)
+CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
+
+HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
+COMPLAINTS = HEADER + """\
+C1,JAKI,Jalan,3171010001,,Selesai,2026-04-01 00:00,2026-04-01 03:00,2026-04-08 00:00
+C2,JAKI,Jalan,3171010001,,resolved,2026-04-10T08:00:00+07:00,2026-04-10T02:30:00Z,2026-04-17T08:01:00+07:00
+C3,SMS,Parkir,3171010001,,Ditolak,2026-04-12 10:00,2026-04-12 11:00,
+C4,JAKI,Pohon,3171010001,,Proses,2026-06-20 09:00,,
+C5,JAKI,Pohon,3171010001,,Menunggu,2026-06-30 23:00,2026-07-06 09:00,
+C6,JAKI,Jalan,3171010001,,Selesai,2026-03-31 23:59,,2026-04-02 10:00
+C7,JAKI,Jalan,3171010001,,Selesai,2026-06-25 10:00,2026-06-25 16:00,2026-07-08 10:00
+C8,JAKI,Jalan,3171010001,,Proses,2026-07-01T03:00:00+07:00,,
+C9,JAKI,Jalan,3171010001,,Selesai,2026-05-15T18:00:00Z,,2026-05-17 06:00
+C10,JAKI,Jalan,3171010002,,Selesai,2026-05-01 10:00,2026-05-01 12:00,2026-05-03 10:00
+C11,JAKI,Jalan,3171010002,,Selesai,2026-05-02 10:00,2026-05-02 11:00,2026-05-06 22:00
+C12,JAKI,Jalan,3171020001,,Menunggu,2026-06-01 08:00,,
+C13,JAKI,Jalan,3171010001,DBM,Selesai,2026-04-05 10:00,2026-04-05 10:30,2026-04-06 10:00
+C14,JAKI,Taman,3171010001,DPK,Selesai,2026-04-05 10:00,2026-04-05 10:30,2026-04-07 10:00
+C15,JAKI,Jalan,3171010001,DKI,Selesai,2026-04-05 10:00,2026-04-05 10:30,2026-04-06 10:00
+"""
+
+
+@pytest.fixture
+def world(ctx):
+    """The areas, units, officials and the round above, and the complaints imported."""
+    areas = factories.small_tree()
+    units = {code: Unit(code=code, name=f"Dinas {code}") for code in ("DBM", "DKI", "DPK", "DXX")}
+    db.session.add_all(units.values())
+    db.session.flush()
+    people = {name: factories.official(f"1980{i:014d}", name) for i, name in enumerate(
+        ["Budi", "Siti", "Agus", "Camat A", "Wali 1", "Wali 2", "Joko"])}
+    pos = {
+        "lurah1": factories.position("lurah", areas["3171010001"]),
+        "lurah2": factories.position("lurah", areas["3171010002"]),
+        "camat": factories.position("camat", areas["3171010"]),
+        "walikota": factories.position("walikota", areas["3171"]),
+        "DBM": factories.position("kepala_dinas", unit=units["DBM"]),
+    }
+    factories.appoint(people["Budi"], pos["lurah1"], date(2025, 1, 1), date(2026, 5, 15))
+    factories.appoint(people["Siti"], pos["lurah1"], date(2026, 5, 16))
+    factories.appoint(people["Agus"], pos["lurah2"], date(2025, 1, 1))
+    factories.appoint(people["Camat A"], pos["camat"], date(2026, 1, 1))
+    factories.appoint(people["Wali 1"], pos["walikota"], date(2024, 1, 1), date(2026, 4, 30))
+    factories.appoint(people["Wali 2"], pos["walikota"], date(2026, 5, 1))
+    factories.appoint(people["Joko"], pos["DBM"], date(2025, 1, 1))
+    round_ = factories.round_("2026-Q2", state="closed", opens=datetime(2026, 6, 15, tzinfo=UTC),
+                              closes=CLOSES, deadline_days=7)
+    summary, _checked = import_complaints(read_complaints(COMPLAINTS.encode(), "c.csv"), now=NOW)
+    assert summary.created == 15
+    db.session.commit()
+    # Positions created by the import: lurah of 3171020001, kepala dinas of DPK and DKI.
+    for kind, area_code, unit_code in (("lurah", "3171020001", None), ("kepala_dinas", None, "DPK"),
+                                       ("kepala_dinas", None, "DKI")):
+        pos[unit_code or "lurah3"] = db.session.scalar(select(Position).where(
+            Position.kind == kind,
+            Position.area_id == areas[area_code].id if area_code else
+            Position.unit_id == units[unit_code].id))
+    return {"round": round_, "pos": pos, "people": people, "areas": areas}
+
+
+def ids(world, *names):
+    return tuple(world["pos"][n].id for n in names)
+
+
+def test_quarter_is_jakarta_time():
+    start, end = quarter_window("2026-Q2")
+    assert start == datetime(2026, 3, 31, 17, tzinfo=UTC)
+    assert end == datetime(2026, 6, 30, 17, tzinfo=UTC)
+    assert quarter_window("2026-Q4")[1] == datetime(2026, 12, 31, 17, tzinfo=UTC)
+
+
+def test_lurah_figures_cover_every_rule(world):
+    figures = figures_for_round(world["round"], now=NOW)
+    lurah = figures[world["pos"]["lurah1"].id]
+    assert (lurah.received, lurah.rejected, lurah.resolved, lurah.resolved_in_time,
+            lurah.open_overdue, lurah.deadline_days) == (7, 1, 3, 2, 2, 7)
+    assert lurah.in_time_rate == pytest.approx(2 / 5)
+    assert lurah.median_days_to_resolve == pytest.approx(7.0)
+    assert lurah.median_hours_to_first_response == pytest.approx(3.0)
+
+
+def test_second_lurah_even_count_medians(world):
+    lurah = figures_for_round(world["round"], now=NOW)[world["pos"]["lurah2"].id]
+    assert lurah == ComplaintFigures(received=2, rejected=0, resolved=2, resolved_in_time=2,
+                                     in_time_rate=1.0, median_days_to_resolve=3.25,
+                                     median_hours_to_first_response=1.5, open_overdue=0,
+                                     deadline_days=7)
+
+
+def test_position_without_official_and_only_an_overdue_complaint(world):
+    lurah = figures_for_round(world["round"], now=NOW)[world["pos"]["lurah3"].id]
+    assert (lurah.received, lurah.resolved, lurah.open_overdue, lurah.in_time_rate) == (1, 0, 1, 0.0)
+    assert lurah.median_days_to_resolve is None and lurah.median_hours_to_first_response is None
+
+
+def test_camat_and_walikota_cover_their_whole_area_but_not_unit_complaints(world):
+    figures = figures_for_round(world["round"], now=NOW)
+    camat, wali = figures[world["pos"]["camat"].id], figures[world["pos"]["walikota"].id]
+    assert (camat.received, camat.rejected, camat.resolved, camat.resolved_in_time,
+            camat.open_overdue) == (9, 1, 5, 4, 2)
+    assert camat.in_time_rate == pytest.approx(4 / 7)
+    assert camat.median_days_to_resolve == pytest.approx(4.5)
+    assert camat.median_hours_to_first_response == pytest.approx(2.0)
+    assert (wali.received, wali.rejected, wali.resolved, wali.resolved_in_time,
+            wali.open_overdue) == (10, 1, 5, 4, 3)
+    assert wali.in_time_rate == pytest.approx(0.5)
+    assert wali.median_days_to_resolve == pytest.approx(4.5)
+    assert wali.median_hours_to_first_response == pytest.approx(2.0)
+
+
+def test_every_position_has_figures_even_without_complaints(world):
+    figures = figures_for_round(world["round"], now=NOW)
+    assert set(figures) == set(db.session.scalars(select(Position.id)))
+    nothing = ComplaintFigures(deadline_days=7)
+    assert figures[world["pos"]["DBM"].id] != nothing
+    assert figures[world["pos"]["DBM"].id].as_dict() == {
+        "received": 1, "rejected": 0, "resolved": 1, "resolved_in_time": 1, "in_time_rate": 1.0,
+        "median_days_to_resolve": 1.0, "median_hours_to_first_response": 0.5, "open_overdue": 0,
+        "deadline_days": 7}
+
+
+def test_the_round_deadline_applies(world):
+    """With 14 days C2 is in time, C7 (due 9 Jul) is not yet due at the close, C4 is overdue."""
+    world["round"].deadline_days = 14
+    lurah = figures_for_round(world["round"], now=NOW)[world["pos"]["lurah1"].id]
+    assert (lurah.resolved, lurah.resolved_in_time, lurah.open_overdue, lurah.deadline_days) == (
+        3, 3, 1, 14)
+    assert lurah.in_time_rate == pytest.approx(3 / 4)
+
+
+def test_figures_before_the_close_are_measured_now(world):
+    """On 22 June (round still open) the cutoff is now: C4 is not yet due."""
+    now = datetime(2026, 6, 22, 5, tzinfo=UTC)
+    lurah = figures_for_round(world["round"], now=now)[world["pos"]["lurah1"].id]
+    assert (lurah.resolved, lurah.resolved_in_time, lurah.open_overdue) == (3, 2, 0)
+    assert lurah.in_time_rate == pytest.approx(2 / 3)
+
+
+def test_rotation_mid_quarter_splits_figures_between_officials(world):
+    by_official = figures_by_official(world["round"], now=NOW)
+    people, pos = world["people"], world["pos"]
+    budi = by_official[(pos["lurah1"].id, people["Budi"].id)]
+    siti = by_official[(pos["lurah1"].id, people["Siti"].id)]
+    assert (budi.received, budi.rejected, budi.resolved, budi.resolved_in_time, budi.open_overdue) \
+        == (3, 1, 2, 1, 0)
+    assert budi.in_time_rate == pytest.approx(0.5)
+    assert budi.median_days_to_resolve == pytest.approx(7 + 1 / 2880)
+    assert budi.median_hours_to_first_response == pytest.approx(2.25)
+    # C9 was reported on 15 May in UTC but 16 May in Jakarta: Siti's.
+    assert (siti.received, siti.resolved, siti.resolved_in_time, siti.open_overdue) == (4, 1, 1, 2)
+    assert siti.in_time_rate == pytest.approx(1 / 3)
+    assert siti.median_days_to_resolve == pytest.approx(29 / 24)
+    assert siti.median_hours_to_first_response == pytest.approx(6.0)
+    # The stored attribution says the same.
+    c9 = db.session.scalar(select(Complaint).where(Complaint.external_id == "C9"))
+    assert c9.official_id == people["Siti"].id
+    # Roll-ups follow their own holders: the wali kota changed on 1 May.
+    wali1 = by_official[(pos["walikota"].id, people["Wali 1"].id)]
+    wali2 = by_official[(pos["walikota"].id, people["Wali 2"].id)]
+    assert (wali1.received, wali1.resolved, wali1.resolved_in_time) == (3, 2, 1)
+    assert (wali2.received, wali2.rejected, wali2.resolved, wali2.resolved_in_time,
+            wali2.open_overdue) == (7, 0, 3, 3, 3)
+    assert wali2.median_days_to_resolve == pytest.approx(2.0)
+    assert wali2.median_hours_to_first_response == pytest.approx(2.0)
+    camat = by_official[(pos["camat"].id, people["Camat A"].id)]
+    assert camat.received == 9
+    # Nobody held lurah 3171020001: its complaint has no official.
+    assert by_official[(pos["lurah3"].id, None)].received == 1
+
+
+def test_units_ranked_by_in_time_rate_then_speed_ties_share_a_rank(world):
+    ranking = rank_units(world["round"], now=NOW)
+    assert [(u.rank, u.unit_code) for u in ranking] == [
+        (1, "DBM"), (1, "DKI"), (3, "DPK"), (None, "DXX")]
+    assert ranking[2].figures.median_days_to_resolve == pytest.approx(2.0)
+
+
+def test_figures_table_labels_positions(world):
+    table = figures_table(world["round"], now=NOW)
+    assert [(p.kind, p.code) for p in table][:3] == [
+        ("walikota", "3171"), ("camat", "3171010"), ("lurah", "3171010001")]
+    assert table[-1].kind == "kepala_dinas"
+
+
+def test_another_round_sees_only_its_quarter(world):
+    q1 = factories.round_("2026-Q1", state="closed", opens=datetime(2026, 3, 1, tzinfo=UTC),
+                          closes=datetime(2026, 4, 10, tzinfo=UTC),
+                          questionnaire=world["round"].questionnaire)
+    figures = figures_for_round(q1, now=NOW)
+    lurah = figures[world["pos"]["lurah1"].id]
+    # Only C6 (31 Mar 23:59 WIB), resolved 2 Apr 10:00: 1 day 10 h 1 min.
+    assert (lurah.received, lurah.resolved, lurah.resolved_in_time) == (1, 1, 1)
+    assert lurah.median_days_to_resolve == pytest.approx(
+        (timedelta(days=1, hours=10, minutes=1)) / timedelta(days=1))

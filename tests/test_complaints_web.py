@@ -1,0 +1,182 @@
+"""The coordinator's complaint pages: upload, preview with mapping and errors, import (CSRF and
+all), the figures page, and who may see what."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+from survey_app.models import Complaint, Round, Unit
+from tests import factories
+from tests.conftest import csrf_token
+
+UTC = timezone.utc
+HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
+GOOD = HEADER + (
+    "C1,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,2026-05-01 12:00,2026-05-03 10:00\n"
+    "C2,JAKI,Jalan,3171010001,,Proses,2026-05-02 10:00,,\n"
+)
+LAPOR = ("TrackingID,TanggalLaporanMasuk,TanggalLaporanDitutup,AreaID,Catatan\n"
+         "L1,2026-05-01 08:00,2026-05-02 08:00,3171010001,x\n")
+INDEX = "/coordinator/complaints/"
+
+
+def complaints_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Complaint))
+
+
+def upload(client, content: str, filename: str = "export.csv"):
+    token = csrf_token(client, INDEX)
+    return client.post(INDEX + "upload", data={
+        "csrf_token": token, "export": (io.BytesIO(content.encode()), filename)},
+        content_type="multipart/form-data")
+
+
+def preview_form(html: str) -> dict:
+    """The preview form as the browser would send it: CSRF token and each selected mapping."""
+    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)}
+    for name, options in re.findall(r'<select name="(map-\d+)"[^>]*>(.*?)</select>', html, re.S):
+        selected = re.search(r'<option value="([^"]*)" selected', options)
+        data[name] = selected.group(1) if selected else ""
+    return data
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path):
+    """Uploads wait in the test's own folder, not in the instance folder."""
+    app.config["COMPLAINT_UPLOAD_DIR"] = tmp_path / "uploads"
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def coordinator(auth, users):
+    auth.login(users["coordinator"])
+
+
+def test_upload_preview_and_import(app, client, coordinator, upload_dir):
+    response = upload(client, GOOD)
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    assert re.match(r"^/coordinator/complaints/upload/[A-Za-z0-9_-]{24}$", preview_url)
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "Pratinjau" in page and "C1" in page and "2 baris baik, 0 baris salah" in page
+    assert complaints_count(app) == 0  # nothing written by the preview
+    data = preview_form(page) | {"submit": "1"}
+    response = client.post(preview_url, data=data)
+    assert response.status_code == 302 and response.headers["Location"] == INDEX
+    assert "Pengaduan diimpor: 2 baru" in client.get(INDEX).get_data(as_text=True)
+    assert complaints_count(app) == 2
+    # The upload is gone once imported.
+    assert client.get(preview_url).status_code == 404
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_import_without_csrf_is_refused(app, client, coordinator):
+    preview_url = upload(client, GOOD).headers["Location"]
+    data = preview_form(client.get(preview_url).get_data(as_text=True)) | {"submit": "1"}
+    del data["csrf_token"]
+    assert client.post(preview_url, data=data).status_code == 400
+    assert complaints_count(app) == 0
+
+
+def test_errors_are_listed_in_indonesian_and_nothing_is_imported(app, client, coordinator):
+    bad = GOOD + "C3,JAKI,Jalan,3171999999,,Proses,2026-05-02 10:00,,\n" \
+                 "C4,JAKI,Jalan,3171010001,,Selesai,2026-05-02 10:00,,\n"
+    preview_url = upload(client, bad).headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "Baris 4 [area_code]: wilayah 3171999999 tidak ada" in page
+    assert "Baris 5 [resolved_at]:" in page
+    response = client.post(preview_url, data=preview_form(page) | {"submit": "1"})
+    assert response.status_code == 400
+    assert "Tidak ada yang diimpor" in response.get_data(as_text=True)
+    assert complaints_count(app) == 0
+    # Skipping the bad rows imports the good ones.
+    response = client.post(preview_url, data=preview_form(page) | {"submit": "1", "skip_bad": "y"})
+    assert response.status_code == 302
+    assert complaints_count(app) == 2
+
+
+def test_lapor_columns_are_suggested_and_can_be_changed(app, client, coordinator):
+    preview_url = upload(client, LAPOR, "lapor.csv").headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    form = preview_form(page)
+    # trackingid, tanggallaporanmasuk, tanggallaporanditutup are recognised; areaid is not.
+    assert [form[f"map-{i}"] for i in range(5)] == [
+        "complaint_id", "reported_at", "resolved_at", "", ""]
+    assert "area_code" in page and "Kolom belum cocok" in page
+    form["map-3"] = "area_code"
+    response = client.post(preview_url, data=form | {"preview": "1"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "1 baris baik, 0 baris salah" in page
+    response = client.post(preview_url, data=preview_form(page) | {"submit": "1"})
+    assert response.status_code == 302
+    assert complaints_count(app) == 1
+
+
+def test_a_bad_as_of_is_a_form_error(app, client, coordinator):
+    preview_url = upload(client, GOOD).headers["Location"]
+    data = preview_form(client.get(preview_url).get_data(as_text=True))
+    response = client.post(preview_url, data=data | {"submit": "1", "as_of": "besok"})
+    assert response.status_code == 400
+    assert "Bukan tanggal dan waktu" in response.get_data(as_text=True)
+    assert complaints_count(app) == 0
+
+
+def test_unreadable_or_wrong_files(client, coordinator):
+    assert upload(client, GOOD, "export.txt").status_code == 400
+    preview_url = upload(client, "complaint_id,area_code\n").headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "Berkas tidak dapat dibaca" in page
+
+
+def test_someone_elses_upload_is_not_found(app, client, auth, users, coordinator):
+    preview_url = upload(client, GOOD).headers["Location"]
+    other = app.test_client()
+    from tests.conftest import AuthActions
+    AuthActions(other).login(users["admin"])
+    assert other.get(preview_url).status_code == 404
+    assert other.get("/coordinator/complaints/upload/..%2F..%2Fsecret_key").status_code == 404
+
+
+def test_figures_page(app, client, auth, users):
+    with app.app_context():
+        db.session.add(Unit(code="DBM", name="Dinas Bina Marga"))
+        factories.round_("2026-Q2", state="closed", opens=datetime(2026, 6, 1, tzinfo=UTC),
+                         closes=datetime(2026, 7, 5, tzinfo=UTC))
+        db.session.commit()
+    auth.login(users["coordinator"])
+    preview_url = upload(client, GOOD).headers["Location"]
+    client.post(preview_url, data=preview_form(client.get(preview_url).get_data(as_text=True))
+                | {"submit": "1"})
+    auth.logout()
+    auth.login(users["viewer"])  # viewers read the figures but cannot import
+    assert client.get(INDEX).status_code == 200
+    assert "Unggah" not in client.get(INDEX).get_data(as_text=True)
+    page = client.get(INDEX + "rounds/2026-Q2").get_data(as_text=True)
+    assert "Angka pengaduan 2026-Q2" in page
+    assert "Diukur saat putaran ditutup, 05-07-2026 07:00 WIB" in page
+    row = re.search(r"<td>lurah</td>.*?</tr>", page, re.S).group(0)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # received, rejected, resolved, in time, rate (1 of 2: C2 overdue), median days, hours, overdue
+    assert cells == ["2", "0", "1", "1", "50,0%", "2,00", "2,00", "1"]
+    assert "Dinas Bina Marga" in page
+    assert client.get(INDEX + "rounds/2026-Q2?level=camat").status_code == 200
+    assert client.get(INDEX + "rounds/1999-Q1").status_code == 404
+    with app.app_context():
+        q2 = db.session.scalar(select(Round).where(Round.code == "2026-Q2"))
+        factories.round_("2026-X1", questionnaire=q2.questionnaire)
+        db.session.commit()
+    assert client.get(INDEX + "rounds/2026-X1").status_code == 404
+    token = csrf_token(client, INDEX)
+    assert client.post(INDEX + "upload", data={"csrf_token": token}).status_code == 403
+
+
+def test_officials_have_no_access(client, auth, users):
+    auth.login(users["official"])
+    assert client.get(INDEX).status_code == 403
