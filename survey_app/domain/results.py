@@ -31,7 +31,7 @@ from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
                                Official, Position, ResultSnapshot, Response, Round, Unit)
 
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
 SIGNIFICANCE = 0.05
 
@@ -75,16 +75,45 @@ def _holders(day: date) -> dict[int, Official]:
     return {position_id: official for position_id, official in rows}
 
 
-def _complaint_figures(round_: Round) -> dict[int, dict]:
-    """Complaint figures per position as plain dicts: joined in when the complaint module lands."""
-    return {}
+def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, dict]:
+    """Each position's complaint figures for the round's quarter (every complaint filed there)."""
+    from survey_app.domain.complaint_figures import figures_for_round
+
+    return {pid: f.as_dict() for pid, f in figures_for_round(round_, now).items()}
+
+
+def _changed_hands(round_: Round) -> set[int]:
+    """Positions held by more than one official during the round's quarter."""
+    from survey_app.domain.rounds import parse_code, quarter_bounds
+
+    first, last = quarter_bounds(*parse_code(round_.code))
+    rows = db.session.execute(
+        select(Appointment.position_id).where(
+            Appointment.start_date <= last,
+            (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))
+        .group_by(Appointment.position_id).having(func.count() > 1)).all()
+    return {position_id for (position_id,) in rows}
+
+
+def _official_complaints(round_: Round, now: datetime | None, positions: set[int]
+                         ) -> dict[tuple[int, str], dict]:
+    """(position_id, NIP) -> the complaints reported while that official held the post, for
+    posts that changed hands in the quarter (the ladder judges each official on their own)."""
+    if not positions:
+        return {}
+    from survey_app.domain.complaint_figures import figures_by_official
+
+    nips = dict(db.session.execute(select(Official.id, Official.nip)).all())
+    return {(pid, nips[oid]): f.as_dict() for (pid, oid), f in figures_by_official(round_, now).items()
+            if pid in positions and oid is not None}
 
 
 def compute_base(round_: Round, now: datetime | None = None) -> dict:
     """The base results of one round: everything that depends on this round's data only."""
     scores = scoring.score_round(round_)
-    complaint_figures = _complaint_figures(round_)
-    position_ids = set(scores) | set(complaint_figures)
+    complaint_figures = _complaint_figures(round_, now)
+    position_ids = set(scores) | {pid for pid, f in complaint_figures.items() if f["received"]}
+    own_complaints = _official_complaints(round_, now, _changed_hands(round_) & position_ids)
     positions = {p.id: p for p in db.session.scalars(
         select(Position).where(Position.id.in_(position_ids)))} if position_ids else {}
     areas = {a.id: a for a in db.session.scalars(select(Area))}
@@ -113,6 +142,8 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
             **_survey_part(round_, score),
             "complaints": complaints,
         }
+        if official is not None and (position_id, official.nip) in own_complaints:
+            entry["official_complaints"] = own_complaints[(position_id, official.nip)]
         entry["failed"] = _failed(round_, entry)
         entries.append(entry)
     return {"round": round_.code, "method_version": METHOD_VERSION,
@@ -157,8 +188,10 @@ def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
 
 
 def _failed(round_: Round, entry: dict) -> bool | None:
+    """Failed at a failing grade, or an in-time rate under the minimum (the official's own
+    complaints when the post changed hands in the quarter)."""
     grade_known = entry["grade"] is not None
-    rate = (entry["complaints"] or {}).get("in_time_rate")
+    rate = (entry.get("official_complaints") or entry["complaints"] or {}).get("in_time_rate")
     if not grade_known and rate is None:
         return None
     return bool((grade_known and entry["grade"] in round_.failing_grades)
