@@ -270,4 +270,6 @@ def test_the_results_document_joins_the_figures_and_judges_each_official_on_thei
     assert agus["ikm"] is None and agus["composite"] == 100.0
     dinas = entries[world["pos"]["DBM"].id]
     assert dinas["position"] == "kepala_dinas" and dinas["unit_code"] == "DBM"
-    assert dinas["ikm"] is None and dinas["composite"] == 100.0 and dinas["rank"] is None
+    # nobody rates a kepala dinas: ranked by complaint handling; DBM, DKI, DPK all 100% share 1st
+    assert dinas["ikm"] is None and dinas["composite"] == 100.0
+    assert (dinas["rank"], dinas["peers"]) == (1, 3)

@@ -31,7 +31,7 @@ from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
                                Official, Position, ResultSnapshot, Response, Round, Unit)
 
-METHOD_VERSION = "2"  # bump whenever the computation changes: stored base results are redone
+METHOD_VERSION = "3"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
 SIGNIFICANCE = 0.05
 
@@ -145,6 +145,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
         if official is not None and (position_id, official.nip) in own_complaints:
             entry["official_complaints"] = own_complaints[(position_id, official.nip)]
         entry["failed"] = _failed(round_, entry)
+        entry["composite"] = _composite(round_, entry)
         entries.append(entry)
     return {"round": round_.code, "method_version": METHOD_VERSION,
             "reference_day": reference_day(round_, now).isoformat(), "positions": entries}
@@ -262,7 +263,6 @@ def results_document(round_: Round, now: datetime | None = None) -> dict:
             "trend": trend,
             "rank": ranks.get(pid),
             "peers": peers.get(entry["tier"], 0),
-            "composite": _composite(round_, entry),
             "failed_rounds_in_a_row": streak,
             "sanction_level": SANCTION_LEVELS[min(streak, len(SANCTION_LEVELS) - 1)],
         })
@@ -282,11 +282,14 @@ def results_document(round_: Round, now: datetime | None = None) -> dict:
 
 
 def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
-    """Competition ranks of the IKM within each tier (equal shown IKM share a rank)."""
+    """Competition ranks within each tier (equal shown values share a rank): by IKM, or, in a
+    tier nobody rates (kepala dinas), by the composite score, which is then complaint handling."""
     by_tier: dict[str, dict[int, float]] = {}
+    surveyed = {e["tier"] for e in entries if e["ikm"] is not None}
     for entry in entries:
-        if entry["ikm"] is not None:
-            by_tier.setdefault(entry["tier"], {})[entry["position_id"]] = entry["ikm"]
+        value = entry["ikm"] if entry["tier"] in surveyed else entry["composite"]
+        if value is not None:
+            by_tier.setdefault(entry["tier"], {})[entry["position_id"]] = value
     ranks: dict[int, int] = {}
     for values in by_tier.values():
         ranks.update(ikm.competition_ranks(values))
