@@ -57,9 +57,23 @@ def quarter_label(code: str, lang: str) -> str:
     return label(lang, "quarter", q=ROMAN[q] if lang == "id" else q, year=year)
 
 
+LEVEL_WORDS = {"lurah": "Kelurahan", "camat": "Kecamatan", "walikota": "Kota",
+               "bupati": "Kabupaten"}
+
+
 def post_title(data: CardData) -> str:
+    """'Lurah PELA TIMUR', 'Kepala Dinas DINAS BINA MARGA'."""
     kind = label(data.lang, "pos_" + data.position)
     return f"{kind} {data.area_name or data.unit_name or ''}".strip()
+
+
+def area_title(data: CardData) -> str:
+    """'Kelurahan PELA TIMUR (3171010001)': the level word unless the name starts with it."""
+    name = data.area_name or data.unit_name or ""
+    word = LEVEL_WORDS.get(data.position)
+    if word and not name.lower().startswith(word.lower()):
+        name = f"{word} {name}"
+    return name + (f" ({data.area_code})" if data.area_code else "")
 
 
 # --- blocks ------------------------------------------------------------------------------------
@@ -92,10 +106,8 @@ def _identity(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
     rows = [(label(lang, "name"), data.official_name or label(lang, "vacant")),
             (label(lang, "nip"), data.official_nip or "–"),
-            (label(lang, "position"), post_title(data)),
-            (label(lang, "area") if data.area_name else label(lang, "unit"),
-             f"{data.area_name or data.unit_name or ''}"
-             + (f" ({data.area_code})" if data.area_code else ""))]
+            (label(lang, "position"), label(lang, "pos_" + data.position)),
+            (label(lang, "area") if data.area_name else label(lang, "unit"), area_title(data))]
     y = flow.y
     for i, (key, value) in enumerate(rows):
         y -= 15 if i else 16
@@ -173,6 +185,11 @@ def _score(flow: Flow, data: CardData) -> None:
 
 def _sample(flow: Flow, data: CardData) -> None:
     lang = data.lang
+    if not data.invited:
+        flow.paragraph(label(lang, "sample_no_invites", n=fmt.integer(data.respondents, lang)),
+                       size=9.5)
+        flow.gap(6)
+        return
     text = label(lang, "sample", n=fmt.integer(data.respondents, lang),
                  invited=fmt.integer(data.invited, lang), rate=fmt.percent(data.response_rate, lang),
                  required=fmt.integer(data.required_sample, lang))

@@ -59,6 +59,8 @@ LABELS: dict[str, dict[str, str]] = {
                      "(Krejcie-Morgan): {required}.",
                "en": "Respondents: {n} of {invited} invited ({rate}); minimum sample "
                      "(Krejcie-Morgan): {required}."},
+    "sample_no_invites": {"id": "Responden: {n} (tidak ada undangan tercatat untuk jabatan ini).",
+                          "en": "Respondents: {n} (no invitations recorded for this post)."},
     "sample_below": {"id": "Di bawah sampel minimum: hasil tetap ditampilkan, tetapi kurang kuat.",
                      "en": "Below the minimum sample: the result is shown, but it is less firm."},
     "sample_ok": {"id": "Sampel minimum terpenuhi.", "en": "The minimum sample is met."},

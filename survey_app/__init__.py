@@ -98,11 +98,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("survey_app.portal.routes", fromlist=["bp"]).bp)  # cards
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
 PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health"}
 PUBLIC_BLUEPRINTS = {"respond"}
+PUBLIC_ENDPOINTS.add("portal.verify")  # anyone holding a printed report card may check it
 
 
 def is_public(endpoint: str | None) -> bool:

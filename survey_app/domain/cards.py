@@ -25,7 +25,7 @@ from survey_app.domain.vocabulary import GROUPS
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Official, Response, Round
 
-PRIORITY_COUNT = 3  # the weakest elements marked as priorities for the follow-up plan
+PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
 COMMENTS_SHOWN = 12  # what fits on the second page beside the rest
 COMMENT_MAX_CHARS = 400
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
@@ -112,8 +112,7 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
     ordered = names + [(code, code, code) for code in sorted(entry["elements"]) if code not in known]
     scored = [(code, entry["elements"][code]) for code, _i, _e in ordered
               if entry["elements"].get(code) is not None]
-    weakest = {code for code, _v in sorted(scored, key=lambda cv: cv[1])[:PRIORITY_COUNT]} \
-        if has_score else set()
+    weakest = _priorities(scored) if has_score else set()
     elements = [Element(code, name_id, name_en, _r(entry["elements"].get(code)),
                         priority=code in weakest)
                 for code, name_id, name_en in ordered if entry["elements"].get(code) is not None]
@@ -156,6 +155,18 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         failed_rounds_in_a_row=entry.get("failed_rounds_in_a_row") or 0,
         comments=shown_comments if rated else [], comments_total=len(comments) if rated else 0,
         published=published, lang=lang)
+
+
+def _priorities(scored: list[tuple[str, float]]) -> set[str]:
+    """The weakest elements: the lowest PRIORITY_COUNT (ties at the cut included), and only those
+    below the mean of the elements, so that a flat profile does not mark elements at random."""
+    if not scored:
+        return set()
+    shown = {code: ikm.shown(value) for code, value in scored}
+    mean = sum(value for _c, value in scored) / len(scored)
+    ordered = sorted(shown.values())
+    cut = ordered[min(PRIORITY_COUNT, len(ordered)) - 1]
+    return {code for code, value in scored if shown[code] <= cut and value < mean}
 
 
 def _complaints(figures: dict | None) -> Complaints | None:
