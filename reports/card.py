@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
 
 from reports import fmt
 from reports.drawing import (CONTENT_W, GRADE_COLOURS, GRADE_TINTS, HEAD, INK, MARGIN, MUTED,
@@ -240,7 +241,8 @@ def _band(pdf, data: CardData, x: float, y: float, width: float) -> None:
         pdf.line(hi, y + height + 1, hi, y + height + 7)
     pdf.setFont("Helvetica", 7)
     pdf.setFillColor(MUTED)
-    pdf.drawString(x, y - 22, label(data.lang, "band_where"))
+    pdf.drawString(x, y - 21, label(data.lang, "band_where"))
+    pdf.drawString(x, y - 30, label(data.lang, "band_marks"))
     pdf.setFillColor(INK)
 
 
@@ -249,17 +251,20 @@ def _elements(flow: Flow, data: CardData) -> None:
     rows = [e for e in data.elements if e.nrr is not None]
     if not rows:
         return
-    row_h = 15
-    flow.heading(label(lang, "elements_title"), keep_with=row_h * len(rows) + 30)
-    name_w, value_w, tag_w = 190, 34, 62
+    name_w, value_w, tag_w = 230, 34, 62
     bar_x = MARGIN + name_w
     bar_w = CONTENT_W - name_w - value_w - tag_w
+    # long element names wrap onto a second line rather than lose their end
+    names = [simpleSplit(f"{e.code} {e.name_id if lang == 'id' else e.name_en}",
+                         "Helvetica-Bold", 8.5, name_w - 8)[:2] for e in rows]
+    heights = [15 if len(lines) == 1 else 23 for lines in names]
+    flow.heading(label(lang, "elements_title"), keep_with=sum(heights) + 30)
 
     def at(v: float) -> float:
         return bar_x + bar_w * (v - 1) / 3
 
     top = flow.y
-    bottom = top - row_h * len(rows)
+    bottom = top - sum(heights)
     pdf.setStrokeColor(RULE)
     pdf.setLineWidth(0.5)
     pdf.setFont("Helvetica", 7)
@@ -267,22 +272,23 @@ def _elements(flow: Flow, data: CardData) -> None:
     for tick in (1, 2, 3, 4):
         pdf.line(at(tick), bottom, at(tick), top + 2)
         pdf.drawCentredString(at(tick), bottom - 8, str(tick))
-    for i, element in enumerate(rows):
-        y = top - (i + 1) * row_h
-        name = element.name_id if lang == "id" else element.name_en
+    y = top
+    for element, lines, height in zip(rows, names, heights):
+        y -= height
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica-Bold" if element.priority else "Helvetica", 8.5)
-        pdf.drawString(MARGIN, y + 4, fit(f"{element.code} {name}", "Helvetica-Bold", 8.5,
-                                            name_w - 6))
+        for i, line in enumerate(lines):
+            pdf.drawString(MARGIN, y + height - 11 - 9 * i, line)
+        bar_y = y + (height - 10) / 2
         pdf.setFillColor(WARN if element.priority else HEAD)
-        pdf.rect(bar_x, y + 2, at(element.nrr) - bar_x, row_h - 5, stroke=0, fill=1)
+        pdf.rect(bar_x, bar_y, at(element.nrr) - bar_x, 10, stroke=0, fill=1)
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 8.5)
-        pdf.drawRightString(bar_x + bar_w + value_w - 4, y + 4, fmt.number(element.nrr, lang))
+        pdf.drawRightString(bar_x + bar_w + value_w - 4, bar_y + 2, fmt.number(element.nrr, lang))
         if element.priority:
             pdf.setFillColor(WARN)
             pdf.setFont("Helvetica-Bold", 7.5)
-            pdf.drawString(bar_x + bar_w + value_w + 2, y + 4, label(lang, "priority"))
+            pdf.drawString(bar_x + bar_w + value_w + 2, bar_y + 2, label(lang, "priority"))
     flow.y = bottom - 12
     flow.paragraph(label(lang, "priorities_note"), size=8, colour=MUTED)
     flow.gap(6)
@@ -441,11 +447,12 @@ def _comments(flow: Flow, data: CardData) -> None:
     flow.heading(label(lang, "comments_title"), keep_with=24)
     if not data.comments:
         flow.paragraph(label(lang, "comments_none"), size=9, colour=MUTED)
-    for comment in data.comments:
-        flow.paragraph("“" + comment + "”", size=8.5, x=MARGIN + 8, width=CONTENT_W - 8,
-                       leading=11)
+    counts = data.comment_counts or [1] * len(data.comments)
+    for comment, count in zip(data.comments, counts):
+        text = "“" + comment + "”" + (f" (×{count})" if count > 1 else "")
+        flow.paragraph(text, size=8.5, x=MARGIN + 8, width=CONTENT_W - 8, leading=11)
         flow.gap(2)
-    hidden = data.comments_total - len(data.comments)
+    hidden = data.comments_total - sum(counts)
     if hidden > 0:
         flow.paragraph(label(lang, "comments_more", n=hidden), size=8, colour=MUTED)
     flow.gap(8)

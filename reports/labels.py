@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
               "handling only."},
     "band_where": {"id": "Batas mutu: D di bawah 65,00 · C mulai 65,00 · B mulai 76,61 · A mulai 88,31",
                    "en": "Grade bounds: D below 65.00 · C from 65.00 · B from 76.61 · A from 88.31"},
+    "band_marks": {"id": "Segitiga: IKM jabatan ini · garis di atasnya: rentang keyakinan 95%",
+                   "en": "Triangle: this post's IKM · the line above it: the 95% confidence range"},
     "ci": {"id": "Dengan keyakinan 95%, nilai sebenarnya terletak antara {low} dan {high}.",
            "en": "With 95% confidence, the true value lies between {low} and {high}."},
     "ci_crosses": {"id": "Rentang ini melintasi batas mutu, jadi mutunya belum pasti.",
@@ -67,8 +69,10 @@ LABELS: dict[str, dict[str, str]] = {
     "elements_title": {"id": "Nilai per unsur (NRR, skala 1-4)",
                        "en": "Score per element (NRR, scale 1-4)"},
     "priority": {"id": "PRIORITAS", "en": "PRIORITY"},
-    "priorities_note": {"id": "Unsur dengan nilai terendah ditandai PRIORITAS untuk rencana tindak lanjut.",
-                        "en": "The lowest elements are marked PRIORITY for the follow-up plan."},
+    "priorities_note": {"id": "Unsur terlemah (paling banyak tiga, di bawah rata-rata unsur) ditandai "
+                              "PRIORITAS untuk rencana tindak lanjut.",
+                        "en": "The weakest elements (at most three, below the elements' average) are "
+                              "marked PRIORITY for the follow-up plan."},
     "groups_title": {"id": "Nilai per kelompok responden", "en": "Score per respondent group"},
     "group_col": {"id": "Kelompok", "en": "Group"},
     "respondents_col": {"id": "Responden", "en": "Respondents"},

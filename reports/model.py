@@ -89,8 +89,9 @@ class CardData:
     complaint_weight: float = 0.3
     sanction_level: str = "none"
     failed_rounds_in_a_row: int = 0
-    comments: list[str] = field(default_factory=list)
-    comments_total: int = 0
+    comments: list[str] = field(default_factory=list)  # distinct texts, as printed
+    comment_counts: list[int] = field(default_factory=list)  # how many gave each text
+    comments_total: int = 0  # every comment that may be shown, printed or not
     published: bool = True
     # Set when the card is issued (not figures): language, number, fingerprint, where to verify.
     lang: str = "id"
@@ -145,7 +146,8 @@ class LadderRow:
     level: str
     official: str
     nip: str
-    post: str
+    position: str  # lurah, camat, ...
+    area: str
     failed_rounds_in_a_row: int
     ikm: float | None
     grade: str | None

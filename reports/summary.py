@@ -198,7 +198,8 @@ def _ladder(flow: Flow, data: SummaryData) -> None:
         rows = [r for r in data.ladder if r.level == level]
         if not rows:
             continue
-        body = [[r.official, r.nip, r.post, str(r.failed_rounds_in_a_row),
+        body = [[r.official, r.nip, f"{label(lang, 'pos_' + r.position)} {r.area}",
+                 str(r.failed_rounds_in_a_row),
                  fmt.number(r.ikm, lang), r.grade or "–"] for r in rows]
         title = f"{label(lang, 'ladder_title')}: {label(lang, 's_' + level)} ({len(rows)})"
         _table(flow, title, columns, body, grade_col=5)

@@ -26,8 +26,9 @@ from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Official, Response, Round
 
 PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
-COMMENTS_SHOWN = 12  # what fits on the second page beside the rest
-COMMENT_MAX_CHARS = 400
+COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
+COMMENT_BUDGET_CHARS = 2400
+COMMENT_MAX_CHARS = 300
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -126,8 +127,7 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
             groups.append(GroupRow(group, 0, None, None, left_out=True))
     complaints = entry.get("complaints")
     bounds = entry.get("grade_bounds") or {"A": 88.31, "B": 76.61, "C": 65.00}
-    shown_comments = [c if len(c) <= COMMENT_MAX_CHARS else c[:COMMENT_MAX_CHARS].rstrip() + "…"
-                      for c in comments[:COMMENTS_SHOWN]]
+    shown_comments, counts = _comments_to_show(comments) if rated else ([], [])
     return CardData(
         round_code=document["round"], position=entry["position"], tier=entry["tier"],
         area_name=entry["area_name"], area_code=entry["area_code"] or entry["unit_code"],
@@ -153,8 +153,28 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         complaint_weight=settings.get("complaint_weight", 0.3),
         sanction_level=entry.get("sanction_level") or "none",
         failed_rounds_in_a_row=entry.get("failed_rounds_in_a_row") or 0,
-        comments=shown_comments if rated else [], comments_total=len(comments) if rated else 0,
+        comments=shown_comments, comment_counts=counts,
+        comments_total=len(comments) if rated else 0,
         published=published, lang=lang)
+
+
+def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
+    """The distinct comments (the same words from several people printed once, with how many),
+    the most frequent first, then the newest; as many as fit the card's second page."""
+    counts: dict[str, int] = {}
+    for comment in comments:  # newest first: dict order keeps the first (newest) appearance
+        text = " ".join(comment.split())
+        if len(text) > COMMENT_MAX_CHARS:
+            text = text[:COMMENT_MAX_CHARS].rstrip() + "…"
+        counts[text] = counts.get(text, 0) + 1
+    ordered = sorted(counts, key=lambda text: -counts[text])  # stable: newest first among equals
+    shown, used = [], 0
+    for text in ordered[:COMMENTS_SHOWN]:
+        if used + len(text) > COMMENT_BUDGET_CHARS:
+            break
+        shown.append(text)
+        used += len(text)
+    return shown, [counts[text] for text in shown]
 
 
 def _priorities(scored: list[tuple[str, float]]) -> set[str]:
@@ -291,7 +311,7 @@ def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict]
                                        p["sanction_level"]) for p in rows]
     distribution = {tier: counts for tier, counts in results.grade_distribution(document).items()}
     ladder = [LadderRow(p["sanction_level"], p["official"]["name"], p["official"]["nip"],
-                        f"{p['position']} {p['area_name'] or p['unit_name'] or ''}".strip(),
+                        p["position"], p["area_name"] or p["unit_name"] or "",
                         p["failed_rounds_in_a_row"], _r(p["ikm"]), p["grade"])
               for p in results.sanctions_list(document) if p["official"]]
     if complaint_ranking is None:
