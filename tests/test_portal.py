@@ -135,6 +135,28 @@ def test_the_check_shows_no_figures_of_an_unpublished_round(client, auth, posts,
     assert "not published yet" in html and "Budi Santoso" not in html
 
 
+def test_an_official_with_no_post_in_a_round_is_not_offered_it(client, auth, posts, app):
+    """Cards follow the post held on the round's reference day: an official appointed after it
+    has no card (nor any superior's view) in that round, and the index does not offer it."""
+    from datetime import date
+
+    from survey_app.models import Area, Position
+    from tests import factories
+
+    with app.app_context():
+        late = factories.official("199901012020011001", "Hana Baru")
+        area = db.session.scalar(select(Area).where(Area.code == "3172010"))
+        camat_post = db.session.scalar(select(Position).where(Position.area_id == area.id))
+        factories.appoint(late, camat_post, date(2026, 7, 15))
+        factories.user("camat.baru@example.id", "official", official_=late)
+        db.session.commit()
+    auth.login("camat.baru@example.id")
+    html = client.get("/portal/?lang=en").get_data(as_text=True)
+    assert "2026-Q2" not in html and "No report cards to show yet." in html
+    assert client.get("/portal/2026-Q2").status_code == 404
+    assert client.get(_card_url("2026-Q2", posts["3172010001"])).status_code == 404
+
+
 def test_the_nav_links_to_the_portal(client, auth, posts):
     auth.login("official@example.id")
     assert 'href="/portal/"' in client.get("/").get_data(as_text=True)

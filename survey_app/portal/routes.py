@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.card import render_card
+from reports.labels import label
 from survey_app.auth.roles import role_required
 from survey_app.domain import audit, cards, results, rounds
 from survey_app.extensions import db, limiter
@@ -50,7 +51,10 @@ def _round_and_entries(code: str) -> tuple[Round, str, dict, list[dict]]:
 def index():
     allowed = cards.round_states_for(current_user)
     listing = [(r, state) for r, state, _p in rounds.listing() if state in allowed]
-    db.session.commit()  # clock transitions seen just now
+    if current_user.role == "official":  # only the rounds where they have a card to see
+        listing = [(r, state) for r, state in listing
+                   if cards.visible_entries(current_user, results.results_document(r))]
+    db.session.commit()  # clock transitions seen just now, stored base results
     return render_template("portal/index.html", listing=listing)
 
 
@@ -107,5 +111,6 @@ def verify():
     submitted = request.args.get("number") is not None
     if submitted and form.validate():
         outcome = cards.verify(form.number.data, form.fingerprint.data)
+    lang = str(get_locale())
     return render_template("portal/verify.html", form=form, outcome=outcome,
-                           submitted=submitted)
+                           submitted=submitted, L=lambda key: label(lang, key))
