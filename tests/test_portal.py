@@ -67,8 +67,26 @@ def test_every_role_against_every_card_url(client, auth, posts, email):
     assert client.get("/portal/2099-Q1/cards.zip").status_code == 404
 
 
+@pytest.mark.parametrize("email", list(ENTITLED))
+def test_the_province_summary_is_for_viewers_and_coordinators(client, auth, posts, app, email):
+    auth.login(email)
+    for round_code in ("2026-Q2", "2026-Q3"):
+        allowed = (email in ("viewer@example.id", "coordinator@example.id", "admin@example.id")
+                   and (round_code == "2026-Q2" or email in SEES_UNPUBLISHED))
+        response = client.get(f"/portal/{round_code}/summary.pdf")
+        official = email not in ("viewer@example.id", "coordinator@example.id", "admin@example.id")
+        expected = 200 if allowed else 403 if official else 404
+        assert response.status_code == expected, (email, round_code, response.status_code)
+    with app.app_context():
+        recorded = db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                     .where(AuditEntry.action == "summary-download"))
+        assert recorded == (2 if email in SEES_UNPUBLISHED else 1 if email == "viewer@example.id"
+                            else 0)
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, posts):
     for url in ("/portal/", "/portal/2026-Q2", "/portal/2026-Q2/cards.zip",
+                "/portal/2026-Q2/summary.pdf",
                 _card_url("2026-Q2", posts["3171010001"]), _card_url("2026-Q3", posts["3171"])):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
@@ -160,3 +178,26 @@ def test_an_official_with_no_post_in_a_round_is_not_offered_it(client, auth, pos
 def test_the_nav_links_to_the_portal(client, auth, posts):
     auth.login("official@example.id")
     assert 'href="/portal/"' in client.get("/").get_data(as_text=True)
+
+
+def test_cards_follow_the_post_held_on_each_rounds_reference_day(client, auth, posts, app):
+    """Citra was lurah of 3171020001 until July and of 3171020002 from August: Q2's card of the
+    first post is hers, Q3's card of the second (and not the other way round)."""
+    from datetime import date
+
+    from survey_app.models import Appointment, Official, Position, Round
+    from tests import factories
+
+    with app.app_context():
+        citra = db.session.scalar(select(Official).where(Official.nip == "198001012005011003"))
+        appointment = db.session.scalar(select(Appointment)
+                                        .where(Appointment.official_id == citra.id))
+        appointment.end_date = date(2026, 7, 31)
+        factories.appoint(citra, db.session.get(Position, posts["3171020002"]), date(2026, 8, 1))
+        db.session.scalar(select(Round).where(Round.code == "2026-Q3")).state = "published"
+        db.session.commit()
+    auth.login("lurah.lain@example.id")
+    assert client.get(_card_url("2026-Q2", posts["3171020001"])).status_code == 200
+    assert client.get(_card_url("2026-Q2", posts["3171020002"])).status_code == 404
+    assert client.get(_card_url("2026-Q3", posts["3171020002"])).status_code == 200
+    assert client.get(_card_url("2026-Q3", posts["3171020001"])).status_code == 404

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from reports.card import render_card
 from reports.labels import label
+from reports.summary import render_summary
 from survey_app.auth.roles import role_required
 from survey_app.domain import audit, cards, results, rounds
 from survey_app.extensions import db, limiter
@@ -100,6 +101,23 @@ def cards_zip(code):
     out.seek(0)
     return send_file(out, mimetype="application/zip", as_attachment=True,
                      download_name=f"rapor_{round_.code}.zip")
+
+
+@bp.get("/portal/<code>/summary.pdf")
+@role_required("viewer", "coordinator")
+def summary(code):
+    """The province summary: for viewers and coordinators (officials see cards only)."""
+    round_, _state, document, _entries = _round_and_entries(code)
+    lang = str(get_locale())
+    data = cards.summary_data(document, lang, cards.complaint_ranking(round_),
+                              published=round_.state == "published")
+    cards.issue_summary(round_, data, _verify_url())
+    pdf = render_summary(data)
+    audit.record("summary-download", data.number, current_user, {"round": round_.code,
+                                                                 "lang": lang})
+    db.session.commit()
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"ringkasan_{round_.code}.pdf")
 
 
 @bp.get("/verify")
