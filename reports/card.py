@@ -47,7 +47,7 @@ def render_card(data: CardData) -> bytes:
     _standing(flow, data)
     if data.rated:
         _comments(flow, data)
-    _method(flow, data)
+        _method(flow, data)
     pdf.showPage()
     pdf.save()
     return out.getvalue()
@@ -416,7 +416,11 @@ def _complaints(flow: Flow, data: CardData) -> None:
         pdf.drawString(MARGIN, y, key)
         pdf.setFont("Helvetica-Bold", 9)
         pdf.drawRightString(MARGIN + 330, y, value)
-    flow.y = y - 10
+    flow.y = y - 6
+    flow.paragraph(label(lang, "complaints_method", days=c.deadline_days
+                         if c.deadline_days is not None else "–"), size=7.5, colour=MUTED,
+                   leading=9.5)
+    flow.gap(8)
 
 
 def _standing(flow: Flow, data: CardData) -> None:
@@ -425,9 +429,12 @@ def _standing(flow: Flow, data: CardData) -> None:
     if data.rank is not None:
         flow.paragraph(label(lang, "rank", rank=data.rank, peers=data.peers,
                              tier=label(lang, "tier_" + data.tier)), size=9.5)
-    else:
+    elif data.rated:
         flow.paragraph(label(lang, "rank_none"), size=9.5)
-    if data.composite is not None:
+    if data.composite is not None and not data.rated:
+        flow.paragraph(label(lang, "composite_complaints_only",
+                             value=fmt.number(data.composite, lang)), size=9.5)
+    elif data.composite is not None:
         flow.paragraph(label(lang, "composite", value=fmt.number(data.composite, lang),
                              sw=fmt.number(data.survey_weight, lang, 1),
                              cw=fmt.number(data.complaint_weight, lang, 1)), size=9.5)

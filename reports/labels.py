@@ -122,6 +122,18 @@ LABELS: dict[str, dict[str, str]] = {
                         "dibagi ulang atas bagian yang ada)",
                   "en": "Composite score: {value} (IKM x {sw} + complaints in-time rate x {cw}, "
                         "renormalised over the parts that exist)"},
+    "composite_complaints_only": {
+        "id": "Nilai gabungan: {value} (persentase pengaduan tepat waktu; jabatan ini tanpa IKM)",
+        "en": "Composite score: {value} (the complaints in-time rate; this post has no IKM)"},
+    "complaints_method": {
+        "id": "Pengaduan dihitung pada triwulan pelaporannya. Yang ditolak tidak dihitung dalam "
+              "persentase. Tepat waktu: selesai paling lambat {days} hari setelah dilaporkan. "
+              "Persentase tepat waktu = selesai tepat waktu / (selesai + masih terbuka yang sudah "
+              "melewati batas saat putaran ditutup).",
+        "en": "Complaints count in the quarter they were reported in. Rejected ones are left out "
+              "of the rates. In time: resolved no later than {days} days after the report. "
+              "In-time rate = resolved in time / (resolved + still open past the deadline when the "
+              "round closed)."},
     "composite_none": {"id": "Nilai gabungan: tidak ada", "en": "Composite score: none"},
     "sanction": {"id": "Status sanksi: {level}", "en": "Sanctions status: {level}"},
     "sanction_rounds": {"id": " ({n} triwulan gagal berturut-turut)",

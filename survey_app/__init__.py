@@ -98,7 +98,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(__import__("survey_app.portal.routes", fromlist=["bp"]).bp)  # cards
+    from survey_app.portal.routes import bp as portal_bp  # report cards and /verify
+    app.register_blueprint(portal_bp)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.

@@ -186,3 +186,27 @@ def test_every_label_exists_in_both_languages():
         assert set(texts) == set(LANGUAGES), key
         fields = [set(re.findall(r"{(\w+)}", texts[lang])) for lang in LANGUAGES]
         assert fields[0] == fields[1], key
+
+
+def test_the_fullest_card_still_fits_two_pages(ctx, document):
+    """Nine elements with long names, five groups, complaints, the trend and as many long comments
+    as the card takes: still two pages, the rest counted as not shown."""
+    entry = copy.deepcopy(_entry(document, "3171010001"))
+    entry["complaints"] = COMPLAINTS
+    entry["groups"] = {g: {"n": 10, "mean": 3.0} for g in ("rt", "rw", "lmk", "fkdm", "tokoh")}
+    entry["weights_used"] = {g: 0.2 for g in entry["groups"]}
+    entry["trend"] = [{"round": f"202{4 + i // 4}-Q{i % 4 + 1}", "ikm": 70 + i} for i in range(8)]
+    long = [f"Komentar panjang nomor {i}: " + "pelayanan perlu diperbaiki terutama antrean " * 8
+            for i in range(40)]
+    round_ = rounds.by_code("2026-Q2")
+    names = [(c, n + " dengan nama unsur yang sangat panjang sekali", e)
+             for c, n, e in cards.element_names(round_)]
+    data = cards.card_data(entry, document, names=names, rated=True, comments=long,
+                           published=False, lang="id")
+    pdf = render_card(data)
+    if os.environ.get("SKM_KEEP_PDF"):  # to look at it: SKM_KEEP_PDF=/tmp/fullest.pdf
+        with open(os.environ["SKM_KEEP_PDF"], "wb") as f:
+            f.write(pdf)
+    assert pages_of(pdf) == 2
+    shown = len(data.comments)
+    assert 0 < shown < 40 and f"dan {40 - shown} komentar lain" in text_of(pdf)

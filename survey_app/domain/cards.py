@@ -27,7 +27,7 @@ from survey_app.models import IssuedDocument, Official, Response, Round
 
 PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
 COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
-COMMENT_BUDGET_CHARS = 2400
+COMMENT_BUDGET_CHARS = 1800
 COMMENT_MAX_CHARS = 300
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
