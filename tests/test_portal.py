@@ -107,7 +107,7 @@ def test_the_portal_lists_published_rounds_for_officials_only(client, auth, post
 def test_downloads_are_recorded_and_the_same_figures_keep_their_number(client, auth, posts, app):
     auth.login("official@example.id")
     first = client.get(_card_url("2026-Q2", posts["3171010001"]))
-    second = client.get(_card_url("2026-Q2", posts["3171010001"]) + "?lang=en")
+    second = client.get(_card_url("2026-Q2", posts["3171010001"]) + "?language=en")
     assert first.status_code == second.status_code == 200
     client.get("/portal/2026-Q2/cards.zip")
     with app.app_context():
@@ -118,6 +118,7 @@ def test_downloads_are_recorded_and_the_same_figures_keep_their_number(client, a
                                                "cards-zip-download"]
         assert all(e.actor == "official@example.id" for e in entries)
         assert entries[0].target == entries[1].target  # one number in both languages
+        assert [e.detail["lang"] for e in entries] == ["id", "en", "id"]
         assert entries[2].detail["numbers"] == [entries[0].target]
         assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 1
 

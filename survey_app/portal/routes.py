@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.card import render_card
-from reports.labels import label
+from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
 from survey_app.auth.roles import role_required
 from survey_app.domain import audit, cards, results, rounds
@@ -25,6 +25,13 @@ from survey_app.portal.forms import VerifyForm
 
 bp = Blueprint("portal", __name__)
 ROLES = ("official", "viewer", "coordinator")
+
+
+def _pdf_language() -> str:
+    """The PDF's language: ?language=en|id for this download only (the site's ?lang= would also
+    switch the pages), else the language the pages are in."""
+    chosen = request.args.get("language")
+    return chosen if chosen in LANGUAGES else str(get_locale())
 
 
 def _verify_url() -> str:
@@ -74,7 +81,7 @@ def card(code, position_id):
     entry = next((e for e in entries if e["position_id"] == position_id), None)
     if entry is None:
         abort(404)
-    lang = str(get_locale())
+    lang = _pdf_language()
     [data] = cards.cards_for(round_, document, [entry], lang, _verify_url())
     pdf = render_card(data)
     audit.record("card-download", data.number, current_user,
@@ -89,7 +96,7 @@ def card(code, position_id):
 @role_required(*ROLES)
 def cards_zip(code):
     round_, _state, document, entries = _round_and_entries(code)
-    lang = str(get_locale())
+    lang = _pdf_language()
     issued = cards.cards_for(round_, document, entries, lang, _verify_url())
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -108,7 +115,7 @@ def cards_zip(code):
 def summary(code):
     """The province summary: for viewers and coordinators (officials see cards only)."""
     round_, _state, document, _entries = _round_and_entries(code)
-    lang = str(get_locale())
+    lang = _pdf_language()
     data = cards.summary_data(document, lang, cards.complaint_ranking(round_),
                               published=round_.state == "published")
     cards.issue_summary(round_, data, _verify_url())
