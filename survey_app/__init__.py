@@ -92,17 +92,20 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
     from survey_app.api.routes import bp as api_bp
     from survey_app.auth.routes import bp as auth_bp
+    from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
+    from survey_app.portal.routes import bp as portal_bp
     from survey_app.results.routes import bp as results_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, api_bp, results_bp,
+                      complaints_bp, portal_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(__import__("survey_app.complaints.routes", fromlist=["bp"]).bp)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
-PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health"}
+# /verify: anyone holding a printed report card may check that it is genuine.
+PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "portal.verify"}
 PUBLIC_BLUEPRINTS = {"respond"}
 
 

@@ -1,0 +1,498 @@
+"""The report card of one official for one quarter: CardData in, PDF bytes out (1-2 A4 pages).
+
+Written for a lurah who has never seen a statistics course: the IKM large with its grade and where
+the grades begin, the uncertainty in words, then what to work on (the weakest elements), who rated
+(groups, and which were left out and why), the trend, complaints, standing, comments and the method.
+Every page carries the document number and the fingerprint, so a printed card can be checked.
+"""
+from __future__ import annotations
+
+import io
+
+from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
+
+from reports import fmt
+from reports.drawing import (CONTENT_W, GRADE_COLOURS, GRADE_TINTS, HEAD, INK, MARGIN, MUTED,
+                             PAGE_H, PAGE_W, RULE, SOFT, WARN, DeferredCanvas, Flow, fit)
+from reports.labels import label
+from reports.model import CardData
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+SCALE_LOW, SCALE_HIGH = 25.0, 100.0
+
+
+def render_card(data: CardData) -> bytes:
+    """The card as PDF bytes."""
+    out = io.BytesIO()
+    lang = data.lang
+    pdf = DeferredCanvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1,
+                         footer=lambda c, n, total: _footer(c, data, n, total))
+    pdf.setTitle(f"{label(lang, 'card_title')} {data.round_code} {data.official_name or ''}")
+    pdf.setAuthor("SKM")
+    flow = Flow(pdf, top_gap=0)
+    _header(flow, data)
+    _identity(flow, data)
+    if data.rated:
+        _score(flow, data)
+        if data.ikm is not None:
+            _elements(flow, data)
+        _groups(flow, data)
+        if len(data.trend) > 1 or data.ikm is not None:
+            _trend(flow, data)
+    else:
+        flow.paragraph(label(lang, "complaints_only"), size=10, font="Helvetica-Oblique")
+        flow.gap(6)
+    _complaints(flow, data)
+    _standing(flow, data)
+    if data.rated:
+        _comments(flow, data)
+        _method(flow, data)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def quarter_label(code: str, lang: str) -> str:
+    year, q = fmt.quarter(code)
+    return label(lang, "quarter", q=ROMAN[q] if lang == "id" else q, year=year)
+
+
+LEVEL_WORDS = {"lurah": "Kelurahan", "camat": "Kecamatan", "walikota": "Kota",
+               "bupati": "Kabupaten"}
+
+
+def post_title(data: CardData) -> str:
+    """'Lurah PELA TIMUR', 'Kepala Dinas DINAS BINA MARGA'."""
+    kind = label(data.lang, "pos_" + data.position)
+    return f"{kind} {data.area_name or data.unit_name or ''}".strip()
+
+
+def area_title(data: CardData) -> str:
+    """'Kelurahan PELA TIMUR (3171010001)': the level word unless the name starts with it."""
+    name = data.area_name or data.unit_name or ""
+    word = LEVEL_WORDS.get(data.position)
+    if word and not name.lower().startswith(word.lower()):
+        name = f"{word} {name}"
+    return name + (f" ({data.area_code})" if data.area_code else "")
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+def _header(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    height = 44
+    pdf.setFillColor(HEAD)
+    pdf.rect(MARGIN, flow.y - height, CONTENT_W, height, stroke=0, fill=1)
+    pdf.setFillColor(colors.white)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(MARGIN + 10, flow.y - 19, label(lang, "card_title"))
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(MARGIN + 10, flow.y - 35, f"{quarter_label(data.round_code, lang)} "
+                                              f"({data.round_code})")
+    pdf.setFont("Helvetica", 8)
+    pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 19, label(lang, "doc_number"))
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 33, data.number)
+    flow.gap(height + 6)
+    if not data.published:
+        pdf.setFillColor(WARN)
+        pdf.setFont("Helvetica-Bold", 9)
+        pdf.drawString(MARGIN, flow.y - 9, label(lang, "summary_not_published"))
+        flow.gap(14)
+    pdf.setFillColor(INK)
+
+
+def _identity(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    rows = [(label(lang, "name"), data.official_name or label(lang, "vacant")),
+            (label(lang, "nip"), data.official_nip or "–"),
+            (label(lang, "position"), label(lang, "pos_" + data.position)),
+            (label(lang, "area") if data.area_name else label(lang, "unit"), area_title(data))]
+    y = flow.y
+    for i, (key, value) in enumerate(rows):
+        y -= 15 if i else 16
+        pdf.setFont("Helvetica", 8.5)
+        pdf.setFillColor(MUTED)
+        pdf.drawString(MARGIN, y, key)
+        pdf.setFillColor(INK)
+        size = 13 if i == 0 else 10
+        pdf.setFont("Helvetica-Bold" if i == 0 else "Helvetica", size)
+        pdf.drawString(MARGIN + 70, y, fit(value, "Helvetica-Bold", size, CONTENT_W - 70))
+    flow.y = y - 12
+
+
+def _score(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    box_h = 92
+    flow.need(box_h + 60)
+    top = flow.y
+    pdf.setFillColor(GRADE_TINTS.get(data.grade, SOFT))
+    pdf.setStrokeColor(RULE)
+    pdf.roundRect(MARGIN, top - box_h, CONTENT_W, box_h, 6, stroke=0, fill=1)
+    pdf.setFillColor(MUTED)
+    pdf.setFont("Helvetica", 8.5)
+    pdf.drawString(MARGIN + 12, top - 16, label(lang, "ikm"))
+    if data.ikm is None:
+        pdf.setFillColor(INK)
+        pdf.setFont("Helvetica-Bold", 22)
+        pdf.drawString(MARGIN + 12, top - 46, label(lang, "no_score"))
+        flow.y = top - 54
+        flow.paragraph(label(lang, "no_score_why", min=data.min_group), size=9.5,
+                       x=MARGIN + 12, width=CONTENT_W - 24)
+        flow.y = min(flow.y, top - box_h) - 10
+        _sample(flow, data)
+        return
+    pdf.setFillColor(INK)
+    pdf.setFont("Helvetica-Bold", 44)
+    big = fmt.number(data.ikm, lang)
+    pdf.drawString(MARGIN + 12, top - 60, big)
+    # the grade letter in its colour, with the category under it
+    gx = MARGIN + 160
+    pdf.setFillColor(GRADE_COLOURS[data.grade])
+    pdf.roundRect(gx, top - 66, 50, 50, 5, stroke=0, fill=1)
+    pdf.setFillColor(colors.white)
+    pdf.setFont("Helvetica-Bold", 34)
+    pdf.drawCentredString(gx + 25, top - 54, data.grade)
+    pdf.setFillColor(INK)
+    pdf.setFont("Helvetica", 8.5)
+    pdf.drawCentredString(gx + 25, top - 78, label(lang, "grade"))
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(MARGIN + 12, top - 80, label(lang, "cat_" + data.category))
+    _band(pdf, data, MARGIN + 232, top - 62, CONTENT_W - 244)
+    flow.y = top - box_h - 6
+    # the uncertainty, the change and the sample, in words
+    if data.ci95:
+        low, high = data.ci95
+        text = label(lang, "ci", low=fmt.number(low, lang, 1), high=fmt.number(high, lang, 1))
+        if any(low < bound <= high for bound in data.grade_bounds):
+            text += " " + label(lang, "ci_crosses")
+        flow.paragraph(text, size=9.5)
+    else:
+        flow.paragraph(label(lang, "ci_none"), size=9.5)
+    if data.previous_ikm is not None and data.change is not None:
+        key = "change_up" if data.change > 0.005 else "change_down" if data.change < -0.005 \
+            else "change_same"
+        text = label(lang, key, prev=data.previous_round, value=fmt.number(data.previous_ikm, lang),
+                     delta=fmt.number(abs(data.change), lang))
+        if data.change_p_value is not None:
+            text += label(lang, "change_sig" if data.change_significant else "change_not_sig",
+                          p=fmt.number(data.change_p_value, lang))
+        else:
+            text += label(lang, "change_no_p")
+        flow.paragraph(text, size=9.5)
+    _sample(flow, data)
+
+
+def _sample(flow: Flow, data: CardData) -> None:
+    lang = data.lang
+    if not data.invited:
+        flow.paragraph(label(lang, "sample_no_invites", n=fmt.integer(data.respondents, lang)),
+                       size=9.5)
+        flow.gap(6)
+        return
+    text = label(lang, "sample", n=fmt.integer(data.respondents, lang),
+                 invited=fmt.integer(data.invited, lang), rate=fmt.percent(data.response_rate, lang),
+                 required=fmt.integer(data.required_sample, lang))
+    flow.paragraph(text, size=9.5)
+    if data.meets_required_sample is False:
+        flow.paragraph(label(lang, "sample_below"), size=9.5, font="Helvetica-Bold", colour=WARN)
+    elif data.meets_required_sample:
+        flow.paragraph(label(lang, "sample_ok"), size=9.5)
+    flow.gap(6)
+
+
+def _band(pdf, data: CardData, x: float, y: float, width: float) -> None:
+    """The 25..100 scale cut where D, C, B and A begin, with a marker at the IKM."""
+    a, b, c = data.grade_bounds
+    height = 16
+
+    def at(value: float) -> float:
+        return x + width * (value - SCALE_LOW) / (SCALE_HIGH - SCALE_LOW)
+
+    for low, high, grade in ((SCALE_LOW, c, "D"), (c, b, "C"), (b, a, "B"), (a, SCALE_HIGH, "A")):
+        pdf.setFillColor(GRADE_COLOURS[grade])
+        pdf.rect(at(low), y, at(high) - at(low), height, stroke=0, fill=1)
+        pdf.setFillColor(colors.white)
+        pdf.setFont("Helvetica-Bold", 9)
+        pdf.drawCentredString((at(low) + at(high)) / 2, y + 4.5, grade)
+    pdf.setFillColor(INK)
+    pdf.setFont("Helvetica", 7)
+    for bound in (SCALE_LOW, c, b, a, SCALE_HIGH):
+        pdf.setStrokeColor(INK)
+        pdf.setLineWidth(0.5)
+        pdf.line(at(bound), y - 2, at(bound), y)
+        pdf.drawCentredString(at(bound), y - 9, fmt.number(bound, data.lang))
+    # the marker: a triangle above the band, and the CI as a bracket under it
+    mx = at(max(SCALE_LOW, min(SCALE_HIGH, data.ikm)))
+    pdf.setFillColor(INK)
+    path = pdf.beginPath()
+    path.moveTo(mx - 5, y + height + 9)
+    path.lineTo(mx + 5, y + height + 9)
+    path.lineTo(mx, y + height + 1)
+    path.close()
+    pdf.drawPath(path, stroke=0, fill=1)
+    if data.ci95:
+        lo, hi = (at(max(SCALE_LOW, min(SCALE_HIGH, v))) for v in data.ci95)
+        pdf.setStrokeColor(INK)
+        pdf.setLineWidth(1.2)
+        pdf.line(lo, y + height + 4, hi, y + height + 4)
+        pdf.line(lo, y + height + 1, lo, y + height + 7)
+        pdf.line(hi, y + height + 1, hi, y + height + 7)
+    pdf.setFont("Helvetica", 7)
+    pdf.setFillColor(MUTED)
+    pdf.drawString(x, y - 21, label(data.lang, "band_where"))
+    pdf.drawString(x, y - 30, label(data.lang, "band_marks"))
+    pdf.setFillColor(INK)
+
+
+def _elements(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    rows = [e for e in data.elements if e.nrr is not None]
+    if not rows:
+        return
+    name_w, value_w, tag_w = 230, 34, 62
+    bar_x = MARGIN + name_w
+    bar_w = CONTENT_W - name_w - value_w - tag_w
+    # long element names wrap onto a second line rather than lose their end
+    names = [simpleSplit(f"{e.code} {e.name_id if lang == 'id' else e.name_en}",
+                         "Helvetica-Bold", 8.5, name_w - 8)[:2] for e in rows]
+    heights = [15 if len(lines) == 1 else 23 for lines in names]
+    flow.heading(label(lang, "elements_title"), keep_with=sum(heights) + 30)
+
+    def at(v: float) -> float:
+        return bar_x + bar_w * (v - 1) / 3
+
+    top = flow.y
+    bottom = top - sum(heights)
+    pdf.setStrokeColor(RULE)
+    pdf.setLineWidth(0.5)
+    pdf.setFont("Helvetica", 7)
+    pdf.setFillColor(MUTED)
+    for tick in (1, 2, 3, 4):
+        pdf.line(at(tick), bottom, at(tick), top + 2)
+        pdf.drawCentredString(at(tick), bottom - 8, str(tick))
+    y = top
+    for element, lines, height in zip(rows, names, heights):
+        y -= height
+        pdf.setFillColor(INK)
+        pdf.setFont("Helvetica-Bold" if element.priority else "Helvetica", 8.5)
+        for i, line in enumerate(lines):
+            pdf.drawString(MARGIN, y + height - 11 - 9 * i, line)
+        bar_y = y + (height - 10) / 2
+        pdf.setFillColor(WARN if element.priority else HEAD)
+        pdf.rect(bar_x, bar_y, at(element.nrr) - bar_x, 10, stroke=0, fill=1)
+        pdf.setFillColor(INK)
+        pdf.setFont("Helvetica", 8.5)
+        pdf.drawRightString(bar_x + bar_w + value_w - 4, bar_y + 2, fmt.number(element.nrr, lang))
+        if element.priority:
+            pdf.setFillColor(WARN)
+            pdf.setFont("Helvetica-Bold", 7.5)
+            pdf.drawString(bar_x + bar_w + value_w + 2, bar_y + 2, label(lang, "priority"))
+    flow.y = bottom - 12
+    flow.paragraph(label(lang, "priorities_note"), size=8, colour=MUTED)
+    flow.gap(6)
+
+
+def _groups(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    rows = data.groups
+    row_h = 14
+    flow.heading(label(lang, "groups_title"), keep_with=row_h * (len(rows) + 1) + 30)
+    cols = (MARGIN, MARGIN + 170, MARGIN + 270, MARGIN + 380)
+    pdf.setFont("Helvetica", 8)
+    pdf.setFillColor(MUTED)
+    y = flow.y - 10
+    for x, key in zip(cols, ("group_col", "respondents_col", "score_col", "weight_col")):
+        pdf.drawString(x, y, label(lang, key))
+    for row in rows:
+        y -= row_h
+        pdf.setFillColor(MUTED if row.left_out else INK)
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(cols[0], y, label(lang, "g_" + row.group))
+        pdf.drawString(cols[1], y, f"< {data.min_group}" if row.left_out
+                       else fmt.integer(row.respondents, lang))
+        if row.left_out:
+            pdf.setFont("Helvetica-Oblique", 9)
+            pdf.drawString(cols[2], y, label(lang, "left_out"))
+        else:
+            pdf.drawString(cols[2], y, fmt.number(row.score, lang))
+            pdf.drawString(cols[3], y, fmt.percent(row.weight, lang))
+    if not rows:
+        y -= row_h
+        pdf.setFont("Helvetica-Oblique", 9)
+        pdf.drawString(cols[0], y, label(lang, "no_respondents"))
+    flow.y = y - 8
+    left_out = [g.group for g in data.groups if g.left_out]
+    if left_out:
+        names = ", ".join(label(lang, "g_" + g) for g in left_out)
+        flow.paragraph(label(lang, "left_out_why", groups=names, min=data.min_group), size=8.5,
+                       colour=MUTED)
+    flow.gap(8)
+
+
+def _trend(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    height = 96
+    flow.heading(label(lang, "trend_title"), keep_with=height + 24)
+    values = [p.ikm for p in data.trend if p.ikm is not None]
+    low = min([60.0] + [v - 5 for v in values])
+    low = max(SCALE_LOW, 5 * int(low // 5))
+    high = 100.0
+    x0, x1 = MARGIN + 30, MARGIN + CONTENT_W - 10
+    top, bottom = flow.y - 4, flow.y - 4 - height
+
+    def ypos(v: float) -> float:
+        return bottom + (v - low) / (high - low) * height
+
+    a, b, c = data.grade_bounds
+    for lo, hi, grade in ((low, c, "D"), (c, b, "C"), (b, a, "B"), (a, high, "A")):
+        if hi <= low:
+            continue
+        lo = max(lo, low)
+        pdf.setFillColor(GRADE_TINTS[grade])
+        pdf.rect(x0, ypos(lo), x1 - x0, ypos(hi) - ypos(lo), stroke=0, fill=1)
+        pdf.setFillColor(GRADE_COLOURS[grade])
+        pdf.setFont("Helvetica-Bold", 7)
+        pdf.drawString(x1 + 2, (ypos(lo) + ypos(hi)) / 2 - 2, grade)
+    pdf.setFont("Helvetica", 7)
+    pdf.setFillColor(MUTED)
+    for tick in range(int(low), 101, 10):
+        pdf.drawRightString(x0 - 4, ypos(tick) - 2, str(tick))
+    n = len(data.trend)
+    step = (x1 - x0) / max(n, 1)
+    points = []
+    for i, point in enumerate(data.trend):
+        cx = x0 + step * (i + 0.5)
+        pdf.setFillColor(INK)
+        pdf.setFont("Helvetica", 7.5)
+        pdf.drawCentredString(cx, bottom - 10, point.round)
+        if point.ikm is None:
+            pdf.setFillColor(MUTED)
+            pdf.drawCentredString(cx, bottom + 6, label(lang, "trend_none"))
+            continue
+        points.append((cx, ypos(point.ikm), point.ikm))
+    pdf.setStrokeColor(HEAD)
+    pdf.setLineWidth(1.5)
+    for (ax, ay, _), (bx, by, _) in zip(points, points[1:]):
+        pdf.line(ax, ay, bx, by)
+    for i, (cx, cy, value) in enumerate(points):
+        last = i == len(points) - 1 and data.trend[-1].ikm is not None
+        pdf.setFillColor(HEAD)
+        pdf.circle(cx, cy, 3.2 if last else 2.4, stroke=0, fill=1)
+        pdf.setFillColor(INK)
+        pdf.setFont("Helvetica-Bold" if last else "Helvetica", 7.5)
+        pdf.drawCentredString(cx, cy + 6, fmt.number(value, lang))
+    flow.y = bottom - 22
+
+
+def _complaints(flow: Flow, data: CardData) -> None:
+    pdf, lang = flow.pdf, data.lang
+    c = data.complaints
+    if c is None:
+        flow.heading(label(lang, "complaints_title"), keep_with=14)
+        flow.paragraph(label(lang, "complaints_none"), size=9.5, colour=MUTED)
+        flow.gap(6)
+        return
+    rows = [(label(lang, "c_received"), fmt.integer(c.received, lang)),
+            (label(lang, "c_rejected"), fmt.integer(c.rejected, lang)),
+            (label(lang, "c_resolved"), fmt.integer(c.resolved, lang)),
+            (label(lang, "c_in_time", days=c.deadline_days if c.deadline_days is not None else "–"),
+             fmt.integer(c.resolved_in_time, lang)),
+            (label(lang, "c_rate"), fmt.percent(c.in_time_rate, lang)),
+            (label(lang, "c_median"), "–" if c.median_days_to_resolve is None else
+             label(lang, "days", n=fmt.number(c.median_days_to_resolve, lang, 1))),
+            (label(lang, "c_overdue"), fmt.integer(c.open_overdue, lang))]
+    if c.median_hours_to_first_response is not None:
+        rows.insert(6, (label(lang, "c_first"),
+                        label(lang, "hours", n=fmt.number(c.median_hours_to_first_response, lang, 1))))
+    row_h = 13
+    flow.heading(label(lang, "complaints_title"), keep_with=row_h * len(rows))
+    y = flow.y
+    for key, value in rows:
+        y -= row_h
+        pdf.setFont("Helvetica", 9)
+        pdf.setFillColor(INK)
+        pdf.drawString(MARGIN, y, key)
+        pdf.setFont("Helvetica-Bold", 9)
+        pdf.drawRightString(MARGIN + 330, y, value)
+    flow.y = y - 6
+    flow.paragraph(label(lang, "complaints_method", days=c.deadline_days
+                         if c.deadline_days is not None else "–"), size=7.5, colour=MUTED,
+                   leading=9.5)
+    flow.gap(8)
+
+
+def _standing(flow: Flow, data: CardData) -> None:
+    lang = data.lang
+    flow.heading(label(lang, "standing_title"), keep_with=50)
+    if data.rank is not None:
+        flow.paragraph(label(lang, "rank", rank=data.rank, peers=data.peers,
+                             tier=label(lang, "tier_" + data.tier)), size=9.5)
+    elif data.rated:
+        flow.paragraph(label(lang, "rank_none"), size=9.5)
+    if data.composite is not None and not data.rated:
+        flow.paragraph(label(lang, "composite_complaints_only",
+                             value=fmt.number(data.composite, lang)), size=9.5)
+    elif data.composite is not None:
+        flow.paragraph(label(lang, "composite", value=fmt.number(data.composite, lang),
+                             sw=fmt.number(data.survey_weight, lang, 1),
+                             cw=fmt.number(data.complaint_weight, lang, 1)), size=9.5)
+    else:
+        flow.paragraph(label(lang, "composite_none"), size=9.5)
+    text = label(lang, "sanction", level=label(lang, "s_" + data.sanction_level))
+    if data.failed_rounds_in_a_row:
+        text += label(lang, "sanction_rounds", n=data.failed_rounds_in_a_row)
+    flow.paragraph(text, size=9.5, font="Helvetica-Bold",
+                   colour=WARN if data.sanction_level != "none" else INK)
+    flow.paragraph(label(lang, "sanction_note"), size=8, colour=MUTED)
+    flow.gap(8)
+
+
+def _comments(flow: Flow, data: CardData) -> None:
+    lang = data.lang
+    flow.heading(label(lang, "comments_title"), keep_with=24)
+    if not data.comments:
+        flow.paragraph(label(lang, "comments_none"), size=9, colour=MUTED)
+    counts = data.comment_counts or [1] * len(data.comments)
+    for comment, count in zip(data.comments, counts):
+        text = "“" + comment + "”" + (f" (×{count})" if count > 1 else "")
+        flow.paragraph(text, size=8.5, x=MARGIN + 8, width=CONTENT_W - 8, leading=11)
+        flow.gap(2)
+    hidden = data.comments_total - sum(counts)
+    if hidden > 0:
+        flow.paragraph(label(lang, "comments_more", n=hidden), size=8, colour=MUTED)
+    flow.gap(8)
+
+
+def _method(flow: Flow, data: CardData) -> None:
+    lang = data.lang
+    weights = ", ".join(f"{label(lang, 'g_' + g.group)} {fmt.percent(g.weight, lang)}"
+                        for g in data.groups if not g.left_out and g.weight is not None)
+    flow.heading(label(lang, "method_title"), size=9.5, keep_with=50)
+    flow.paragraph(label(lang, "method", k=data.element_count,
+                         weights=weights or label(lang, "weights_none"), min=data.min_group),
+                   size=7.5, colour=MUTED, leading=9.5)
+
+
+def _footer(pdf, data: CardData, page: int, total: int) -> None:
+    lang = data.lang
+    y = MARGIN + FOOTER_OFFSET
+    pdf.setStrokeColor(RULE)
+    pdf.setLineWidth(0.6)
+    pdf.line(MARGIN, y + 10, MARGIN + CONTENT_W, y + 10)
+    pdf.setFillColor(INK)
+    pdf.setFont("Helvetica-Bold", 7.5)
+    pdf.drawString(MARGIN, y, f"{label(lang, 'doc_number')}: {data.number}")
+    pdf.setFont("Helvetica", 7.5)
+    pdf.drawRightString(MARGIN + CONTENT_W, y, label(lang, "page", n=page, total=total))
+    pdf.setFont("Courier", 6.5)
+    pdf.drawString(MARGIN, y - 10, f"{label(lang, 'fingerprint')}: {data.fingerprint}")
+    pdf.setFont("Helvetica", 7)
+    pdf.setFillColor(MUTED)
+    pdf.drawString(MARGIN, y - 20, label(lang, "verify_at", url=data.verify_url))
+    if data.issued_on:
+        pdf.drawRightString(MARGIN + CONTENT_W, y - 20, label(lang, "issued", date=data.issued_on))
+
+
+FOOTER_OFFSET = 24

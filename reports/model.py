@@ -1,0 +1,167 @@
+"""The plain data a card and the summary are drawn from, and the fingerprint of its figures.
+
+Figures are stored already rounded as they are printed, so the fingerprint covers exactly what a
+reader sees; the names and texts printed in one language only (labels) are not part of it, so the
+Indonesian and the English card of the same figures share one number and fingerprint.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Element:
+    code: str
+    name_id: str
+    name_en: str
+    nrr: float | None  # 1..4, two decimals
+    priority: bool = False
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str  # rt, rw, lmk, fkdm, tokoh
+    respondents: int  # 0 for a group left out: its size is not printed either (only "< minimum")
+    score: float | None  # on the IKM scale (mean x 25), two decimals; None when left out
+    weight: float | None  # normalised weight used, None when left out
+    left_out: bool = False
+
+
+@dataclass(frozen=True)
+class Complaints:
+    received: int | None = None
+    rejected: int | None = None
+    resolved: int | None = None
+    resolved_in_time: int | None = None
+    in_time_rate: float | None = None  # 0..1
+    median_days_to_resolve: float | None = None
+    median_hours_to_first_response: float | None = None
+    open_overdue: int | None = None
+    deadline_days: int | None = None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    round: str
+    ikm: float | None
+
+
+@dataclass
+class CardData:
+    """Everything one report card shows. ``figures()`` is what the fingerprint covers."""
+
+    round_code: str
+    position: str  # lurah, camat, walikota, bupati, kepala_dinas
+    tier: str
+    area_name: str | None
+    area_code: str | None
+    unit_name: str | None
+    official_name: str | None
+    official_nip: str | None
+    rated: bool  # the survey rates this post (a kepala dinas is judged on complaints only)
+    ikm: float | None = None
+    grade: str | None = None
+    category: str | None = None  # the regulation's Indonesian kinerja
+    ci95: tuple[float, float] | None = None
+    grade_bounds: tuple[float, float, float] = (88.31, 76.61, 65.00)
+    invited: int = 0
+    respondents: int = 0
+    response_rate: float | None = None
+    required_sample: int = 0
+    meets_required_sample: bool | None = None
+    elements: list[Element] = field(default_factory=list)
+    groups: list[GroupRow] = field(default_factory=list)
+    min_group: int = 3
+    element_count: int = 9
+    previous_round: str | None = None
+    previous_ikm: float | None = None
+    change: float | None = None
+    change_p_value: float | None = None
+    change_significant: bool = False
+    trend: list[TrendPoint] = field(default_factory=list)
+    complaints: Complaints | None = None
+    rank: int | None = None
+    peers: int = 0
+    composite: float | None = None
+    survey_weight: float = 0.7
+    complaint_weight: float = 0.3
+    sanction_level: str = "none"
+    failed_rounds_in_a_row: int = 0
+    comments: list[str] = field(default_factory=list)  # distinct texts, as printed
+    comment_counts: list[int] = field(default_factory=list)  # how many gave each text
+    comments_total: int = 0  # every comment that may be shown, printed or not
+    published: bool = True
+    # Set when the card is issued (not figures): language, number, fingerprint, where to verify.
+    lang: str = "id"
+    number: str = ""
+    fingerprint: str = ""
+    verify_url: str = ""
+    issued_on: str = ""
+
+    def figures(self) -> dict:
+        """The figures the card shows, language-free, as stored with its number. Comments count
+        by their digest (the public verification page must not print them)."""
+        data = asdict(self)
+        for key in ("lang", "number", "fingerprint", "verify_url", "issued_on", "comments"):
+            data.pop(key)
+        data["comments_sha256"] = hashlib.sha256(
+            "\n\x00".join(self.comments).encode()).hexdigest()
+        for element in data["elements"]:
+            element.pop("name_id"), element.pop("name_en")
+        return data
+
+
+def fingerprint(figures: dict) -> str:
+    """SHA-256 of the figures as canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    rank: int | None
+    area: str
+    official: str | None
+    respondents: int
+    ikm: float | None
+    grade: str | None
+    composite: float | None
+    sanction_level: str
+
+
+@dataclass(frozen=True)
+class ComplaintRankRow:
+    rank: int
+    name: str
+    received: int
+    in_time_rate: float | None
+    median_days: float | None
+    open_overdue: int
+
+
+@dataclass(frozen=True)
+class LadderRow:
+    level: str
+    official: str
+    nip: str
+    position: str  # lurah, camat, ...
+    area: str
+    failed_rounds_in_a_row: int
+    ikm: float | None
+    grade: str | None
+
+
+@dataclass
+class SummaryData:
+    round_code: str
+    published: bool
+    leagues: dict[str, list[LeagueRow]]  # tier -> rows in rank order
+    distribution: dict[str, dict[str, int]]  # tier -> grade (A..D, '-') -> count
+    ladder: list[LadderRow]
+    complaint_ranking: list[ComplaintRankRow] | None = None  # None: no complaint data
+    lang: str = "id"
+    number: str = ""
+    verify_url: str = ""
+    issued_on: str = ""

@@ -1,0 +1,377 @@
+"""Report cards and the province summary: the plain data they are drawn from, their document
+numbers and fingerprints, who may see which card, and the public check of a printed card.
+
+This is the only place with database access for the PDFs: it reads the results document
+(survey_app/domain/results.py), the questionnaire pinned to the round (element names), the
+anonymous comments of the groups that count, and IssuedDocument. reports/ draws what it is given.
+
+Numbers and fingerprints: a card's fingerprint is the SHA-256 of the figures it shows (as printed,
+language-free; see reports/model.py). The same figures for the same post keep their number; any
+change of a figure gives a new number. A number carries a random suffix so that numbers cannot be
+walked one by one on the public verification page.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from reports import model
+from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
+                           LeagueRow, SummaryData, TrendPoint)
+from survey_app.domain import clock, ikm
+from survey_app.domain.vocabulary import GROUPS
+from survey_app.extensions import db
+from survey_app.models import IssuedDocument, Official, Response, Round
+
+PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
+COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
+COMMENT_BUDGET_CHARS = 1800
+COMMENT_MAX_CHARS = 300
+TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
+SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+# --- who may see what -----------------------------------------------------------------------------
+
+def round_states_for(user) -> tuple[str, ...]:
+    """The round states whose cards a user may see: unpublished ones for coordinators only."""
+    if user.role in ("coordinator", "admin"):
+        return ("open", "closed", "published")
+    if user.role in ("viewer", "official"):
+        return ("published",)
+    return ()
+
+
+def visible_entries(user, document: dict) -> list[dict]:
+    """The positions of a results document whose cards this user may see (the round's state is
+    checked separately, by round_states_for).
+
+    An official sees the posts they held on the round's reference day (the `official` of the
+    entry); a camat also the lurah of that kecamatan; a wali kota or bupati also the lurah and
+    camat of that kota. Viewers and coordinators see all.
+    """
+    positions = document["positions"]
+    if user.role in ("coordinator", "admin", "viewer"):
+        return list(positions)
+    if user.role != "official" or user.official is None:
+        return []
+    nip = user.official.nip
+    own = [p for p in positions if p["official"] and p["official"]["nip"] == nip]
+    kecamatan = {p["area_code"] for p in own if p["position"] == "camat"}
+    kota = {p["area_code"] for p in own if p["position"] in ("walikota", "bupati")}
+    own_ids = {p["position_id"] for p in own}
+    return [p for p in positions if p["position_id"] in own_ids
+            or (p["position"] == "lurah" and p["kecamatan_code"] in kecamatan)
+            or (p["position"] in ("lurah", "camat") and p["kota_code"] in kota)]
+
+
+# --- the data of a card -------------------------------------------------------------------------
+
+def element_names(round_: Round) -> list[tuple[str, str, str]]:
+    """(code, Indonesian name, English name) of the round's elements, in questionnaire order."""
+    found = []
+    for element in round_.questionnaire.content.get("elements", []):
+        name = element.get("name") or {}
+        found.append((element["code"], name.get("id") or element["code"],
+                      name.get("en") or name.get("id") or element["code"]))
+    return found
+
+
+def rated_tiers(round_: Round) -> set[str]:
+    return {tier for tiers in (round_.rating_matrix or {}).values() for tier in tiers}
+
+
+def comments_by_position(round_: Round, entries: list[dict]) -> dict[int, list[str]]:
+    """The anonymous comments per position, from the groups that count for it only (a group
+    under the minimum is left out of the comments as well as the score: DOMAIN.md section 4).
+    Newest first."""
+    counting = {e["position_id"]: {g for g, v in e["groups"].items() if v is not None}
+                for e in entries}
+    wanted = [pid for pid, groups in counting.items() if groups]
+    found: dict[int, list[str]] = {pid: [] for pid in counting}
+    if not wanted:
+        return found
+    rows = db.session.execute(
+        select(Response.position_id, Response.group, Response.comment)
+        .where(Response.round_id == round_.id, Response.position_id.in_(wanted),
+               Response.comment.is_not(None), func.length(func.trim(Response.comment)) > 0)
+        .order_by(Response.submitted_on.desc(), Response.id.desc())).all()
+    for position_id, group, comment in rows:
+        if group in counting[position_id]:
+            found[position_id].append(comment.strip())
+    return found
+
+
+def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]], rated: bool,
+              comments: list[str], published: bool, lang: str = "id") -> CardData:
+    """The figures of one card from its results-document entry (pure: no database)."""
+    settings = document.get("settings", {})
+    has_score = entry["ikm"] is not None
+    known = {code for code, _i, _e in names}
+    ordered = names + [(code, code, code) for code in sorted(entry["elements"]) if code not in known]
+    scored = [(code, entry["elements"][code]) for code, _i, _e in ordered
+              if entry["elements"].get(code) is not None]
+    weakest = _priorities(scored) if has_score else set()
+    elements = [Element(code, name_id, name_en, _r(entry["elements"].get(code)),
+                        priority=code in weakest)
+                for code, name_id, name_en in ordered if entry["elements"].get(code) is not None]
+    groups = []
+    for group in GROUPS:
+        figures = entry["groups"].get(group)
+        if figures is not None:
+            groups.append(GroupRow(group, figures["n"], _r(figures["mean"] * 25),
+                                   _r(entry["weights_used"].get(group), 3)))
+        elif group in entry["groups_left_out"]:
+            groups.append(GroupRow(group, 0, None, None, left_out=True))
+    complaints = entry.get("complaints")
+    bounds = entry.get("grade_bounds") or {"A": 88.31, "B": 76.61, "C": 65.00}
+    shown_comments, counts = _comments_to_show(comments) if rated else ([], [])
+    return CardData(
+        round_code=document["round"], position=entry["position"], tier=entry["tier"],
+        area_name=entry["area_name"], area_code=entry["area_code"] or entry["unit_code"],
+        unit_name=entry["unit_name"],
+        official_name=(entry["official"] or {}).get("name"),
+        official_nip=(entry["official"] or {}).get("nip"),
+        rated=rated, ikm=_r(entry["ikm"]), grade=entry["grade"], category=entry["category"],
+        ci95=tuple(entry["ci95"]) if entry["ci95"] else None,
+        grade_bounds=(bounds["A"], bounds["B"], bounds["C"]),
+        invited=entry["invited"], respondents=entry["respondents"],
+        response_rate=_r(entry["response_rate"], 3), required_sample=entry["required_sample"],
+        meets_required_sample=entry["meets_required_sample"], elements=elements, groups=groups,
+        min_group=entry.get("min_group") or settings.get("min_group", 3),
+        element_count=len(names) or len(entry["elements"]),
+        previous_round=entry.get("previous_round") if entry.get("previous_ikm") is not None else None,
+        previous_ikm=_r(entry.get("previous_ikm")), change=_r(entry.get("change")),
+        change_p_value=_r(entry.get("change_p_value")),
+        change_significant=bool(entry.get("change_significant")),
+        trend=[TrendPoint(t["round"], _r(t["ikm"])) for t in entry.get("trend", [])],
+        complaints=_complaints(complaints),
+        rank=entry.get("rank"), peers=entry.get("peers") or 0, composite=_r(entry.get("composite")),
+        survey_weight=settings.get("survey_weight", 0.7),
+        complaint_weight=settings.get("complaint_weight", 0.3),
+        sanction_level=entry.get("sanction_level") or "none",
+        failed_rounds_in_a_row=entry.get("failed_rounds_in_a_row") or 0,
+        comments=shown_comments, comment_counts=counts,
+        comments_total=len(comments) if rated else 0,
+        published=published, lang=lang)
+
+
+def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
+    """The distinct comments (the same words from several people printed once, with how many),
+    the most frequent first, then the newest; as many as fit the card's second page."""
+    counts: dict[str, int] = {}
+    for comment in comments:  # newest first: dict order keeps the first (newest) appearance
+        text = " ".join(comment.split())
+        if len(text) > COMMENT_MAX_CHARS:
+            text = text[:COMMENT_MAX_CHARS].rstrip() + "…"
+        counts[text] = counts.get(text, 0) + 1
+    ordered = sorted(counts, key=lambda text: -counts[text])  # stable: newest first among equals
+    shown, used = [], 0
+    for text in ordered[:COMMENTS_SHOWN]:
+        if used + len(text) > COMMENT_BUDGET_CHARS:
+            break
+        shown.append(text)
+        used += len(text)
+    return shown, [counts[text] for text in shown]
+
+
+def _priorities(scored: list[tuple[str, float]]) -> set[str]:
+    """The weakest elements: the lowest PRIORITY_COUNT (ties at the cut included), and only those
+    below the mean of the elements, so that a flat profile does not mark elements at random."""
+    if not scored:
+        return set()
+    shown = {code: ikm.shown(value) for code, value in scored}
+    mean = sum(value for _c, value in scored) / len(scored)
+    ordered = sorted(shown.values())
+    cut = ordered[min(PRIORITY_COUNT, len(ordered)) - 1]
+    return {code for code, value in scored if shown[code] <= cut and value < mean}
+
+
+def _complaints(figures: dict | None) -> Complaints | None:
+    if not figures:
+        return None
+    return Complaints(
+        received=figures.get("received"), rejected=figures.get("rejected"),
+        resolved=figures.get("resolved"), resolved_in_time=figures.get("resolved_in_time"),
+        in_time_rate=_r(figures.get("in_time_rate"), 3),
+        median_days_to_resolve=_r(figures.get("median_days_to_resolve"), 1),
+        median_hours_to_first_response=_r(figures.get("median_hours_to_first_response"), 1),
+        open_overdue=figures.get("open_overdue"), deadline_days=figures.get("deadline_days"))
+
+
+def _r(value: float | None, places: int = 2) -> float | None:
+    """A figure as printed (the fingerprint covers what the reader sees)."""
+    return None if value is None else ikm.shown(float(value), places)
+
+
+# --- issuing: numbers and fingerprints ----------------------------------------------------------
+
+def issue_card(round_: Round, entry: dict, data: CardData, verify_url: str) -> IssuedDocument:
+    """Give the card its number and fingerprint: the existing record when these figures were
+    issued before for this post, else a new one (the caller commits)."""
+    figures = data.figures()
+    digest = model.fingerprint(figures)
+    record = db.session.scalar(
+        select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
+                                     IssuedDocument.position_id == entry["position_id"],
+                                     IssuedDocument.kind == "card",
+                                     IssuedDocument.fingerprint == digest))
+    if record is None:
+        official_id = None
+        if entry["official"]:
+            official_id = db.session.scalar(select(Official.id)
+                                            .where(Official.nip == entry["official"]["nip"]))
+        record = IssuedDocument(number=_new_number(round_), round_id=round_.id,
+                                position_id=entry["position_id"], official_id=official_id,
+                                kind="card", fingerprint=digest, figures=figures,
+                                issued_at=clock.now())
+        db.session.add(record)
+        db.session.flush()
+    _stamp(data, record, verify_url)
+    return record
+
+
+def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDocument:
+    """The summary's number, over its league tables and ladder (the caller commits)."""
+    from dataclasses import asdict
+
+    figures = asdict(data)
+    for key in ("lang", "number", "verify_url", "issued_on"):
+        figures.pop(key)
+    digest = model.fingerprint(figures)
+    record = db.session.scalar(
+        select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
+                                     IssuedDocument.kind == "summary",
+                                     IssuedDocument.fingerprint == digest))
+    if record is None:
+        record = IssuedDocument(number=_new_number(round_), round_id=round_.id, kind="summary",
+                                fingerprint=digest, figures={"summary": True,
+                                                             "round_code": data.round_code},
+                                issued_at=clock.now())
+        db.session.add(record)
+        db.session.flush()
+    data.number, data.verify_url = record.number, verify_url
+    data.issued_on = clock.to_jakarta(record.issued_at).strftime("%d-%m-%Y")
+    return record
+
+
+def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
+    data.number, data.fingerprint, data.verify_url = record.number, record.fingerprint, verify_url
+    data.issued_on = clock.to_jakarta(record.issued_at).strftime("%d-%m-%Y")
+
+
+def _new_number(round_: Round) -> str:
+    """SKM-2026Q3-000123-K7QF: the round, a running number within it, a random check part."""
+    issued = db.session.scalar(select(func.count()).select_from(IssuedDocument)
+                               .where(IssuedDocument.round_id == round_.id)) or 0
+    suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(4))
+    return f"SKM-{round_.code.replace('-', '')}-{issued + 1:06d}-{suffix}"
+
+
+def cards_for(round_: Round, document: dict, entries: list[dict], lang: str,
+              verify_url: str) -> list[CardData]:
+    """The issued card data of these entries, ready to render (the caller commits): one query
+    for the comments of all of them."""
+    names = element_names(round_)
+    tiers = rated_tiers(round_)
+    comments = comments_by_position(round_, entries)
+    published = round_.state == "published"
+    cards = []
+    for entry in entries:
+        data = card_data(entry, document, names=names, rated=entry["tier"] in tiers,
+                         comments=comments.get(entry["position_id"], []), published=published,
+                         lang=lang)
+        issue_card(round_, entry, data, verify_url)
+        cards.append(data)
+    return cards
+
+
+def file_name(data: CardData) -> str:
+    return f"rapor_{data.round_code}_{data.position}_{data.area_code or 'x'}.pdf"
+
+
+# --- the province summary -------------------------------------------------------------------
+
+def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict] | None = None,
+                 published: bool = True) -> SummaryData:
+    """The summary's figures from the results document (pure). ``complaint_ranking`` is the
+    complaint module's ranking of units when there is one; without it the units are ranked from
+    the complaint figures in the document, and there is no ranking when there are none."""
+    from survey_app.domain import results
+
+    leagues = {}
+    for tier in TIERS:
+        rows = results.league_table(document, tier)
+        if rows:
+            leagues[tier] = [LeagueRow(p["rank"], p["area_name"] or p["unit_name"] or "",
+                                       (p["official"] or {}).get("name"), p["respondents"],
+                                       _r(p["ikm"]), p["grade"], _r(p["composite"]),
+                                       p["sanction_level"]) for p in rows]
+    distribution = {tier: counts for tier, counts in results.grade_distribution(document).items()}
+    ladder = [LadderRow(p["sanction_level"], p["official"]["name"], p["official"]["nip"],
+                        p["position"], p["area_name"] or p["unit_name"] or "",
+                        p["failed_rounds_in_a_row"], _r(p["ikm"]), p["grade"])
+              for p in results.sanctions_list(document) if p["official"]]
+    if complaint_ranking is None:
+        complaint_ranking = _ranking_from_document(document)
+    ranking = [ComplaintRankRow(
+        rank=row.get("rank") or i, name=row.get("name") or row.get("unit_name")
+        or row.get("area_name") or "", received=row.get("received") or 0,
+        in_time_rate=_r(row.get("in_time_rate"), 3),
+        median_days=_r(row.get("median_days_to_resolve", row.get("median_days")), 1),
+        open_overdue=row.get("open_overdue") or 0)
+        for i, row in enumerate(complaint_ranking, start=1)] if complaint_ranking else None
+    return SummaryData(round_code=document["round"], published=published, leagues=leagues,
+                       distribution=distribution, ladder=ladder, complaint_ranking=ranking,
+                       lang=lang)
+
+
+def _ranking_from_document(document: dict) -> list[dict]:
+    rows = [{"name": f"{p['area_name'] or p['unit_name']}", **p["complaints"]}
+            for p in document["positions"] if p.get("complaints")
+            and p["complaints"].get("in_time_rate") is not None]
+    rows.sort(key=lambda r: (-r["in_time_rate"], r.get("median_days_to_resolve") or 0))
+    return rows
+
+
+def complaint_ranking(round_: Round) -> list[dict] | None:
+    """The units (dinas) ranked by complaint handling (survey_app.domain.complaint_figures),
+    as the summary's rows; units with nothing to rate them on are left out of the summary."""
+    from survey_app.domain.complaint_figures import rank_units
+
+    rows = [{"rank": u.rank, "name": u.unit_name, **u.figures.as_dict()}
+            for u in rank_units(round_) if u.rank is not None]
+    return rows or None
+
+
+# --- checking a printed card -------------------------------------------------------------------
+
+@dataclass
+class Verification:
+    found: bool
+    record: IssuedDocument | None = None
+    round_code: str | None = None
+    published: bool = False
+    fingerprint_given: bool = False
+    fingerprint_matches: bool | None = None
+
+
+def verify(number: str, fingerprint: str | None = None) -> Verification:
+    """Whether a document number was issued, and whether a fingerprint (or at least its first
+    eight characters, as a reader may type them) matches what was recorded."""
+    number = (number or "").strip().upper()
+    record = db.session.scalar(select(IssuedDocument).where(IssuedDocument.number == number)) \
+        if number else None
+    if record is None:
+        return Verification(found=False)
+    round_ = db.session.get(Round, record.round_id)
+    given = "".join((fingerprint or "").split()).lower()
+    matches = None
+    if given:
+        matches = len(given) >= 8 and record.fingerprint.startswith(given)
+    return Verification(found=True, record=record, round_code=round_.code,
+                        published=round_.state == "published", fingerprint_given=bool(given),
+                        fingerprint_matches=matches)
+

@@ -1,0 +1,216 @@
+"""Report cards and the province summary, read back with pdftotext and checked against the results
+document, in both languages; `skm render`; the label catalog."""
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import func, select
+
+from reports.card import render_card
+from reports.labels import LABELS, LANGUAGES
+from reports.summary import render_summary
+from survey_app.domain import cards, results, rounds
+from survey_app.extensions import db
+from survey_app.models import IssuedDocument
+from tests import portal_setup
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="pdftotext (poppler-utils) is not installed")
+COMPLAINTS = {"received": 120, "rejected": 4, "resolved": 100, "resolved_in_time": 85,
+              "in_time_rate": 0.7083, "median_days_to_resolve": 3.54,
+              "median_hours_to_first_response": 5.2, "open_overdue": 5, "deadline_days": 7}
+
+
+def text_of(pdf: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(done.stdout.decode().split())  # one line: wrapped sentences read whole
+
+
+def pages_of(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+@pytest.fixture
+def document(app, users):
+    with app.app_context():
+        portal_setup.build()
+        round_ = rounds.by_code("2026-Q2")
+        doc = results.results_document(round_)
+        db.session.commit()
+        return doc
+
+
+def _entry(document: dict, area_code: str) -> dict:
+    return next(p for p in document["positions"] if p["area_code"] == area_code)
+
+
+def _card(entry: dict, document: dict, lang: str, comments=None, rated=True) -> str:
+    round_ = rounds.by_code(document["round"])
+    if comments is None:
+        comments = cards.comments_by_position(round_, [entry])[entry["position_id"]]
+    data = cards.card_data(entry, document, names=cards.element_names(round_), rated=rated,
+                           comments=comments, published=True, lang=lang)
+    cards.issue_card(round_, entry, data, "http://skm.example/verify")
+    pdf = render_card(data)
+    assert 1 <= pages_of(pdf) <= 2
+    return text_of(pdf), data
+
+
+def _id(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def test_a_lurah_card_shows_the_results_document_in_indonesian(ctx, document):
+    entry = _entry(document, "3171010001")
+    text, data = _card(entry, document, "id")
+    assert "Budi Santoso" in text and "198001012005011001" in text
+    assert "KELURAHAN 3171010001 (3171010001)" in text and "Triwulan II 2026 (2026-Q2)" in text
+    assert _id(results.ikm.shown(entry["ikm"])) in text and entry["grade"] == "C"
+    assert f"Mutu" in text and "Kurang baik" in text
+    assert f"Responden: {entry['respondents']}" in text
+    # the RW heads were two: left out of the score and of the comments, and the card says why
+    assert entry["groups_left_out"] == ["rw"]
+    assert "Kelompok Ketua RW: kurang dari 3 responden, tidak dihitung dalam nilai maupun " \
+           "komentar demi menjaga kerahasiaan responden." in text
+    assert "Jalan rusak di RT 05" in text and "RAHASIA" not in text
+    # U3 is the one weak element: the only priority (the others tie at 3.00 or above)
+    assert "U3 Waktu Penyelesaian 2,00 PRIORITAS" in text and text.count("PRIORITAS") == 2
+    # no complaint was filed in the area that quarter: the panel says 0, not "no data"
+    assert entry["complaints"]["received"] == 0
+    # pdftotext reads the label column, then the values: received, rejected, resolved, in time,
+    # rate, median days (none), overdue
+    assert "Pengaduan diterima Ditolak" in text and "Masih terbuka melewati batas waktu 0 0 0 0 – – 0" in text
+    assert "Status sanksi: perhatian (1 triwulan gagal berturut-turut)" in text
+    assert entry["sanction_level"] == "perhatian"
+    assert f"Peringkat: {entry['rank']} dari {entry['peers']} lurah" in text
+    assert "IKM = 75,00, yaitu mutu C (Kurang baik)" in text  # the surprise, explained
+    assert "Ketua RT 100,0%" in text  # the weights used
+    assert data.number in text and data.fingerprint in text
+    assert "http://skm.example/verify" in text
+
+
+def test_the_same_card_in_english(ctx, document):
+    entry = _entry(document, "3171010001")
+    text, data = _card(entry, document, "en")
+    assert f"{results.ikm.shown(entry['ikm']):.2f}" in text and "Poor" in text
+    assert "Quarter 2, 2026 (2026-Q2)" in text
+    assert "Group RW heads: fewer than 3 respondents, left out of the score and the comments " \
+           "to protect anonymity." in text
+    assert "Sanctions status: watch (perhatian) (1 failed quarters in a row)" in text
+    assert "Complaints received Rejected" in text and "Still open past the deadline 0 0 0 0 – – 0" in text
+    assert "the IKM is 75.00, which is grade C (Poor)" in text
+    indonesian = cards.card_data(entry, document, names=cards.element_names(
+        rounds.by_code("2026-Q2")), rated=True, comments=["Jalan rusak di RT 05"], published=True)
+    assert indonesian.figures() == data.figures()  # one fingerprint for both languages
+
+
+def test_the_complaint_panel_with_figures(ctx, document):
+    entry = copy.deepcopy(_entry(document, "3171010001"))
+    entry["complaints"] = COMPLAINTS
+    text, _data = _card(entry, document, "id")
+    # pdftotext reads the panel's labels, then its values (two columns)
+    assert "Pengaduan diterima Ditolak (tidak dihitung dalam persentase) Selesai Selesai tepat " \
+           "waktu (batas 7 hari) Persentase tepat waktu Median waktu penyelesaian Median waktu " \
+           "tanggapan pertama Masih terbuka melewati batas waktu " \
+           "120 4 100 85 70,8% 3,5 hari 5,2 jam 5" in text
+    english, _ = _card(entry, document, "en")
+    assert "Resolved in time (deadline 7 days) In-time rate" in english
+    assert "120 4 100 85 70.8% 3.5 days 5.2 hours 5" in english
+
+
+def test_a_post_with_no_score_says_not_enough_responses_never_zero(ctx, document):
+    entry = copy.deepcopy(_entry(document, "3171010002"))
+    entry.update(ikm=None, index=None, grade=None, category=None, ci95=None, rank=None,
+                 composite=None, elements={}, groups={g: None for g in entry["groups"]},
+                 groups_left_out=["rt"], weights_used={}, trend=[{"round": "2026-Q2", "ikm": None}])
+    text, _ = _card(entry, document, "id", comments=[])
+    assert "Belum cukup tanggapan" in text and "Ini bukan nilai nol." in text
+    assert "0,00" not in text and "PRIORITAS" not in text
+    assert "Peringkat: tidak ada (tanpa nilai IKM)" in text
+    english, _ = _card(entry, document, "en", comments=[])
+    assert "Not enough responses" in english and "This is not a score of zero." in english
+
+
+def test_a_kepala_dinas_card_is_on_complaints_only(ctx, document):
+    entry = copy.deepcopy(_entry(document, "3171"))
+    entry.update(position="kepala_dinas", tier="kepala_dinas", area_name=None, area_code=None,
+                 unit_name="DINAS BINA MARGA", unit_code="BM", ikm=None, grade=None,
+                 category=None, ci95=None, elements={}, groups={g: None for g in entry["groups"]},
+                 groups_left_out=[], invited=0, respondents=0, rank=None, complaints=COMPLAINTS,
+                 composite=70.83, trend=[])
+    text, data = _card(entry, document, "id", comments=["tidak boleh tampil"], rated=False)
+    assert "Kepala Dinas DINAS BINA MARGA" in text
+    assert "penilaiannya berdasarkan penanganan pengaduan saja" in text
+    assert "Pengaduan diterima" in text and "120 4 100 85 70,8%" in text
+    assert "Nilai gabungan: 70,83" in text
+    assert "Indeks Kepuasan" not in text and "tidak boleh tampil" not in text
+
+
+def test_the_province_summary(ctx, document):
+    data = cards.summary_data(document, "id")
+    text = text_of(render_summary(data))
+    assert "Ringkasan Provinsi" in text and "Peringkat lurah" in text and "Peringkat camat" in text
+    for entry in document["positions"]:
+        assert (entry["official"] or {}).get("name", "(jabatan kosong") in text
+    assert "Sebaran mutu per tingkat" in text
+    assert "Tidak ada data pengaduan untuk triwulan ini." in text
+    ladder = results.sanctions_list(document)
+    assert ladder and "Tangga sanksi (rekomendasi): perhatian" in text
+    ranked = cards.summary_data(document, "en", complaint_ranking=[
+        {"name": "DINAS BINA MARGA", **COMPLAINTS}])
+    english = text_of(render_summary(ranked))
+    assert "Units ranked by complaint handling" in english and "DINAS BINA MARGA" in english
+    assert "70.8%" in english and "League table: lurah" in english
+
+
+def test_skm_render_writes_every_card_and_the_summary(app, document, runner, tmp_path):
+    out = tmp_path / "cards"
+    result = runner.invoke(args=["skm", "render", "2026-Q2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(os.listdir(out))
+    assert len(files) == len(document["positions"]) + 1 and "ringkasan_2026-Q2.pdf" in files
+    text = text_of((out / "rapor_2026-Q2_lurah_3171010001.pdf").read_bytes())
+    assert "Budi Santoso" in text
+    with app.app_context():
+        issued = db.session.scalar(select(func.count()).select_from(IssuedDocument))
+    again = runner.invoke(args=["skm", "render", "2026-Q2", "--out", str(out), "--processes", "1"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():  # the same figures keep their numbers
+        assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == issued
+    assert runner.invoke(args=["skm", "render", "2099-Q1", "--out", str(out)]).exit_code == 1
+
+
+def test_every_label_exists_in_both_languages():
+    for key, texts in LABELS.items():
+        assert set(texts) == set(LANGUAGES), key
+        fields = [set(re.findall(r"{(\w+)}", texts[lang])) for lang in LANGUAGES]
+        assert fields[0] == fields[1], key
+
+
+def test_the_fullest_card_still_fits_two_pages(ctx, document):
+    """Nine elements with long names, five groups, complaints, the trend and as many long comments
+    as the card takes: still two pages, the rest counted as not shown."""
+    entry = copy.deepcopy(_entry(document, "3171010001"))
+    entry["complaints"] = COMPLAINTS
+    entry["groups"] = {g: {"n": 10, "mean": 3.0} for g in ("rt", "rw", "lmk", "fkdm", "tokoh")}
+    entry["weights_used"] = {g: 0.2 for g in entry["groups"]}
+    entry["trend"] = [{"round": f"202{4 + i // 4}-Q{i % 4 + 1}", "ikm": 70 + i} for i in range(8)]
+    long = [f"Komentar panjang nomor {i}: " + "pelayanan perlu diperbaiki terutama antrean " * 8
+            for i in range(40)]
+    round_ = rounds.by_code("2026-Q2")
+    names = [(c, n + " dengan nama unsur yang sangat panjang sekali", e)
+             for c, n, e in cards.element_names(round_)]
+    data = cards.card_data(entry, document, names=names, rated=True, comments=long,
+                           published=False, lang="id")
+    pdf = render_card(data)
+    if os.environ.get("SKM_KEEP_PDF"):  # to look at it: SKM_KEEP_PDF=/tmp/fullest.pdf
+        with open(os.environ["SKM_KEEP_PDF"], "wb") as f:
+            f.write(pdf)
+    assert pages_of(pdf) == 2
+    shown = len(data.comments)
+    assert 0 < shown < 40 and f"dan {40 - shown} komentar lain" in text_of(pdf)
