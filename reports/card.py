@@ -15,7 +15,7 @@ from reportlab.lib.utils import simpleSplit
 from reports import fmt
 from reports.drawing import (CONTENT_W, GRADE_COLOURS, GRADE_TINTS, HEAD, INK, MARGIN, MUTED,
                              PAGE_H, PAGE_W, RULE, SOFT, WARN, DeferredCanvas, Flow, fit)
-from reports.labels import label
+from reports.labels import label, post_name
 from reports.model import CardData
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -63,9 +63,8 @@ LEVEL_WORDS = {"lurah": "Kelurahan", "camat": "Kecamatan", "walikota": "Kota",
 
 
 def post_title(data: CardData) -> str:
-    """'Lurah PELA TIMUR', 'Kepala Dinas DINAS BINA MARGA'."""
-    kind = label(data.lang, "pos_" + data.position)
-    return f"{kind} {data.area_name or data.unit_name or ''}".strip()
+    """'Lurah PELA TIMUR', 'Kepala Dinas Bina Marga'."""
+    return post_name(data.lang, data.position, data.area_name or data.unit_name)
 
 
 def area_title(data: CardData) -> str:

@@ -218,3 +218,12 @@ def label(lang: str, key: str, **values) -> str:
     entry = LABELS[key]
     text = entry.get(lang) or entry["id"]
     return text.format(**values) if values else text
+
+
+def post_name(lang: str, position: str, name: str | None) -> str:
+    """'Lurah PELA TIMUR'; a unit's head is 'Kepala' + the unit's own name ('Kepala Dinas Bina
+    Marga', 'Kepala Satuan Polisi Pamong Praja'), never 'Kepala Dinas Dinas ...'."""
+    name = (name or "").strip()
+    if position == "kepala_dinas":
+        return f"{'Kepala' if lang == 'id' else 'Head of'} {name}".strip()
+    return f"{label(lang, 'pos_' + position)} {name}".strip()

@@ -14,7 +14,7 @@ from reports import fmt
 from reports.card import quarter_label
 from reports.drawing import (CONTENT_W, GRADE_COLOURS, HEAD, INK, MARGIN, MUTED, PAGE_H, PAGE_W,
                              RULE, SOFT, WARN, DeferredCanvas, Flow, fit)
-from reports.labels import label
+from reports.labels import label, post_name
 from reports.model import SummaryData
 
 ROW_H = 11.5
@@ -198,7 +198,7 @@ def _ladder(flow: Flow, data: SummaryData) -> None:
         rows = [r for r in data.ladder if r.level == level]
         if not rows:
             continue
-        body = [[r.official, r.nip, f"{label(lang, 'pos_' + r.position)} {r.area}",
+        body = [[r.official, r.nip, post_name(lang, r.position, r.area),
                  str(r.failed_rounds_in_a_row),
                  fmt.number(r.ikm, lang), r.grade or "–"] for r in rows]
         title = f"{label(lang, 'ladder_title')}: {label(lang, 's_' + level)} ({len(rows)})"
