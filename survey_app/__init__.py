@@ -1,6 +1,7 @@
 """The SKM survey platform: create_app() builds the Flask application."""
 from __future__ import annotations
 
+import importlib
 import os
 from datetime import datetime, timezone
 
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(importlib.import_module("survey_app.respond.routes").bp)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
