@@ -64,6 +64,8 @@ def _context(invitation, positions, sections=None, errors=None, page_error=None)
                 answered=[p for p in positions if p.completed], labels=POSITION_LABELS,
                 sections={s.position_id: s for s in (sections or [])}, errors=errors or {},
                 page_error=page_error, field_name=field_name, form=RespondForm(),
+                numbers={code: n for n, (code, _required)
+                         in enumerate(responses.item_rules(round_), start=1)},
                 token=request.view_args["token"])
 
 
