@@ -144,8 +144,10 @@ class PaperSummary:
 
 
 def paper_columns(round_: Round) -> list[str]:
-    return ["respondent_ref", "position", "area_code"] + [c for c, _r in item_rules(round_)] + [
-        "comment"]
+    """The header of a paper-form file; item codes are matched without regard to case (the
+    table reader lowers every column name)."""
+    return ["respondent_ref", "position", "area_code"] + [
+        c.lower() for c, _r in item_rules(round_)] + ["comment"]
 
 
 def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
@@ -194,7 +196,7 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         seen.setdefault(key, line)
         answers = {}
         for code, required in rules:
-            text = row.get(code, "")
+            text = row.get(code.lower(), "")
             if not text:
                 if required:
                     row_errors.append(RowError(line, f"{code} is required and blank", code))
