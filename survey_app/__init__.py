@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(importlib.import_module("survey_app.respond.routes").bp)
+    app.register_blueprint(importlib.import_module("survey_app.roster.routes").bp)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.

@@ -10,7 +10,8 @@ from survey_app.domain import roster
 from survey_app.domain.invitations import invitation_token
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.models import Invitation, Respondent
+from survey_app.domain.officials import get_or_create_position
+from survey_app.models import Appointment, Area, Invitation, Respondent
 from tests import factories
 
 SECRET = "test-secret"  # tests/conftest.py
@@ -25,14 +26,17 @@ ROSTER = HEADER + (
 
 def world(state: str = "open", **round_settings):
     """Areas, officials in post, a round; returns (areas, round)."""
-    areas = factories.small_tree()
+    # The `users` fixture may have built the tree and a lurah already: reuse what exists.
+    areas = {a.code: a for a in db.session.scalars(select(Area))} or factories.small_tree()
     day = date(2020, 1, 1)
     for n, (kind, code) in enumerate([("lurah", "3171010001"), ("lurah", "3171010002"),
                                       ("lurah", "3171020001"), ("lurah", "3171020002"),
                                       ("camat", "3171010"), ("camat", "3171020"),
                                       ("walikota", "3171")]):
-        factories.appoint(factories.official(f"19800101200501{n:04d}", f"Pejabat {kind} {code}"),
-                          factories.position(kind, areas[code]), day)
+        position = get_or_create_position(kind, areas[code])
+        if not db.session.scalar(select(Appointment).where(Appointment.position_id == position.id)):
+            factories.appoint(factories.official(f"19800101200501{n:04d}",
+                                                 f"Pejabat {kind} {code}"), position, day)
     round_ = factories.round_(state=state, **round_settings)
     return areas, round_
 

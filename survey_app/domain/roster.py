@@ -76,6 +76,10 @@ class RosterPlan:
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
+    def changes_first(self) -> list[PlannedRow]:
+        """New and changed rows before unchanged ones (what a coordinator needs to check)."""
+        return sorted(self.rows, key=lambda r: (r.action == "unchanged", r.line))
+
 
 @dataclass
 class RosterSummary:
