@@ -16,10 +16,10 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import quote
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from survey_app.domain import clock
 from survey_app.domain.errors import DomainError, NotAllowed
@@ -173,23 +173,78 @@ class RatedPosition:
     completed: bool
 
 
-def rated_positions(invitation: Invitation, day: date | None = None) -> list[RatedPosition]:
-    """The positions an invitation rates, with who holds each (today, in Jakarta), in one query."""
-    day = day or clock.jakarta_day(clock.now())
+@dataclass(frozen=True)
+class RoundInfo:
+    """What the public form needs of a round (duck-types Round for rounds.effective_state)."""
+
+    id: int
+    code: str
+    state: str
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    questionnaire_id: int
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """Everything behind a personal link, read in one query: the public form's hot path."""
+
+    invitation_id: int
+    round: RoundInfo
+    group: str
+    area_id: int
+    positions: list[RatedPosition]
+
+    @property
+    def pending(self) -> list[RatedPosition]:
+        return [p for p in self.positions if not p.completed]
+
+
+_POSITION_ORDER = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
+
+
+def _link_query():
+    """Built once: invitation, round, respondent and each rated position with its holder on
+    ``:day`` (a correlated subquery), for the invitation whose token hashes to ``:digest``."""
     holder = (select(Official.name).join(Appointment, Appointment.official_id == Official.id)
-              .where(Appointment.position_id == Position.id, Appointment.start_date <= day,
-                     or_(Appointment.end_date.is_(None), Appointment.end_date >= day))
+              .where(Appointment.position_id == Position.id,
+                     Appointment.start_date <= bindparam("day"),
+                     or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
               .order_by(Appointment.start_date.desc()).limit(1).scalar_subquery())
-    rows = db.session.execute(
-        select(Position.id, Position.kind, Area.code, Area.name, holder,
-               InvitationPosition.completed_on)
-        .join(InvitationPosition, InvitationPosition.position_id == Position.id)
-        .join(Area, Area.id == Position.area_id)
-        .where(InvitationPosition.invitation_id == invitation.id)).all()
-    order = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
-    rows.sort(key=lambda r: order.get(r[1], 9))
-    return [RatedPosition(pid, kind, code, name, official, completed is not None)
-            for pid, kind, code, name, official, completed in rows]
+    return (select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at,
+                   Round.closes_at, Round.closed_at, Round.questionnaire_id, Respondent.group,
+                   Respondent.area_id, Position.id, Position.kind, Area.code, Area.name, holder,
+                   InvitationPosition.completed_on)
+            .join(Round, Round.id == Invitation.round_id)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+            .outerjoin(Position, Position.id == InvitationPosition.position_id)
+            .outerjoin(Area, Area.id == Position.area_id)
+            .where(Invitation.token_hash == bindparam("digest")))
+
+
+_LINK_QUERY = None
+
+
+def open_link(token: str, day: date | None = None) -> LinkView | None:
+    """What a link shows, or None for a link that does not exist (a malformed token is never
+    looked up). Holders are those in post on ``day`` (today in Jakarta by default)."""
+    global _LINK_QUERY
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    if _LINK_QUERY is None:
+        _LINK_QUERY = _link_query()
+    rows = db.session.execute(_LINK_QUERY, {
+        "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    positions = sorted(
+        (RatedPosition(r[10], r[11], r[12], r[13], r[14], r[15] is not None)
+         for r in rows if r[10] is not None),
+        key=lambda p: _POSITION_ORDER.get(p.kind, 9))
+    return LinkView(first[0], RoundInfo(*first[1:8]), first[8], first[9], positions)
 
 
 # --- exports --------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
-from sqlalchemy import case, func, insert, select, update
+from flask import current_app
+from sqlalchemy import case, func, select
 
 from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import DomainError, ImportRejected, NotAllowed, RowError
@@ -24,8 +24,8 @@ from survey_app.domain.rounds import effective_state
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
-from survey_app.models import (Answer, Area, Invitation, InvitationPosition, Position, Respondent,
-                               Response, Round)
+from survey_app.models import (Answer, Area, Invitation, InvitationPosition, PinnedQuestionnaire,
+                               Position, Respondent, Response, Round)
 
 COMMENT_MAX = 2000
 PAPER_STATES = ("open", "closed")  # paper forms may arrive after the close, not once published
@@ -55,18 +55,29 @@ class Incomplete(DomainError):
         return "; ".join(parts)
 
 
-@lru_cache(maxsize=64)
-def _items_of(questionnaire_id: int, content_hash: str) -> tuple[tuple[str, bool], ...]:
-    """(item code, required) of a pinned questionnaire; pinned content never changes."""
-    from survey_app.models import PinnedQuestionnaire
+def _pinned_cache() -> dict:
+    # Per app (a test's fresh database may reuse an id for other content); pinned content never
+    # changes, so it is read and decoded once instead of on every request of the public form.
+    return current_app.extensions.setdefault("skm_pinned_questionnaires", {})
 
-    content = db.session.get(PinnedQuestionnaire, questionnaire_id).content
-    return tuple((i.code, i.required) for i in questionnaires.items(content))
+
+def pinned_content(questionnaire_id: int) -> dict:
+    """A round's pinned questionnaire content (decoded once per process)."""
+    cache = _pinned_cache()
+    if ("content", questionnaire_id) not in cache:
+        cache[("content", questionnaire_id)] = db.session.scalar(
+            select(PinnedQuestionnaire.content).where(PinnedQuestionnaire.id == questionnaire_id))
+    return cache[("content", questionnaire_id)]
 
 
 def item_rules(round_: Round) -> tuple[tuple[str, bool], ...]:
-    q = round_.questionnaire
-    return _items_of(q.id, q.content_hash)
+    """(item code, required) of the round's questionnaire, in order."""
+    cache = _pinned_cache()
+    key = ("items", round_.questionnaire_id)
+    if key not in cache:
+        cache[key] = tuple((i.code, i.required)
+                           for i in questionnaires.items(pinned_content(round_.questionnaire_id)))
+    return cache[key]
 
 
 def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, int]:
@@ -96,39 +107,40 @@ def store(round_: Round, invitation_id: int, position_id: int, group: str, area_
     answered already (or is not on this invitation); the caller then rolls back.
     """
     day = day or clock.jakarta_day(clock.now())
+    # Core statements on the tables: this is the public form's hot path, and the ORM's unit of
+    # work adds nothing here (nothing is loaded, nothing else changes).
+    positions = InvitationPosition.__table__
     marked = db.session.execute(
-        update(InvitationPosition)
-        .where(InvitationPosition.invitation_id == invitation_id,
-               InvitationPosition.position_id == position_id,
-               InvitationPosition.completed_on.is_(None))
-        .values(completed_on=day)
-        .execution_options(synchronize_session=False))
+        positions.update()
+        .where(positions.c.invitation_id == invitation_id, positions.c.position_id == position_id,
+               positions.c.completed_on.is_(None))
+        .values(completed_on=day))
     if marked.rowcount != 1:
         raise AlreadyAnswered("this position has already been answered with this invitation")
     comment = (comment or "").strip()[:COMMENT_MAX] or None
     response_id = db.session.execute(
-        insert(Response).values(round_id=round_.id, position_id=position_id, group=group,
-                                area_id=area_id, submitted_on=day, source=source, comment=comment)
-        .returning(Response.id)).scalar_one()
+        Response.__table__.insert()
+        .values(round_id=round_.id, position_id=position_id, group=group, area_id=area_id,
+                submitted_on=day, source=source, comment=comment)
+        .returning(Response.__table__.c.id)).scalar_one()
     if answers:
-        db.session.execute(insert(Answer), [
+        db.session.execute(Answer.__table__.insert(), [
             {"response_id": response_id, "item_code": code, "value": value}
             for code, value in answers.items()])
 
 
-def submit_web(invitation: Invitation, by_position: dict[int, tuple[dict[str, int], str | None]],
-               now=None) -> int:
+def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
     """Store the web form's answered sections (position -> (answers, comment)), all or none.
 
-    Answers must already be checked. Raises RoundNotOpen or AlreadyAnswered.
+    ``link`` is an invitations.LinkView; answers must already be checked. Raises RoundNotOpen
+    or AlreadyAnswered (the caller rolls back).
     """
-    round_ = invitation.round
+    round_ = link.round
     if effective_state(round_, now) != "open":
         raise RoundNotOpen(f"round {round_.code} is not open")
-    respondent = invitation.respondent
     day = clock.jakarta_day(now or clock.now())
     for position_id, (answers, comment) in by_position.items():
-        store(round_, invitation.id, position_id, respondent.group, respondent.area_id, answers,
+        store(round_, link.invitation_id, position_id, link.group, link.area_id, answers,
               comment, "web", day)
     return len(by_position)
 

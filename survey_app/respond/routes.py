@@ -6,8 +6,11 @@ a respondent may answer some now and the rest later with the same link. Every st
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, get_template_attribute, redirect, render_template,
+                   request, url_for)
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from survey_app.domain import invitations as invitation_rules
 from survey_app.domain import responses
@@ -44,63 +47,75 @@ def small_requests_only(endpoint, values):
     request.max_form_parts = 400
 
 
-def _load(token: str):
-    invitation = invitation_rules.find_by_token(token)
-    if invitation is None:
+def _load(token: str) -> invitation_rules.LinkView:
+    link = invitation_rules.open_link(token)
+    if link is None:
         abort(404)
-    return invitation
+    return link
 
 
-def _state_page(invitation, state: str, status: int = 200):
-    round_ = invitation.round
+def _state_page(link, state: str, status: int = 200):
     template = {"draft": "not_open", "scheduled": "not_open"}.get(state, "closed")
-    return render_template(f"respond/{template}.html", round=round_, state=state), status
+    return render_template(f"respond/{template}.html", round=link.round, state=state), status
 
 
-def _context(invitation, positions, sections=None, errors=None, page_error=None):
-    round_ = invitation.round
-    return dict(round=round_, content=round_.questionnaire.content, positions=positions,
-                pending=[p for p in positions if not p.completed],
-                answered=[p for p in positions if p.completed], labels=POSITION_LABELS,
-                sections={s.position_id: s for s in (sections or [])}, errors=errors or {},
-                page_error=page_error, field_name=field_name, form=RespondForm(),
-                numbers={code: n for n, (code, _required)
-                         in enumerate(responses.item_rules(round_), start=1)},
-                token=request.view_args["token"])
+def _fresh_section(round_, position) -> Markup:
+    """A section with nothing chosen yet is the same for everyone who rates that position: it is
+    rendered once per questionnaire, language and position, then reused (the form's largest
+    part; rendering it on every request was most of a GET's time)."""
+    cache = current_app.extensions.setdefault("skm_fresh_sections", {})
+    lang = str(get_locale())
+    key = (round_.questionnaire_id, lang, position)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > 20_000:
+            cache.clear()
+        macro = get_template_attribute("respond/_section.html", "section_macro")
+        html = cache[key] = Markup(macro(position, responses.pinned_content(round_.questionnaire_id),
+                                         POSITION_LABELS, field_name, None, (), lang))
+    return html
+
+
+def _form_page(link, sections=None, errors=None, page_error=None, status: int = 200):
+    round_ = link.round
+    return render_template(
+        "respond/form.html", round=round_, content=responses.pinned_content(round_.questionnaire_id),
+        pending=link.pending, answered=[p for p in link.positions if p.completed],
+        labels=POSITION_LABELS, sections={s.position_id: s for s in (sections or [])},
+        errors=errors or {}, page_error=page_error, field_name=field_name, form=RespondForm(),
+        fresh_section=lambda p: _fresh_section(round_, p), token=request.view_args["token"],
+        numbers={code: n for n, (code, _required)
+                 in enumerate(responses.item_rules(round_), start=1)}), status
 
 
 @bp.get("/s/<token>")
 def form(token: str):
-    invitation = _load(token)
-    state = effective_state(invitation.round)
+    link = _load(token)
+    state = effective_state(link.round)
     if state != "open":
-        return _state_page(invitation, state)
-    positions = invitation_rules.rated_positions(invitation)
-    if all(p.completed for p in positions):
-        return render_template("respond/done.html", round=invitation.round, positions=positions,
+        return _state_page(link, state)
+    if not link.pending:
+        return render_template("respond/done.html", round=link.round, positions=link.positions,
                                labels=POSITION_LABELS)
-    return render_template("respond/form.html", **_context(invitation, positions))
+    return _form_page(link)
 
 
 @bp.post("/s/<token>")
 def submit(token: str):
-    invitation = _load(token)
-    round_ = invitation.round
+    link = _load(token)
+    round_ = link.round
     state = effective_state(round_)
     if state != "open":
-        return _state_page(invitation, state, 409)
-    positions = invitation_rules.rated_positions(invitation)
-    pending = [p.position_id for p in positions if not p.completed]
-    if not pending:
-        return _already_answered(invitation, positions)
-    form_ = RespondForm()
-    if not form_.validate_on_submit():
+        return _state_page(link, state, 409)
+    if not link.pending:
+        return _already_answered(link)
+    if not RespondForm().validate_on_submit():
         abort(400)
     codes = [code for code, _required in responses.item_rules(round_)]
-    answered = [p.position_id for p in positions if p.completed]
+    answered = [p.position_id for p in link.positions if p.completed]
     if any(s.touched for s in read_sections(request.form, answered, codes)):
-        return _already_answered(invitation, positions)  # e.g. the form sent a second time
-    sections = read_sections(request.form, pending, codes)
+        return _already_answered(link)  # e.g. the form sent a second time
+    sections = read_sections(request.form, [p.position_id for p in link.pending], codes)
     chosen, errors = {}, {}
     for section in sections:
         if not section.touched:
@@ -113,30 +128,27 @@ def submit(token: str):
     if errors or not chosen:
         page_error = None if errors else _l("Choose an answer for at least one official before "
                                             "sending.")
-        return render_template("respond/form.html", **_context(
-            invitation, positions, sections, errors, page_error)), 400
+        return _form_page(link, sections, errors, page_error, 400)
     try:
-        responses.submit_web(invitation, chosen)
+        responses.submit_web(link, chosen)
         db.session.commit()
     except responses.AlreadyAnswered:
         db.session.rollback()
-        return _already_answered(invitation, invitation_rules.rated_positions(invitation))
+        return _already_answered(_load(token))
     except responses.RoundNotOpen:
         db.session.rollback()
-        return _state_page(invitation, effective_state(round_), 409)
+        return _state_page(link, effective_state(round_), 409)
     return redirect(url_for("respond.thanks", token=token, n=len(chosen)), code=303)
 
 
-def _already_answered(invitation, positions):
-    return render_template("respond/already.html", round=invitation.round, positions=positions,
+def _already_answered(link):
+    return render_template("respond/already.html", round=link.round, positions=link.positions,
                            labels=POSITION_LABELS), 409
 
 
 @bp.get("/s/<token>/terima-kasih")
 def thanks(token: str):
-    invitation = _load(token)
-    positions = invitation_rules.rated_positions(invitation)
-    return render_template("respond/thanks.html", round=invitation.round, positions=positions,
+    link = _load(token)
+    return render_template("respond/thanks.html", round=link.round, positions=link.positions,
                            labels=POSITION_LABELS, token=token,
-                           open=effective_state(invitation.round) == "open",
-                           remaining=[p for p in positions if not p.completed])
+                           open=effective_state(link.round) == "open", remaining=link.pending)
