@@ -261,3 +261,16 @@ def test_a_kelurahan_behind_one_gateway_is_not_limited(app, client):
         assert response.status_code == 303
     with app.app_context():
         assert count(Response) == 600
+
+
+def test_the_demo_sample_link_opens_the_form(app, client):
+    from survey_app.demo import build_demo
+
+    with app.app_context():
+        summary = build_demo("small", 5, factories.pinned(), today=date.today(),
+                             secret_key=app.config["SECRET_KEY"], hash_method="pbkdf2:sha256:1")
+        db.session.commit()
+    response = client.get("/s/" + summary.sample_link_token)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count('<section class="position"') == 3

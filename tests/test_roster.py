@@ -220,3 +220,16 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
                                  str(pdf), "--pending"])
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_letters_are_grouped_by_kelurahan_four_to_a_page(ctx):
+    from reports.invitations import render_letters
+
+    _areas, round_ = world()
+    rows = "".join(f"L{i},Warga {i},rt,3171010001,1,{i + 1},,\n" for i in range(5))
+    load_roster(round_, ROSTER + rows)  # 6 letters in 3171010001, 1 in 3171020002, 1 kecamatan
+    batch = invitations.letter_batch(round_, invitations.export_rows(round_, "https://x.id", SECRET))
+    assert [letter.group_title for letter in batch.letters].count("Kelurahan Kelurahan 3171010001") == 7
+    pdf = render_letters(batch)
+    # kecamatan 3171010 (1 letter), kelurahan 3171010001 (7 letters: 2 pages), 3171020002 (1)
+    assert len(re.findall(rb"/Type /Page(?!s)", pdf)) == 4
