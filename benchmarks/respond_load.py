@@ -1,6 +1,6 @@
 """Load on the respondent's form, served as in production: gunicorn on 127.0.0.1.
 
-Usage: .venv/bin/python benchmarks/respond_load.py [--seconds 20] [--clients 32] [--workers 4]
+Usage: .venv/bin/python benchmarks/respond_load.py [--seconds 20] [--clients 32] [--workers 2] [--threads 1]
            [--pg postgresql://postgres@127.0.0.1:5432/bench_respond] [--no-sqlite]
 
 A bounded number of concurrent clients (32 by default, one asyncio task each, all in this one
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import re
 import signal
 import socket
@@ -29,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -78,13 +80,19 @@ def wsgi_baseline():
 
     app = Flask("baseline")
     path = os.environ["BENCH_BASELINE_DB"]
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    local = threading.local()  # one connection per worker thread
+
+    def connect() -> sqlite3.Connection:
+        if not hasattr(local, "connection"):
+            local.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            local.connection.execute("PRAGMA journal_mode=WAL")
+            local.connection.execute("PRAGMA synchronous=NORMAL")
+        return local.connection
 
     @app.post("/r")
     def insert():
         form = request.form
+        connection = connect()
         connection.execute("BEGIN IMMEDIATE")
         cursor = connection.execute(
             'INSERT INTO responses (round_id, position_id, "group", area_id, submitted_on, source)'
@@ -202,24 +210,38 @@ class Gunicorn:
 
 # --- the clients ----------------------------------------------------------------------------
 
-async def http(port: int, method: str, path: str, body: bytes = b"", cookie: str | None = None):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-            "User-Agent: respond-load"]
-    if cookie:
-        head.append(f"Cookie: {cookie}")
-    if body:
-        head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-    data = await reader.read()
-    writer.close()
-    header, _, content = data.partition(b"\r\n\r\n")
-    lines = header.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return int(lines[0].split()[1]), headers, content
+class Connection:
+    """One client's HTTP/1.1 connection, kept alive when the server allows it (gunicorn's
+    gthread workers do, its sync workers close after every response), as a phone's browser does."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", cookie: str | None = None):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: respond-load"]
+        if cookie:
+            head.append(f"Cookie: {cookie}")
+        if body:
+            head += ["Content-Type: application/x-www-form-urlencoded",
+                     f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            content = await self.reader.readexactly(int(headers["content-length"]))
+        else:
+            content = await self.reader.read()
+        if headers.get("connection", "").lower() == "close" or "content-length" not in headers:
+            self.writer.close()
+            self.reader = self.writer = None
+        return int(lines[0].split()[1]), headers, content
 
 
 @dataclass
@@ -237,6 +259,7 @@ RADIO = re.compile(rb'type="radio" name="(p\d+-[^"]+)"')
 
 
 async def respondent(port: int, tokens, stats: Stats, stop_at: float, rng: random.Random) -> None:
+    connection = Connection(port)
     while time.perf_counter() < stop_at:
         try:
             token = next(tokens)
@@ -244,7 +267,7 @@ async def respondent(port: int, tokens, stats: Stats, stop_at: float, rng: rando
             return
         path = f"/s/{token}"
         t0 = time.perf_counter()
-        status, headers, html = await http(port, "GET", path)
+        status, headers, html = await connection.request("GET", path)
         t1 = time.perf_counter()
         if status != 200:
             stats.errors[status] = stats.errors.get(status, 0) + 1
@@ -254,8 +277,8 @@ async def respondent(port: int, tokens, stats: Stats, stop_at: float, rng: rando
         for name in dict.fromkeys(RADIO.findall(html)):
             data[name.decode()] = str(rng.randint(1, 4))
         t2 = time.perf_counter()
-        status, _headers, _ = await http(port, "POST", path, urllib.parse.urlencode(data).encode(),
-                                         cookie)
+        status, _headers, _ = await connection.request(
+            "POST", path, urllib.parse.urlencode(data).encode(), cookie)
         t3 = time.perf_counter()
         if status == 303:
             stats.accepted += 1
@@ -268,11 +291,12 @@ async def respondent(port: int, tokens, stats: Stats, stop_at: float, rng: rando
 
 
 async def baseline_client(port: int, stats: Stats, stop_at: float, rng: random.Random) -> None:
+    connection = Connection(port)
     while time.perf_counter() < stop_at:
         body = urllib.parse.urlencode({"position": 1, **{f"U{i}": rng.randint(1, 4)
                                                          for i in range(1, 10)}}).encode()
         t0 = time.perf_counter()
-        status, _h, _ = await http(port, "POST", "/r", body)
+        status, _h, _ = await connection.request("POST", "/r", body)
         t1 = time.perf_counter()
         if status == 200:
             stats.accepted += 1
@@ -303,11 +327,25 @@ async def drive(make_client, clients: int, seconds: float, warmup: float) -> tup
     return measured, elapsed
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_note(server_cpu: float, client_cpu: float, forms: int, seconds: float) -> str:
+    """Where the CPU went: gunicorn (master and workers, counted once they exit) and the
+    clients (this process), per accepted form, and how busy the machine's CPUs were."""
+    return (f"CPU per form: server {1000 * server_cpu / max(forms, 1):.2f} ms, clients "
+            f"{1000 * client_cpu / max(forms, 1):.2f} ms; together {100 * (server_cpu + client_cpu) / seconds:.0f}% "
+            f"of one CPU over the run ({os.cpu_count()} CPUs; other work on the machine not counted)")
+
+
 def run_form(label: str, database_url: str, args) -> None:
     needed = int(args.seconds * 1500 + 3000)  # more links than the server can use up
     print(f"{label}: preparing {needed} invitations ...", flush=True)
     tokens = prepare_database(database_url, needed)
     random.Random(1).shuffle(tokens)
+    server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     server = Gunicorn("benchmarks.respond_load:wsgi_app()", {"BENCH_DB_URL": database_url},
                       args.workers, args.threads)
     try:
@@ -316,13 +354,18 @@ def run_form(label: str, database_url: str, args) -> None:
         def make(stats, stop_at, rng):
             return respondent(server.port, iterator, stats, stop_at, rng)
 
+        client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
         stats, elapsed = asyncio.run(drive(make, args.clients, args.seconds, args.warmup))
+        client_cpu, wall = (cpu_seconds(resource.RUSAGE_SELF) - client_before,
+                            time.perf_counter() - wall_before)
     finally:
         server.stop()
+    server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - server_before
     rate = len(stats.forms) / elapsed
     print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
           f"GET {p95(stats.get):.1f} ms, whole form (GET+POST) {p95(stats.whole):.1f} ms; "
           f"errors {stats.errors or 'none'}", flush=True)
+    print(f"{label}: {cpu_note(server_cpu, client_cpu, stats.accepted, wall)}", flush=True)
     print(f"{label}: {check_database(database_url, stats.accepted)}", flush=True)
 
 
@@ -332,20 +375,26 @@ def run_baseline(args) -> None:
         with sqlite3.connect(path) as connection:
             connection.executescript(BASELINE_SCHEMA)
             connection.execute("PRAGMA journal_mode=WAL")
+        server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
         server = Gunicorn("benchmarks.respond_load:wsgi_baseline()", {"BENCH_BASELINE_DB": str(path)},
                           args.workers, args.threads)
         try:
             def make(stats, stop_at, rng):
                 return baseline_client(server.port, stats, stop_at, rng)
 
+            client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
             stats, elapsed = asyncio.run(drive(make, args.clients, args.seconds, args.warmup))
+            client_cpu, wall = (cpu_seconds(resource.RUSAGE_SELF) - client_before,
+                                time.perf_counter() - wall_before)
         finally:
             server.stop()
+        server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - server_before
         with sqlite3.connect(path) as connection:
             stored = connection.execute("SELECT count(*) FROM responses").fetchone()[0]
     print(f"baseline (bare Flask + sqlite3, one response's answers per POST): "
           f"{len(stats.forms) / elapsed:.0f} inserts/s; p95 {p95(stats.post):.1f} ms; "
           f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}", flush=True)
+    print(f"baseline: {cpu_note(server_cpu, client_cpu, stats.accepted, wall)}", flush=True)
 
 
 def main() -> None:
@@ -354,7 +403,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="measured time per run")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--pg", help="a PostgreSQL database to empty and use")
     parser.add_argument("--no-sqlite", action="store_true")

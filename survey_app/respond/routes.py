@@ -138,7 +138,7 @@ def submit(token: str):
     except responses.RoundNotOpen:
         db.session.rollback()
         return _state_page(link, effective_state(round_), 409)
-    return redirect(url_for("respond.thanks", token=token, n=len(chosen)), code=303)
+    return redirect(url_for("respond.thanks", token=token), code=303)
 
 
 def _already_answered(link):
