@@ -168,7 +168,7 @@ def test_copy_roster_invites_the_same_people_to_the_next_round_with_new_links(ct
     later = datetime.now(timezone.utc) + timedelta(days=90)
     nxt = factories.round_("2027-Q2", state="draft", opens=later, closes=later + timedelta(days=30),
                            questionnaire=round_.questionnaire)
-    assert invitations.copy_roster(round_, nxt, SECRET) == 4
+    assert invitations.copy_roster(round_, nxt) == 4  # with the app's secret key
     assert invitations.copy_roster(round_, nxt, SECRET) == 0  # twice changes nothing
     db.session.commit()
     assert token_of("R1", nxt) != token_of("R1", round_)
@@ -233,3 +233,18 @@ def test_letters_are_grouped_by_kelurahan_four_to_a_page(ctx):
     pdf = render_letters(batch)
     # kecamatan 3171010 (1 letter), kelurahan 3171010001 (7 letters: 2 pages), 3171020002 (1)
     assert len(re.findall(rb"/Type /Page(?!s)", pdf)) == 4
+
+
+def test_what_a_link_rates_is_fixed_once_the_round_is_open(ctx):
+    later = datetime.now(timezone.utc) + timedelta(days=5)
+    _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
+    load_roster(round_)
+    # before the opening a move to another kelurahan changes what the link rates ...
+    load_roster(round_, ROSTER.replace("R1,Budi Santoso,rt,3171010001", "R1,Budi Santoso,rt,3171010002"))
+    assert rated("R1")[0] == ("lurah", "3171010002")
+    # ... once open, the contact details change but the rated positions do not
+    round_.opens_at = datetime.now(timezone.utc) - timedelta(days=1)
+    load_roster(round_, ROSTER)
+    assert rated("R1")[0] == ("lurah", "3171010002")
+    assert db.session.scalar(select(factories.Area.code).join(Respondent, Respondent.area_id == factories.Area.id)
+                             .where(Respondent.ref == "R1")) == "3171010001"

@@ -119,12 +119,13 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
     """Give each respondent an invitation to the round, with the positions they rate.
 
     An existing invitation keeps its token (its link never changes); its positions are brought up
-    to date only while none of them has been answered. Returns (invitations created, respondents
-    with nothing to rate, who get no invitation).
+    to date only before the round opens: once people answer, what a link rates stays fixed (a
+    position replaced under a respondent's feet could otherwise be answered twice). Returns
+    (invitations created, respondents with nothing to rate, who get no invitation).
     """
-    if effective_state(round_) not in ROSTER_STATES:
-        raise NotAllowed(f"round {round_.code} is {effective_state(round_)}: its roster can no "
-                         "longer change")
+    state = effective_state(round_)
+    if state not in ROSTER_STATES:
+        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
     tree = tree or AreaTree.for_round(round_)
     existing = {inv.respondent_id: inv for inv in db.session.scalars(
         select(Invitation).where(Invitation.round_id == round_.id))}
@@ -144,16 +145,22 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
             db.session.add(invitation)
             existing[respondent.id] = invitation
             created += 1
-        elif not any(ip.completed_on for ip in invitation.positions):
+        elif state != "open":
             if [ip.position_id for ip in invitation.positions] != wanted:
                 invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
     db.session.flush()
     return created, nothing_to_rate
 
 
-def copy_roster(from_round: Round, to_round: Round, secret_key: str) -> int:
+def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = None) -> int:
     """Invite everyone invited to ``from_round`` to ``to_round`` too (new links; positions from
-    the new round's matrix and holders). Returns how many invitations were created."""
+    the new round's matrix and holders). Returns how many invitations were created.
+
+    ``secret_key`` defaults to the app's SECRET_KEY (the key links are derived with)."""
+    if secret_key is None:
+        from flask import current_app
+
+        secret_key = current_app.config["SECRET_KEY"]
     respondents = list(db.session.scalars(
         select(Respondent).join(Invitation, Invitation.respondent_id == Respondent.id)
         .where(Invitation.round_id == from_round.id).order_by(Respondent.id)))
