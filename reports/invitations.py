@@ -44,7 +44,7 @@ class Letter:
 @dataclass
 class LetterBatch:
     round_code: str
-    closes: str  # already formatted, e.g. "31-03-2027 pukul 23:59 WIB"
+    closes: str  # the closing time, formatted: "01-04-2027 pukul 00:00 WIB" (shown after "sebelum")
     letters: list[Letter] = field(default_factory=list)
 
 
@@ -108,7 +108,7 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
             cursor -= 12
         cursor -= 2
     c.setFont("Helvetica-Bold", 9.5)
-    for line in _wrap(c, f"Batas pengisian: {batch.closes}.", "Helvetica-Bold", 9.5, width):
+    for line in _wrap(c, f"Mohon diisi sebelum {batch.closes}.", "Helvetica-Bold", 9.5, width):
         c.drawString(left, cursor, line)
         cursor -= 12
     cursor -= 2
