@@ -332,7 +332,7 @@ def cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_note(server_cpu: float, client_cpu: float, forms: int, seconds: float) -> str:
+def cpu_note(server_cpu: float, client_cpu: float, seconds: float, forms: int) -> str:
     """Where the CPU went: gunicorn (master and workers, counted once they exit) and the
     clients (this process), per accepted form, and how busy the machine's CPUs were."""
     return (f"CPU per form: server {1000 * server_cpu / max(forms, 1):.2f} ms, clients "
@@ -340,32 +340,38 @@ def cpu_note(server_cpu: float, client_cpu: float, forms: int, seconds: float) -
             f"of one CPU over the run ({os.cpu_count()} CPUs; other work on the machine not counted)")
 
 
+def serve_and_load(target: str, env: dict, args, client):
+    """Start gunicorn on ``target``, run ``args.clients`` copies of ``client(port, stats, stop_at,
+    rng)`` against it, stop it; returns (stats, measured seconds, (server CPU, clients' CPU,
+    wall seconds))."""
+    server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
+    server = Gunicorn(target, env, args.workers, args.threads)
+    try:
+        client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+        stats, elapsed = asyncio.run(drive(
+            lambda stats, stop_at, rng: client(server.port, stats, stop_at, rng),
+            args.clients, args.seconds, args.warmup))
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_before
+        wall = time.perf_counter() - wall_before
+    finally:
+        server.stop()
+    return stats, elapsed, (cpu_seconds(resource.RUSAGE_CHILDREN) - server_before, client_cpu, wall)
+
+
 def run_form(label: str, database_url: str, args) -> None:
     needed = int(args.seconds * 1500 + 3000)  # more links than the server can use up
     print(f"{label}: preparing {needed} invitations ...", flush=True)
     tokens = prepare_database(database_url, needed)
     random.Random(1).shuffle(tokens)
-    server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
-    server = Gunicorn("benchmarks.respond_load:wsgi_app()", {"BENCH_DB_URL": database_url},
-                      args.workers, args.threads)
-    try:
-        iterator = iter(tokens)
-
-        def make(stats, stop_at, rng):
-            return respondent(server.port, iterator, stats, stop_at, rng)
-
-        client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
-        stats, elapsed = asyncio.run(drive(make, args.clients, args.seconds, args.warmup))
-        client_cpu, wall = (cpu_seconds(resource.RUSAGE_SELF) - client_before,
-                            time.perf_counter() - wall_before)
-    finally:
-        server.stop()
-    server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - server_before
+    iterator = iter(tokens)
+    stats, elapsed, cpu = serve_and_load(
+        "benchmarks.respond_load:wsgi_app()", {"BENCH_DB_URL": database_url}, args,
+        lambda port, stats, stop_at, rng: respondent(port, iterator, stats, stop_at, rng))
     rate = len(stats.forms) / elapsed
     print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
           f"GET {p95(stats.get):.1f} ms, whole form (GET+POST) {p95(stats.whole):.1f} ms; "
           f"errors {stats.errors or 'none'}", flush=True)
-    print(f"{label}: {cpu_note(server_cpu, client_cpu, stats.accepted, wall)}", flush=True)
+    print(f"{label}: {cpu_note(*cpu, stats.accepted)}", flush=True)
     print(f"{label}: {check_database(database_url, stats.accepted)}", flush=True)
 
 
@@ -375,26 +381,15 @@ def run_baseline(args) -> None:
         with sqlite3.connect(path) as connection:
             connection.executescript(BASELINE_SCHEMA)
             connection.execute("PRAGMA journal_mode=WAL")
-        server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
-        server = Gunicorn("benchmarks.respond_load:wsgi_baseline()", {"BENCH_BASELINE_DB": str(path)},
-                          args.workers, args.threads)
-        try:
-            def make(stats, stop_at, rng):
-                return baseline_client(server.port, stats, stop_at, rng)
-
-            client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
-            stats, elapsed = asyncio.run(drive(make, args.clients, args.seconds, args.warmup))
-            client_cpu, wall = (cpu_seconds(resource.RUSAGE_SELF) - client_before,
-                                time.perf_counter() - wall_before)
-        finally:
-            server.stop()
-        server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - server_before
+        stats, elapsed, cpu = serve_and_load(
+            "benchmarks.respond_load:wsgi_baseline()", {"BENCH_BASELINE_DB": str(path)}, args,
+            baseline_client)
         with sqlite3.connect(path) as connection:
             stored = connection.execute("SELECT count(*) FROM responses").fetchone()[0]
     print(f"baseline (bare Flask + sqlite3, one response's answers per POST): "
           f"{len(stats.forms) / elapsed:.0f} inserts/s; p95 {p95(stats.post):.1f} ms; "
           f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}", flush=True)
-    print(f"baseline: {cpu_note(server_cpu, client_cpu, stats.accepted, wall)}", flush=True)
+    print(f"baseline: {cpu_note(*cpu, stats.accepted)}", flush=True)
 
 
 def main() -> None:

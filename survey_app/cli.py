@@ -150,6 +150,27 @@ def _print_logins(logins: dict) -> None:
 
 # --- respondents: rosters, invitations, paper forms (issue 4) ----------------------------------
 
+def _run_round_import(code: str, path: str, label: str, columns_of, importer) -> None:
+    """Like _run_import, for a file that belongs to a round: find round CODE, read FILE with the
+    columns the round asks for, run the all-or-nothing import, commit once, and report."""
+    from survey_app.domain import audit
+    from survey_app.domain.invitations import round_by_code
+    from survey_app.domain.tabular import read_table
+
+    try:
+        round_ = round_by_code(code)
+        required, optional = columns_of(round_)
+        summary = importer(round_, read_table(path, required=required, optional=optional))
+        audit.record(f"import-{label}", round_.code, detail={"file": path, "summary": str(summary)})
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    except SQLAlchemyError as e:
+        fail(DomainError("the database refused the import and nothing was written: "
+                         f"{getattr(e, 'orig', e)}"))
+    click.echo(f"{label}: {summary}.")
+
+
 @skm.command("import-respondents")
 @click.argument("code")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
@@ -162,22 +183,12 @@ def import_respondents(code, path):
     camat and wali kota/bupati above their area as the round's rating matrix says. All-or-nothing;
     re-importing updates names and contacts and never changes anyone's link.
     """
-    from survey_app.domain import audit, roster
-    from survey_app.domain.invitations import round_by_code
-    from survey_app.domain.tabular import read_table
+    from survey_app.domain import roster
 
-    try:
-        round_ = round_by_code(code)
-        table = read_table(path, required=roster.REQUIRED_COLUMNS, optional=roster.OPTIONAL_COLUMNS)
-        summary = roster.import_roster(round_, table, current_app.config["SECRET_KEY"])
-        audit.record("import-respondents", round_.code, detail={"file": path, "summary": str(summary)})
-        db.session.commit()
-    except DomainError as e:
-        fail(e)
-    except SQLAlchemyError as e:
-        fail(DomainError("the database refused the import and nothing was written: "
-                         f"{getattr(e, 'orig', e)}"))
-    click.echo(f"respondents: {summary}.")
+    _run_round_import(code, path, "respondents",
+                      lambda _round: (roster.REQUIRED_COLUMNS, roster.OPTIONAL_COLUMNS),
+                      lambda round_, table: roster.import_roster(
+                          round_, table, current_app.config["SECRET_KEY"]))
 
 
 @skm.command("invitations")
@@ -221,20 +232,8 @@ def import_responses(code, path):
     area_code: the area that official heads). Answers 1 to 4; blank only where the questionnaire
     allows it. All-or-nothing; a respondent and position already answered is refused.
     """
-    from survey_app.domain import audit, responses
-    from survey_app.domain.invitations import round_by_code
-    from survey_app.domain.tabular import read_table
+    from survey_app.domain import responses
 
-    try:
-        round_ = round_by_code(code)
-        columns = responses.paper_columns(round_)
-        table = read_table(path, required=columns[:-1], optional=["comment"])
-        summary = responses.import_paper(round_, table)
-        audit.record("import-responses", round_.code, detail={"file": path, "summary": str(summary)})
-        db.session.commit()
-    except DomainError as e:
-        fail(e)
-    except SQLAlchemyError as e:
-        fail(DomainError("the database refused the import and nothing was written: "
-                         f"{getattr(e, 'orig', e)}"))
-    click.echo(f"responses: {summary}.")
+    _run_round_import(code, path, "responses",
+                      lambda round_: (responses.paper_columns(round_)[:-1], ["comment"]),
+                      responses.import_paper)

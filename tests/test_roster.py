@@ -67,9 +67,9 @@ def test_tokens_are_random_hashed_and_found_again(ctx):
     assert re.fullmatch(r"[0-9a-f]{32}", token)  # 128 bits, URL-safe
     stored = db.session.scalar(select(Invitation).join(Respondent).where(Respondent.ref == "R1"))
     assert token not in (stored.token_hash, stored.token_nonce)
-    assert invitations.find_by_token(token).id == stored.id
-    assert invitations.find_by_token(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
-    assert invitations.find_by_token("../etc/passwd") is None
+    assert invitations.open_link(token).invitation_id == stored.id
+    assert invitations.open_link(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
+    assert invitations.open_link("../etc/passwd") is None
     assert len({token_of(ref) for ref in ("R1", "R2", "R3", "R4")}) == 4
 
 

@@ -15,11 +15,11 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 
 from survey_app.domain import clock
 from survey_app.domain.errors import DomainError, NotAllowed
@@ -66,13 +66,6 @@ def new_token(secret_key: str) -> tuple[str, str, str]:
 
 def link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
-
-
-def find_by_token(token: str) -> Invitation | None:
-    """The invitation behind a link, or None (a malformed token is never looked up)."""
-    if not TOKEN_PATTERN.match(token or ""):
-        return None
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
 
 
 # --- which positions a respondent rates -----------------------------------------------------
@@ -270,7 +263,6 @@ class InvitationRow:
     phone: str | None
     link: str
     whatsapp_url: str
-    positions: list[str] = field(default_factory=list)
 
 
 WHATSAPP_MESSAGE = (
@@ -335,11 +327,6 @@ def export_csv(rows: list[InvitationRow]) -> bytes:
                          r.whatsapp_url])
     return out.getvalue().encode("utf-8-sig")
 
-
-def pending_filter():
-    """Invitations with at least one position still to answer (for SQL queries elsewhere)."""
-    return exists().where(and_(InvitationPosition.invitation_id == Invitation.id,
-                               InvitationPosition.completed_on.is_(None)))
 
 
 # --- letters --------------------------------------------------------------------------------
