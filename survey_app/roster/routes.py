@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -30,9 +31,14 @@ def _round_or_404(code: str) -> Round:
 
 
 def _uploads() -> Path:
-    """Uploaded rosters wait here between the preview and the confirmation."""
+    """Uploaded rosters wait here between the preview and the confirmation. They hold names and
+    phone numbers, so a preview nobody confirmed is removed after a day."""
     path = Path(current_app.instance_path) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.glob("*.*"):
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
