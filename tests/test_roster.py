@@ -248,3 +248,26 @@ def test_what_a_link_rates_is_fixed_once_the_round_is_open(ctx):
     assert rated("R1")[0] == ("lurah", "3171010002")
     assert db.session.scalar(select(factories.Area.code).join(Respondent, Respondent.area_id == factories.Area.id)
                              .where(Respondent.ref == "R1")) == "3171010001"
+
+
+def test_the_qr_codes_on_the_letters_read_back_as_the_links(ctx, tmp_path):
+    """Only where a QR decoder (zxing-cpp) and pdftoppm are installed; skipped otherwise."""
+    import shutil
+    import subprocess
+
+    zxingcpp = pytest.importorskip("zxingcpp")
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    from PIL import Image
+
+    from reports.invitations import render_letters
+
+    _areas, round_ = world()
+    load_roster(round_)
+    rows = invitations.export_rows(round_, "https://skm.example.id", SECRET)
+    (tmp_path / "letters.pdf").write_bytes(render_letters(invitations.letter_batch(round_, rows)))
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(tmp_path / "letters.pdf"),
+                    str(tmp_path / "page")], check=True)
+    found = {code.text for page in sorted(tmp_path.glob("page*.png"))
+             for code in zxingcpp.read_barcodes(Image.open(page))}
+    assert found == {row.link for row in rows}
