@@ -470,3 +470,94 @@ def render_command(code, out_dir, lang, processes):
             f.write(pdf)
     click.echo(f"{len(issued)} report cards and the province summary of {round_.code} written to "
                f"{out_dir} in {time.perf_counter() - started:.1f} s (data {collected:.1f} s).")
+
+
+# --- respondents: rosters, invitations, paper forms (issue 4) ----------------------------------
+
+def _run_round_import(code: str, path: str, label: str, columns_of, importer) -> None:
+    """Like _run_import, for a file that belongs to a round: find round CODE, read FILE with the
+    columns the round asks for, run the all-or-nothing import, commit once, and report."""
+    from survey_app.domain import audit
+    from survey_app.domain.invitations import round_by_code
+    from survey_app.domain.tabular import read_table
+
+    try:
+        round_ = round_by_code(code)
+        required, optional = columns_of(round_)
+        summary = importer(round_, read_table(path, required=required, optional=optional))
+        audit.record(f"import-{label}", round_.code, detail={"file": path, "summary": str(summary)})
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    except SQLAlchemyError as e:
+        fail(DomainError("the database refused the import and nothing was written: "
+                         f"{getattr(e, 'orig', e)}"))
+    click.echo(f"{label}: {summary}.")
+
+
+@skm.command("import-respondents")
+@click.argument("code")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_respondents(code, path):
+    """Import the roster of round CODE from a CSV or XLSX FILE with columns
+    respondent_ref,name,group,area_code,rw,rt,phone,email.
+
+    Groups: rt, rw, lmk, fkdm, tokoh; area_code is a kelurahan (or a kecamatan, for FKDM and
+    tokoh of a kecamatan). Each respondent gets a personal link to the round, rating the lurah,
+    camat and wali kota/bupati above their area as the round's rating matrix says. All-or-nothing;
+    re-importing updates names and contacts and never changes anyone's link.
+    """
+    from survey_app.domain import roster
+
+    _run_round_import(code, path, "respondents",
+                      lambda _round: (roster.REQUIRED_COLUMNS, roster.OPTIONAL_COLUMNS),
+                      lambda round_, table: roster.import_roster(
+                          round_, table, current_app.config["SECRET_KEY"]))
+
+
+@skm.command("invitations")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), required=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="the file to write")
+@click.option("--pending", is_flag=True, help="only respondents who have not finished (reminders)")
+def invitations_export(code, fmt, out, pending):
+    """Write the personal links of round CODE: a CSV for SMS/WhatsApp
+    (respondent_ref,name,group,area_code,phone,link,whatsapp_url) or a PDF of letters with QR
+    codes, four to an A4 page, grouped by kelurahan."""
+    from pathlib import Path
+
+    from survey_app.domain import invitations
+
+    try:
+        round_ = invitations.round_by_code(code)
+        rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
+                                       current_app.config["SECRET_KEY"], pending_only=pending)
+        if fmt == "csv":
+            data = invitations.export_csv(rows)
+        else:
+            from reports.invitations import render_letters
+
+            data = render_letters(invitations.letter_batch(round_, rows))
+    except DomainError as e:
+        fail(e)
+    Path(out).write_bytes(data)
+    click.echo(f"{len(rows)} invitation(s) written to {out}.")
+
+
+@skm.command("import-responses")
+@click.argument("code")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_responses(code, path):
+    """Import paper forms of round CODE from a CSV or XLSX FILE with columns
+    respondent_ref,position,area_code,<the questionnaire's item codes...>,comment.
+
+    One row per respondent and rated position (position: lurah, camat, walikota or bupati;
+    area_code: the area that official heads). Answers 1 to 4; blank only where the questionnaire
+    allows it. All-or-nothing; a respondent and position already answered is refused.
+    """
+    from survey_app.domain import responses
+
+    _run_round_import(code, path, "responses",
+                      lambda round_: (responses.paper_columns(round_)[:-1], ["comment"]),
+                      responses.import_paper)

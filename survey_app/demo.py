@@ -11,8 +11,6 @@ too few respondents, trends, rotations and every rung of the sanctions ladder.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +22,8 @@ from sqlalchemy import func, select
 from survey_app.domain import audit
 from survey_app.domain.bulk import insert_rows, reset_sequences
 from survey_app.domain.clock import JAKARTA
+from survey_app.domain.rounds import quarter_bounds
+from survey_app.domain.invitations import invitation_token, token_hash
 from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX
 from survey_app.extensions import db
 from survey_app.models import (Answer, Appointment, Area, Complaint, Invitation, InvitationPosition,
@@ -145,23 +145,12 @@ def quarter_of(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
-    return start, end
-
-
 def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
 def wib(day: date, hour: int = 0, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=JAKARTA).astimezone(UTC)
-
-
-def invitation_token(secret_key: str, nonce: str) -> str:
-    """The link token of an invitation: an HMAC of the server's secret and the stored nonce."""
-    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class _Builder:
@@ -397,7 +386,7 @@ class _Builder:
             else:
                 answered_anything = self.rng.random() < GROUP_RESPONSE_RATE[group] * rate_factor
             invitations.append((invitation_id, round_id, respondent_id,
-                                hashlib.sha256(token.encode()).hexdigest(), nonce,
+                                token_hash(token), nonce,
                                 wib(first_day, 7)))
             for position_id in self.rated_positions(area_id):
                 done = answered_anything and self.rng.random() < 0.93

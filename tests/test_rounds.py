@@ -364,3 +364,28 @@ def test_round_create_refuses_bad_input_and_writes_nothing(runner, ctx, args, sh
 def test_an_unknown_round_is_a_clear_message(runner, ctx):
     result = runner.invoke(args=["skm", "round", "open", "2031-Q1"])
     assert result.exit_code == 1 and "2031-Q1" in result.output
+
+
+def test_next_quarter_copies_the_roster_with_new_links(ctx):
+    from survey_app.domain.invitations import ensure_invitations
+
+    areas = factories.small_tree()
+    for code in ("3171010001", "3171010"):
+        kind = "lurah" if len(code) == 10 else "camat"
+        factories.appoint(factories.official(f"9{code}"), factories.position(kind, areas[code]),
+                          date(2026, 1, 1))
+    people = [Respondent(ref=f"R{n}", name=f"Warga {n}", group="rt", area=areas["3171010001"])
+              for n in range(3)]
+    db.session.add_all(people)
+    db.session.flush()
+    round_ = make()
+    ensure_invitations(round_, people, "test-secret")
+    nxt = rounds.next_quarter(round_)
+    db.session.commit()
+    old = {i.respondent_id: i for i in db.session.scalars(select(Invitation).where(
+        Invitation.round_id == round_.id))}
+    new = {i.respondent_id: i for i in db.session.scalars(select(Invitation).where(
+        Invitation.round_id == nxt.id))}
+    assert set(new) == set(old) == {p.id for p in people}
+    assert all(new[r].token_hash != old[r].token_hash for r in new)  # a new link each quarter
+    assert all(len(i.positions) == 2 for i in new.values())  # the lurah and the camat

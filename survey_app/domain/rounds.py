@@ -265,12 +265,17 @@ def update(round_: Round, settings: Settings, user=None, now: datetime | None = 
 
 def next_quarter(previous: Round, user=None) -> Round:
     """A new draft for the quarter after ``previous``: the same settings, the times three months
-    later, and the questionnaire as its file is now (re-pinned; unchanged files reuse the copy)."""
+    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy), and
+    the same roster, each respondent with a new link."""
+    from survey_app.domain.invitations import copy_roster  # the roster side needs rounds
+
     settings = Settings.of(previous)
     settings.opens_at = _add_months(previous.opens_at, 3)
     settings.closes_at = _add_months(previous.closes_at, 3)
     round_ = create(next_code(previous.code), settings, user)
-    audit.record("round-next-quarter", round_.code, user, {"from": previous.code})
+    invited = copy_roster(previous, round_)
+    audit.record("round-next-quarter", round_.code, user,
+                 {"from": previous.code, "invitations": invited})
     return round_
 
 

@@ -1,0 +1,437 @@
+"""Load on the respondent's form, served as in production: gunicorn on 127.0.0.1.
+
+Usage: .venv/bin/python benchmarks/respond_load.py [--seconds 20] [--clients 32] [--workers 2] [--threads 1]
+           [--pg postgresql://postgres@127.0.0.1:5432/bench_respond] [--no-sqlite]
+
+A bounded number of concurrent clients (32 by default, one asyncio task each, all in this one
+process) each take a fresh personal link, open the form (GET: session cookie and CSRF token, like
+a phone) and send it completely filled in (POST, answered by a 303 to the thanks page); then the
+next link. Printed: submitted forms per second, and the 95th-percentile latency of the POST, of
+the GET and of the whole form (GET + POST). Beside it, in the same run, a baseline: a bare Flask
+endpoint under the same gunicorn that inserts one response's answers with the sqlite3 module
+alone. Afterwards the database is checked: as many stored responses as 303s, each with all its
+answers, and no invitation position answered twice (no lost or duplicated response).
+
+The app is the production app from create_app() with its rate limits, behind ProxyFix as behind
+a reverse proxy: each client says which address it comes from (X-Forwarded-For), twenty
+respondents to an address, like RT heads behind one mobile gateway. Cookies are plain-HTTP ones. Targets (issue 4): >= 400 forms/s and p95 < 50 ms.
+The PostgreSQL database given with --pg is emptied and filled (create it first: `createdb`).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+SECRET = "benchmark-secret-key"
+QUESTIONNAIRE = "skm-permenpan-14-2017"
+
+
+# --- the two apps gunicorn serves (factories: 'benchmarks.respond_load:wsgi_app()') -----------
+
+def app_config(database_url: str) -> dict:
+    return {
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ENV_NAME": "production",
+        "SESSION_COOKIE_SECURE": False,  # plain HTTP on 127.0.0.1
+        "RATELIMIT_ENABLED": True,  # with the production limits; see wsgi_app
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+    }
+
+
+def wsgi_app():
+    """The production app behind one trusted reverse proxy (as deployed: nginx in front), so the
+    rate limits key on the X-Forwarded-For address the clients send (see ``respondent``)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from survey_app import create_app
+
+    app = create_app(app_config(os.environ["BENCH_DB_URL"]))
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+    return app
+
+
+RESPONDENTS_PER_ADDRESS = 20  # a kelurahan's RT heads behind one mobile gateway, say
+
+
+def address_of(n: int) -> str:
+    n //= RESPONDENTS_PER_ADDRESS
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
+BASELINE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (id INTEGER PRIMARY KEY, round_id INT, position_id INT,
+  "group" TEXT, area_id INT, submitted_on TEXT, source TEXT, comment TEXT);
+CREATE TABLE IF NOT EXISTS answers (response_id INT, item_code TEXT, value INT,
+  PRIMARY KEY (response_id, item_code));
+"""
+
+
+def wsgi_baseline():
+    """The yardstick: a bare Flask endpoint inserting one response's answers with sqlite3."""
+    from flask import Flask, request
+
+    app = Flask("baseline")
+    path = os.environ["BENCH_BASELINE_DB"]
+    local = threading.local()  # one connection per worker thread
+
+    def connect() -> sqlite3.Connection:
+        if not hasattr(local, "connection"):
+            local.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            local.connection.execute("PRAGMA journal_mode=WAL")
+            local.connection.execute("PRAGMA synchronous=NORMAL")
+        return local.connection
+
+    @app.post("/r")
+    def insert():
+        form = request.form
+        connection = connect()
+        connection.execute("BEGIN IMMEDIATE")
+        cursor = connection.execute(
+            'INSERT INTO responses (round_id, position_id, "group", area_id, submitted_on, source)'
+            " VALUES (1, ?, 'rt', 1, ?, 'web')", (int(form["position"]), date.today().isoformat()))
+        connection.executemany("INSERT INTO answers VALUES (?, ?, ?)", [
+            (cursor.lastrowid, code, int(value)) for code, value in form.items() if code != "position"])
+        connection.execute("COMMIT")
+        return "ok"
+
+    return app
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+def prepare_database(database_url: str, respondents: int) -> list[str]:
+    """A fresh schema with one open round; returns the respondents' link tokens.
+
+    Every respondent is an RT head of one of 20 kelurahan and rates its lurah only (the round's
+    rating matrix), so one form is one response with its nine answers, like the baseline.
+    """
+    from sqlalchemy import select, text
+
+    from survey_app import create_app
+    from survey_app.domain import questionnaires
+    from survey_app.domain.invitations import ensure_invitations, invitation_token
+    from survey_app.extensions import db
+    from survey_app.models import (Appointment, Area, Invitation, Official, Position, Respondent,
+                                   Round)
+
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        db.drop_all()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+        db.create_all()
+        province = Area(code="31", level="provinsi", name="DKI JAKARTA")
+        kota = Area(code="3171", level="kota", name="KOTA JAKARTA SELATAN", parent=province)
+        kecamatan = Area(code="3171010", level="kecamatan", name="TEBET", parent=kota)
+        kelurahan = [Area(code=f"3171010{i:03d}", level="kelurahan", name=f"KELURAHAN {i}",
+                          parent=kecamatan) for i in range(1, 21)]
+        db.session.add_all([province, kota, kecamatan, *kelurahan])
+        for n, area in enumerate(kelurahan):
+            db.session.add(Appointment(official=Official(nip=f"19800101{n:010d}", name=f"Lurah {n}"),
+                                       position=Position(kind="lurah", area=area),
+                                       start_date=date(2020, 1, 1)))
+        now = datetime.now(timezone.utc)
+        round_ = Round(code="2027-Q1", state="open", questionnaire=questionnaires.pin(QUESTIONNAIRE),
+                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30),
+                       rating_matrix={"rt": ["lurah"]})
+        db.session.add(round_)
+        people = [Respondent(ref=f"B{i:06d}", name=f"Warga {i}", group="rt",
+                             area=kelurahan[i % len(kelurahan)], rw="001", rt=f"{i % 999 + 1:03d}")
+                  for i in range(respondents)]
+        db.session.add_all(people)
+        db.session.flush()
+        ensure_invitations(round_, people, SECRET)
+        db.session.commit()
+        nonces = db.session.scalars(select(Invitation.token_nonce)).all()
+        db.engine.dispose()
+    return [invitation_token(SECRET, nonce) for nonce in nonces]
+
+
+def check_database(database_url: str, submitted: int) -> str:
+    from sqlalchemy import func, select
+
+    from survey_app import create_app
+    from survey_app.extensions import db
+    from survey_app.models import Answer, InvitationPosition, Response
+
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        responses = db.session.scalar(select(func.count()).select_from(Response))
+        answers = db.session.scalar(select(func.count()).select_from(Answer))
+        completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
+            InvitationPosition.completed_on.is_not(None)))
+        db.engine.dispose()
+    ok = responses == submitted == completed and answers == 9 * responses
+    return (f"{'OK' if ok else 'MISMATCH'}: {responses} responses stored for {submitted} accepted "
+            f"forms, {completed} positions marked answered, {answers} answers")
+
+
+# --- gunicorn -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, target: str, env: dict, workers: int, threads: int):
+        self.port = free_port()
+        command = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(workers), "--chdir", str(ROOT), "--backlog", "2048",
+                   "--log-level", "warning"]
+        if threads > 1:
+            command += ["--threads", str(threads)]
+        self.process = subprocess.Popen(command + [target], env={**os.environ, **env},
+                                        start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        sys.exit("gunicorn did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+# --- the clients ----------------------------------------------------------------------------
+
+class Connection:
+    """One client's HTTP/1.1 connection, kept alive when the server allows it (gunicorn's
+    gthread workers do, its sync workers close after every response), as a phone's browser does."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", cookie: str | None = None,
+                      address: str | None = None):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: respond-load"]
+        if address:
+            head.append(f"X-Forwarded-For: {address}")
+        if cookie:
+            head.append(f"Cookie: {cookie}")
+        if body:
+            head += ["Content-Type: application/x-www-form-urlencoded",
+                     f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            content = await self.reader.readexactly(int(headers["content-length"]))
+        else:
+            content = await self.reader.read()
+        if headers.get("connection", "").lower() == "close" or "content-length" not in headers:
+            self.writer.close()
+            self.reader = self.writer = None
+        return int(lines[0].split()[1]), headers, content
+
+
+@dataclass
+class Stats:
+    forms: list[float] = field(default_factory=list)  # completion times
+    post: list[float] = field(default_factory=list)
+    get: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)
+    accepted: int = 0
+    errors: dict[int, int] = field(default_factory=dict)
+
+
+CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+RADIO = re.compile(rb'type="radio" name="(p\d+-[^"]+)"')
+
+
+async def respondent(port: int, tokens, stats: Stats, stop_at: float, rng: random.Random) -> None:
+    connection = Connection(port)
+    while time.perf_counter() < stop_at:
+        try:
+            n, token = next(tokens)
+        except StopIteration:
+            return
+        path, address = f"/s/{token}", address_of(n)
+        t0 = time.perf_counter()
+        status, headers, html = await connection.request("GET", path, address=address)
+        t1 = time.perf_counter()
+        if status != 200:
+            stats.errors[status] = stats.errors.get(status, 0) + 1
+            continue
+        cookie = headers["set-cookie"].split(";", 1)[0]
+        data = {"csrf_token": CSRF.search(html).group(1).decode()}
+        for name in dict.fromkeys(RADIO.findall(html)):
+            data[name.decode()] = str(rng.randint(1, 4))
+        t2 = time.perf_counter()
+        status, _headers, _ = await connection.request(
+            "POST", path, urllib.parse.urlencode(data).encode(), cookie, address)
+        t3 = time.perf_counter()
+        if status == 303:
+            stats.accepted += 1
+            stats.forms.append(t3)
+            stats.get.append(t1 - t0)
+            stats.post.append(t3 - t2)
+            stats.whole.append(t3 - t0)
+        else:
+            stats.errors[status] = stats.errors.get(status, 0) + 1
+
+
+async def baseline_client(port: int, stats: Stats, stop_at: float, rng: random.Random) -> None:
+    connection = Connection(port)
+    while time.perf_counter() < stop_at:
+        body = urllib.parse.urlencode({"position": 1, **{f"U{i}": rng.randint(1, 4)
+                                                         for i in range(1, 10)}}).encode()
+        t0 = time.perf_counter()
+        status, _h, _ = await connection.request("POST", "/r", body)
+        t1 = time.perf_counter()
+        if status == 200:
+            stats.accepted += 1
+            stats.forms.append(t1)
+            stats.post.append(t1 - t0)
+        else:
+            stats.errors[status] = stats.errors.get(status, 0) + 1
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[int(0.95 * (len(values) - 1))] * 1000 if values else float("nan")
+
+
+async def drive(make_client, clients: int, seconds: float, warmup: float) -> tuple[Stats, float]:
+    stats = Stats()
+    started = time.perf_counter()
+    stop_at = started + warmup + seconds
+    await asyncio.gather(*(make_client(stats, stop_at, random.Random(n)) for n in range(clients)))
+    # Only what completed after the warm-up counts; the rate is over the measured window.
+    window_start = started + warmup
+    kept = [i for i, t in enumerate(stats.forms) if t >= window_start]
+    measured = Stats(forms=[stats.forms[i] for i in kept], post=[stats.post[i] for i in kept],
+                     get=[stats.get[i] for i in kept] if stats.get else [],
+                     whole=[stats.whole[i] for i in kept] if stats.whole else [],
+                     accepted=stats.accepted, errors=stats.errors)
+    elapsed = (max(measured.forms) if measured.forms else stop_at) - window_start
+    return measured, elapsed
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_note(server_cpu: float, client_cpu: float, seconds: float, forms: int) -> str:
+    """Where the CPU went: gunicorn (master and workers, counted once they exit) and the
+    clients (this process), per accepted form, and how busy the machine's CPUs were."""
+    return (f"CPU per form: server {1000 * server_cpu / max(forms, 1):.2f} ms, clients "
+            f"{1000 * client_cpu / max(forms, 1):.2f} ms; together {100 * (server_cpu + client_cpu) / seconds:.0f}% "
+            f"of one CPU over the run ({os.cpu_count()} CPUs; other work on the machine not counted)")
+
+
+def serve_and_load(target: str, env: dict, args, client):
+    """Start gunicorn on ``target``, run ``args.clients`` copies of ``client(port, stats, stop_at,
+    rng)`` against it, stop it; returns (stats, measured seconds, (server CPU, clients' CPU,
+    wall seconds))."""
+    server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
+    server = Gunicorn(target, env, args.workers, args.threads)
+    try:
+        client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+        stats, elapsed = asyncio.run(drive(
+            lambda stats, stop_at, rng: client(server.port, stats, stop_at, rng),
+            args.clients, args.seconds, args.warmup))
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_before
+        wall = time.perf_counter() - wall_before
+    finally:
+        server.stop()
+    return stats, elapsed, (cpu_seconds(resource.RUSAGE_CHILDREN) - server_before, client_cpu, wall)
+
+
+def run_form(label: str, database_url: str, args) -> None:
+    needed = int(args.seconds * 1500 + 3000)  # more links than the server can use up
+    print(f"{label}: preparing {needed} invitations ...", flush=True)
+    tokens = prepare_database(database_url, needed)
+    random.Random(1).shuffle(tokens)
+    iterator = iter(enumerate(tokens))
+    stats, elapsed, cpu = serve_and_load(
+        "benchmarks.respond_load:wsgi_app()", {"BENCH_DB_URL": database_url}, args,
+        lambda port, stats, stop_at, rng: respondent(port, iterator, stats, stop_at, rng))
+    rate = len(stats.forms) / elapsed
+    print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
+          f"GET {p95(stats.get):.1f} ms, whole form (GET+POST) {p95(stats.whole):.1f} ms; "
+          f"errors {stats.errors or 'none'}", flush=True)
+    print(f"{label}: {cpu_note(*cpu, stats.accepted)}", flush=True)
+    print(f"{label}: {check_database(database_url, stats.accepted)}", flush=True)
+
+
+def run_baseline(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "baseline.sqlite"
+        with sqlite3.connect(path) as connection:
+            connection.executescript(BASELINE_SCHEMA)
+            connection.execute("PRAGMA journal_mode=WAL")
+        stats, elapsed, cpu = serve_and_load(
+            "benchmarks.respond_load:wsgi_baseline()", {"BENCH_BASELINE_DB": str(path)}, args,
+            baseline_client)
+        with sqlite3.connect(path) as connection:
+            stored = connection.execute("SELECT count(*) FROM responses").fetchone()[0]
+    print(f"baseline (bare Flask + sqlite3, one response's answers per POST): "
+          f"{len(stats.forms) / elapsed:.0f} inserts/s; p95 {p95(stats.post):.1f} ms; "
+          f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}", flush=True)
+    print(f"baseline: {cpu_note(*cpu, stats.accepted)}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20, help="measured time per run")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (sync)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--pg", help="a PostgreSQL database to empty and use")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    print(f"gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "
+          f"{args.seconds:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPUs "
+          "(the clients run on the same machine)", flush=True)
+    if not args.no_baseline:
+        run_baseline(args)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_form("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args)
+    if args.pg:
+        url = args.pg if "+psycopg" in args.pg else args.pg.replace("postgresql://",
+                                                                     "postgresql+psycopg://", 1)
+        run_form("PostgreSQL", url, args)
+
+
+if __name__ == "__main__":
+    main()

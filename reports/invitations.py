@@ -1,0 +1,155 @@
+"""Invitation letters: four A6 letters to an A4 page, each with the respondent's QR code, link
+and short instructions in Indonesian; a new page whenever the kelurahan changes, so that a
+coordinator can cut the sheets and hand each kelurahan its own pile."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+PAGE_W, PAGE_H = A4
+COLS, ROWS = 2, 2
+CELL_W, CELL_H = PAGE_W / COLS, PAGE_H / ROWS
+MARGIN = 8 * mm
+QR_SIZE = 42 * mm
+
+INSTRUCTIONS = [
+    "Arahkan kamera HP ke kode QR di atas, lalu buka tautan yang muncul. "
+    "Atau ketik alamat di bawah kode QR pada peramban (browser).",
+    "Pilih satu jawaban untuk setiap pertanyaan, lalu tekan \u201cKirim jawaban saya\u201d.",
+    "Boleh menilai satu pejabat dulu dan yang lain nanti, dengan tautan yang sama.",
+]
+PRIVACY = ("Jawaban Bapak/Ibu rahasia dan tanpa nama. Tautan ini khusus untuk Bapak/Ibu: "
+           "mohon tidak dibagikan.")
+
+
+@dataclass
+class Letter:
+    name: str
+    role: str  # e.g. "Ketua RT"
+    place: str  # e.g. "RW 001 / RT 002, Kel. Cempaka Barat, Kec. Menteng"
+    link: str
+    group_key: str  # letters are grouped by this (the kelurahan)
+    group_title: str
+    ref: str = ""
+
+
+@dataclass
+class LetterBatch:
+    round_code: str
+    closes: str  # the closing time, formatted: "01-04-2027 pukul 00:00 WIB" (shown after "sebelum")
+    letters: list[Letter] = field(default_factory=list)
+
+
+def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if c.stringWidth(candidate, font, size) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterBatch) -> None:
+    """One letter in the cell whose bottom-left corner is (x, y)."""
+    left, width = x + MARGIN, CELL_W - 2 * MARGIN
+    top = y + CELL_H - MARGIN
+    c.setFont("Helvetica-Bold", 10.5)
+    c.drawString(left, top - 10, "SURVEI KEPUASAN MASYARAKAT")
+    c.setFont("Helvetica", 8.5)
+    c.drawString(left, top - 21, f"Penilaian lurah, camat dan wali kota \u2022 periode {batch.round_code}")
+    c.setLineWidth(0.6)
+    c.line(left, top - 26, left + width, top - 26)
+    cursor = top - 39
+    c.setFont("Helvetica", 9)
+    c.drawString(left, cursor, "Kepada Yth. Bapak/Ibu")
+    cursor -= 13
+    for line in _wrap(c, letter.name, "Helvetica-Bold", 13, width)[:2]:
+        c.setFont("Helvetica-Bold", 13)
+        c.drawString(left, cursor, line)
+        cursor -= 15
+    c.setFont("Helvetica", 9.5)
+    for line in _wrap(c, f"{letter.role}, {letter.place}", "Helvetica", 9.5, width)[:2]:
+        c.drawString(left, cursor, line)
+        cursor -= 11.5
+    # The QR code, centred: the link is all a phone camera needs.
+    widget = QrCodeWidget(letter.link, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0,
+                                                   QR_SIZE / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    qr_bottom = cursor - QR_SIZE - 2
+    renderPDF.draw(drawing, c, x + (CELL_W - QR_SIZE) / 2, qr_bottom)
+    cursor = qr_bottom - 9
+    c.setFont("Courier-Bold", 9)
+    for line in _wrap(c, letter.link.replace("/s/", "/s/ "), "Courier-Bold", 9, width)[:2]:
+        c.drawCentredString(x + CELL_W / 2, cursor, line.replace("/s/ ", "/s/"))
+        cursor -= 11
+    cursor -= 4
+    # Large enough for older eyes: the letters have room for it.
+    c.setFont("Helvetica", 9.5)
+    for n, text in enumerate(INSTRUCTIONS, start=1):
+        lines = _wrap(c, text, "Helvetica", 9.5, width - 11)
+        c.drawString(left, cursor, f"{n}.")
+        for line in lines:
+            c.drawString(left + 11, cursor, line)
+            cursor -= 12
+        cursor -= 2
+    c.setFont("Helvetica-Bold", 9.5)
+    for line in _wrap(c, f"Mohon diisi sebelum {batch.closes}.", "Helvetica-Bold", 9.5, width):
+        c.drawString(left, cursor, line)
+        cursor -= 12
+    cursor -= 2
+    c.setFont("Helvetica-Oblique", 9)
+    for line in _wrap(c, PRIVACY, "Helvetica-Oblique", 9, width):
+        c.drawString(left, cursor, line)
+        cursor -= 11
+    c.setFont("Helvetica", 6.5)
+    c.setFillGray(0.45)
+    # Which pile the letter belongs to, in the top margin (out of the way of the text).
+    c.drawRightString(x + CELL_W - MARGIN, top + 4, f"{letter.group_title} \u2022 {letter.ref}")
+    c.setFillGray(0)
+
+
+def _cut_lines(c: canvas.Canvas) -> None:
+    c.saveState()
+    c.setDash(3, 3)
+    c.setLineWidth(0.3)
+    c.setStrokeGray(0.6)
+    c.line(PAGE_W / 2, 0, PAGE_W / 2, PAGE_H)
+    c.line(0, PAGE_H / 2, PAGE_W, PAGE_H / 2)
+    c.restoreState()
+
+
+def render_letters(batch: LetterBatch) -> bytes:
+    """The PDF; an empty batch gives one page saying so (a coordinator should see why)."""
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    c.setTitle(f"Undangan survei {batch.round_code}")
+    c.setAuthor("SKM")
+    if not batch.letters:
+        c.setFont("Helvetica", 12)
+        c.drawString(20 * mm, PAGE_H - 30 * mm, f"Tidak ada undangan untuk periode {batch.round_code}.")
+        c.showPage()
+    for _key, group in groupby(batch.letters, key=lambda letter: letter.group_key):
+        group = list(group)
+        for start in range(0, len(group), COLS * ROWS):
+            _cut_lines(c)
+            for i, letter in enumerate(group[start:start + COLS * ROWS]):
+                col, row = i % COLS, i // COLS
+                _letter(c, col * CELL_W, PAGE_H - (row + 1) * CELL_H, letter, batch)
+            c.showPage()
+    c.save()
+    return out.getvalue()

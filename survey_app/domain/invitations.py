@@ -1,0 +1,357 @@
+"""Invitations: who rates which positions in a round, their personal links, and the exports.
+
+A link token is HMAC-SHA256(secret key, nonce) cut to 32 hex characters (128 bits): the nonce is
+random and stored, the token itself never is (only its SHA-256), so a copy of the database alone
+does not give anyone's link, while the server can still print the same link again for a letter
+or a reminder. Hex is URL-safe and easy to read aloud from a paper letter.
+
+Which positions an invitation rates follows from the round's rating matrix (group -> tiers), the
+area tree (the kelurahan, its kecamatan, its kota or kabupaten) and who holds each position
+during the round (a vacant post is not rated). The caller commits.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import quote
+
+from sqlalchemy import bindparam, exists, func, or_, select
+
+from survey_app.domain import clock
+from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.rounds import effective_state
+from survey_app.domain.vocabulary import POSITION_TIER
+from survey_app.extensions import db
+from survey_app.models import (Appointment, Area, Invitation, InvitationPosition, Official, Position,
+                               Respondent, Round)
+
+TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+# Rosters may still change until a round closes; afterwards the roster is history.
+ROSTER_STATES = ("draft", "scheduled", "open")
+EXPORT_COLUMNS = ["respondent_ref", "name", "group", "area_code", "phone", "link", "whatsapp_url"]
+
+
+class UnknownRound(DomainError):
+    """No round has that code."""
+
+
+def round_by_code(code: str) -> Round:
+    round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
+    if round_ is None:
+        raise UnknownRound(f"round {code} does not exist")
+    return round_
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+def invitation_token(secret_key: str, nonce: str) -> str:
+    """The link token of an invitation: an HMAC of the server's secret and the stored nonce."""
+    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(secret_key: str) -> tuple[str, str, str]:
+    """A fresh (nonce, token, token_hash); the nonce has 128 random bits."""
+    nonce = secrets.token_hex(16)
+    token = invitation_token(secret_key, nonce)
+    return nonce, token, token_hash(token)
+
+
+def link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+# --- which positions a respondent rates -----------------------------------------------------
+
+@dataclass
+class AreaTree:
+    """The areas and the positions held during a round, loaded once for a whole roster."""
+
+    areas: dict[int, Area]
+    positions: dict[tuple[str, int], int]  # (tier, area_id) -> position_id, held in the round
+
+    @classmethod
+    def for_round(cls, round_: Round) -> AreaTree:
+        areas = {a.id: a for a in db.session.scalars(select(Area))}
+        first = clock.jakarta_day(round_.opens_at)
+        last = clock.jakarta_day(round_.closes_at)
+        held = (select(Position.id, Position.kind, Position.area_id)
+                .where(Position.area_id.is_not(None), exists().where(
+                    Appointment.position_id == Position.id, Appointment.start_date <= last,
+                    or_(Appointment.end_date.is_(None), Appointment.end_date >= first))))
+        positions = {(POSITION_TIER[kind], area_id): pid
+                     for pid, kind, area_id in db.session.execute(held)}
+        return cls(areas, positions)
+
+    def rated_positions(self, area_id: int, tiers: list[str]) -> list[int]:
+        """The held positions above an area, in the order lurah, camat, wali kota/bupati."""
+        chain: dict[str, int] = {}
+        area = self.areas.get(area_id)
+        while area is not None:
+            tier = {"kelurahan": "lurah", "kecamatan": "camat", "kota": "walikota",
+                    "kabupaten": "walikota"}.get(area.level)
+            if tier:
+                chain[tier] = area.id
+            area = self.areas.get(area.parent_id) if area.parent_id else None
+        found = []
+        for tier in ("lurah", "camat", "walikota"):
+            if tier in tiers and tier in chain and (tier, chain[tier]) in self.positions:
+                found.append(self.positions[(tier, chain[tier])])
+        return found
+
+
+def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key: str,
+                       tree: AreaTree | None = None) -> tuple[int, int]:
+    """Give each respondent an invitation to the round, with the positions they rate.
+
+    An existing invitation keeps its token (its link never changes); its positions are brought up
+    to date only before the round opens: once people answer, what a link rates stays fixed (a
+    position replaced under a respondent's feet could otherwise be answered twice). Returns
+    (invitations created, respondents with nothing to rate, who get no invitation).
+    """
+    state = effective_state(round_)
+    if state not in ROSTER_STATES:
+        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
+    tree = tree or AreaTree.for_round(round_)
+    existing = {inv.respondent_id: inv for inv in db.session.scalars(
+        select(Invitation).where(Invitation.round_id == round_.id))}
+    created = nothing_to_rate = 0
+    for respondent in respondents:
+        wanted = tree.rated_positions(respondent.area_id,
+                                      list(round_.rating_matrix.get(respondent.group, [])))
+        invitation = existing.get(respondent.id)
+        if invitation is None:
+            if not wanted:
+                nothing_to_rate += 1
+                continue
+            nonce, _token, digest = new_token(secret_key)
+            invitation = Invitation(round=round_, respondent=respondent, token_hash=digest,
+                                    token_nonce=nonce, created_at=clock.now())
+            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
+            db.session.add(invitation)
+            existing[respondent.id] = invitation
+            created += 1
+        elif state != "open":
+            if [ip.position_id for ip in invitation.positions] != wanted:
+                invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
+    db.session.flush()
+    return created, nothing_to_rate
+
+
+def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = None) -> int:
+    """Invite everyone invited to ``from_round`` to ``to_round`` too (new links; positions from
+    the new round's matrix and holders). Returns how many invitations were created.
+
+    ``secret_key`` defaults to the app's SECRET_KEY (the key links are derived with)."""
+    if secret_key is None:
+        from flask import current_app
+
+        secret_key = current_app.config["SECRET_KEY"]
+    respondents = list(db.session.scalars(
+        select(Respondent).join(Invitation, Invitation.respondent_id == Respondent.id)
+        .where(Invitation.round_id == from_round.id).order_by(Respondent.id)))
+    created, _none = ensure_invitations(to_round, respondents, secret_key)
+    return created
+
+
+# --- what a link shows ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RatedPosition:
+    position_id: int
+    kind: str
+    area_code: str
+    area_name: str
+    official_name: str | None
+    completed: bool
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What the public form needs of a round (duck-types Round for rounds.effective_state)."""
+
+    id: int
+    code: str
+    state: str
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    questionnaire_id: int
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """Everything behind a personal link, read in one query: the public form's hot path."""
+
+    invitation_id: int
+    round: RoundInfo
+    group: str
+    area_id: int
+    positions: list[RatedPosition]
+
+    @property
+    def pending(self) -> list[RatedPosition]:
+        return [p for p in self.positions if not p.completed]
+
+
+_POSITION_ORDER = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
+
+
+def _link_query():
+    """Built once: invitation, round, respondent and each rated position with its holder on
+    ``:day`` (a correlated subquery), for the invitation whose token hashes to ``:digest``."""
+    holder = (select(Official.name).join(Appointment, Appointment.official_id == Official.id)
+              .where(Appointment.position_id == Position.id,
+                     Appointment.start_date <= bindparam("day"),
+                     or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
+              .order_by(Appointment.start_date.desc()).limit(1).scalar_subquery())
+    return (select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at,
+                   Round.closes_at, Round.closed_at, Round.questionnaire_id, Respondent.group,
+                   Respondent.area_id, Position.id, Position.kind, Area.code, Area.name, holder,
+                   InvitationPosition.completed_on)
+            .join(Round, Round.id == Invitation.round_id)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+            .outerjoin(Position, Position.id == InvitationPosition.position_id)
+            .outerjoin(Area, Area.id == Position.area_id)
+            .where(Invitation.token_hash == bindparam("digest")))
+
+
+_LINK_QUERY = None
+
+
+def open_link(token: str, day: date | None = None) -> LinkView | None:
+    """What a link shows, or None for a link that does not exist (a malformed token is never
+    looked up). Holders are those in post on ``day`` (today in Jakarta by default)."""
+    global _LINK_QUERY
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    if _LINK_QUERY is None:
+        _LINK_QUERY = _link_query()
+    rows = db.session.execute(_LINK_QUERY, {
+        "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    positions = sorted(
+        (RatedPosition(r[10], r[11], r[12], r[13], r[14], r[15] is not None)
+         for r in rows if r[10] is not None),
+        key=lambda p: _POSITION_ORDER.get(p.kind, 9))
+    return LinkView(first[0], RoundInfo(*first[1:8]), first[8], first[9], positions)
+
+
+# --- exports --------------------------------------------------------------------------------
+
+@dataclass
+class InvitationRow:
+    respondent_ref: str
+    name: str
+    group: str
+    area_code: str
+    area_name: str
+    kelurahan: str  # the kelurahan (or kecamatan) the letter is handed out in
+    kecamatan: str
+    rw: str | None
+    rt: str | None
+    phone: str | None
+    link: str
+    whatsapp_url: str
+
+
+WHATSAPP_MESSAGE = (
+    "Yth. Bapak/Ibu {name}, Anda diundang mengisi Survei Kepuasan Masyarakat periode {code} "
+    "untuk menilai pimpinan wilayah Anda (lurah, camat, wali kota). Jawaban Anda rahasia dan "
+    "tanpa nama. Mohon diisi sebelum {closes} melalui tautan pribadi berikut (jangan dibagikan): "
+    "{link} Terima kasih atas waktu dan masukan Bapak/Ibu.")
+
+
+def whatsapp_url(phone: str | None, text: str) -> str:
+    """A click-to-chat address (wa.me) with the message filled in; empty without a phone."""
+    if not phone:
+        return ""
+    return f"https://wa.me/{phone}?text={quote(text, safe='')}"
+
+
+def export_rows(round_: Round, base_url: str, secret_key: str,
+                pending_only: bool = False) -> list[InvitationRow]:
+    """Every invitation of the round (or only those not finished), ordered by kelurahan, RW, RT."""
+    closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
+    query = (select(Invitation, Respondent, Area)
+             .join(Respondent, Respondent.id == Invitation.respondent_id)
+             .join(Area, Area.id == Respondent.area_id)
+             .where(Invitation.round_id == round_.id))
+    if pending_only:
+        query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
+                                           InvitationPosition.completed_on.is_(None)))
+    areas = {a.id: a for a in db.session.scalars(select(Area))}
+    kinds = dict(db.session.execute(
+        select(InvitationPosition.invitation_id, func.count())
+        .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+        .where(Invitation.round_id == round_.id).group_by(InvitationPosition.invitation_id)).all())
+    rows = []
+    for invitation, respondent, area in db.session.execute(query):
+        if not kinds.get(invitation.id):
+            continue
+        token = invitation_token(secret_key, invitation.token_nonce)
+        url = link(base_url, token)
+        kecamatan = areas.get(area.parent_id) if area.level == "kelurahan" else area
+        message = WHATSAPP_MESSAGE.format(name=respondent.name, code=round_.code, closes=closes,
+                                          link=url)
+        rows.append(InvitationRow(
+            respondent_ref=respondent.ref, name=respondent.name, group=respondent.group,
+            area_code=area.code, area_name=area.name,
+            kelurahan=area.name if area.level == "kelurahan" else "",
+            kecamatan=kecamatan.name if kecamatan else "", rw=respondent.rw, rt=respondent.rt,
+            phone=respondent.phone, link=url, whatsapp_url=whatsapp_url(respondent.phone, message)))
+    rows.sort(key=lambda r: (r.area_code, r.rw or "", r.rt or "", r.group, r.respondent_ref))
+    return rows
+
+
+def export_csv(rows: list[InvitationRow]) -> bytes:
+    """The CSV of DESIGN.md (UTF-8 with a BOM, so that spreadsheet programs read it right)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        writer.writerow([r.respondent_ref, r.name, r.group, r.area_code, r.phone or "", r.link,
+                         r.whatsapp_url])
+    return out.getvalue().encode("utf-8-sig")
+
+
+
+# --- letters --------------------------------------------------------------------------------
+
+GROUP_NAMES_ID = {"rt": "Ketua RT", "rw": "Ketua RW", "lmk": "Anggota LMK",
+                  "fkdm": "Anggota FKDM", "tokoh": "Tokoh masyarakat"}
+
+
+def letter_batch(round_: Round, rows: list[InvitationRow]):
+    """The plain data the PDF renderer needs (reports.invitations), grouped by kelurahan."""
+    from reports.invitations import Letter, LetterBatch
+
+    letters = []
+    for r in rows:
+        where = []
+        if r.rw:
+            where.append(f"RW {r.rw}" + (f" / RT {r.rt}" if r.rt else ""))
+        where.append(f"Kel. {r.kelurahan.title()}" if r.kelurahan else "")
+        where.append(f"Kec. {r.kecamatan.title()}" if r.kecamatan else "")
+        letters.append(Letter(
+            name=r.name, role=GROUP_NAMES_ID.get(r.group, r.group),
+            place=", ".join(w for w in where if w), link=r.link,
+            group_key=r.kelurahan or r.kecamatan, group_title=(
+                f"Kelurahan {r.kelurahan.title()}" if r.kelurahan
+                else f"Kecamatan {r.kecamatan.title()}"), ref=r.respondent_ref))
+    return LetterBatch(round_code=round_.code,
+                       closes=clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y pukul %H:%M WIB"),
+                       letters=letters)

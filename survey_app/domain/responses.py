@@ -1,0 +1,317 @@
+"""Storing responses (from the web form and from paper), and response rates as they come in.
+
+One response per invitation and position, guaranteed by the database: storing one first runs
+``UPDATE invitation_positions SET completed_on = :day WHERE ... AND completed_on IS NULL``, which
+must change exactly one row, in the same transaction as the insert of the anonymous Response and
+its Answers. Two submissions of the same link at the same moment cannot both change that row
+(PostgreSQL re-checks the WHERE after the first one commits; SQLite has one writer at a time), so
+the second one is refused and rolled back.
+
+Anonymity: the Response carries round, position, group, area, the day and the source; never the
+invitation, the respondent, a time of day, an address or a browser string. The caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from survey_app.domain import clock, questionnaires
+from survey_app.domain.errors import DomainError, ImportRejected, NotAllowed, RowError
+from survey_app.domain.rounds import effective_state
+from survey_app.domain.tabular import Table
+from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
+from survey_app.extensions import db
+from survey_app.models import (Answer, Area, Invitation, InvitationPosition, PinnedQuestionnaire,
+                               Position, Respondent, Response, Round)
+
+COMMENT_MAX = 2000
+PAPER_STATES = ("open", "closed")  # paper forms may arrive after the close, not once published
+
+
+class AlreadyAnswered(DomainError):
+    """This invitation already has a response for that position."""
+
+
+class RoundNotOpen(NotAllowed):
+    """The round is not open: no answers are taken."""
+
+
+@dataclass
+class Incomplete(DomainError):
+    """Required items left blank (by item code), or values off the scale; nothing was stored."""
+
+    missing: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append("no answer to " + ", ".join(self.missing))
+        if self.invalid:
+            parts.append("answers off the 1..4 scale for " + ", ".join(self.invalid))
+        return "; ".join(parts)
+
+
+def _pinned_cache() -> dict:
+    # Per app (a test's fresh database may reuse an id for other content); pinned content never
+    # changes, so it is read and decoded once instead of on every request of the public form.
+    return current_app.extensions.setdefault("skm_pinned_questionnaires", {})
+
+
+def pinned_content(questionnaire_id: int) -> dict:
+    """A round's pinned questionnaire content (decoded once per process)."""
+    cache = _pinned_cache()
+    if ("content", questionnaire_id) not in cache:
+        cache[("content", questionnaire_id)] = db.session.scalar(
+            select(PinnedQuestionnaire.content).where(PinnedQuestionnaire.id == questionnaire_id))
+    return cache[("content", questionnaire_id)]
+
+
+def item_rules(round_: Round) -> tuple[tuple[str, bool], ...]:
+    """(item code, required) of the round's questionnaire, in order."""
+    cache = _pinned_cache()
+    key = ("items", round_.questionnaire_id)
+    if key not in cache:
+        cache[key] = tuple((i.code, i.required)
+                           for i in questionnaires.items(pinned_content(round_.questionnaire_id)))
+    return cache[key]
+
+
+def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, int]:
+    """The answers to store (blanks dropped). Raises Incomplete for any required blank or value
+    off the scale; codes the questionnaire does not have are ignored by the caller's parsing."""
+    missing, invalid, kept = [], [], {}
+    for code, required in item_rules(round_):
+        value = answers.get(code)
+        if value is None:
+            if required:
+                missing.append(code)
+        elif not isinstance(value, int) or not ANSWER_MIN <= value <= ANSWER_MAX:
+            invalid.append(code)
+        else:
+            kept[code] = value
+    if missing or invalid:
+        raise Incomplete(missing, invalid)
+    return kept
+
+
+def store(round_: Round, invitation_id: int, position_id: int, group: str, area_id: int,
+          answers: dict[str, int], comment: str | None, source: str = "web",
+          day: date | None = None) -> None:
+    """Mark the position answered (exactly once) and store the anonymous response.
+
+    ``answers`` must come from check_answers. Raises AlreadyAnswered when the position was
+    answered already (or is not on this invitation); the caller then rolls back.
+    """
+    day = day or clock.jakarta_day(clock.now())
+    # Core statements on the tables: this is the public form's hot path, and the ORM's unit of
+    # work adds nothing here (nothing is loaded, nothing else changes).
+    positions = InvitationPosition.__table__
+    marked = db.session.execute(
+        positions.update()
+        .where(positions.c.invitation_id == invitation_id, positions.c.position_id == position_id,
+               positions.c.completed_on.is_(None))
+        .values(completed_on=day))
+    if marked.rowcount != 1:
+        raise AlreadyAnswered("this position has already been answered with this invitation")
+    comment = (comment or "").strip()[:COMMENT_MAX] or None
+    response_id = db.session.execute(
+        Response.__table__.insert()
+        .values(round_id=round_.id, position_id=position_id, group=group, area_id=area_id,
+                submitted_on=day, source=source, comment=comment)
+        .returning(Response.__table__.c.id)).scalar_one()
+    if answers:
+        db.session.execute(Answer.__table__.insert(), [
+            {"response_id": response_id, "item_code": code, "value": value}
+            for code, value in answers.items()])
+
+
+def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
+    """Store the web form's answered sections (position -> (answers, comment)), all or none.
+
+    ``link`` is an invitations.LinkView; answers must already be checked. Raises RoundNotOpen
+    or AlreadyAnswered (the caller rolls back).
+    """
+    round_ = link.round
+    if effective_state(round_, now) != "open":
+        raise RoundNotOpen(f"round {round_.code} is not open")
+    day = clock.jakarta_day(now or clock.now())
+    for position_id, (answers, comment) in by_position.items():
+        store(round_, link.invitation_id, position_id, link.group, link.area_id, answers,
+              comment, "web", day)
+    return len(by_position)
+
+
+# --- paper forms ----------------------------------------------------------------------------
+
+@dataclass
+class PaperSummary:
+    stored: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.stored} paper responses stored"
+
+
+def paper_columns(round_: Round) -> list[str]:
+    """The header of a paper-form file; item codes are matched without regard to case (the
+    table reader lowers every column name)."""
+    return ["respondent_ref", "position", "area_code"] + [
+        c.lower() for c, _r in item_rules(round_)] + ["comment"]
+
+
+def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
+    """`import-responses`: one row per respondent and rated position, the same rules as the web
+    form (one response per invitation and position, values 1..4, blanks only where allowed).
+    All-or-nothing with line-numbered errors."""
+    state = effective_state(round_, now)
+    if state not in PAPER_STATES:
+        raise NotAllowed(f"round {round_.code} is {state}: paper forms are taken while it is open "
+                         "or closed (before results are published)")
+    rules = item_rules(round_)
+    refs = {row["respondent_ref"] for _line, row in table.rows}
+    invited = {}
+    for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
+            select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
+                   Position.id, Position.kind, Area.code, InvitationPosition.completed_on)
+            .join(Invitation, Invitation.respondent_id == Respondent.id)
+            .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+            .join(Position, Position.id == InvitationPosition.position_id)
+            .join(Area, Area.id == Position.area_id)
+            .where(Invitation.round_id == round_.id, Respondent.ref.in_(refs))):
+        invited[(ref, kind, area_code)] = (inv_id, group, area_id, pos_id, completed)
+    known_refs = {key[0] for key in invited}
+    errors: list[RowError] = []
+    seen: dict[tuple, int] = {}
+    to_store = []
+    for line, row in table.rows:
+        row_errors: list[RowError] = []
+        ref, kind, area_code = row["respondent_ref"], row["position"].lower(), row["area_code"]
+        key = (ref, kind, area_code)
+        if kind not in POSITION_KINDS:
+            row_errors.append(RowError(line, f"unknown position '{row['position']}'; use one of "
+                                             "lurah, camat, walikota, bupati", "position"))
+        elif ref not in known_refs:
+            row_errors.append(RowError(line, f"respondent {ref} is not invited to round "
+                                             f"{round_.code}", "respondent_ref"))
+        elif key not in invited:
+            row_errors.append(RowError(line, f"respondent {ref} does not rate the {kind} of "
+                                             f"{area_code} in this round", "area_code"))
+        elif key in seen:
+            row_errors.append(RowError(line, f"the same respondent and position appear twice "
+                                             f"(also on line {seen[key]})"))
+        elif invited[key][4] is not None:
+            row_errors.append(RowError(line, f"respondent {ref} has already answered for the "
+                                             f"{kind} of {area_code}"))
+        seen.setdefault(key, line)
+        answers = {}
+        for code, required in rules:
+            text = row.get(code.lower(), "")
+            if not text:
+                if required:
+                    row_errors.append(RowError(line, f"{code} is required and blank", code))
+                continue
+            if text not in ("1", "2", "3", "4"):
+                row_errors.append(RowError(line, f"{code} '{text}' must be 1, 2, 3 or 4 (or blank "
+                                                 "where the questionnaire allows it)", code))
+                continue
+            answers[code] = int(text)
+        if len(row.get("comment", "")) > COMMENT_MAX:
+            row_errors.append(RowError(line, f"comment is longer than {COMMENT_MAX} characters",
+                                       "comment"))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        to_store.append((invited[key], answers, row.get("comment") or None))
+    if errors:
+        raise ImportRejected(errors)
+    day = clock.jakarta_day(now or clock.now())
+    summary = PaperSummary()
+    for (inv_id, group, area_id, pos_id, _completed), answers, comment in to_store:
+        try:
+            store(round_, inv_id, pos_id, group, area_id, answers, comment, "paper", day)
+        except AlreadyAnswered:  # answered on the web since the check above
+            raise ImportRejected([RowError(0, "a respondent answered on the web while the file "
+                                              "was being imported; import it again")]) from None
+        summary.stored += 1
+    return summary
+
+
+# --- response rates -------------------------------------------------------------------------
+
+@dataclass
+class Rate:
+    key: str
+    label: str
+    invited: int = 0  # respondents
+    responded: int = 0  # respondents who answered at least one position
+    finished: int = 0  # respondents who answered every position
+    forms: int = 0  # positions to rate, over all invitations
+    forms_done: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.responded / self.invited if self.invited else 0.0
+
+    def add(self, other: Rate) -> None:
+        self.invited += other.invited
+        self.responded += other.responded
+        self.finished += other.finished
+        self.forms += other.forms
+        self.forms_done += other.forms_done
+
+
+@dataclass
+class Rates:
+    total: Rate
+    by_kota: list[Rate]
+    by_kecamatan: list[Rate]
+    by_kelurahan: list[Rate]
+    by_group: list[Rate]
+
+
+def response_rates(round_: Round) -> Rates:
+    """Counts per respondent area and group come from one aggregate query; the area tree (a few
+    hundred rows) rolls them up to kecamatan and kota."""
+    per_invitation = (
+        select(Invitation.id.label("invitation_id"), Respondent.area_id, Respondent.group,
+               func.count().label("forms"),
+               func.count(InvitationPosition.completed_on).label("done"))
+        .join(Respondent, Respondent.id == Invitation.respondent_id)
+        .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+        .where(Invitation.round_id == round_.id)
+        .group_by(Invitation.id, Respondent.area_id, Respondent.group)).subquery()
+    rows = db.session.execute(
+        select(per_invitation.c.area_id, per_invitation.c.group, func.count(),
+               func.sum(case((per_invitation.c.done > 0, 1), else_=0)),
+               func.sum(case((per_invitation.c.done == per_invitation.c.forms, 1), else_=0)),
+               func.sum(per_invitation.c.forms), func.sum(per_invitation.c.done))
+        .group_by(per_invitation.c.area_id, per_invitation.c.group)).all()
+    areas = {a.id: a for a in db.session.scalars(select(Area))}
+    total = Rate("", "")
+    buckets: dict[str, dict[int | str, Rate]] = {"kota": {}, "kecamatan": {}, "kelurahan": {},
+                                                 "group": {}}
+
+    def bucket(kind: str, key, label: str) -> Rate:
+        return buckets[kind].setdefault(key, Rate(str(key), label))
+
+    for area_id, group, invited, responded, finished, forms, done in rows:
+        part = Rate("", "", invited, int(responded or 0), int(finished or 0), int(forms or 0),
+                    int(done or 0))
+        total.add(part)
+        bucket("group", group, group).add(part)
+        area = areas.get(area_id)
+        while area is not None:
+            level = "kota" if area.level in ("kota", "kabupaten") else area.level
+            if level in buckets:
+                bucket(level, area.code, area.name).add(part)
+            area = areas.get(area.parent_id) if area.parent_id else None
+    order = {g: i for i, g in enumerate(GROUPS)}
+    return Rates(total,
+                 sorted(buckets["kota"].values(), key=lambda r: r.key),
+                 sorted(buckets["kecamatan"].values(), key=lambda r: r.key),
+                 sorted(buckets["kelurahan"].values(), key=lambda r: r.key),
+                 sorted(buckets["group"].values(), key=lambda r: order.get(r.key, 99)))
+

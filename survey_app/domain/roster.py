@@ -1,0 +1,219 @@
+"""Respondent rosters: `import-respondents CODE FILE` and the coordinator's upload.
+
+Columns (DESIGN.md): respondent_ref,name,group,area_code,rw,rt,phone,email. Respondents are kept
+by respondent_ref across rounds; importing a roster for a round upserts them and gives each one
+an invitation to that round (see survey_app.domain.invitations). Re-importing updates names and
+contacts and never creates a second respondent or changes a link. All-or-nothing: ``plan``
+checks every row first (and is the coordinator's preview); ``apply`` writes. The caller commits.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from survey_app.domain.errors import ImportRejected, NotAllowed, RowError
+from survey_app.domain.invitations import ROSTER_STATES, ensure_invitations
+from survey_app.domain.rounds import effective_state
+from survey_app.domain.tabular import Table
+from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
+from survey_app.extensions import db
+from survey_app.models import Area, Respondent, Round
+
+REQUIRED_COLUMNS = ["respondent_ref", "name", "group", "area_code"]
+OPTIONAL_COLUMNS = ["rw", "rt", "phone", "email"]
+REF_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/\-]{0,39}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTACT_FIELDS = ("name", "group", "area_id", "rw", "rt", "phone", "email")
+
+
+def normalise_phone(text: str) -> str | None:
+    """An Indonesian mobile number as WhatsApp wants it (628...), or None when it is not one.
+
+    Accepts 0812-3456-7890, +62 812 3456 7890, 62812..., 812...: people write them every way.
+    """
+    digits = re.sub(r"[\s\-.()]", "", text)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isdigit():
+        return None
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8"):
+        digits = "62" + digits
+    # Indonesian mobile numbers: 08xx plus 7 to 10 more digits (10 to 13 digits with the 0).
+    if not digits.startswith("628") or not 11 <= len(digits) <= 15:
+        return None
+    return digits
+
+
+def _rw_rt(text: str) -> str | None:
+    """'1', '01' and '001' are the same RW: stored as three digits."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 3 or int(text) == 0:
+        raise ValueError(text)
+    return f"{int(text):03d}"
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    ref: str
+    values: dict  # the Respondent fields
+    action: str  # new, update, unchanged
+    area_code: str
+    area_name: str
+
+
+@dataclass
+class RosterPlan:
+    round_code: str
+    rows: list[PlannedRow] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def changes_first(self) -> list[PlannedRow]:
+        """New and changed rows before unchanged ones (what a coordinator needs to check)."""
+        return sorted(self.rows, key=lambda r: (r.action == "unchanged", r.line))
+
+
+@dataclass
+class RosterSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invitations_created: int = 0
+    nothing_to_rate: int = 0
+
+    def __str__(self) -> str:
+        text = (f"{self.created} respondents created, {self.updated} updated, {self.unchanged} "
+                f"unchanged; {self.invitations_created} invitations created")
+        if self.nothing_to_rate:
+            text += (f"; {self.nothing_to_rate} respondent(s) have no position to rate in this "
+                     "round (no official holds the posts above their area) and got no link")
+        return text
+
+
+def check_round(round_: Round) -> None:
+    state = effective_state(round_)
+    if state not in ROSTER_STATES:
+        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
+
+
+def plan(round_: Round, table: Table) -> RosterPlan:
+    """Check every row; the plan says what each row would do. Raises ImportRejected."""
+    check_round(round_)
+    areas = {a.code: a for a in db.session.scalars(select(Area))}
+    stored = {r.ref: r for r in db.session.scalars(select(Respondent))}
+    errors: list[RowError] = []
+    result = RosterPlan(round_.code)
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        row_errors: list[RowError] = []
+
+        def bad(message: str, column: str) -> None:
+            row_errors.append(RowError(line, message, column))
+
+        ref = row["respondent_ref"]
+        if not ref:
+            bad("respondent_ref is empty", "respondent_ref")
+        elif not REF_PATTERN.match(ref):
+            bad(f"respondent_ref '{ref}' may have up to 40 letters, digits and . _ / -",
+                "respondent_ref")
+        elif ref in seen:
+            bad(f"respondent_ref {ref} appears twice (also on line {seen[ref]})", "respondent_ref")
+        else:
+            seen[ref] = line
+        name = " ".join(row["name"].split())
+        if not name:
+            bad("name is empty", "name")
+        elif len(name) > 160:
+            bad("name is longer than 160 characters", "name")
+        group = row["group"].lower()
+        if group not in GROUPS:
+            bad(f"unknown group '{row['group']}'; use one of {', '.join(GROUPS)}", "group")
+        area = areas.get(row["area_code"])
+        if not row["area_code"]:
+            bad("area_code is empty", "area_code")
+        elif area is None:
+            bad(f"area {row['area_code']} does not exist", "area_code")
+        elif area.level not in RESPONDENT_AREA_LEVELS:
+            bad(f"area {area.code} ({area.name}) is a {area.level}; a respondent belongs to a "
+                "kelurahan or a kecamatan", "area_code")
+        elif group in ("rt", "rw", "lmk") and area.level != "kelurahan":
+            bad(f"a {group} respondent belongs to a kelurahan, but {area.code} ({area.name}) is a "
+                f"{area.level}", "area_code")
+        rw = rt = None
+        for column in ("rw", "rt"):
+            try:
+                value = _rw_rt(row.get(column, ""))
+            except ValueError:
+                bad(f"{column} '{row.get(column)}' must be a number from 1 to 999", column)
+                continue
+            if column == "rw":
+                rw = value
+            else:
+                rt = value
+        if group == "rt" and not (rw and rt):
+            bad("an rt respondent needs both rw and rt", "rt")
+        elif group in ("rw", "lmk") and not rw:
+            bad(f"an {group} respondent needs rw", "rw")
+        phone = None
+        if row.get("phone"):
+            phone = normalise_phone(row["phone"])
+            if phone is None:
+                bad(f"phone '{row['phone']}' is not an Indonesian mobile number (08..., +628... "
+                    "or 628...)", "phone")
+        email = row.get("email", "").strip() or None
+        if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+            bad(f"email '{email}' is not an email address", "email")
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        values = {"name": name, "group": group, "area_id": area.id, "rw": rw, "rt": rt,
+                  "phone": phone, "email": email}
+        current = stored.get(ref)
+        if current is None:
+            action = "new"
+        elif all(getattr(current, f) == values[f] for f in CONTACT_FIELDS):
+            action = "unchanged"
+        else:
+            action = "update"
+        result.rows.append(PlannedRow(line, ref, values, action, area.code, area.name))
+    if errors:
+        raise ImportRejected(errors)
+    return result
+
+
+def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
+    """Write a checked plan: upsert respondents, then invite each of them to the round."""
+    check_round(round_)
+    stored = {r.ref: r for r in db.session.scalars(
+        select(Respondent).where(Respondent.ref.in_([r.ref for r in roster.rows])))}
+    summary = RosterSummary()
+    respondents = []
+    for row in roster.rows:
+        respondent = stored.get(row.ref)
+        if respondent is None:
+            respondent = Respondent(ref=row.ref, **row.values)
+            db.session.add(respondent)
+            summary.created += 1
+        elif all(getattr(respondent, f) == row.values[f] for f in CONTACT_FIELDS):
+            summary.unchanged += 1
+        else:
+            for name, value in row.values.items():
+                setattr(respondent, name, value)
+            summary.updated += 1
+        respondents.append(respondent)
+    db.session.flush()
+    summary.invitations_created, summary.nothing_to_rate = ensure_invitations(
+        round_, respondents, secret_key)
+    return summary
+
+
+def import_roster(round_: Round, table: Table, secret_key: str) -> RosterSummary:
+    return apply(round_, plan(round_, table), secret_key)

@@ -1,0 +1,154 @@
+"""The public form at /s/<token>: what most people ever see of the product.
+
+No account, no JavaScript needed, Bahasa Indonesia by default. One section per rated position;
+a respondent may answer some now and the rest later with the same link. Every state other than
+"open with something left to answer" gets its own plain page; an unknown link is the ordinary 404.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, get_template_attribute, redirect, render_template,
+                   request, url_for)
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from survey_app.domain import invitations as invitation_rules
+from survey_app.domain import responses
+from survey_app.domain.rounds import effective_state
+from survey_app.extensions import db, limiter
+from survey_app.respond.forms import RespondForm, field_name, read_sections
+
+bp = Blueprint("respond", __name__)
+
+POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("Wali Kota"),
+                   "bupati": _l("Bupati")}
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("RESPOND_RATE_LIMIT", "1200 per minute")
+
+
+def _unknown_link_limit() -> str:
+    return current_app.config.get("RESPOND_UNKNOWN_LINK_LIMIT", "60 per minute")
+
+
+# Generous per address: a whole kelurahan may share one mobile gateway. Unknown links are
+# limited much more tightly (only failed look-ups count), which real respondents never hit.
+limiter.limit(_rate_limit)(bp)
+limiter.limit(_unknown_link_limit, deduct_when=lambda response: response.status_code == 404)(bp)
+
+
+@bp.url_value_preprocessor
+def small_requests_only(endpoint, values):
+    # The form is a few kilobytes; refuse anything large before it is read. (A URL value
+    # preprocessor runs before every before_request function, CSRF's included, which reads the
+    # form: a before_request of this blueprint would come too late.)
+    request.max_content_length = current_app.config.get("RESPOND_MAX_CONTENT_LENGTH", 64 * 1024)
+    request.max_form_parts = 400
+
+
+def _load(token: str) -> invitation_rules.LinkView:
+    link = invitation_rules.open_link(token)
+    if link is None:
+        abort(404)
+    return link
+
+
+def _state_page(link, state: str, status: int = 200):
+    template = {"draft": "not_open", "scheduled": "not_open"}.get(state, "closed")
+    return render_template(f"respond/{template}.html", round=link.round, state=state), status
+
+
+def _fresh_section(round_, position) -> Markup:
+    """A section with nothing chosen yet is the same for everyone who rates that position: it is
+    rendered once per questionnaire, language and position, then reused (the form's largest
+    part; rendering it on every request was most of a GET's time)."""
+    cache = current_app.extensions.setdefault("skm_fresh_sections", {})
+    lang = str(get_locale())
+    key = (round_.questionnaire_id, lang, position)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > 20_000:
+            cache.clear()
+        macro = get_template_attribute("respond/_section.html", "section_macro")
+        html = cache[key] = Markup(macro(position, responses.pinned_content(round_.questionnaire_id),
+                                         POSITION_LABELS, field_name, None, (), lang))
+    return html
+
+
+def _form_page(link, sections=None, errors=None, page_error=None, status: int = 200):
+    round_ = link.round
+    return render_template(
+        "respond/form.html", round=round_, content=responses.pinned_content(round_.questionnaire_id),
+        pending=link.pending, answered=[p for p in link.positions if p.completed],
+        labels=POSITION_LABELS, sections={s.position_id: s for s in (sections or [])},
+        errors=errors or {}, page_error=page_error, field_name=field_name, form=RespondForm(),
+        fresh_section=lambda p: _fresh_section(round_, p), token=request.view_args["token"],
+        numbers={code: n for n, (code, _required)
+                 in enumerate(responses.item_rules(round_), start=1)}), status
+
+
+@bp.get("/s/<token>")
+def form(token: str):
+    link = _load(token)
+    state = effective_state(link.round)
+    if state != "open":
+        return _state_page(link, state)
+    if not link.pending:
+        return render_template("respond/done.html", round=link.round, positions=link.positions,
+                               labels=POSITION_LABELS)
+    return _form_page(link)
+
+
+@bp.post("/s/<token>")
+def submit(token: str):
+    link = _load(token)
+    round_ = link.round
+    state = effective_state(round_)
+    if state != "open":
+        return _state_page(link, state, 409)
+    if not link.pending:
+        return _already_answered(link)
+    if not RespondForm().validate_on_submit():
+        abort(400)
+    codes = [code for code, _required in responses.item_rules(round_)]
+    answered = [p.position_id for p in link.positions if p.completed]
+    if any(s.touched for s in read_sections(request.form, answered, codes)):
+        return _already_answered(link)  # e.g. the form sent a second time
+    sections = read_sections(request.form, [p.position_id for p in link.pending], codes)
+    chosen, errors = {}, {}
+    for section in sections:
+        if not section.touched:
+            continue  # to be answered later
+        try:
+            chosen[section.position_id] = (responses.check_answers(round_, section.answers),
+                                           section.comment)
+        except responses.Incomplete as e:
+            errors[section.position_id] = set(e.missing) | set(e.invalid)
+    if errors or not chosen:
+        page_error = None if errors else _l("Choose an answer for at least one official before "
+                                            "sending.")
+        return _form_page(link, sections, errors, page_error, 400)
+    try:
+        responses.submit_web(link, chosen)
+        db.session.commit()
+    except responses.AlreadyAnswered:
+        db.session.rollback()
+        return _already_answered(_load(token))
+    except responses.RoundNotOpen:
+        db.session.rollback()
+        return _state_page(link, effective_state(round_), 409)
+    return redirect(url_for("respond.thanks", token=token), code=303)
+
+
+def _already_answered(link):
+    return render_template("respond/already.html", round=link.round, positions=link.positions,
+                           labels=POSITION_LABELS), 409
+
+
+@bp.get("/s/<token>/terima-kasih")
+def thanks(token: str):
+    link = _load(token)
+    return render_template("respond/thanks.html", round=link.round, positions=link.positions,
+                           labels=POSITION_LABELS, token=token,
+                           open=effective_state(link.round) == "open", remaining=link.pending)

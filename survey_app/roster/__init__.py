@@ -1,0 +1,1 @@
+"""Coordinator pages for rosters: upload with a preview, invitation downloads, response rates."""

@@ -1,0 +1,28 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import DataRequired, Regexp
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Roster file (CSV or XLSX)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
+
+
+class ConfirmForm(FlaskForm):
+    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}\.(csv|xlsx)$")])
+
+
+class PaperForm(FlaskForm):
+    file = FileField(_l("Paper forms (CSV or XLSX)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
+
+
+class DownloadForm(FlaskForm):
+    class Meta:
+        csrf = False  # a download (GET) changes nothing
+
+    pending = BooleanField(_l("Only those who have not finished (for reminders)"))

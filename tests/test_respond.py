@@ -1,0 +1,276 @@
+"""The public form /s/<token>: states, answering part now and part later, missing answers,
+finality, anonymity, and the protections (CSRF, size, rate limits)."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from survey_app.domain import responses
+from survey_app.extensions import db
+from survey_app.models import Answer, Invitation, InvitationPosition, Position, Response
+from tests import factories
+from tests.respondent_setup import load_roster, token_of, world
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def link(app):
+    """The open round's roster; returns R1's link path (R1 rates lurah, camat and wali kota)."""
+    with app.app_context():
+        world()
+        load_roster(db.session.scalar(select(factories.Round)))
+        db.session.commit()
+        return "/s/" + token_of("R1")
+
+
+def page(client, url: str) -> tuple[str, dict]:
+    """The form's HTML, and its position ids -> their radio group names."""
+    html = client.get(url).get_data(as_text=True)
+    groups: dict[str, list[str]] = {}
+    for name in dict.fromkeys(re.findall(r'type="radio" name="(p\d+-[^"]+)"', html)):
+        groups.setdefault(name.split("-")[0], []).append(name)
+    return html, groups
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def answer(client, url: str, positions: int = 1, value: str = "3", skip: tuple = (), **extra):
+    html, groups = page(client, url)
+    data = {"csrf_token": csrf(html), **extra}
+    for pid in list(groups)[:positions]:
+        for name in groups[pid]:
+            if name not in skip:
+                data[name] = value
+    return client.post(url, data=data), groups
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_form_is_indonesian_says_who_is_rated_and_that_answers_are_anonymous(client, link):
+    response = client.get(link)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="id">' in html
+    assert "Jawaban Anda anonim." in html
+    for who in ("Lurah Kelurahan 3171010001", "Camat Kecamatan 3171010",
+                "Wali Kota Kota Jakarta Selatan", "Pejabat lurah 3171010001"):
+        assert who in html
+    assert html.count('<section class="position"') == 3
+    assert html.count("<fieldset") == 27 and html.count("<legend>") == 27
+    assert "<script" not in html  # works without JavaScript
+    # every radio button sits inside its label (the whole row is the tap target)
+    assert len(re.findall(r'<label class="choice"><input type="radio"', html)) == 27 * 4
+    assert len(html.encode()) < 60_000
+
+
+def test_english_on_request(client, link):
+    html = client.get(link + "?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Your answers are anonymous." in html
+    assert "Question U1.1" in html and "Very good" in html
+
+
+def test_answer_one_official_now_and_the_others_later(app, client, link):
+    response, groups = answer(client, link, positions=1, **{"p1-comment": "Bagus sekali"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(link + "/terima-kasih")
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Terima kasih!" in thanks and "Camat Kecamatan 3171010" in thanks
+    html, remaining = page(client, link)
+    assert list(remaining) == list(groups)[1:]
+    assert "✓ Lurah Kelurahan 3171010001" in html
+    response, _ = answer(client, link, positions=2)
+    assert response.status_code == 303
+    done = client.get(link).get_data(as_text=True)
+    assert "Anda sudah menjawab" in done
+    with app.app_context():
+        assert count(Response) == 3 and count(Answer) == 27
+        stored = db.session.scalar(select(Response).where(Response.comment.is_not(None)))
+        assert stored.comment == "Bagus sekali" and stored.source == "web"
+        assert stored.group == "rt"
+        assert stored.submitted_on == datetime.now(timezone(timedelta(hours=7))).date()
+        assert count(InvitationPosition) - db.session.scalar(select(func.count()).select_from(
+            InvitationPosition).where(InvitationPosition.completed_on.is_(None))) == 3
+
+
+def test_a_response_carries_no_link_to_the_respondent_and_only_the_day(app, client, link):
+    answer(client, link)
+    with app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("responses")}
+        assert columns == {"id", "round_id", "position_id", "group", "area_id", "submitted_on",
+                           "source", "comment"}
+        assert {c["name"] for c in inspect(db.engine).get_columns("answers")} == {
+            "response_id", "item_code", "value"}
+        stored = db.session.scalar(select(Response))
+        assert type(stored.submitted_on) is date
+
+
+def test_missing_answers_are_pointed_out_and_chosen_ones_kept(app, client, link):
+    response, groups = answer(client, link, value="2", skip=("p1-U3", "p1-U7"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Beberapa pertanyaan belum dijawab." in html
+    assert html.count("Mohon pilih jawaban untuk pertanyaan ini.") == 2
+    missing = re.search(r'<fieldset class="question missing" id="q-1-U3"[^>]*>', html)
+    assert missing and 'aria-describedby="e-1-U3"' in missing.group(0)
+    assert 'href="#q-1-U7"' in html
+    # what was chosen is still chosen
+    assert len(re.findall(r'name="p1-U\d" value="2" checked', html)) == 7
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_an_empty_form_asks_for_at_least_one_official(client, link):
+    response, _ = answer(client, link, positions=0)
+    assert response.status_code == 400
+    assert "Pilih jawaban untuk setidaknya satu pejabat" in response.get_data(as_text=True)
+
+
+def test_values_off_the_scale_are_refused(app, client, link):
+    response, _ = answer(client, link, value="5")
+    assert response.status_code == 400
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_optional_items_may_stay_blank(app, client):
+    content = factories.questionnaire_content()
+    content["elements"][3]["items"][0]["required"] = False
+    with app.app_context():
+        world(questionnaire=factories.pinned(content))
+        load_roster(db.session.scalar(select(factories.Round)))
+        db.session.commit()
+        url = "/s/" + token_of("R1")
+    html = client.get(url).get_data(as_text=True)
+    assert "(opsional)" in html
+    response, _ = answer(client, url, skip=("p1-U4",))
+    assert response.status_code == 303
+    with app.app_context():
+        assert count(Answer) == 8
+
+
+def test_a_submitted_answer_is_final(app, client, link):
+    html, groups = page(client, link)
+    data = {"csrf_token": csrf(html), **{name: "4" for name in groups["p1"]}}
+    assert client.post(link, data=data).status_code == 303
+    again = client.post(link, data={**data, **{name: "1" for name in groups["p1"]}})
+    assert again.status_code == 409
+    assert "Sudah dijawab" in again.get_data(as_text=True)
+    with app.app_context():
+        assert count(Response) == 1
+        assert db.session.scalar(select(func.min(Answer.value))) == 4
+
+
+def test_the_database_allows_one_response_per_invitation_and_position(app, link):
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        round_ = invitation.round
+        position_id = invitation.positions[0].position_id
+        answers = responses.check_answers(round_, {f"U{i}": 3 for i in range(1, 10)})
+        responses.store(round_, invitation.id, position_id, "rt", 1, answers, None)
+        db.session.commit()
+        with pytest.raises(responses.AlreadyAnswered):
+            responses.store(round_, invitation.id, position_id, "rt", 1, answers, None)
+        db.session.rollback()
+        other = db.session.scalar(select(Position.id).where(Position.kind == "lurah",
+                                                            Position.id != position_id))
+        with pytest.raises(responses.AlreadyAnswered):  # not on this invitation
+            responses.store(round_, invitation.id, other, "rt", 1, answers, None)
+        db.session.rollback()
+        assert count(Response) == 1
+
+
+def test_an_unknown_link_is_a_plain_404_that_reveals_nothing(client, link):
+    unknown = client.get("/s/" + "0" * 32)
+    malformed = client.get("/s/hello")
+    elsewhere = client.get("/no-such-page")
+    assert unknown.status_code == malformed.status_code == elsewhere.status_code == 404
+    def body(response) -> str:  # the language links point at the page itself; nothing else differs
+        return re.sub(r'href="[^"]*"', "", response.get_data(as_text=True))
+
+    assert body(unknown) == body(malformed) == body(elsewhere)
+
+
+@pytest.mark.parametrize("state, opens, closes, expected", [
+    ("scheduled", 5, 30, "Survei periode 2027-Q1 dibuka pada"),
+    ("draft", 5, 30, "belum dibuka"),
+    ("open", -30, -1, "Survei sudah ditutup"),
+    ("published", -30, -1, "Survei sudah ditutup"),
+])
+def test_every_other_state_has_its_own_page(app, client, state, opens, closes, expected):
+    now = datetime.now(UTC)
+    with app.app_context():
+        world(state=state, opens=now + timedelta(days=opens), closes=now + timedelta(days=closes))
+        round_ = db.session.scalar(select(factories.Round))
+        round_.state = "draft"  # a roster is loaded before the round closes
+        load_roster(round_)
+        round_.state = state
+        db.session.commit()
+        url = "/s/" + token_of("R1")
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and expected in html
+    assert "<form" not in html
+    if state == "scheduled":
+        opens_wib = (now + timedelta(days=opens)).astimezone(timezone(timedelta(hours=7)))
+        assert opens_wib.strftime("%d-%m-%Y %H:%M WIB") in html
+    token = csrf(client.get("/auth/login").get_data(as_text=True))  # this session's CSRF token
+    posted = client.post(url, data={"csrf_token": token})
+    assert posted.status_code == 409
+
+
+def test_the_form_needs_its_csrf_token(app, client, link):
+    _html, groups = page(client, link)
+    response = client.post(link, data={name: "3" for name in groups["p1"]})
+    assert response.status_code == 400
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_large_requests_are_refused(client, link):
+    html, _ = page(client, link)
+    response = client.post(link, data={"csrf_token": csrf(html), "p1-comment": "x" * 100_000})
+    assert response.status_code == 413
+
+
+def test_guessing_links_is_rate_limited_but_real_use_is_not(app, client, link):
+    for _ in range(60):
+        assert client.get("/s/" + "1" * 32).status_code == 404
+    assert client.get("/s/" + "1" * 32).status_code == 429
+    assert client.get(link).status_code == 429  # the same address, now slowed down
+
+
+def test_a_kelurahan_behind_one_gateway_is_not_limited(app, client):
+    """Two hundred respondents behind one address each open and send their form."""
+    with app.app_context():
+        world()
+        rows = "".join(f"K{i},Warga {i},rt,3171010001,1,{i % 900 + 1},,\n" for i in range(200))
+        load_roster(db.session.scalar(select(factories.Round)),
+                    "respondent_ref,name,group,area_code,rw,rt,phone,email\n" + rows)
+        db.session.commit()
+        urls = ["/s/" + token_of(f"K{i}") for i in range(200)]
+    for url in urls:
+        response, _ = answer(client, url, positions=3)
+        assert response.status_code == 303
+    with app.app_context():
+        assert count(Response) == 600
+
+
+def test_the_demo_sample_link_opens_the_form(app, client):
+    from survey_app.demo import build_demo
+
+    with app.app_context():
+        summary = build_demo("small", 5, factories.pinned(), today=date.today(),
+                             secret_key=app.config["SECRET_KEY"], hash_method="pbkdf2:sha256:1")
+        db.session.commit()
+    response = client.get("/s/" + summary.sample_link_token)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count('<section class="position"') == 3

@@ -1,0 +1,94 @@
+"""Coordinator pages for rosters: upload with a preview, downloads, paper forms, rates."""
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+from survey_app.models import Respondent, Response
+from tests.respondent_setup import HEADER, ROSTER, world
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def setup_round(app):
+    with app.app_context():
+        world()
+        db.session.commit()
+
+
+def test_only_coordinators_and_admins_see_the_roster_pages(app, client, auth, users):
+    setup_round(app)
+    assert client.get("/coordinator/roster/").status_code == 302  # to the login
+    auth.login(users["viewer"])
+    assert client.get("/coordinator/roster/2027-Q1").status_code == 403
+    auth.logout()
+    auth.login(users["coordinator"])
+    html = client.get("/coordinator/roster/").get_data(as_text=True)
+    assert "2027-Q1" in html and 'href="/coordinator/roster/"' in html  # the nav link
+    assert client.get("/coordinator/roster/1999-Q1").status_code == 404
+
+
+def test_upload_preview_then_import(app, client, auth, users):
+    setup_round(app)
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    response = client.post("/coordinator/roster/2027-Q1/preview", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "4 responden baru" in html and "Budi Santoso" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Respondent)) == 0
+    upload = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/coordinator/roster/2027-Q1/import",
+                           data={"csrf_token": csrf(html), "upload": upload}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Daftar responden diimpor: 4 baru" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Respondent)) == 4
+    # the rates table and the downloads
+    assert "0 dari 4 responden yang diundang" in html
+    csv_file = client.get("/coordinator/roster/2027-Q1/invitations.csv?pending=y")
+    assert csv_file.status_code == 200 and csv_file.data.count(b"/s/") >= 4
+    assert "attachment" in csv_file.headers["Content-Disposition"]
+    pdf = client.get("/coordinator/roster/2027-Q1/invitations.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_bad_roster_shows_every_problem_and_writes_nothing(app, client, auth, users):
+    setup_round(app)
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    bad = HEADER + "R1,Budi,ketua,3171010001,1,2,,\nR2,Siti,rw,3171,1,,,\n"
+    response = client.post("/coordinator/roster/2027-Q1/preview", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(bad.encode()), "roster.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Tidak ada yang diimpor: 2 masalah ditemukan." in html
+    assert "line 2 [group]: unknown group" in html and "line 3 [area_code]" in html
+
+
+def test_paper_forms_from_the_page(app, client, auth, users):
+    from tests.respondent_setup import load_roster
+
+    with app.app_context():
+        _areas, round_ = world()
+        load_roster(round_)
+        db.session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
+            + ",comment\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,4,\n")
+    response = client.post("/coordinator/roster/2027-Q1/paper", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(text.encode()), "paper.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "1 formulir kertas disimpan." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
