@@ -71,5 +71,6 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "20 per minute",
     "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_STRATEGY": "moving-window",
+    # Two counters per key and window, not every hit (moving-window): cheap on the public form.
+    "RATELIMIT_STRATEGY": "sliding-window-counter",
 }

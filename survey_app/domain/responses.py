@@ -101,32 +101,48 @@ def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, in
 def store(round_: Round, invitation_id: int, position_id: int, group: str, area_id: int,
           answers: dict[str, int], comment: str | None, source: str = "web",
           day: date | None = None) -> None:
-    """Mark the position answered (exactly once) and store the anonymous response.
+    """One position's response (see store_many)."""
+    store_many(round_, invitation_id, group, area_id, {position_id: (answers, comment)}, source,
+               day)
 
-    ``answers`` must come from check_answers. Raises AlreadyAnswered when the position was
-    answered already (or is not on this invitation); the caller then rolls back.
+
+def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
+               sections: dict[int, tuple[dict[str, int], str | None]], source: str = "web",
+               day: date | None = None) -> None:
+    """Mark each position answered (exactly once) and store its anonymous response.
+
+    ``sections`` maps position -> (answers from check_answers, comment). Three statements however
+    many positions: one UPDATE that must mark every position (so a position answered already, by
+    a concurrent request too, is refused by the database), one INSERT of the responses and one
+    of their answers. Raises AlreadyAnswered; the caller then rolls back.
     """
+    if not sections:
+        return
     day = day or clock.jakarta_day(clock.now())
     # Core statements on the tables: this is the public form's hot path, and the ORM's unit of
     # work adds nothing here (nothing is loaded, nothing else changes).
     positions = InvitationPosition.__table__
+    position_ids = sorted(sections)
     marked = db.session.execute(
         positions.update()
-        .where(positions.c.invitation_id == invitation_id, positions.c.position_id == position_id,
-               positions.c.completed_on.is_(None))
+        .where(positions.c.invitation_id == invitation_id,
+               positions.c.position_id.in_(position_ids), positions.c.completed_on.is_(None))
         .values(completed_on=day))
-    if marked.rowcount != 1:
+    if marked.rowcount != len(position_ids):
         raise AlreadyAnswered("this position has already been answered with this invitation")
-    comment = (comment or "").strip()[:COMMENT_MAX] or None
-    response_id = db.session.execute(
-        Response.__table__.insert()
-        .values(round_id=round_.id, position_id=position_id, group=group, area_id=area_id,
-                submitted_on=day, source=source, comment=comment)
-        .returning(Response.__table__.c.id)).scalar_one()
+    responses = Response.__table__
+    rows = [{"round_id": round_.id, "position_id": pid, "group": group, "area_id": area_id,
+             "submitted_on": day, "source": source,
+             "comment": (sections[pid][1] or "").strip()[:COMMENT_MAX] or None}
+            for pid in position_ids]
+    ids = db.session.execute(responses.insert().returning(responses.c.id,
+                                                         sort_by_parameter_order=True),
+                             rows).scalars().all()
+    answers = [{"response_id": response_id, "item_code": code, "value": value}
+               for response_id, pid in zip(ids, position_ids)
+               for code, value in sections[pid][0].items()]
     if answers:
-        db.session.execute(Answer.__table__.insert(), [
-            {"response_id": response_id, "item_code": code, "value": value}
-            for code, value in answers.items()])
+        db.session.execute(Answer.__table__.insert(), answers)
 
 
 def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
@@ -139,9 +155,7 @@ def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], 
     if effective_state(round_, now) != "open":
         raise RoundNotOpen(f"round {round_.code} is not open")
     day = clock.jakarta_day(now or clock.now())
-    for position_id, (answers, comment) in by_position.items():
-        store(round_, link.invitation_id, position_id, link.group, link.area_id, answers,
-              comment, "web", day)
+    store_many(round_, link.invitation_id, link.group, link.area_id, by_position, "web", day)
     return len(by_position)
 
 
