@@ -61,13 +61,9 @@ def app_config(database_url: str) -> dict:
 def wsgi_app():
     """The production app behind one trusted reverse proxy (as deployed: nginx in front), so the
     rate limits key on the X-Forwarded-For address the clients send (see ``respondent``)."""
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
     from survey_app import create_app
 
-    app = create_app(app_config(os.environ["BENCH_DB_URL"]))
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
-    return app
+    return create_app({**app_config(os.environ["BENCH_DB_URL"]), "TRUSTED_PROXIES": 1})
 
 
 RESPONDENTS_PER_ADDRESS = 20  # a kelurahan's RT heads behind one mobile gateway, say
@@ -413,7 +409,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="measured time per run")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (sync)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="gunicorn worker processes (sync; 2 per core, as gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--pg", help="a PostgreSQL database to empty and use")
     parser.add_argument("--no-sqlite", action="store_true")

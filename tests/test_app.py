@@ -51,3 +51,26 @@ def test_translations_work_outside_a_request(app):
 
     with app.app_context():
         assert gettext("Log in") == "Masuk"
+
+
+def test_behind_a_trusted_proxy_rate_limits_count_each_respondents_address(tmp_path):
+    """With TRUSTED_PROXIES=1 the unknown-link limit follows X-Forwarded-For: one address that
+    guesses links is stopped, a neighbour behind the same proxy is not."""
+    from survey_app import create_app
+    from survey_app.extensions import db, limiter
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+                      "TRUSTED_PROXIES": 1, "RESPOND_UNKNOWN_LINK_LIMIT": "2 per minute",
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    def guess(address: str) -> int:
+        return client.get("/s/" + "0" * 32, environ_base=proxy,
+                          headers={"X-Forwarded-For": address}).status_code
+
+    assert [guess("203.0.113.7") for _ in range(3)] == [404, 404, 429]
+    assert guess("203.0.113.8") == 404
+    limiter.reset()
