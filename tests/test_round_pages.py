@@ -194,3 +194,9 @@ def test_the_coordinators_home_shows_the_open_round(client, auth, users, app):
     assert "2026-Q4" in page and "dibuka" in page  # opened by the clock, in Indonesian
     with app.app_context():
         assert db.session.scalar(select(Round.state)) == "open"  # and recorded
+
+
+def test_an_officials_home_points_to_the_report_cards(client, auth, users):
+    auth.login(users["official"])
+    page = client.get("/").get_data(as_text=True)
+    assert "/portal/" in page and "Rapor Anda untuk triwulan yang sudah diterbitkan" in page
