@@ -322,20 +322,29 @@ def p95(values: list[float]) -> float:
     return values[int(0.95 * (len(values) - 1))] * 1000 if values else float("nan")
 
 
-async def drive(make_client, clients: int, seconds: float, warmup: float) -> tuple[Stats, float]:
+async def drive(make_client, clients: int, seconds: float, warmup: float,
+                sample_cpu) -> tuple[Stats, float, tuple[float, float]]:
+    """Run the clients; only what completes after the warm-up counts. ``sample_cpu()`` gives
+    (server CPU, clients' CPU) in seconds; its difference over the measured window is returned."""
     stats = Stats()
     started = time.perf_counter()
     stop_at = started + warmup + seconds
-    await asyncio.gather(*(make_client(stats, stop_at, random.Random(n)) for n in range(clients)))
-    # Only what completed after the warm-up counts; the rate is over the measured window.
     window_start = started + warmup
+
+    async def sample_after_warmup():
+        await asyncio.sleep(warmup)
+        return sample_cpu()
+
+    sampler = asyncio.ensure_future(sample_after_warmup())
+    await asyncio.gather(*(make_client(stats, stop_at, random.Random(n)) for n in range(clients)))
+    cpu_after, cpu_before = sample_cpu(), await sampler
     kept = [i for i, t in enumerate(stats.forms) if t >= window_start]
     measured = Stats(forms=[stats.forms[i] for i in kept], post=[stats.post[i] for i in kept],
                      get=[stats.get[i] for i in kept] if stats.get else [],
                      whole=[stats.whole[i] for i in kept] if stats.whole else [],
                      accepted=stats.accepted, errors=stats.errors)
     elapsed = (max(measured.forms) if measured.forms else stop_at) - window_start
-    return measured, elapsed
+    return measured, elapsed, (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
 
 
 def cpu_seconds(who: int) -> float:
@@ -343,30 +352,48 @@ def cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU used so far by the live processes of one process group (gunicorn's master and
+    workers), from /proc."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / TICKS
+
+
 def cpu_note(server_cpu: float, client_cpu: float, seconds: float, forms: int) -> str:
-    """Where the CPU went: gunicorn (master and workers, counted once they exit) and the
-    clients (this process), per accepted form, and how busy the machine's CPUs were."""
+    """Where the CPU went in the measured window: gunicorn (master and workers) and the clients
+    (this process), per form completed in it, and how busy the machine's CPUs were."""
     return (f"CPU per form: server {1000 * server_cpu / max(forms, 1):.2f} ms, clients "
             f"{1000 * client_cpu / max(forms, 1):.2f} ms; together {100 * (server_cpu + client_cpu) / seconds:.0f}% "
-            f"of one CPU over the run ({os.cpu_count()} CPUs; other work on the machine not counted)")
+            f"of one CPU over the measured window ({os.cpu_count()} CPUs; the database server's "
+            "and other work on the machine not counted)")
 
 
 def serve_and_load(target: str, env: dict, args, client):
     """Start gunicorn on ``target``, run ``args.clients`` copies of ``client(port, stats, stop_at,
-    rng)`` against it, stop it; returns (stats, measured seconds, (server CPU, clients' CPU,
-    wall seconds))."""
-    server_before = cpu_seconds(resource.RUSAGE_CHILDREN)
+    rng)`` against it, stop it; returns (stats, measured seconds, (server CPU, clients' CPU) in
+    the measured window)."""
     server = Gunicorn(target, env, args.workers, args.threads)
     try:
-        client_before, wall_before = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
-        stats, elapsed = asyncio.run(drive(
+        stats, elapsed, cpu = asyncio.run(drive(
             lambda stats, stop_at, rng: client(server.port, stats, stop_at, rng),
-            args.clients, args.seconds, args.warmup))
-        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_before
-        wall = time.perf_counter() - wall_before
+            args.clients, args.seconds, args.warmup,
+            lambda: (group_cpu_seconds(server.process.pid), cpu_seconds(resource.RUSAGE_SELF))))
     finally:
         server.stop()
-    return stats, elapsed, (cpu_seconds(resource.RUSAGE_CHILDREN) - server_before, client_cpu, wall)
+    return stats, elapsed, cpu
 
 
 def run_form(label: str, database_url: str, args) -> None:
@@ -382,7 +409,7 @@ def run_form(label: str, database_url: str, args) -> None:
     print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
           f"GET {p95(stats.get):.1f} ms, whole form (GET+POST) {p95(stats.whole):.1f} ms; "
           f"errors {stats.errors or 'none'}", flush=True)
-    print(f"{label}: {cpu_note(*cpu, stats.accepted)}", flush=True)
+    print(f"{label}: {cpu_note(*cpu, elapsed, len(stats.forms))}", flush=True)
     print(f"{label}: {check_database(database_url, stats.accepted)}", flush=True)
 
 
@@ -400,7 +427,7 @@ def run_baseline(args) -> None:
     print(f"baseline (bare Flask + sqlite3, one response's answers per POST): "
           f"{len(stats.forms) / elapsed:.0f} inserts/s; p95 {p95(stats.post):.1f} ms; "
           f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}", flush=True)
-    print(f"baseline: {cpu_note(*cpu, stats.accepted)}", flush=True)
+    print(f"baseline: {cpu_note(*cpu, elapsed, len(stats.forms))}", flush=True)
 
 
 def main() -> None:
