@@ -235,7 +235,8 @@ def open_link(token: str, day: date | None = None) -> LinkView | None:
         return None
     if _LINK_QUERY is None:
         _LINK_QUERY = _link_query()
-    rows = db.session.execute(_LINK_QUERY, {
+    # On the session's connection, not through the ORM: plain columns, nothing to load.
+    rows = db.session.connection().execute(_LINK_QUERY, {
         "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())}).all()
     if not rows:
         return None

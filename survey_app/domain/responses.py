@@ -121,9 +121,10 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
     day = day or clock.jakarta_day(clock.now())
     # Core statements on the tables: this is the public form's hot path, and the ORM's unit of
     # work adds nothing here (nothing is loaded, nothing else changes).
+    connection = db.session.connection()
     positions = InvitationPosition.__table__
     position_ids = sorted(sections)
-    marked = db.session.execute(
+    marked = connection.execute(
         positions.update()
         .where(positions.c.invitation_id == invitation_id,
                positions.c.position_id.in_(position_ids), positions.c.completed_on.is_(None))
@@ -135,14 +136,14 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
              "submitted_on": day, "source": source,
              "comment": (sections[pid][1] or "").strip()[:COMMENT_MAX] or None}
             for pid in position_ids]
-    ids = db.session.execute(responses.insert().returning(responses.c.id,
+    ids = connection.execute(responses.insert().returning(responses.c.id,
                                                          sort_by_parameter_order=True),
                              rows).scalars().all()
     answers = [{"response_id": response_id, "item_code": code, "value": value}
                for response_id, pid in zip(ids, position_ids)
                for code, value in sections[pid][0].items()]
     if answers:
-        db.session.execute(Answer.__table__.insert(), answers)
+        connection.execute(Answer.__table__.insert(), answers)
 
 
 def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:

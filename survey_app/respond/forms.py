@@ -1,4 +1,5 @@
-"""The respondent's form: CSRF through Flask-WTF, and the radio groups read from the request.
+"""The respondent's form: the radio groups read from the request (CSRF is checked for every
+POST by Flask-WTF's CSRFProtect, and the page carries its ``csrf_token()``).
 
 The questions come from the round's pinned questionnaire, so they are not WTForms fields: each
 answer is a radio group named ``p<position id>-<item code>`` and each comment ``p<position id>-
@@ -9,14 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from survey_app.domain.responses import COMMENT_MAX
-
-
-class RespondForm(FlaskForm):
-    """Only the CSRF token; the answers are read by ``read_sections``."""
 
 
 @dataclass

@@ -16,7 +16,7 @@ from survey_app.domain import invitations as invitation_rules
 from survey_app.domain import responses
 from survey_app.domain.rounds import effective_state
 from survey_app.extensions import db, limiter
-from survey_app.respond.forms import RespondForm, field_name, read_sections
+from survey_app.respond.forms import field_name, read_sections
 
 bp = Blueprint("respond", __name__)
 
@@ -82,7 +82,7 @@ def _form_page(link, sections=None, errors=None, page_error=None, status: int = 
         "respond/form.html", round=round_, content=responses.pinned_content(round_.questionnaire_id),
         pending=link.pending, answered=[p for p in link.positions if p.completed],
         labels=POSITION_LABELS, sections={s.position_id: s for s in (sections or [])},
-        errors=errors or {}, page_error=page_error, field_name=field_name, form=RespondForm(),
+        errors=errors or {}, page_error=page_error, field_name=field_name,
         fresh_section=lambda p: _fresh_section(round_, p), token=request.view_args["token"],
         numbers={code: n for n, (code, _required)
                  in enumerate(responses.item_rules(round_), start=1)}), status
@@ -109,8 +109,6 @@ def submit(token: str):
         return _state_page(link, state, 409)
     if not link.pending:
         return _already_answered(link)
-    if not RespondForm().validate_on_submit():
-        abort(400)
     codes = [code for code, _required in responses.item_rules(round_)]
     answered = [p.position_id for p in link.positions if p.completed]
     if any(s.touched for s in read_sections(request.form, answered, codes)):
