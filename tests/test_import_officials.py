@@ -76,18 +76,18 @@ def test_reimport_with_an_end_date_updates_the_appointment(tree):
     ("1,A,lurah,3171010001,,2026-02-01,2026-01-01", "line 2 [end_date]: end_date is before start_date"),
     ("12A,A,lurah,3171010001,,2026-01-01,", "line 2 [nip]: nip '12A' must contain digits only"),
 ])
-def test_bad_rows_are_refused(tree, row, expected):
+def test_bad_rows_are_refused(tree, english, row, expected):
     messages = errors_of(HEADER + row + "\n")
     assert messages[0].startswith(expected), messages
 
 
-def test_overlapping_appointments_in_the_file_are_refused(tree):
+def test_overlapping_appointments_in_the_file_are_refused(tree, english):
     text = HEADER + ("1,A,lurah,3171010001,,2026-01-01,2026-06-30\n"
                      "2,B,lurah,3171010001,,2026-06-30,\n")
     assert errors_of(text) == ["line 3: overlaps the appointment on line 2 (1) as lurah of 3171010001"]
 
 
-def test_an_appointment_overlapping_a_stored_one_is_refused(tree):
+def test_an_appointment_overlapping_a_stored_one_is_refused(tree, english):
     load(GOOD)
     db.session.commit()
     with pytest.raises(ImportRejected) as caught:

@@ -72,7 +72,8 @@ def test_a_bad_roster_shows_every_problem_and_writes_nothing(app, client, auth, 
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Tidak ada yang diimpor: 2 masalah ditemukan." in html
-    assert "line 2 [group]: unknown group" in html and "line 3 [area_code]" in html
+    assert "baris 2 [group]: kelompok &#39;ketua&#39; tidak dikenal" in html
+    assert "baris 3 [area_code]: wilayah 3171 (KOTA JAKARTA SELATAN) adalah kota" in html
 
 
 def test_paper_forms_from_the_page(app, client, auth, users):
