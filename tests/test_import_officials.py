@@ -112,7 +112,8 @@ def test_cli_reports_errors_and_exit_code(tree, runner, tmp_path):
     path.write_text(HEADER + "1,A,lurah,3171010,,2026-01-01,\n")
     result = runner.invoke(args=["skm", "import-officials", str(path)])
     assert result.exit_code == 1
-    assert "Nothing was imported: 1 problem(s) found." in result.output
+    assert "Tidak ada yang diimpor: 1 masalah ditemukan." in result.output
+    assert "baris 2 [area_code]: lurah memimpin kelurahan, tetapi 3171010" in result.output
     path.write_text(GOOD)
     result = runner.invoke(args=["skm", "import-officials", str(path)])
     assert result.exit_code == 0 and "5 created" in result.output
