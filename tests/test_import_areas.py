@@ -141,3 +141,25 @@ def test_the_real_dki_jakarta_code_list(ctx, runner, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Area).where(
         Area.level == "kelurahan")) == 0
 
+
+def test_cli_errors_are_in_indonesian_with_their_line_and_column(app, runner, tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text(GOOD + "3171020,3199,kecamatan,X\n3171030,3171,desa,Y\n", encoding="utf-8")
+    result = runner.invoke(args=["skm", "import-areas", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Tidak ada yang diimpor: 2 masalah ditemukan.",
+        "  baris 6 [parent_code]: induk 3199 tidak ada",
+        "  baris 7 [level]: tingkat 'desa' tidak dikenal; gunakan salah satu dari: provinsi, kota, "
+        "kabupaten, kecamatan, kelurahan",
+    ]
+    # The file reader shared by every import speaks Indonesian too.
+    path.write_text("code,parent_code,name\n31,,DKI\n", encoding="utf-8")
+    result = runner.invoke(args=["skm", "import-areas", str(path)])
+    assert result.exit_code == 1
+    assert ("  baris 1: kolom tidak ada: level; kolom yang diharapkan: code,parent_code,level,name"
+            in result.output)
+    path.write_bytes(b"")
+    assert "  berkas: berkas kosong" in runner.invoke(args=["skm", "import-areas", str(path)]).output
+    with app.app_context():
+        assert count_areas() == 0
