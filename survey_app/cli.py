@@ -6,6 +6,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
@@ -17,8 +18,9 @@ skm = AppGroup("skm", help="SKM survey platform tools.")
 def fail(error: Exception) -> None:
     """Roll back, print what went wrong (every bad row of an import) and exit 1."""
     db.session.rollback()
-    if isinstance(error, ImportRejected):
-        click.echo(f"Nothing was imported: {len(error.errors)} problem(s) found.", err=True)
+    if isinstance(error, ImportRejected):  # in the default language, like its row errors
+        click.echo(_("Nothing was imported: %(n)s problem(s) found.", n=len(error.errors)),
+                   err=True)
         for row_error in error.errors:
             click.echo(f"  {row_error}", err=True)
     elif isinstance(getattr(error, "errors", None), dict):  # settings: one line per field

@@ -66,6 +66,16 @@ def ctx(app):
 
 
 @pytest.fixture
+def english(ctx):
+    """Domain messages in English (their msgids) rather than the default Bahasa Indonesia, for
+    tests about a rule's wording rather than its translation."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

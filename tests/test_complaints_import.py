@@ -115,7 +115,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("row, message", BAD, ids=[m for _r, m in BAD])
-def test_bad_rows_are_refused_with_their_line_and_nothing_is_written(tree, row, message):
+def test_bad_rows_are_refused_with_their_line_and_nothing_is_written(tree, english, row, message):
     with pytest.raises(ImportRejected) as caught:
         load(HEADER + GOOD_ROW + row + "\n")
     db.session.rollback()
@@ -130,7 +130,7 @@ def test_a_duplicate_id_marks_both_lines(tree):
     assert [e.line for e in caught.value.errors] == [2, 3]
 
 
-def test_times_after_a_given_as_of_are_refused(tree):
+def test_times_after_a_given_as_of_are_refused(tree, english):
     with pytest.raises(ImportRejected) as caught:
         load(HEADER + GOOD_ROW, as_of=datetime(2026, 5, 2, tzinfo=UTC))
     assert "resolved_at is after the export's as-of time" in str(caught.value)
@@ -146,7 +146,7 @@ def test_skip_bad_imports_the_good_rows_and_returns_the_bad(tree):
     assert count() == 1
 
 
-def test_missing_columns_and_bad_mappings_are_refused(tree):
+def test_missing_columns_and_bad_mappings_are_refused(tree, english):
     with pytest.raises(ImportRejected, match="missing column reported_at"):
         read_complaints(b"complaint_id,area_code\nA,3171010001\n", "e.csv")
     with pytest.raises(ImportRejected, match="needs an area_code or a unit_code column"):
@@ -212,7 +212,7 @@ def test_cli_import_with_map_as_of_and_skip_bad(app, runner, cli_tree, tmp_path)
     args = ["skm", "import-complaints", str(export), *sum((["--map", m] for m in LAPOR_MAP), [])]
     refused = runner.invoke(args=args)
     assert refused.exit_code == 1
-    assert "line 4 [area_code]: area 3171999999 does not exist" in refused.output
+    assert "baris 4 [area_code]: wilayah 3171999999 tidak ada" in refused.output
     bad = tmp_path / "bad.csv"
     result = runner.invoke(args=args + ["--as-of", "2026-05-10 12:00", "--skip-bad", str(bad)])
     assert result.exit_code == 0, result.output
@@ -220,7 +220,7 @@ def test_cli_import_with_map_as_of_and_skip_bad(app, runner, cli_tree, tmp_path)
     assert "Export as of 2026-05-10 12:00 WIB (given)" in result.output
     rows = list(csv.reader(io.StringIO(bad.read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["line", "errors", "trackingid"]  # headers are read in lower case
-    assert rows[1][:3] == ["4", "area 3171999999 does not exist", "1234569"]
+    assert rows[1][:3] == ["4", "wilayah 3171999999 tidak ada", "1234569"]
     with app.app_context():
         assert count() == 2
         assert stored("1234567").source_as_of == datetime(2026, 5, 10, 5, tzinfo=UTC)

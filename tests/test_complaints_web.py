@@ -89,8 +89,8 @@ def test_errors_are_listed_in_indonesian_and_nothing_is_imported(app, client, co
                  "C4,JAKI,Jalan,3171010001,,Selesai,2026-05-02 10:00,,\n"
     preview_url = upload(client, bad).headers["Location"]
     page = client.get(preview_url).get_data(as_text=True)
-    assert "Baris 4 [area_code]: wilayah 3171999999 tidak ada" in page
-    assert "Baris 5 [resolved_at]:" in page
+    assert "baris 4 [area_code]: wilayah 3171999999 tidak ada" in page
+    assert "baris 5 [resolved_at]:" in page
     response = client.post(preview_url, data=preview_form(page) | {"submit": "1"})
     assert response.status_code == 400
     assert "Tidak ada yang diimpor" in response.get_data(as_text=True)

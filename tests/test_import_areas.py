@@ -69,18 +69,18 @@ def test_reimport_updates_a_renamed_area(ctx):
     ("3172,,kota,X", "line 6 [parent_code]: a kota needs a parent_code"),
     ("3172,31,kota,", "line 6 [name]: name is empty"),
 ])
-def test_one_bad_row_is_reported_with_its_line_and_nothing_is_written(ctx, bad_line, expected):
+def test_one_bad_row_is_reported_with_its_line_and_nothing_is_written(english, bad_line, expected):
     messages = errors_of(GOOD + bad_line + "\n")
     assert len(messages) == 1 and messages[0].startswith(expected), messages
 
 
-def test_parent_later_in_the_file_is_refused(ctx):
+def test_parent_later_in_the_file_is_refused(english):
     data = ("code,parent_code,level,name\n3171,31,kota,K\n31,,provinsi,P\n")
     assert errors_of(data) == ["line 2 [parent_code]: parent 31 comes later in the file (line 3); "
                                "list parents before their children"]
 
 
-def test_every_bad_row_is_reported(ctx):
+def test_every_bad_row_is_reported(english):
     data = GOOD + "3171020,3199,kecamatan,X\n3171030,3171,desa,Y\n"
     assert [m[:6] for m in errors_of(data)] == ["line 6", "line 7"]
 
@@ -92,12 +92,12 @@ def test_every_bad_row_is_reported(ctx):
     ("code,parent_code,level,name,extra\n31,,provinsi,P,x\n", "line 1: unexpected column(s): extra"),
     ("code,parent_code,level,name\n31,,provinsi,P,surplus\n", "line 2: has 5 values"),
 ])
-def test_file_shape_errors(ctx, data, expected):
+def test_file_shape_errors(english, data, expected):
     messages = errors_of(data)
     assert messages[0].startswith(expected), messages
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_a_clear_message(ctx):
+def test_a_file_that_is_not_utf8_is_refused_with_a_clear_message(english):
     data = GOOD.replace("CIPEDAK", "CIPÉDAK").encode("latin-1")
     assert errors_of(data) == ["line 5: the file is not UTF-8 text; save it as 'CSV UTF-8' "
                                "and try again"]
@@ -137,6 +137,29 @@ def test_the_real_dki_jakarta_code_list(ctx, runner, tmp_path):
     db.session.commit()
     result = runner.invoke(args=["skm", "import-areas", str(bad)])
     assert result.exit_code == 1
-    assert "line 101 [level]: unknown level 'kampung'" in result.output
+    assert "baris 101 [level]: tingkat 'kampung' tidak dikenal" in result.output
     assert db.session.scalar(select(func.count()).select_from(Area).where(
         Area.level == "kelurahan")) == 0
+
+
+def test_cli_errors_are_in_indonesian_with_their_line_and_column(app, runner, tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text(GOOD + "3171020,3199,kecamatan,X\n3171030,3171,desa,Y\n", encoding="utf-8")
+    result = runner.invoke(args=["skm", "import-areas", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Tidak ada yang diimpor: 2 masalah ditemukan.",
+        "  baris 6 [parent_code]: induk 3199 tidak ada",
+        "  baris 7 [level]: tingkat 'desa' tidak dikenal; gunakan salah satu dari: provinsi, kota, "
+        "kabupaten, kecamatan, kelurahan",
+    ]
+    # The file reader shared by every import speaks Indonesian too.
+    path.write_text("code,parent_code,name\n31,,DKI\n", encoding="utf-8")
+    result = runner.invoke(args=["skm", "import-areas", str(path)])
+    assert result.exit_code == 1
+    assert ("  baris 1: kolom tidak ada: level; kolom yang diharapkan: code,parent_code,level,name"
+            in result.output)
+    path.write_bytes(b"")
+    assert "  berkas: berkas kosong" in runner.invoke(args=["skm", "import-areas", str(path)]).output
+    with app.app_context():
+        assert count_areas() == 0

@@ -76,18 +76,18 @@ def test_reimport_with_an_end_date_updates_the_appointment(tree):
     ("1,A,lurah,3171010001,,2026-02-01,2026-01-01", "line 2 [end_date]: end_date is before start_date"),
     ("12A,A,lurah,3171010001,,2026-01-01,", "line 2 [nip]: nip '12A' must contain digits only"),
 ])
-def test_bad_rows_are_refused(tree, row, expected):
+def test_bad_rows_are_refused(tree, english, row, expected):
     messages = errors_of(HEADER + row + "\n")
     assert messages[0].startswith(expected), messages
 
 
-def test_overlapping_appointments_in_the_file_are_refused(tree):
+def test_overlapping_appointments_in_the_file_are_refused(tree, english):
     text = HEADER + ("1,A,lurah,3171010001,,2026-01-01,2026-06-30\n"
                      "2,B,lurah,3171010001,,2026-06-30,\n")
     assert errors_of(text) == ["line 3: overlaps the appointment on line 2 (1) as lurah of 3171010001"]
 
 
-def test_an_appointment_overlapping_a_stored_one_is_refused(tree):
+def test_an_appointment_overlapping_a_stored_one_is_refused(tree, english):
     load(GOOD)
     db.session.commit()
     with pytest.raises(ImportRejected) as caught:
@@ -112,7 +112,8 @@ def test_cli_reports_errors_and_exit_code(tree, runner, tmp_path):
     path.write_text(HEADER + "1,A,lurah,3171010,,2026-01-01,\n")
     result = runner.invoke(args=["skm", "import-officials", str(path)])
     assert result.exit_code == 1
-    assert "Nothing was imported: 1 problem(s) found." in result.output
+    assert "Tidak ada yang diimpor: 1 masalah ditemukan." in result.output
+    assert "baris 2 [area_code]: lurah memimpin kelurahan, tetapi 3171010" in result.output
     path.write_text(GOOD)
     result = runner.invoke(args=["skm", "import-officials", str(path)])
     assert result.exit_code == 0 and "5 created" in result.output

@@ -61,7 +61,7 @@ def test_paper_forms_are_stored_as_anonymous_paper_responses(round_):
     (row("R1", "lurah", "3171010001", "3,3,5,3,3,3,3,3,3"), "line 2 [U3]: U3 '5' must be 1, 2, 3 or 4"),
     (row("R1", "lurah", "3171010001", "3,3,,3,3,3,3,3,3"), "line 2 [U3]: U3 is required and blank"),
 ])
-def test_bad_paper_rows_are_refused_with_their_line(round_, line, expected):
+def test_bad_paper_rows_are_refused_with_their_line(round_, english, line, expected):
     with pytest.raises(ImportRejected) as caught:
         load(round_, HEADER + line)
     db.session.rollback()
@@ -69,7 +69,7 @@ def test_bad_paper_rows_are_refused_with_their_line(round_, line, expected):
     assert count(Response) == 0
 
 
-def test_one_paper_form_per_respondent_and_position(round_):
+def test_one_paper_form_per_respondent_and_position(round_, english):
     with pytest.raises(ImportRejected) as caught:
         load(round_, HEADER + row("R1", "lurah", "3171010001") * 2)
     db.session.rollback()
@@ -107,7 +107,7 @@ def test_cli_import_responses(app, runner, tmp_path):
     path.write_text(HEADER + row("R1", "lurah", "3171010001") + row("R2", "lurah", "3171010001", "1,2,3,4,1,2,3,4,9"))
     result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
     assert result.exit_code == 1
-    assert "line 3 [U9]: U9 '9' must be 1, 2, 3 or 4" in result.output
+    assert "baris 3 [U9]: U9 '9' harus 1, 2, 3 atau 4" in result.output
     path.write_text(HEADER + row("R1", "lurah", "3171010001"))
     result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
     assert result.exit_code == 0 and "1 paper responses stored" in result.output

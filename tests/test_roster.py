@@ -105,7 +105,7 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     ("R 9,Ani,tokoh,3171010001,,,,", "line 2 [respondent_ref]: respondent_ref 'R 9' may have"),
     ("R9,Ani,tokoh,3171010001,,,,not-an-email", "line 2 [email]: email 'not-an-email' is not"),
 ])
-def test_bad_rows_are_refused_with_their_line(ctx, row, expected):
+def test_bad_rows_are_refused_with_their_line(english, row, expected):
     _areas, round_ = world()
     with pytest.raises(ImportRejected) as caught:
         load_roster(round_, HEADER + row + "\n")
@@ -114,7 +114,7 @@ def test_bad_rows_are_refused_with_their_line(ctx, row, expected):
     assert db.session.scalar(select(func.count()).select_from(Respondent)) == 0
 
 
-def test_every_bad_row_is_reported_and_nothing_is_written(ctx):
+def test_every_bad_row_is_reported_and_nothing_is_written(english):
     _areas, round_ = world()
     text = ROSTER + "R1,Budi Lagi,rt,3171010001,1,3,,\nR5,Ani,ketua,3171010001,,,,\n"
     with pytest.raises(ImportRejected) as caught:
@@ -208,7 +208,7 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     path.write_text(HEADER + "R9,Ani,ketua,3171010001,,,,\n")
     result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
     assert result.exit_code == 1
-    assert "line 2 [group]: unknown group 'ketua'" in result.output
+    assert "baris 2 [group]: kelompok 'ketua' tidak dikenal" in result.output
     result = runner.invoke(args=["skm", "import-respondents", "2030-Q1", str(path)])
     assert result.exit_code == 1 and "round 2030-Q1 does not exist" in result.output
     out = tmp_path / "links.csv"

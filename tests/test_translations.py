@@ -1,13 +1,18 @@
 """Every user-facing string has its Indonesian translation (Indonesian is the default language)."""
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from survey_app.domain.errors import N_, ImportRejected, RowError
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "survey_app/translations/id/LC_MESSAGES/messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+            "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _source_messages() -> set[str]:
@@ -32,3 +37,31 @@ def test_every_message_has_an_indonesian_translation():
     }
     missing = sorted(_source_messages() - translated)
     assert missing == [], "run `make messages`, then translate these in " + str(PO)
+
+
+def test_every_translation_keeps_the_placeholders_of_its_message():
+    with PO.open("rb") as f:
+        catalog = read_po(f, locale="id")
+    wrong = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string
+             and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    assert wrong == []
+
+
+def test_row_errors_are_translated_when_shown(ctx):
+    error = RowError(12, N_("parent %(code)s does not exist"), "parent_code", code="3171010")
+    assert str(error) == "baris 12 [parent_code]: induk 3171010 tidak ada"  # the default
+    with force_locale("en"):
+        assert str(error) == "line 12 [parent_code]: parent 3171010 does not exist"
+        assert error.message == "parent 3171010 does not exist"
+        # line and column are the error's own; a template may use the same names for its values
+        twice = RowError(5, N_("complaint_id %(id)s appears twice (also on line %(line)s)"),
+                         "complaint_id", id="C1", line=2)
+        assert (twice.line, twice.column) == (5, "complaint_id")
+        assert str(twice) == "line 5 [complaint_id]: complaint_id C1 appears twice (also on line 2)"
+        assert str(ImportRejected([RowError(0, N_("the file is empty"))])) == "file: the file is empty"
+    assert str(ImportRejected([RowError(0, N_("the file is empty"))])) == "berkas: berkas kosong"
+
+
+def test_row_errors_outside_the_app_are_in_english():
+    error = RowError(3, N_("area %(code)s does not exist"), "area_code", code="9999")
+    assert str(error) == "line 3 [area_code]: area 9999 does not exist"

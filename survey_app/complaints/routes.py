@@ -24,9 +24,9 @@ from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit
 from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
                                                  rank_units)
-from survey_app.domain.complaints import (COMPLAINT_COLUMNS, ComplaintRowError, import_checked,
-                                          preview_export, source_columns)
-from survey_app.domain.errors import DomainError, ImportRejected, RowError
+from survey_app.domain.complaints import (COMPLAINT_COLUMNS, import_checked, preview_export,
+                                          source_columns)
+from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.extensions import db
 from survey_app.models import Round
 
@@ -57,13 +57,6 @@ def _stored_upload(token: str) -> tuple[Path, str]:
     if not path.is_file():
         abort(404)
     return path, name
-
-
-def error_text(error: RowError) -> str:
-    """A row error in the user's language (the domain keeps the template and its values)."""
-    if isinstance(error, ComplaintRowError) and error.template:
-        return _(error.template, **error.params)
-    return error.message
 
 
 @bp.get("/")
@@ -101,7 +94,7 @@ def preview(token: str):
     path, name = _stored_upload(token)
     result = preview_export(path.read_bytes(), name)
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
-                           form=ImportForm(), columns=COMPLAINT_COLUMNS, error_text=error_text)
+                           form=ImportForm(), columns=COMPLAINT_COLUMNS)
 
 
 @bp.post("/upload/<token>")
@@ -135,7 +128,7 @@ def confirm(token: str):
             return redirect(url_for("complaints.index"))
     status = 200 if valid and form.preview.data else 400
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
-                           form=form, columns=COMPLAINT_COLUMNS, error_text=error_text), status
+                           form=form, columns=COMPLAINT_COLUMNS), status
 
 
 @bp.get("/rounds/<code>")

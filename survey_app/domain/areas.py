@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import LEVELS, PARENT_LEVELS
 from survey_app.extensions import db
@@ -36,48 +36,51 @@ def import_areas(table: Table) -> ImportSummary:
     for line, row in table.rows:
         code, parent_code, level, name = (row[c] for c in AREA_COLUMNS)
         if not code:
-            errors.append(RowError(line, "code is empty", "code"))
+            errors.append(RowError(line, N_("code is empty"), "code"))
             continue
         if not CODE_PATTERN.match(code):
-            errors.append(RowError(line, f"code '{code}' has characters other than letters, digits, "
-                                         "'.' and '-'", "code"))
+            errors.append(RowError(line, N_("code '%(code)s' has characters other than letters, "
+                                            "digits, '.' and '-'"), "code", code=code))
         if code in seen:
-            errors.append(RowError(line, f"code {code} appears twice (also on line {seen[code][0]})",
-                                   "code"))
+            errors.append(RowError(line, N_("code %(code)s appears twice (also on line %(line)s)"),
+                                   "code", code=code, line=seen[code][0]))
             continue
         level = level.lower()
         if level not in LEVELS:
-            errors.append(RowError(line, f"unknown level '{level}'; use one of {', '.join(LEVELS)}",
-                                   "level"))
+            errors.append(RowError(line, N_("unknown level '%(level)s'; use one of %(levels)s"),
+                                   "level", level=level, levels=", ".join(LEVELS)))
         if not name:
-            errors.append(RowError(line, "name is empty", "name"))
+            errors.append(RowError(line, N_("name is empty"), "name"))
         seen[code] = (line, level)
         if level not in LEVELS:
             continue
         if level == "provinsi":
             if parent_code:
-                errors.append(RowError(line, "a provinsi has no parent; leave parent_code empty",
-                                       "parent_code"))
+                errors.append(RowError(line, N_("a provinsi has no parent; leave parent_code "
+                                                "empty"), "parent_code"))
             continue
         if not parent_code:
-            errors.append(RowError(line, f"a {level} needs a parent_code", "parent_code"))
+            errors.append(RowError(line, N_("a %(level)s needs a parent_code"), "parent_code",
+                                   level=level))
             continue
         if parent_code in seen:
             parent_level = seen[parent_code][1]
         elif parent_code in existing:
             parent_level = existing[parent_code].level
         elif parent_code in later_codes:
-            errors.append(RowError(line, f"parent {parent_code} comes later in the file (line "
-                                         f"{later_codes[parent_code]}); list parents before their "
-                                         "children", "parent_code"))
+            errors.append(RowError(line, N_("parent %(code)s comes later in the file (line "
+                                            "%(line)s); list parents before their children"),
+                                   "parent_code", code=parent_code, line=later_codes[parent_code]))
             continue
         else:
-            errors.append(RowError(line, f"parent {parent_code} does not exist", "parent_code"))
+            errors.append(RowError(line, N_("parent %(code)s does not exist"), "parent_code",
+                                   code=parent_code))
             continue
         if parent_level not in PARENT_LEVELS[level]:
-            errors.append(RowError(line, f"a {level} cannot sit under a {parent_level} "
-                                         f"({parent_code}); its parent must be a "
-                                         f"{' or '.join(PARENT_LEVELS[level])}", "parent_code"))
+            errors.append(RowError(line, N_("a %(level)s cannot sit under a %(parent_level)s "
+                                            "(%(code)s); its parent must be a %(parent_levels)s"),
+                                   "parent_code", level=level, parent_level=parent_level,
+                                   code=parent_code, parent_levels="/".join(PARENT_LEVELS[level])))
     if errors:
         raise ImportRejected(errors)
 
@@ -108,13 +111,13 @@ def import_units(table: Table) -> ImportSummary:
     for line, row in table.rows:
         code, name = row["code"], row["name"]
         if not code or not CODE_PATTERN.match(code):
-            errors.append(RowError(line, f"code '{code}' must be 1-20 letters, digits, '.' or '-'",
-                                   "code"))
+            errors.append(RowError(line, N_("code '%(code)s' must be 1-20 letters, digits, '.' or "
+                                            "'-'"), "code", code=code))
         elif code in seen:
-            errors.append(RowError(line, f"code {code} appears twice (also on line {seen[code]})",
-                                   "code"))
+            errors.append(RowError(line, N_("code %(code)s appears twice (also on line %(line)s)"),
+                                   "code", code=code, line=seen[code]))
         if not name:
-            errors.append(RowError(line, "name is empty", "name"))
+            errors.append(RowError(line, N_("name is empty"), "name"))
         seen.setdefault(code, line)
     if errors:
         raise ImportRejected(errors)

@@ -32,7 +32,7 @@ from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, ex
 
 from survey_app.domain import clock
 from survey_app.domain.bulk import insert_rows
-from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import COMPLAINT_STATUS_ALIASES
 from survey_app.extensions import db
@@ -56,24 +56,6 @@ KNOWN_SOURCE_COLUMNS = {
 }
 
 
-def N_(message: str) -> str:
-    """Mark a message for translation without translating it here (the web edge translates)."""
-    return message
-
-
-@dataclass
-class ComplaintRowError(RowError):
-    """A RowError that keeps its message template and values, so that the web edge can show it
-    in the user's language (the command line prints the English ``message``)."""
-
-    template: str = ""
-    params: dict = field(default_factory=dict)
-
-
-def _error(line: int, where: str | None, template: str, /, **params) -> ComplaintRowError:
-    return ComplaintRowError(line, template % params, where, template, params)
-
-
 # --- reading the file ------------------------------------------------------------------------
 
 def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
@@ -86,11 +68,12 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
         source, sep, dest = pair.partition("=")
         source, dest = source.strip().lower(), dest.strip().lower()
         if not sep or not source or not dest:
-            errors.append(_error(0, None, N_("--map needs SOURCE=DEST, not '%(pair)s'"), pair=pair))
+            errors.append(RowError(0, N_("--map needs SOURCE=DEST, not '%(pair)s'"), None,
+                                   pair=pair))
         elif dest not in COMPLAINT_COLUMNS:
-            errors.append(_error(0, None, N_("--map %(pair)s: '%(dest)s' is not one of our columns "
-                                             "(%(columns)s)"), pair=pair, dest=dest,
-                                 columns=", ".join(COMPLAINT_COLUMNS)))
+            errors.append(RowError(0, N_("--map %(pair)s: '%(dest)s' is not one of our columns "
+                                         "(%(columns)s)"), None,
+                                   pair=pair, dest=dest, columns=", ".join(COMPLAINT_COLUMNS)))
         else:
             mapping[source] = dest
     if errors:
@@ -103,10 +86,10 @@ def read_complaints(source: str | BinaryIO | bytes, filename: str | None = None,
     """Read an export, renaming its columns by ``mapping``; columns we do not use are ignored
     (LAPOR! exports carry many), see :func:`ignored_columns`."""
     table = read_table(source, filename, allow_extra=True, rename=mapping or {})
-    errors = [_error(1, None, N_("missing column %(column)s (map one of the file's columns to "
-                                 "it)"), column=c) for c in REQUIRED_COLUMNS if c not in table.header]
+    errors = [RowError(1, N_("missing column %(column)s (map one of the file's columns to it)"),
+                       None, column=c) for c in REQUIRED_COLUMNS if c not in table.header]
     if "area_code" not in table.header and "unit_code" not in table.header:
-        errors.append(_error(1, None, N_("the file needs an area_code or a unit_code column")))
+        errors.append(RowError(1, N_("the file needs an area_code or a unit_code column")))
     if errors:
         raise ImportRejected(errors)
     return table
@@ -153,8 +136,8 @@ def _parse_time(line: int, row: dict[str, str], column: str, errors: list) -> da
     try:
         return clock.parse_datetime(value)
     except ValueError:
-        errors.append(_error(line, column, N_("%(column)s '%(value)s' is not a date and time "
-                                              "(YYYY-MM-DD HH:MM)"), column=column, value=value))
+        errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date and time "
+                                        "(YYYY-MM-DD HH:MM)"), column, column=column, value=value))
         return None
 
 
@@ -181,71 +164,70 @@ def check_export(table: Table, as_of: datetime | None = None,
         errors: list[RowError] = []
         external_id = row["complaint_id"]
         if not external_id:
-            errors.append(_error(line, "complaint_id", N_("complaint_id is empty")))
+            errors.append(RowError(line, N_("complaint_id is empty"), "complaint_id"))
         elif external_id in first_line:
             duplicated.setdefault(external_id, []).append(line)
         else:
             first_line[external_id] = line
         for column, longest in MAX_LENGTH.items():
             if len(row.get(column, "")) > longest:
-                errors.append(_error(line, column, N_("%(column)s is longer than %(n)s "
-                                                      "characters"), column=column, n=longest))
+                errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
+                                       column, column=column, n=longest))
         area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
         area_id = unit_id = None
         if unit_code:
             if unit_code in units:
                 unit_id = units[unit_code]
             else:
-                errors.append(_error(line, "unit_code", N_("unit %(code)s does not exist (import "
-                                                           "units first)"), code=unit_code))
+                errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
+                                                "first)"), "unit_code", code=unit_code))
         if area_code:
             if area_code not in areas:
-                errors.append(_error(line, "area_code", N_("area %(code)s does not exist"),
-                                     code=area_code))
+                errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
+                                       code=area_code))
             elif not unit_code and areas[area_code][1] != "kelurahan":
-                errors.append(_error(line, "area_code", N_("area %(code)s is a %(level)s; a "
-                                                           "complaint without a unit is filed at "
-                                                           "a kelurahan"),
-                                     code=area_code, level=areas[area_code][1]))
+                errors.append(RowError(line, N_("area %(code)s is a %(level)s; a complaint "
+                                                "without a unit is filed at a kelurahan"),
+                                       "area_code", code=area_code, level=areas[area_code][1]))
             else:
                 area_id = areas[area_code][0]
         elif not unit_code:
-            errors.append(_error(line, "area_code", N_("the complaint needs an area_code (its "
-                                                       "kelurahan) or a unit_code")))
+            errors.append(RowError(line, N_("the complaint needs an area_code (its kelurahan) "
+                                            "or a unit_code"), "area_code"))
         reported = _parse_time(line, row, "reported_at", errors)
         if reported is None and not row["reported_at"]:
-            errors.append(_error(line, "reported_at", N_("reported_at is empty")))
+            errors.append(RowError(line, N_("reported_at is empty"), "reported_at"))
         first_response = _parse_time(line, row, "first_response_at", errors)
         resolved = _parse_time(line, row, "resolved_at", errors)
         if reported and resolved and resolved < reported:
-            errors.append(_error(line, "resolved_at", N_("resolved_at is before reported_at")))
+            errors.append(RowError(line, N_("resolved_at is before reported_at"), "resolved_at"))
         if reported and first_response and first_response < reported:
-            errors.append(_error(line, "first_response_at",
-                                 N_("first_response_at is before reported_at")))
+            errors.append(RowError(line, N_("first_response_at is before reported_at"),
+                                   "first_response_at"))
         for column, value in (("reported_at", reported), ("first_response_at", first_response),
                               ("resolved_at", resolved)):
             if value and value > limit:
                 if as_of:
-                    errors.append(_error(line, column, N_("%(column)s is after the export's as-of "
-                                                          "time"), column=column))
+                    errors.append(RowError(line, N_("%(column)s is after the export's as-of "
+                                                    "time"), column, column=column))
                 else:
-                    errors.append(_error(line, column, N_("%(column)s is in the future"),
-                                         column=column))
+                    errors.append(RowError(line, N_("%(column)s is in the future"), column,
+                                           column=column))
         if has_status:
             raw_status = row["status"]
             status = COMPLAINT_STATUS_ALIASES.get(raw_status.lower())
             if not raw_status:
-                errors.append(_error(line, "status", N_("status is empty")))
+                errors.append(RowError(line, N_("status is empty"), "status"))
             elif status is None:
-                errors.append(_error(line, "status", N_("unknown status '%(value)s'; use Menunggu, "
-                                                        "Koordinasi, Disposisi, Proses, Selesai or "
-                                                        "Ditolak"), value=raw_status))
+                errors.append(RowError(line, N_("unknown status '%(value)s'; use Menunggu, "
+                                                "Koordinasi, Disposisi, Proses, Selesai or "
+                                                "Ditolak"), "status", value=raw_status))
             elif status == "resolved" and not resolved and not row.get("resolved_at"):
-                errors.append(_error(line, "resolved_at", N_("status is resolved but resolved_at "
-                                                             "is empty")))
+                errors.append(RowError(line, N_("status is resolved but resolved_at is empty"),
+                                       "resolved_at"))
             elif status in OPEN_STATUSES and (resolved or row.get("resolved_at")):
-                errors.append(_error(line, "status", N_("status '%(value)s' is still open but "
-                                                        "resolved_at is set"), value=raw_status))
+                errors.append(RowError(line, N_("status '%(value)s' is still open but "
+                                                "resolved_at is set"), "status", value=raw_status))
         else:
             # No status column (LAPOR! open data): a closing time means done.
             status = "resolved" if resolved else "waiting"
@@ -271,14 +253,14 @@ def _mark_duplicates(good, bad, first_line, duplicated, table):
         first = first_line[external_id]
         others = ", ".join(str(n) for n in lines)
         entry = bad_by_line.setdefault(first, (first, rows_by_line[first], []))
-        entry[2].append(_error(first, "complaint_id", N_("complaint_id %(id)s appears again on "
-                                                         "line(s) %(lines)s"),
-                               id=external_id, lines=others))
+        entry[2].append(RowError(first, N_("complaint_id %(id)s appears again on line(s) "
+                                           "%(lines)s"), "complaint_id",
+                                 id=external_id, lines=others))
         for line in lines:
             entry = bad_by_line.setdefault(line, (line, rows_by_line[line], []))
-            entry[2].append(_error(line, "complaint_id", N_("complaint_id %(id)s appears twice "
-                                                            "(also on line %(line)s)"),
-                                   id=external_id, line=first))
+            entry[2].append(RowError(line, N_("complaint_id %(id)s appears twice (also on line "
+                                              "%(line)s)"), "complaint_id",
+                                     id=external_id, line=first))
     good = [r for r in good if r.line not in bad_by_line]
     return good, list(bad_by_line.values())
 
@@ -498,9 +480,9 @@ def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = 
     chosen: dict[str, str] = {}
     for source, dest in mapping.items():
         if dest in chosen:
-            preview.file_errors.append(_error(1, None, N_("%(column)s is chosen for both %(first)s "
-                                                          "and %(second)s"),
-                                              column=dest, first=chosen[dest], second=source))
+            preview.file_errors.append(RowError(1, N_("%(column)s is chosen for both %(first)s "
+                                                      "and %(second)s"), None,
+                                                column=dest, first=chosen[dest], second=source))
         chosen[dest] = source
     if preview.file_errors:
         return preview

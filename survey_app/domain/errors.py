@@ -1,7 +1,15 @@
-"""Typed errors raised by domain code; views and commands turn them into messages."""
+"""Typed errors raised by domain code; views and commands turn them into messages.
+
+A RowError keeps its message as an English template (a gettext msgid, marked with ``N_`` so that
+``make messages`` finds it) and the values that fill it in; the message is translated when it is
+shown. A command therefore prints it in the default language (Bahasa Indonesia) and a page in the
+language the visitor chose, and the domain never needs to know which.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from flask_babel import gettext
 
 
 class DomainError(Exception):
@@ -12,16 +20,37 @@ class NotAllowed(DomainError):
     """The action is refused in the current state (e.g. editing an open round)."""
 
 
-@dataclass
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it here (RowError translates it when
+    it is shown)."""
+    return message
+
+
+@dataclass(init=False)
 class RowError:
-    """One problem in an imported file: the 1-based line number as a spreadsheet shows it."""
+    """One problem in an imported file: the 1-based line number as a spreadsheet shows it (0: the
+    file as a whole), the column to blame if one is, and the message template with its values::
+
+        RowError(line, N_("parent %(code)s does not exist"), "parent_code", code=parent_code)
+    """
 
     line: int
-    message: str
-    column: str | None = None
+    template: str
+    column: str | None
+    params: dict
+
+    def __init__(self, line: int, template: str, column: str | None = None, /, **params) -> None:
+        # Positional-only, so that a template may itself use %(line)s or %(column)s.
+        self.line, self.template, self.column, self.params = line, template, column, params
+
+    @property
+    def message(self) -> str:
+        """The message in the current language (the visitor's, or the default one outside a
+        request)."""
+        return gettext(self.template, **self.params)
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
+        where = gettext("line %(line)s", line=self.line) if self.line else gettext("file")
         col = f" [{self.column}]" if self.column else ""
         return f"{where}{col}: {self.message}"
 

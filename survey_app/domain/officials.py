@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 
 from survey_app.domain.areas import ImportSummary
-from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import POSITION_AREA_LEVEL, POSITION_KINDS
 from survey_app.extensions import db
@@ -52,62 +52,71 @@ def import_officials(table: Table) -> ImportSummary:
         row_errors = []
         nip, name, kind = row["nip"], row["name"], row["position"].lower()
         if not nip:
-            row_errors.append(RowError(line, "nip is empty", "nip"))
+            row_errors.append(RowError(line, N_("nip is empty"), "nip"))
         elif not nip.replace(" ", "").isdigit():
-            row_errors.append(RowError(line, f"nip '{nip}' must contain digits only", "nip"))
+            row_errors.append(RowError(line, N_("nip '%(nip)s' must contain digits only"), "nip",
+                                       nip=nip))
         nip = nip.replace(" ", "")
         if not name:
-            row_errors.append(RowError(line, "name is empty", "name"))
+            row_errors.append(RowError(line, N_("name is empty"), "name"))
         elif nip in names_by_nip and names_by_nip[nip][1] != name:
-            row_errors.append(RowError(line, f"NIP {nip} has another name on line "
-                                             f"{names_by_nip[nip][0]}", "name"))
+            row_errors.append(RowError(line, N_("NIP %(nip)s has another name on line %(line)s"),
+                                       "name", nip=nip, line=names_by_nip[nip][0]))
         names_by_nip.setdefault(nip, (line, name))
         area = unit = None
         if kind not in POSITION_KINDS:
-            row_errors.append(RowError(line, f"unknown position '{kind}'; use one of "
-                                             f"{', '.join(POSITION_KINDS)}", "position"))
+            row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
+                                                "%(positions)s"), "position",
+                                       position=kind, positions=", ".join(POSITION_KINDS)))
         elif kind == "kepala_dinas":
             if not row["unit_code"]:
-                row_errors.append(RowError(line, "a kepala_dinas needs a unit_code", "unit_code"))
+                row_errors.append(RowError(line, N_("a kepala_dinas needs a unit_code"),
+                                           "unit_code"))
             elif row["unit_code"] not in units:
-                row_errors.append(RowError(line, f"unit {row['unit_code']} does not exist "
-                                                 "(import units first)", "unit_code"))
+                row_errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
+                                                    "first)"), "unit_code", code=row["unit_code"]))
             else:
                 unit = units[row["unit_code"]]
             if row["area_code"]:
-                row_errors.append(RowError(line, "a kepala_dinas heads a unit: leave area_code "
-                                                 "empty", "area_code"))
+                row_errors.append(RowError(line, N_("a kepala_dinas heads a unit: leave area_code "
+                                                    "empty"), "area_code"))
         else:
             wanted = POSITION_AREA_LEVEL[kind]
             if row["unit_code"]:
-                row_errors.append(RowError(line, f"a {kind} heads an area: leave unit_code empty",
-                                           "unit_code"))
+                row_errors.append(RowError(line, N_("a %(position)s heads an area: leave unit_code "
+                                                    "empty"), "unit_code", position=kind))
             if not row["area_code"]:
-                row_errors.append(RowError(line, f"a {kind} needs the area_code of a {wanted}",
-                                           "area_code"))
+                row_errors.append(RowError(line, N_("a %(position)s needs the area_code of a "
+                                                    "%(level)s"), "area_code",
+                                           position=kind, level=wanted))
             elif row["area_code"] not in areas:
-                row_errors.append(RowError(line, f"area {row['area_code']} does not exist",
-                                           "area_code"))
+                row_errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
+                                           code=row["area_code"]))
             elif areas[row["area_code"]].level != wanted:
                 found = areas[row["area_code"]]
-                row_errors.append(RowError(line, f"a {kind} heads a {wanted}, but {found.code} "
-                                                 f"({found.name}) is a {found.level}", "area_code"))
+                row_errors.append(RowError(line, N_("a %(position)s heads a %(level)s, but "
+                                                    "%(code)s (%(name)s) is a %(found_level)s"),
+                                           "area_code", position=kind, level=wanted,
+                                           code=found.code, name=found.name,
+                                           found_level=found.level))
             else:
                 area = areas[row["area_code"]]
         start = end = None
         try:
             start = _parse_date(row["start_date"])
         except ValueError:
-            row_errors.append(RowError(line, f"start_date '{row['start_date']}' is not a date "
-                                             "(YYYY-MM-DD)", "start_date"))
+            row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
+                                                "(YYYY-MM-DD)"), "start_date",
+                                       column="start_date", value=row["start_date"]))
         if row["end_date"]:
             try:
                 end = _parse_date(row["end_date"])
             except ValueError:
-                row_errors.append(RowError(line, f"end_date '{row['end_date']}' is not a date "
-                                                 "(YYYY-MM-DD)", "end_date"))
+                row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
+                                                    "(YYYY-MM-DD)"), "end_date",
+                                           column="end_date", value=row["end_date"]))
         if start and end and end < start:
-            row_errors.append(RowError(line, "end_date is before start_date", "end_date"))
+            row_errors.append(RowError(line, N_("end_date is before start_date"), "end_date"))
         errors.extend(row_errors)
         if not row_errors:
             parsed.append((line, nip, name, kind, area, unit, start, end))
@@ -128,8 +137,8 @@ def _overlap_errors(parsed) -> list[RowError]:
     for line, nip, _name, kind, area, unit, start, end in parsed:
         key = (nip, _position_key(kind, area, unit), start)
         if key in seen_keys:
-            errors.append(RowError(line, f"the same appointment appears twice (also on line "
-                                         f"{seen_keys[key]})"))
+            errors.append(RowError(line, N_("the same appointment appears twice (also on line "
+                                            "%(line)s)"), line=seen_keys[key]))
             continue
         seen_keys[key] = line
         by_position.setdefault(_position_key(kind, area, unit), []).append((line, nip, start, end))
@@ -144,18 +153,26 @@ def _overlap_errors(parsed) -> list[RowError]:
         for i, (line, nip, start, end) in enumerate(rows):
             for other_line, other_nip, o_start, o_end in rows[:i]:
                 if _overlaps(start, end, o_start, o_end):
-                    errors.append(RowError(line, f"overlaps the appointment on line {other_line} "
-                                                 f"({other_nip}) as {kind} of {where}"))
+                    errors.append(RowError(line, N_("overlaps the appointment on line %(line)s "
+                                                    "(%(nip)s) as %(position)s of %(code)s"),
+                                           line=other_line, nip=other_nip, position=kind,
+                                           code=where))
             for s_nip, s_start, s_end in stored:
                 if (s_nip, s_start) == (nip, start):
                     continue  # the row updates this stored appointment
                 if any((r[1], r[2]) == (s_nip, s_start) for r in rows):
                     # the file also updates that stored appointment: compare with the new dates
                     continue
-                if _overlaps(start, end, s_start, s_end):
-                    errors.append(RowError(line, f"overlaps the stored appointment of {s_nip} as "
-                                                 f"{kind} of {where} from {s_start}"
-                                                 f"{' to ' + str(s_end) if s_end else ''}"))
+                if not _overlaps(start, end, s_start, s_end):
+                    continue
+                if s_end:
+                    template = N_("overlaps the stored appointment of %(nip)s as %(position)s of "
+                                  "%(code)s from %(start)s to %(end)s")
+                else:
+                    template = N_("overlaps the stored appointment of %(nip)s as %(position)s of "
+                                  "%(code)s from %(start)s")
+                errors.append(RowError(line, template, nip=s_nip, position=kind, code=where,
+                                       start=s_start.isoformat(), end=s_end and s_end.isoformat()))
     return errors
 
 

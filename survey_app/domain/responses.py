@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from survey_app.domain import clock, questionnaires
-from survey_app.domain.errors import DomainError, ImportRejected, NotAllowed, RowError
+from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
 from survey_app.domain.rounds import effective_state
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
@@ -206,36 +206,43 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         ref, kind, area_code = row["respondent_ref"], row["position"].lower(), row["area_code"]
         key = (ref, kind, area_code)
         if kind not in POSITION_KINDS:
-            row_errors.append(RowError(line, f"unknown position '{row['position']}'; use one of "
-                                             "lurah, camat, walikota, bupati", "position"))
+            row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
+                                                "%(positions)s"), "position",
+                                       position=row["position"],
+                                       positions="lurah, camat, walikota, bupati"))
         elif ref not in known_refs:
-            row_errors.append(RowError(line, f"respondent {ref} is not invited to round "
-                                             f"{round_.code}", "respondent_ref"))
+            row_errors.append(RowError(line, N_("respondent %(ref)s is not invited to round "
+                                                "%(round)s"), "respondent_ref",
+                                       ref=ref, round=round_.code))
         elif key not in invited:
-            row_errors.append(RowError(line, f"respondent {ref} does not rate the {kind} of "
-                                             f"{area_code} in this round", "area_code"))
+            row_errors.append(RowError(line, N_("respondent %(ref)s does not rate the "
+                                                "%(position)s of %(code)s in this round"),
+                                       "area_code", ref=ref, position=kind, code=area_code))
         elif key in seen:
-            row_errors.append(RowError(line, f"the same respondent and position appear twice "
-                                             f"(also on line {seen[key]})"))
+            row_errors.append(RowError(line, N_("the same respondent and position appear twice "
+                                                "(also on line %(line)s)"), line=seen[key]))
         elif invited[key][4] is not None:
-            row_errors.append(RowError(line, f"respondent {ref} has already answered for the "
-                                             f"{kind} of {area_code}"))
+            row_errors.append(RowError(line, N_("respondent %(ref)s has already answered for the "
+                                                "%(position)s of %(code)s"),
+                                       ref=ref, position=kind, code=area_code))
         seen.setdefault(key, line)
         answers = {}
         for code, required in rules:
             text = row.get(code.lower(), "")
             if not text:
                 if required:
-                    row_errors.append(RowError(line, f"{code} is required and blank", code))
+                    row_errors.append(RowError(line, N_("%(item)s is required and blank"), code,
+                                               item=code))
                 continue
             if text not in ("1", "2", "3", "4"):
-                row_errors.append(RowError(line, f"{code} '{text}' must be 1, 2, 3 or 4 (or blank "
-                                                 "where the questionnaire allows it)", code))
+                row_errors.append(RowError(line, N_("%(item)s '%(value)s' must be 1, 2, 3 or 4 (or "
+                                                    "blank where the questionnaire allows it)"),
+                                           code, item=code, value=text))
                 continue
             answers[code] = int(text)
         if len(row.get("comment", "")) > COMMENT_MAX:
-            row_errors.append(RowError(line, f"comment is longer than {COMMENT_MAX} characters",
-                                       "comment"))
+            row_errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
+                                       "comment", column="comment", n=COMMENT_MAX))
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -248,8 +255,9 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         try:
             store(round_, inv_id, pos_id, group, area_id, answers, comment, "paper", day)
         except AlreadyAnswered:  # answered on the web since the check above
-            raise ImportRejected([RowError(0, "a respondent answered on the web while the file "
-                                              "was being imported; import it again")]) from None
+            raced = RowError(0, N_("a respondent answered on the web while the file was being "
+                                   "imported; import it again"))
+            raise ImportRejected([raced]) from None
         summary.stored += 1
     return summary
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import ImportRejected, NotAllowed, RowError
+from survey_app.domain.errors import N_, ImportRejected, NotAllowed, RowError
 from survey_app.domain.invitations import ROSTER_STATES, ensure_invitations
 from survey_app.domain.rounds import effective_state
 from survey_app.domain.tabular import Table
@@ -115,62 +115,66 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     for line, row in table.rows:
         row_errors: list[RowError] = []
 
-        def bad(message: str, column: str) -> None:
-            row_errors.append(RowError(line, message, column))
+        def bad(template: str, column: str, /, **params) -> None:
+            row_errors.append(RowError(line, template, column, **params))
 
         ref = row["respondent_ref"]
         if not ref:
-            bad("respondent_ref is empty", "respondent_ref")
+            bad(N_("respondent_ref is empty"), "respondent_ref")
         elif not REF_PATTERN.match(ref):
-            bad(f"respondent_ref '{ref}' may have up to 40 letters, digits and . _ / -",
-                "respondent_ref")
+            bad(N_("respondent_ref '%(ref)s' may have up to 40 letters, digits and . _ / -"),
+                "respondent_ref", ref=ref)
         elif ref in seen:
-            bad(f"respondent_ref {ref} appears twice (also on line {seen[ref]})", "respondent_ref")
+            bad(N_("respondent_ref %(ref)s appears twice (also on line %(line)s)"),
+                "respondent_ref", ref=ref, line=seen[ref])
         else:
             seen[ref] = line
         name = " ".join(row["name"].split())
         if not name:
-            bad("name is empty", "name")
+            bad(N_("name is empty"), "name")
         elif len(name) > 160:
-            bad("name is longer than 160 characters", "name")
+            bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name", n=160)
         group = row["group"].lower()
         if group not in GROUPS:
-            bad(f"unknown group '{row['group']}'; use one of {', '.join(GROUPS)}", "group")
+            bad(N_("unknown group '%(group)s'; use one of %(groups)s"), "group",
+                group=row["group"], groups=", ".join(GROUPS))
         area = areas.get(row["area_code"])
         if not row["area_code"]:
-            bad("area_code is empty", "area_code")
+            bad(N_("area_code is empty"), "area_code")
         elif area is None:
-            bad(f"area {row['area_code']} does not exist", "area_code")
+            bad(N_("area %(code)s does not exist"), "area_code", code=row["area_code"])
         elif area.level not in RESPONDENT_AREA_LEVELS:
-            bad(f"area {area.code} ({area.name}) is a {area.level}; a respondent belongs to a "
-                "kelurahan or a kecamatan", "area_code")
+            bad(N_("area %(code)s (%(name)s) is a %(level)s; a respondent belongs to a kelurahan "
+                   "or a kecamatan"), "area_code", code=area.code, name=area.name, level=area.level)
         elif group in ("rt", "rw", "lmk") and area.level != "kelurahan":
-            bad(f"a {group} respondent belongs to a kelurahan, but {area.code} ({area.name}) is a "
-                f"{area.level}", "area_code")
+            bad(N_("a %(group)s respondent belongs to a kelurahan, but %(code)s (%(name)s) is a "
+                   "%(level)s"), "area_code",
+                group=group, code=area.code, name=area.name, level=area.level)
         rw = rt = None
         for column in ("rw", "rt"):
             try:
                 value = _rw_rt(row.get(column, ""))
             except ValueError:
-                bad(f"{column} '{row.get(column)}' must be a number from 1 to 999", column)
+                bad(N_("%(column)s '%(value)s' must be a number from 1 to 999"), column,
+                    column=column, value=row.get(column))
                 continue
             if column == "rw":
                 rw = value
             else:
                 rt = value
         if group == "rt" and not (rw and rt):
-            bad("an rt respondent needs both rw and rt", "rt")
+            bad(N_("an rt respondent needs both rw and rt"), "rt")
         elif group in ("rw", "lmk") and not rw:
-            bad(f"an {group} respondent needs rw", "rw")
+            bad(N_("an %(group)s respondent needs rw"), "rw", group=group)
         phone = None
         if row.get("phone"):
             phone = normalise_phone(row["phone"])
             if phone is None:
-                bad(f"phone '{row['phone']}' is not an Indonesian mobile number (08..., +628... "
-                    "or 628...)", "phone")
+                bad(N_("phone '%(phone)s' is not an Indonesian mobile number (08..., +628... or "
+                       "628...)"), "phone", phone=row["phone"])
         email = row.get("email", "").strip() or None
         if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
-            bad(f"email '{email}' is not an email address", "email")
+            bad(N_("email '%(email)s' is not an email address"), "email", email=email)
         if row_errors:
             errors.extend(row_errors)
             continue

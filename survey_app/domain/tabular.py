@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-from survey_app.domain.errors import ImportRejected, RowError
+from survey_app.domain.errors import N_, ImportRejected, RowError
 
 
 @dataclass
@@ -42,12 +42,13 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
         if not any(v.strip() for v in values):
             continue  # blank lines are not rows
         if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            raise ImportRejected([RowError(line, f"has {len(values)} values but the header has "
-                                                 f"{len(header)} columns")])
+            raise ImportRejected([RowError(line, N_("has %(values)s values but the header has "
+                                                    "%(columns)s columns"),
+                                           values=len(values), columns=len(header))])
         values = list(values) + [""] * (len(header) - len(values))
         rows.append((line, {h: values[i].strip() for i, h in enumerate(header) if h}))
     if not rows:
-        raise ImportRejected([RowError(0, "the file has a header but no rows")])
+        raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
     return Table(header=header, rows=rows)
 
 
@@ -59,19 +60,20 @@ def _read_bytes(source, filename: str | None) -> tuple[bytes, str]:
         try:
             return path.read_bytes(), filename or path.name
         except OSError as e:
-            raise ImportRejected([RowError(0, f"cannot read {path}: {e.strerror}")]) from None
+            raise ImportRejected([RowError(0, N_("cannot read %(path)s: %(reason)s"),
+                                           path=str(path), reason=e.strerror)]) from None
     return source.read(), filename or getattr(source, "name", "") or ""
 
 
 def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not data.strip():
-        raise ImportRejected([RowError(0, "the file is empty")])
+        raise ImportRejected([RowError(0, N_("the file is empty"))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise ImportRejected([RowError(line, "the file is not UTF-8 text; save it as "
-                                             "'CSV UTF-8' and try again")]) from None
+        raise ImportRejected([RowError(line, N_("the file is not UTF-8 text; save it as "
+                                                "'CSV UTF-8' and try again"))]) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -79,7 +81,8 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
         header = [h.strip().lower() for h in next(reader)]
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as e:
-        raise ImportRejected([RowError(reader.line_num, f"the file is not valid CSV: {e}")]) from None
+        raise ImportRejected([RowError(reader.line_num, N_("the file is not valid CSV: %(reason)s"),
+                                       reason=str(e))]) from None
     return header, rows
 
 
@@ -89,13 +92,14 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged file
-        raise ImportRejected([RowError(0, "the file is not a readable XLSX workbook")]) from None
+        unreadable = RowError(0, N_("the file is not a readable XLSX workbook"))
+        raise ImportRejected([unreadable]) from None
     sheet = workbook.worksheets[0]
     rows_iter = sheet.iter_rows(values_only=True)
     try:
         first = next(rows_iter)
     except StopIteration:
-        raise ImportRejected([RowError(0, "the file is empty")]) from None
+        raise ImportRejected([RowError(0, N_("the file is empty"))]) from None
     header = [_cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
@@ -119,21 +123,22 @@ def _cell_text(value) -> str:
 def _check_header(header: list[str], required: list[str], optional: list[str],
                   allow_extra: bool) -> None:
     if not any(header):
-        raise ImportRejected([RowError(1, "the header row is empty")])
+        raise ImportRejected([RowError(1, N_("the header row is empty"))])
     errors = []
     seen = set()
     for h in header:
         if h in seen:
-            errors.append(RowError(1, f"column '{h}' appears twice"))
+            errors.append(RowError(1, N_("column '%(column)s' appears twice"), None, column=h))
         seen.add(h)
     missing = [c for c in required if c not in header]
     if missing:
-        errors.append(RowError(1, "missing column(s): " + ", ".join(missing)
-                               + "; expected " + ",".join(required + optional)))
+        errors.append(RowError(1, N_("missing column(s): %(missing)s; expected %(expected)s"),
+                               missing=", ".join(missing), expected=",".join(required + optional)))
     if not allow_extra:
         extra = [h for h in header if h not in required and h not in optional]
         if extra:
-            errors.append(RowError(1, "unexpected column(s): " + ", ".join(extra)
-                                   + "; expected " + ",".join(required + optional)))
+            errors.append(RowError(1, N_("unexpected column(s): %(extra)s; expected "
+                                         "%(expected)s"),
+                                   extra=", ".join(extra), expected=",".join(required + optional)))
     if errors:
         raise ImportRejected(errors)
