@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
@@ -119,31 +119,48 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
     if not sections:
         return
     day = day or clock.jakarta_day(clock.now())
-    # Core statements on the tables: this is the public form's hot path, and the ORM's unit of
-    # work adds nothing here (nothing is loaded, nothing else changes).
+    # Core statements on the session's connection: this is the public form's hot path, and the
+    # ORM adds nothing here (nothing is loaded, nothing else changes).
+    mark, insert_responses, insert_answers = _store_statements()
     connection = db.session.connection()
-    positions = InvitationPosition.__table__
     position_ids = sorted(sections)
-    marked = connection.execute(
-        positions.update()
-        .where(positions.c.invitation_id == invitation_id,
-               positions.c.position_id.in_(position_ids), positions.c.completed_on.is_(None))
-        .values(completed_on=day))
+    marked = connection.execute(mark, {"invitation": invitation_id, "positions": position_ids,
+                                       "day": day})
     if marked.rowcount != len(position_ids):
         raise AlreadyAnswered("this position has already been answered with this invitation")
-    responses = Response.__table__
     rows = [{"round_id": round_.id, "position_id": pid, "group": group, "area_id": area_id,
              "submitted_on": day, "source": source,
              "comment": (sections[pid][1] or "").strip()[:COMMENT_MAX] or None}
             for pid in position_ids]
-    ids = connection.execute(responses.insert().returning(responses.c.id,
-                                                         sort_by_parameter_order=True),
-                             rows).scalars().all()
+    if len(rows) == 1:  # the usual case: a plain single-row INSERT
+        ids = [connection.execute(insert_responses, rows[0]).scalar_one()]
+    else:
+        ids = connection.execute(insert_responses, rows).scalars().all()
     answers = [{"response_id": response_id, "item_code": code, "value": value}
                for response_id, pid in zip(ids, position_ids)
                for code, value in sections[pid][0].items()]
     if answers:
-        connection.execute(Answer.__table__.insert(), answers)
+        connection.execute(insert_answers, answers)
+
+
+_STORE_STATEMENTS = None
+
+
+def _store_statements():
+    """Built once (built statements are compiled once and their cache keys kept): mark the
+    positions answered, insert the responses returning their ids in order, insert answers."""
+    global _STORE_STATEMENTS
+    if _STORE_STATEMENTS is None:
+        positions, responses = InvitationPosition.__table__, Response.__table__
+        _STORE_STATEMENTS = (
+            positions.update()
+            .where(positions.c.invitation_id == bindparam("invitation"),
+                   positions.c.position_id.in_(bindparam("positions", expanding=True)),
+                   positions.c.completed_on.is_(None))
+            .values(completed_on=bindparam("day")),
+            responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
+            Answer.__table__.insert())
+    return _STORE_STATEMENTS
 
 
 def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
