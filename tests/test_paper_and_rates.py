@@ -91,10 +91,10 @@ def test_blanks_are_allowed_where_the_questionnaire_allows_them(ctx):
     assert count(Answer) == 8
 
 
-def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(ctx):
+def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):
     later = datetime.now(timezone.utc) + timedelta(days=5)
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
-    with pytest.raises(NotAllowed, match="scheduled"):
+    with pytest.raises(NotAllowed, match="^Round 2027-Q1 is scheduled: paper forms are taken "):
         load(round_, HEADER + row("R1", "lurah", "3171010001"))
 
 

@@ -101,7 +101,7 @@ def test_the_highest_version_of_a_key_is_the_one_offered(tmp_path):
     _write(tmp_path, "mini.toml", MINIMAL)
     _write(tmp_path, "mini-v2.toml", MINIMAL.replace('version = "1"', 'version = "2"'))
     assert q.get("mini", tmp_path)["version"] == "2"
-    with pytest.raises(q.QuestionnaireError, match="unknown questionnaire 'nope' .available: mini"):
+    with pytest.raises(q.QuestionnaireError, match="Unknown questionnaire 'nope' .available: mini"):
         q.get("nope", tmp_path)
 
 

@@ -155,10 +155,11 @@ def test_xlsx_rosters_are_accepted(ctx):
     assert db.session.scalar(select(Respondent.phone).where(Respondent.ref == "R5")) == "6281299998888"
 
 
-def test_a_closed_round_takes_no_roster(ctx):
+def test_a_closed_round_takes_no_roster(english):
     now = datetime.now(timezone.utc)
     _areas, round_ = world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
-    with pytest.raises(NotAllowed, match="closed"):
+    with pytest.raises(NotAllowed, match="^Round 2027-Q1 is closed: its roster can no longer "
+                                         "change.$"):
         load_roster(round_)
 
 
@@ -210,7 +211,7 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     assert result.exit_code == 1
     assert "baris 2 [group]: kelompok 'ketua' tidak dikenal" in result.output
     result = runner.invoke(args=["skm", "import-respondents", "2030-Q1", str(path)])
-    assert result.exit_code == 1 and "round 2030-Q1 does not exist" in result.output
+    assert result.exit_code == 1 and "Tidak ada putaran 2030-Q1." in result.output
     out = tmp_path / "links.csv"
     result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "csv", "--out", str(out)])
     assert result.exit_code == 0 and "4 invitation(s)" in result.output

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import N_, ImportRejected, NotAllowed, RowError
-from survey_app.domain.invitations import ROSTER_STATES, ensure_invitations
-from survey_app.domain.rounds import effective_state
+from survey_app.domain.errors import N_, ImportRejected, RowError
+from survey_app.domain.invitations import check_roster_open, ensure_invitations
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
@@ -99,9 +98,8 @@ class RosterSummary:
 
 
 def check_round(round_: Round) -> None:
-    state = effective_state(round_)
-    if state not in ROSTER_STATES:
-        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
+    """NotAllowed (in the current language) once the round's roster may no longer change."""
+    check_roster_open(round_)
 
 
 def plan(round_: Round, table: Table) -> RosterPlan:
