@@ -110,7 +110,7 @@ def test_cli_import_responses(app, runner, tmp_path):
     assert "baris 3 [U9]: U9 '9' harus 1, 2, 3 atau 4" in result.output
     path.write_text(HEADER + row("R1", "lurah", "3171010001"))
     result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
-    assert result.exit_code == 0 and "1 paper responses stored" in result.output
+    assert result.exit_code == 0 and result.output == "2027-Q1: 1 formulir kertas disimpan.\n"
 
 
 def test_response_rates_by_kota_kecamatan_kelurahan_and_group(round_):

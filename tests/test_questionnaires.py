@@ -139,4 +139,4 @@ def test_demo_command_builds_the_small_demo_and_prints_the_logins(runner, ctx):
     pinned = db.session.scalars(db.select(PinnedQuestionnaire)).all()
     assert [p.key for p in pinned] == ["skm-tokoh-masyarakat-2026"]
     again = runner.invoke(args=["skm", "demo", "--if-empty"])
-    assert again.exit_code == 0 and "not loaded again" in again.output
+    assert again.exit_code == 0 and "data demo tidak dimuat lagi" in again.output

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from survey_app.domain import invitations, roster
@@ -89,7 +90,11 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     assert after == before
     r1 = db.session.scalar(select(Respondent).where(Respondent.ref == "R1"))
     assert (r1.name, r1.phone) == ("Budi Santoso, S.E.", "6285700001111")
-    assert str(load_roster(round_, changed)).startswith("0 respondents created, 0 updated, 4 unchanged")
+    summary = load_roster(round_, changed)
+    assert str(summary) == "0 responden baru, 0 diperbarui, 4 tidak berubah; 0 undangan baru"
+    with force_locale("en"):
+        assert str(summary) == ("0 respondents created, 0 updated, 4 unchanged; "
+                                "0 invitations created")
 
 
 @pytest.mark.parametrize("row, expected", [
@@ -163,6 +168,20 @@ def test_a_closed_round_takes_no_roster(english):
         load_roster(round_)
 
 
+def test_the_command_line_refuses_a_roster_for_a_closed_round_in_indonesian(app, runner,
+                                                                           tmp_path):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
+        db.session.commit()
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER)
+    result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
+    assert result.exit_code == 1
+    assert result.output == ("Kesalahan: Putaran 2027-Q1 berstatus ditutup: daftar respondennya "
+                             "tidak dapat diubah lagi.\n")
+
+
 def test_copy_roster_invites_the_same_people_to_the_next_round_with_new_links(ctx):
     _areas, round_ = world()
     load_roster(round_)
@@ -205,7 +224,8 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     path.write_text(ROSTER)
     result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
     assert result.exit_code == 0, result.output
-    assert "4 respondents created" in result.output
+    assert result.output == ("2027-Q1: 4 responden baru, 0 diperbarui, 0 tidak berubah; "
+                             "4 undangan baru.\n")
     path.write_text(HEADER + "R9,Ani,ketua,3171010001,,,,\n")
     result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
     assert result.exit_code == 1
@@ -214,7 +234,7 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     assert result.exit_code == 1 and "Tidak ada putaran 2030-Q1." in result.output
     out = tmp_path / "links.csv"
     result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "csv", "--out", str(out)])
-    assert result.exit_code == 0 and "4 invitation(s)" in result.output
+    assert result.exit_code == 0 and f"4 undangan ditulis ke {out}." in result.output
     assert out.read_bytes().count(b"/s/") >= 4
     pdf = tmp_path / "letters.pdf"
     result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "pdf", "--out",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import case, func, select
 
 from survey_app.domain import clock, questionnaires
@@ -170,7 +170,8 @@ class PaperSummary:
     stored: int = 0
 
     def __str__(self) -> str:
-        return f"{self.stored} paper responses stored"
+        return ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
+                        self.stored)
 
 
 def paper_columns(round_: Round) -> list[str]:
