@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
@@ -19,16 +20,17 @@ def fail(error: Exception) -> None:
     """Roll back, print what went wrong (every bad row of an import) and exit 1."""
     db.session.rollback()
     if isinstance(error, ImportRejected):  # in the default language, like its row errors
-        click.echo(_("Nothing was imported: %(n)s problem(s) found.", n=len(error.errors)),
+        click.echo(ngettext("Nothing was imported: %(num)s problem found.",
+                            "Nothing was imported: %(num)s problems found.", len(error.errors)),
                    err=True)
         for row_error in error.errors:
             click.echo(f"  {row_error}", err=True)
     elif isinstance(getattr(error, "errors", None), dict):  # settings: one line per field
-        click.echo("Error: nothing was saved.", err=True)
+        click.echo(_("Error: nothing was saved."), err=True)
         for name, message in error.errors.items():
             click.echo(f"  {name}: {message}", err=True)
     else:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(_("Error: %(message)s", message=str(error)), err=True)
     sys.exit(1)
 
 
@@ -48,11 +50,18 @@ def create_user(email, role, official_nip, password):
         db.session.commit()
     except DomainError as e:
         fail(e)
-    click.echo(f"Created {user.email} ({role}).")
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=role))
 
 
-def _run_import(importer, path: str, columns: list[str], label: str) -> None:
-    """Read FILE, run one all-or-nothing import, commit once, and report."""
+def _database_refused(error: SQLAlchemyError) -> DomainError:
+    """A database rule we did not foresee: the transaction is rolled back, nothing written."""
+    return DomainError(_("The database refused the import and nothing was written: %(reason)s",
+                         reason=str(getattr(error, "orig", error))))
+
+
+def _run_import(importer, path: str, columns: list[str], label: str, title) -> None:
+    """Read FILE, run one all-or-nothing import, commit once, and report (``label`` names the
+    audit record, ``title`` the summary line)."""
     from survey_app.domain import audit
     from survey_app.domain.tabular import read_table
 
@@ -63,10 +72,9 @@ def _run_import(importer, path: str, columns: list[str], label: str) -> None:
         db.session.commit()
     except DomainError as e:
         fail(e)
-    except SQLAlchemyError as e:  # a database rule we did not foresee: still nothing written
-        fail(DomainError("the database refused the import and nothing was written: "
-                         f"{getattr(e, 'orig', e)}"))
-    click.echo(f"{label}: {summary}.")
+    except SQLAlchemyError as e:
+        fail(_database_refused(e))
+    click.echo(f"{title}: {summary}.")
 
 
 @skm.command("import-areas")
@@ -79,7 +87,7 @@ def import_areas(path):
     """
     from survey_app.domain.areas import AREA_COLUMNS, import_areas as run
 
-    _run_import(run, path, AREA_COLUMNS, "areas")
+    _run_import(run, path, AREA_COLUMNS, "areas", _("Areas"))
 
 
 @skm.command("import-units")
@@ -88,7 +96,7 @@ def import_units(path):
     """Import units (dinas) from a CSV or XLSX FILE with columns code,name."""
     from survey_app.domain.areas import UNIT_COLUMNS, import_units as run
 
-    _run_import(run, path, UNIT_COLUMNS, "units")
+    _run_import(run, path, UNIT_COLUMNS, "units", _("Units"))
 
 
 @skm.command("import-officials")
@@ -103,7 +111,7 @@ def import_officials(path):
     """
     from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials as run
 
-    _run_import(run, path, OFFICIAL_COLUMNS, "officials")
+    _run_import(run, path, OFFICIAL_COLUMNS, "officials", _("Officials"))
 
 
 # --- rounds -----------------------------------------------------------------------------------
@@ -118,8 +126,9 @@ def _when(value: str, option: str):
     try:
         return clock.parse_datetime(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date and time like 2027-01-15T08:00 "
-                                 "(Asia/Jakarta unless it has an offset)", param_hint=option)
+        raise click.BadParameter(_("'%(value)s' is not a date and time like 2027-01-15T08:00 "
+                                   "(Asia/Jakarta unless it has an offset).", value=value),
+                                 param_hint=option) from None
 
 
 def _round_action(code: str, action) -> None:
@@ -181,10 +190,12 @@ def round_create(code, questionnaire, opens, closes, weights, rates, deadline_da
         db.session.commit()
     except DomainError as e:
         fail(e)
-    click.echo(f"Created {round_.code} ({rounds.state_label(rounds.effective_state(round_))}): "
-               f"{_wib(round_.opens_at)} - {_wib(round_.closes_at)}, questionnaire "
-               f"{round_.questionnaire.key} v{round_.questionnaire.version} "
-               f"(sha256 {round_.questionnaire.content_hash[:12]}).")
+    click.echo(_("Created %(code)s (%(state)s): %(opens)s - %(closes)s, questionnaire %(key)s "
+                 "v%(version)s (sha256 %(hash)s).", code=round_.code,
+                 state=rounds.state_label(rounds.effective_state(round_)),
+                 opens=_wib(round_.opens_at), closes=_wib(round_.closes_at),
+                 key=round_.questionnaire.key, version=round_.questionnaire.version,
+                 hash=round_.questionnaire.content_hash[:12]))
 
 
 @round_group.command("list")
@@ -195,7 +206,7 @@ def round_list():
     listing = rounds.listing()
     db.session.commit()  # clock transitions seen just now are recorded
     if not listing:
-        click.echo("No rounds yet.")
+        click.echo(_("No rounds yet."))
     for round_, state, progress in listing:
         rate = f"{progress.rate:.1%}" if progress.rate is not None else "-"
         click.echo(f"{round_.code}  {rounds.state_label(state):<12} {_wib(round_.opens_at)} - "
@@ -295,10 +306,10 @@ def demo(scale, seed, if_empty):
 
     if not database_is_empty():
         if if_empty:
-            click.echo("The database already has data; the demo was not loaded again.")
+            click.echo(_("The database already has data; the demo was not loaded again."))
             _print_logins({k: v for k, v in DEMO_PASSWORDS.items()})
             return
-        fail(DomainError("the database is not empty; the demo needs an empty database"))
+        fail(DomainError(_("The database is not empty; the demo needs an empty database.")))
     started = time.perf_counter()
     try:
         summary = build_demo(scale, seed, pin(DEMO_QUESTIONNAIRE), today=date.today(),
@@ -308,21 +319,29 @@ def demo(scale, seed, if_empty):
     except DomainError as e:
         fail(e)
     seconds = time.perf_counter() - started
-    click.echo(f"Demo ({scale}, seed {seed}) built in {seconds:.1f} s: {summary.areas} areas, "
-               f"{summary.officials} officials, {summary.respondents} respondents, rounds "
-               f"{', '.join(summary.rounds)}, {summary.responses} responses ({summary.answers} "
-               f"answers), {summary.complaints} complaints.")
+    contents = [
+        ngettext("%(num)s area", "%(num)s areas", summary.areas),
+        ngettext("%(num)s official", "%(num)s officials", summary.officials),
+        ngettext("%(num)s respondent", "%(num)s respondents", summary.respondents),
+        ngettext("round %(codes)s", "rounds %(codes)s", len(summary.rounds),
+                 codes=", ".join(summary.rounds)),
+        ngettext("%(num)s response", "%(num)s responses", summary.responses) + " ("
+        + ngettext("%(num)s answer", "%(num)s answers", summary.answers) + ")",
+        ngettext("%(num)s complaint", "%(num)s complaints", summary.complaints)]
+    click.echo(_("Demo (%(scale)s, seed %(seed)s) built in %(seconds)s s: %(contents)s.",
+                 scale=scale, seed=seed, seconds=f"{seconds:.1f}", contents=", ".join(contents)))
     _print_logins(summary.logins)
     if summary.sample_link_token:
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        click.echo(f"A respondent's link to try the form: {base}/s/{summary.sample_link_token}")
+        click.echo(_("A respondent's link to try the form: %(link)s",
+                     link=f"{base}/s/{summary.sample_link_token}"))
 
 
 DEMO_QUESTIONNAIRE = "skm-tokoh-masyarakat-2026"
 
 
 def _print_logins(logins: dict) -> None:
-    click.echo("Demo logins (email / password):")
+    click.echo(_("Demo logins (email / password):"))
     for role, (email, password) in logins.items():
         click.echo(f"  {role:<13} {email:<26} {password}")
 
@@ -367,7 +386,8 @@ def import_complaints(path, mappings, as_of, skip_bad):
         try:
             as_of_time = clock.parse_datetime(as_of) if as_of else None
         except ValueError:
-            raise DomainError(f"--as-of '{as_of}' is not a date and time") from None
+            raise DomainError(_("--as-of '%(value)s' is not a date and time like "
+                                "2027-01-08T07:00.", value=as_of)) from None
         table = read_complaints(path, mapping=mapping)
         summary, checked = run(table, as_of_time, skip_bad=bool(skip_bad))
         audit.record("import-complaints", path, detail={"summary": str(summary),
@@ -375,18 +395,22 @@ def import_complaints(path, mappings, as_of, skip_bad):
         db.session.commit()
     except DomainError as e:
         fail(e)
-    except SQLAlchemyError as e:  # a database rule we did not foresee: still nothing written
-        fail(DomainError("the database refused the import and nothing was written: "
-                         f"{getattr(e, 'orig', e)}"))
-    click.echo(f"complaints: {summary}.")
-    click.echo(f"Export as of {clock.to_jakarta(summary.as_of):%Y-%m-%d %H:%M} WIB"
-               f"{' (given)' if checked.as_of_given else ' (its newest timestamp)'}.")
+    except SQLAlchemyError as e:
+        fail(_database_refused(e))
+    click.echo(_("Complaints: %(summary)s.", summary=summary))
+    when = f"{clock.to_jakarta(summary.as_of):%Y-%m-%d %H:%M}"
+    if checked.as_of_given:
+        click.echo(_("Export as of %(time)s WIB (given).", time=when))
+    else:
+        click.echo(_("Export as of %(time)s WIB (its newest timestamp).", time=when))
     if summary.ignored_columns:
-        click.echo("Ignored columns: " + ", ".join(summary.ignored_columns) + ".")
+        click.echo(_("Ignored columns: %(columns)s.", columns=", ".join(summary.ignored_columns)))
     if skip_bad:
         with open(skip_bad, "w", encoding="utf-8", newline="") as out:
             out.write(bad_rows_csv(table, checked, mapping))
-        click.echo(f"{len(checked.bad)} bad row(s) written to {skip_bad}.")
+        click.echo(ngettext("%(num)s bad row written to %(path)s.",
+                            "%(num)s bad rows written to %(path)s.", len(checked.bad),
+                            path=skip_bad))
 
 
 @skm.command("complaints")
@@ -410,25 +434,49 @@ def complaints(code):
     def num(value, digits=2):
         return "-" if value is None else f"{value:.{digits}f}"
 
-    head = (f"{'position':<13}{'code':<12}{'received':>9}{'rejected':>9}{'resolved':>9}"
-            f"{'in time':>8}{'rate':>7}{'med.days':>9}{'med.hours':>10}{'overdue':>8}  name")
-    click.echo(f"Complaints {round_.code}: deadline {round_.deadline_days} days.")
-    click.echo(head)
-    for p in figures_table(round_, figures=figures):
-        f = p.figures
-        click.echo(f"{p.kind:<13}{p.code:<12}{f.received:>9}{f.rejected:>9}{f.resolved:>9}"
-                   f"{f.resolved_in_time:>8}{num(f.in_time_rate):>7}"
-                   f"{num(f.median_days_to_resolve):>9}{num(f.median_hours_to_first_response):>10}"
-                   f"{f.open_overdue:>8}  {p.name}")
+    heading = {  # the table's column headings ("complaint figures": short words in a table)
+        "position": pgettext("complaint figures", "position"),
+        "code": pgettext("complaint figures", "code"),
+        "received": pgettext("complaint figures", "received"),
+        "rejected": pgettext("complaint figures", "rejected"),
+        "resolved": pgettext("complaint figures", "resolved"),
+        "in time": pgettext("complaint figures", "in time"),
+        "rate": pgettext("complaint figures", "rate"),
+        "med.days": pgettext("complaint figures", "med.days"),
+        "med.hours": pgettext("complaint figures", "med.hours"),
+        "overdue": pgettext("complaint figures", "overdue"),
+        "name": pgettext("complaint figures", "name"),
+        "rank": pgettext("complaint figures", "rank"),
+        "unit": pgettext("complaint figures", "unit"),
+    }
+    click.echo(_("Complaints %(code)s: deadline %(days)s days.", code=round_.code,
+                 days=round_.deadline_days))
+    _print_table(
+        [heading[k] for k in ("position", "code", "received", "rejected", "resolved", "in time",
+                              "rate", "med.days", "med.hours", "overdue", "name")],
+        [[p.kind, p.code, p.figures.received, p.figures.rejected, p.figures.resolved,
+          p.figures.resolved_in_time, num(p.figures.in_time_rate),
+          num(p.figures.median_days_to_resolve), num(p.figures.median_hours_to_first_response),
+          p.figures.open_overdue, p.name] for p in figures_table(round_, figures=figures)],
+        left=(0, 1, 10))
     click.echo("")
-    click.echo("Units by in-time rate and response speed:")
-    click.echo(f"{'rank':>4}  {'unit':<12}{'received':>9}{'rate':>7}{'med.hours':>10}"
-               f"{'med.days':>9}  name")
-    for u in rank_units(round_, figures=figures):
-        f = u.figures
-        click.echo(f"{u.rank if u.rank else '-':>4}  {u.unit_code:<12}{f.received:>9}"
-                   f"{num(f.in_time_rate):>7}{num(f.median_hours_to_first_response):>10}"
-                   f"{num(f.median_days_to_resolve):>9}  {u.unit_name}")
+    click.echo(_("Units by in-time rate and response speed:"))
+    _print_table(
+        [heading[k] for k in ("rank", "unit", "received", "rate", "med.hours", "med.days",
+                              "name")],
+        [[u.rank or "-", u.unit_code, u.figures.received, num(u.figures.in_time_rate),
+          num(u.figures.median_hours_to_first_response), num(u.figures.median_days_to_resolve),
+          u.unit_name] for u in rank_units(round_, figures=figures)],
+        left=(1, 6))
+
+
+def _print_table(headings: list[str], rows: list[list], left: tuple[int, ...]) -> None:
+    """Columns as wide as their widest cell (headings are translated, so their width varies):
+    text columns (``left``) aligned left, numbers right, two spaces between them."""
+    widths = [max(len(str(cell)) for cell in cells) for cells in zip(headings, *rows)]
+    for row in [headings, *rows]:
+        click.echo("  ".join(str(cell).ljust(width) if i in left else str(cell).rjust(width)
+                             for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
 
 
 @skm.command("render")
@@ -470,8 +518,12 @@ def render_command(code, out_dir, lang, processes):
     for name, pdf in render_all(jobs, processes):
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(pdf)
-    click.echo(f"{len(issued)} report cards and the province summary of {round_.code} written to "
-               f"{out_dir} in {time.perf_counter() - started:.1f} s (data {collected:.1f} s).")
+    click.echo(ngettext(
+        "%(num)s report card and the province summary of %(code)s written to %(path)s in "
+        "%(seconds)s s (data %(data)s s).",
+        "%(num)s report cards and the province summary of %(code)s written to %(path)s in "
+        "%(seconds)s s (data %(data)s s).", len(issued), code=round_.code, path=out_dir,
+        seconds=f"{time.perf_counter() - started:.1f}", data=f"{collected:.1f}"))
 
 
 # --- respondents: rosters, invitations, paper forms (issue 4) ----------------------------------
@@ -492,9 +544,8 @@ def _run_round_import(code: str, path: str, label: str, columns_of, importer) ->
     except DomainError as e:
         fail(e)
     except SQLAlchemyError as e:
-        fail(DomainError("the database refused the import and nothing was written: "
-                         f"{getattr(e, 'orig', e)}"))
-    click.echo(f"{label}: {summary}.")
+        fail(_database_refused(e))
+    click.echo(f"{round_.code}: {summary}.")
 
 
 @skm.command("import-respondents")
@@ -544,7 +595,8 @@ def invitations_export(code, fmt, out, pending):
     except DomainError as e:
         fail(e)
     Path(out).write_bytes(data)
-    click.echo(f"{len(rows)} invitation(s) written to {out}.")
+    click.echo(ngettext("%(num)s invitation written to %(path)s.",
+                        "%(num)s invitations written to %(path)s.", len(rows), path=out))
 
 
 @skm.command("import-responses")

@@ -38,7 +38,7 @@ def test_a_bad_account_is_refused_next_to_its_field(client, auth, users):
     response = client.post("/admin/users", data={"email": users["viewer"], "role": "viewer",
                                                   "password": "long-enough", "csrf_token": token})
     assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert f"Akun untuk {users['viewer']} sudah ada." in response.get_data(as_text=True)
     response = client.post("/admin/users", data={"email": "x@example.id", "role": "viewer",
                                                   "password": "short", "csrf_token": token})
     assert response.status_code == 400

@@ -102,13 +102,16 @@ def test_create_user_command(app, runner, users):
         assert not user.password_hash.startswith("long")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["x@example.id", "--role", "king", "--password", "long-enough-pw"], "unknown role 'king'"),
-    (["x@example.id", "--role", "viewer", "--password", "short"], "at least 8 characters"),
-    (["admin@example.id", "--role", "viewer", "--password", "long-enough-pw"], "already exists"),
-    (["x@example.id", "--role", "official", "--password", "long-enough-pw"], "needs --official NIP"),
+@pytest.mark.parametrize("args, message", [  # in the default language, Bahasa Indonesia
+    (["x@example.id", "--role", "king", "--password", "long-enough-pw"],
+     "Peran 'king' tidak dikenal"),
+    (["x@example.id", "--role", "viewer", "--password", "short"], "paling sedikit 8 karakter"),
+    (["admin@example.id", "--role", "viewer", "--password", "long-enough-pw"],
+     "Akun untuk admin@example.id sudah ada."),
+    (["x@example.id", "--role", "official", "--password", "long-enough-pw"],
+     "memerlukan NIP pejabat tersebut (--official NIP"),
     (["x@example.id", "--role", "official", "--official", "1", "--password", "long-enough-pw"],
-     "no official with NIP 1"),
+     "Tidak ada pejabat dengan NIP 1."),
 ])
 def test_create_user_refuses_bad_input(runner, users, args, message):
     result = runner.invoke(args=["skm", "create-user", *args])

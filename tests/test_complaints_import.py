@@ -216,8 +216,12 @@ def test_cli_import_with_map_as_of_and_skip_bad(app, runner, cli_tree, tmp_path)
     bad = tmp_path / "bad.csv"
     result = runner.invoke(args=args + ["--as-of", "2026-05-10 12:00", "--skip-bad", str(bad)])
     assert result.exit_code == 0, result.output
-    assert "complaints: 2 created, 0 updated, 0 unchanged" in result.output
-    assert "Export as of 2026-05-10 12:00 WIB (given)" in result.output
+    # The summary is in the default language, Bahasa Indonesia, with its plural forms.
+    assert result.output.splitlines()[0] == (
+        "Pengaduan: 2 baru, 0 diperbarui, 0 tidak berubah, 0 dipertahankan (tersimpan dari ekspor "
+        "yang lebih baru), 1 baris salah dilewati.")
+    assert "Ekspor diambil pada 2026-05-10 12:00 WIB (sesuai --as-of)." in result.output
+    assert f"1 baris salah ditulis ke {bad}." in result.output
     rows = list(csv.reader(io.StringIO(bad.read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["line", "errors", "trackingid"]  # headers are read in lower case
     assert rows[1][:3] == ["4", "wilayah 3171999999 tidak ada", "1234569"]
@@ -247,7 +251,9 @@ def test_cli_complaints_prints_figures_and_ranking(app, runner, cli_tree, tmp_pa
     lines = result.output.splitlines()
     lurah = next(line for line in lines if line.startswith("lurah"))
     assert lurah.split()[2:10] == ["1", "0", "1", "1", "1.00", "1.00", "1.00", "0"]
-    ranking = lines[lines.index("Units by in-time rate and response speed:") + 2:]
+    assert lines[0] == "Pengaduan 2026-Q2: batas waktu 7 hari."
+    assert lines[1].split()[:4] == ["jabatan", "kode", "masuk", "ditolak"]
+    ranking = lines[lines.index("Unit menurut ketepatan waktu dan kecepatan tanggapan:") + 2:]
     unit = ranking[0]
     assert unit.split()[:4] == ["1", "DBM", "1", "0.00"]
     assert runner.invoke(args=["skm", "complaints", "2030-Q1"]).exit_code == 1

@@ -123,9 +123,9 @@ def test_xlsx_is_read(ctx):
 def test_the_real_dki_jakarta_code_list(ctx, runner, tmp_path):
     result = runner.invoke(args=["skm", "import-areas", str(REAL_FILE)])
     assert result.exit_code == 0, result.output
-    assert "305 created" in result.output
+    assert "Wilayah: 305 baru, 0 diperbarui, 0 tidak berubah." in result.output
     result = runner.invoke(args=["skm", "import-areas", str(REAL_FILE)])
-    assert "0 created, 0 updated, 305 unchanged" in result.output
+    assert "Wilayah: 0 baru, 0 diperbarui, 305 tidak berubah." in result.output
     levels = dict(db.session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
     assert levels == {"provinsi": 1, "kota": 5, "kabupaten": 1, "kecamatan": 44, "kelurahan": 254}
     # a copy with one bad row is refused with that row's line number and writes nothing

@@ -116,4 +116,4 @@ def test_cli_reports_errors_and_exit_code(tree, runner, tmp_path):
     assert "baris 2 [area_code]: lurah memimpin kelurahan, tetapi 3171010" in result.output
     path.write_text(GOOD)
     result = runner.invoke(args=["skm", "import-officials", str(path)])
-    assert result.exit_code == 0 and "5 created" in result.output
+    assert result.exit_code == 0 and result.output == "Pejabat: 5 baru, 0 diperbarui, 0 tidak berubah.\n"

@@ -91,10 +91,10 @@ def test_blanks_are_allowed_where_the_questionnaire_allows_them(ctx):
     assert count(Answer) == 8
 
 
-def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(ctx):
+def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):
     later = datetime.now(timezone.utc) + timedelta(days=5)
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
-    with pytest.raises(NotAllowed, match="scheduled"):
+    with pytest.raises(NotAllowed, match="^Round 2027-Q1 is scheduled: paper forms are taken "):
         load(round_, HEADER + row("R1", "lurah", "3171010001"))
 
 
@@ -110,7 +110,7 @@ def test_cli_import_responses(app, runner, tmp_path):
     assert "baris 3 [U9]: U9 '9' harus 1, 2, 3 atau 4" in result.output
     path.write_text(HEADER + row("R1", "lurah", "3171010001"))
     result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
-    assert result.exit_code == 0 and "1 paper responses stored" in result.output
+    assert result.exit_code == 0 and result.output == "2027-Q1: 1 formulir kertas disimpan.\n"
 
 
 def test_response_rates_by_kota_kecamatan_kelurahan_and_group(round_):

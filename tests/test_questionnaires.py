@@ -101,7 +101,7 @@ def test_the_highest_version_of_a_key_is_the_one_offered(tmp_path):
     _write(tmp_path, "mini.toml", MINIMAL)
     _write(tmp_path, "mini-v2.toml", MINIMAL.replace('version = "1"', 'version = "2"'))
     assert q.get("mini", tmp_path)["version"] == "2"
-    with pytest.raises(q.QuestionnaireError, match="unknown questionnaire 'nope' .available: mini"):
+    with pytest.raises(q.QuestionnaireError, match="Unknown questionnaire 'nope' .available: mini"):
         q.get("nope", tmp_path)
 
 
@@ -139,4 +139,4 @@ def test_demo_command_builds_the_small_demo_and_prints_the_logins(runner, ctx):
     pinned = db.session.scalars(db.select(PinnedQuestionnaire)).all()
     assert [p.key for p in pinned] == ["skm-tokoh-masyarakat-2026"]
     again = runner.invoke(args=["skm", "demo", "--if-empty"])
-    assert again.exit_code == 0 and "not loaded again" in again.output
+    assert again.exit_code == 0 and "data demo tidak dimuat lagi" in again.output

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from survey_app.domain import invitations, roster
@@ -89,7 +90,11 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     assert after == before
     r1 = db.session.scalar(select(Respondent).where(Respondent.ref == "R1"))
     assert (r1.name, r1.phone) == ("Budi Santoso, S.E.", "6285700001111")
-    assert str(load_roster(round_, changed)).startswith("0 respondents created, 0 updated, 4 unchanged")
+    summary = load_roster(round_, changed)
+    assert str(summary) == "0 responden baru, 0 diperbarui, 4 tidak berubah; 0 undangan baru"
+    with force_locale("en"):
+        assert str(summary) == ("0 respondents created, 0 updated, 4 unchanged; "
+                                "0 invitations created")
 
 
 @pytest.mark.parametrize("row, expected", [
@@ -155,11 +160,26 @@ def test_xlsx_rosters_are_accepted(ctx):
     assert db.session.scalar(select(Respondent.phone).where(Respondent.ref == "R5")) == "6281299998888"
 
 
-def test_a_closed_round_takes_no_roster(ctx):
+def test_a_closed_round_takes_no_roster(english):
     now = datetime.now(timezone.utc)
     _areas, round_ = world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
-    with pytest.raises(NotAllowed, match="closed"):
+    with pytest.raises(NotAllowed, match="^Round 2027-Q1 is closed: its roster can no longer "
+                                         "change.$"):
         load_roster(round_)
+
+
+def test_the_command_line_refuses_a_roster_for_a_closed_round_in_indonesian(app, runner,
+                                                                           tmp_path):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
+        db.session.commit()
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER)
+    result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
+    assert result.exit_code == 1
+    assert result.output == ("Kesalahan: Putaran 2027-Q1 berstatus ditutup: daftar respondennya "
+                             "tidak dapat diubah lagi.\n")
 
 
 def test_copy_roster_invites_the_same_people_to_the_next_round_with_new_links(ctx):
@@ -204,16 +224,17 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     path.write_text(ROSTER)
     result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
     assert result.exit_code == 0, result.output
-    assert "4 respondents created" in result.output
+    assert result.output == ("2027-Q1: 4 responden baru, 0 diperbarui, 0 tidak berubah; "
+                             "4 undangan baru.\n")
     path.write_text(HEADER + "R9,Ani,ketua,3171010001,,,,\n")
     result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
     assert result.exit_code == 1
     assert "baris 2 [group]: kelompok 'ketua' tidak dikenal" in result.output
     result = runner.invoke(args=["skm", "import-respondents", "2030-Q1", str(path)])
-    assert result.exit_code == 1 and "round 2030-Q1 does not exist" in result.output
+    assert result.exit_code == 1 and "Tidak ada putaran 2030-Q1." in result.output
     out = tmp_path / "links.csv"
     result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "csv", "--out", str(out)])
-    assert result.exit_code == 0 and "4 invitation(s)" in result.output
+    assert result.exit_code == 0 and f"4 undangan ditulis ke {out}." in result.output
     assert out.read_bytes().count(b"/s/") >= 4
     pdf = tmp_path / "letters.pdf"
     result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "pdf", "--out",

@@ -88,7 +88,7 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
     auth.login(users["coordinator"])
     bad = HEADER + "R1,Budi,tokoh,9999,,,,\n"
     html = upload_roster(client, bad, "?lang=en").get_data(as_text=True)
-    assert "Nothing was imported: 1 problem(s) found." in html
+    assert "Nothing was imported: 1 problem found." in html
     assert "line 2 [area_code]: area 9999 does not exist" in html
     # The file reader shared by every import: the same English, still naming line and column.
     html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(as_text=True)
@@ -117,3 +117,29 @@ def test_paper_forms_from_the_page(app, client, auth, users):
     assert "1 formulir kertas disimpan." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app, client, auth,
+                                                                           users):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        world(state="closed", opens=now - timedelta(days=20), closes=now - timedelta(days=1))
+        db.session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1?lang=en").get_data(as_text=True)
+    response = client.post("/coordinator/roster/2027-Q1/preview", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Round 2027-Q1 is closed: its roster can no longer change." in html
+    # The same refusal in Bahasa Indonesia once the coordinator switches back.
+    page = client.get("/coordinator/roster/2027-Q1?lang=id").get_data(as_text=True)
+    response = client.post("/coordinator/roster/2027-Q1/preview", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert ("Putaran 2027-Q1 berstatus ditutup: daftar respondennya tidak dapat diubah lagi."
+            in response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Respondent)) == 0

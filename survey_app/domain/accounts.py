@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from survey_app.domain import clock
@@ -24,20 +25,22 @@ def create_user(email: str, password: str, role: str, official_nip: str | None =
                 hash_method: str | None = None) -> User:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
-        raise DomainError(f"'{email}' is not an email address")
+        raise DomainError(gettext("'%(email)s' is not an email address.", email=email))
     if role not in ROLES:
-        raise DomainError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise DomainError(gettext("Unknown role '%(role)s'; use one of %(roles)s.", role=role,
+                                  roles=", ".join(ROLES)))
     if len(password) < 8:
-        raise DomainError("the password must have at least 8 characters")
+        raise DomainError(gettext("The password must have at least 8 characters."))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
-        raise DomainError(f"a user {email} already exists")
+        raise DomainError(gettext("An account for %(email)s already exists.", email=email))
     official = None
     if official_nip:
         official = db.session.scalar(select(Official).where(Official.nip == official_nip))
         if official is None:
-            raise DomainError(f"no official with NIP {official_nip}")
+            raise DomainError(gettext("There is no official with NIP %(nip)s.", nip=official_nip))
     elif role == "official":
-        raise DomainError("an official's account needs --official NIP")
+        raise DomainError(gettext("An official's account needs the NIP of the official "
+                                  "(--official NIP on the command line)."))
     user = User(email=email, role=role, official=official, active=True, failed_logins=0)
     user.set_password(password, hash_method)
     db.session.add(user)

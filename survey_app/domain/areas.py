@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from survey_app.domain.errors import N_, ImportRejected, RowError
@@ -24,7 +25,10 @@ class ImportSummary:
     unchanged: int = 0
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        """In the current language (the default one on the command line)."""
+        return ", ".join([gettext("%(num)s created", num=self.created),
+                          gettext("%(num)s updated", num=self.updated),
+                          gettext("%(num)s unchanged", num=self.unchanged)])
 
 
 def import_areas(table: Table) -> ImportSummary:

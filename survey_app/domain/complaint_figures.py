@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import (BigInteger, Date, Integer, and_, case, cast, func, literal, null, or_, select,
                         union_all)
 from sqlalchemy.ext.compiler import compiles
@@ -117,7 +118,8 @@ def quarter_window(code: str) -> tuple[datetime, datetime]:
         if code[4:6] != "-Q" or not 1 <= quarter <= 4:
             raise ValueError
     except ValueError:
-        raise DomainError(f"round code {code!r} is not YYYY-Qn") from None
+        message = gettext("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4).")
+        raise DomainError(message) from None
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return clock.jakarta_midnight(start), clock.jakarta_midnight(end)
@@ -306,6 +308,6 @@ def rank_units(round_: Round, now: datetime | None = None,
 def round_by_code(code: str) -> Round:
     round_ = db.session.scalar(select(Round).where(Round.code == code))
     if round_ is None:
-        raise DomainError(f"there is no round {code}")
+        raise DomainError(gettext("There is no round %(code)s.", code=code))
     return round_
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Iterable
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, exists, func,
                         insert, literal, or_, select, text, update)
 
@@ -278,11 +279,15 @@ class ComplaintImportSummary:
     ignored_columns: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text_ = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                 f"{self.kept_newer} kept (stored from a newer export)")
+        """In the current language (the default one on the command line)."""
+        parts = [gettext("%(num)s created", num=self.created),
+                 gettext("%(num)s updated", num=self.updated),
+                 gettext("%(num)s unchanged", num=self.unchanged),
+                 gettext("%(num)s kept (stored from a newer export)", num=self.kept_newer)]
         if self.skipped:
-            text_ += f", {self.skipped} bad row(s) skipped"
-        return text_
+            parts.append(ngettext("%(num)s bad row skipped", "%(num)s bad rows skipped",
+                                  self.skipped))
+        return ", ".join(parts)
 
 
 # The rows of one import, bulk-loaded next to the complaints table so that the upsert is three

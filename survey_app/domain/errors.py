@@ -4,6 +4,10 @@ A RowError keeps its message as an English template (a gettext msgid, marked wit
 ``make messages`` finds it) and the values that fill it in; the message is translated when it is
 shown. A command therefore prints it in the default language (Bahasa Indonesia) and a page in the
 language the visitor chose, and the domain never needs to know which.
+
+Other domain errors carry one message, translated with flask_babel's ``gettext`` where they are
+raised: raised during a request, in the visitor's language; on the command line, in the default
+one. Messages meant for developers only (a broken questionnaire file, a bug) stay in English.
 """
 from __future__ import annotations
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, exists, func, or_, select
 
 from survey_app.domain import clock
 from survey_app.domain.errors import DomainError, NotAllowed
-from survey_app.domain.rounds import effective_state
+from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Invitation, InvitationPosition, Official, Position,
@@ -42,8 +43,17 @@ class UnknownRound(DomainError):
 def round_by_code(code: str) -> Round:
     round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
     if round_ is None:
-        raise UnknownRound(f"round {code} does not exist")
+        raise UnknownRound(gettext("There is no round %(code)s.", code=code))
     return round_
+
+
+def check_roster_open(round_: Round) -> str:
+    """The round's effective state, or NotAllowed once its roster may no longer change."""
+    state = effective_state(round_)
+    if state not in ROSTER_STATES:
+        raise NotAllowed(gettext("Round %(code)s is %(state)s: its roster can no longer change.",
+                                 code=round_.code, state=state_label(state)))
+    return state
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -116,9 +126,7 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
     position replaced under a respondent's feet could otherwise be answered twice). Returns
     (invitations created, respondents with nothing to rate, who get no invitation).
     """
-    state = effective_state(round_)
-    if state not in ROSTER_STATES:
-        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
+    state = check_roster_open(round_)
     tree = tree or AreaTree.for_round(round_)
     existing = {inv.respondent_id: inv for inv in db.session.scalars(
         select(Invitation).where(Invitation.round_id == round_.id))}

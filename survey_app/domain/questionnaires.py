@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from survey_app.domain.errors import DomainError
@@ -165,8 +166,8 @@ def _version_key(version: str) -> tuple:
 def get(key: str, directory: Path | str = DEFAULT_DIRECTORY) -> dict:
     available = load_all(directory)
     if key not in available:
-        known = ", ".join(sorted(available)) or "none"
-        raise QuestionnaireError(f"unknown questionnaire '{key}' (available: {known})")
+        raise QuestionnaireError(gettext("Unknown questionnaire '%(key)s' (available: %(known)s).",
+                                         key=key, known=", ".join(sorted(available)) or "-"))
     return available[key]
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, case, func, select
 
 from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
-from survey_app.domain.rounds import effective_state
+from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
@@ -49,9 +50,10 @@ class Incomplete(DomainError):
     def __str__(self) -> str:
         parts = []
         if self.missing:
-            parts.append("no answer to " + ", ".join(self.missing))
+            parts.append(gettext("no answer to %(items)s", items=", ".join(self.missing)))
         if self.invalid:
-            parts.append("answers off the 1..4 scale for " + ", ".join(self.invalid))
+            parts.append(gettext("answers off the 1..4 scale for %(items)s",
+                                 items=", ".join(self.invalid)))
         return "; ".join(parts)
 
 
@@ -127,7 +129,8 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
     marked = connection.execute(mark, {"invitation": invitation_id, "positions": position_ids,
                                        "day": day})
     if marked.rowcount != len(position_ids):
-        raise AlreadyAnswered("this position has already been answered with this invitation")
+        raise AlreadyAnswered(gettext("This position has already been answered with this "
+                                      "invitation."))
     rows = [{"round_id": round_.id, "position_id": pid, "group": group, "area_id": area_id,
              "submitted_on": day, "source": source,
              "comment": (sections[pid][1] or "").strip()[:COMMENT_MAX] or None}
@@ -171,7 +174,7 @@ def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], 
     """
     round_ = link.round
     if effective_state(round_, now) != "open":
-        raise RoundNotOpen(f"round {round_.code} is not open")
+        raise RoundNotOpen(gettext("Round %(code)s is not open.", code=round_.code))
     day = clock.jakarta_day(now or clock.now())
     store_many(round_, link.invitation_id, link.group, link.area_id, by_position, "web", day)
     return len(by_position)
@@ -184,7 +187,8 @@ class PaperSummary:
     stored: int = 0
 
     def __str__(self) -> str:
-        return f"{self.stored} paper responses stored"
+        return ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
+                        self.stored)
 
 
 def paper_columns(round_: Round) -> list[str]:
@@ -200,8 +204,9 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
     All-or-nothing with line-numbered errors."""
     state = effective_state(round_, now)
     if state not in PAPER_STATES:
-        raise NotAllowed(f"round {round_.code} is {state}: paper forms are taken while it is open "
-                         "or closed (before results are published)")
+        raise NotAllowed(gettext("Round %(code)s is %(state)s: paper forms are taken while it is "
+                                 "open or closed (before results are published).",
+                                 code=round_.code, state=state_label(state)))
     rules = item_rules(round_)
     refs = {row["respondent_ref"] for _line, row in table.rows}
     invited = {}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
-from survey_app.domain.errors import N_, ImportRejected, NotAllowed, RowError
-from survey_app.domain.invitations import ROSTER_STATES, ensure_invitations
-from survey_app.domain.rounds import effective_state
+from survey_app.domain.errors import N_, ImportRejected, RowError
+from survey_app.domain.invitations import check_roster_open, ensure_invitations
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
@@ -90,18 +90,25 @@ class RosterSummary:
     nothing_to_rate: int = 0
 
     def __str__(self) -> str:
-        text = (f"{self.created} respondents created, {self.updated} updated, {self.unchanged} "
-                f"unchanged; {self.invitations_created} invitations created")
+        """In the current language (the default one on the command line)."""
+        parts = [
+            ngettext("%(num)s respondent created", "%(num)s respondents created", self.created),
+            gettext("%(num)s updated", num=self.updated),
+            gettext("%(num)s unchanged", num=self.unchanged)]
+        text = ", ".join(parts) + "; " + ngettext(
+            "%(num)s invitation created", "%(num)s invitations created", self.invitations_created)
         if self.nothing_to_rate:
-            text += (f"; {self.nothing_to_rate} respondent(s) have no position to rate in this "
-                     "round (no official holds the posts above their area) and got no link")
+            text += "; " + ngettext(
+                "%(num)s respondent has no position to rate in this round (no official holds the "
+                "posts above their area) and got no link",
+                "%(num)s respondents have no position to rate in this round (no official holds "
+                "the posts above their area) and got no link", self.nothing_to_rate)
         return text
 
 
 def check_round(round_: Round) -> None:
-    state = effective_state(round_)
-    if state not in ROSTER_STATES:
-        raise NotAllowed(f"round {round_.code} is {state}: its roster can no longer change")
+    """NotAllowed (in the current language) once the round's roster may no longer change."""
+    check_roster_open(round_)
 
 
 def plan(round_: Round, table: Table) -> RosterPlan:

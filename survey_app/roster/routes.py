@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -40,6 +41,11 @@ def _uploads() -> Path:
         if old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)
     return path
+
+
+def _nothing_imported(rejected: ImportRejected) -> str:
+    return ngettext("Nothing was imported: %(num)s problem found.",
+                    "Nothing was imported: %(num)s problems found.", len(rejected.errors))
 
 
 def _read_roster(data: bytes, name: str):
@@ -85,8 +91,7 @@ def preview(code: str):
         plan = roster.plan(round_, _read_roster(data, name))
     except ImportRejected as e:
         return _round_page(round_, 400, upload_form=form, errors=e.errors,
-                           error_title=_("Nothing was imported: %(n)s problem(s) found.",
-                                         n=len(e.errors)))
+                           error_title=_nothing_imported(e))
     except DomainError as e:
         flash(str(e), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
@@ -122,8 +127,11 @@ def confirm(code: str):
             "%(invited)s new invitations.", created=summary.created, updated=summary.updated,
             unchanged=summary.unchanged, invited=summary.invitations_created), "success")
     if summary.nothing_to_rate:
-        flash(_("%(n)s respondent(s) have no official to rate in this round (no one holds the "
-                "posts above their area) and got no link.", n=summary.nothing_to_rate), "error")
+        flash(ngettext("%(num)s respondent has no official to rate in this round (no one holds "
+                       "the posts above their area) and got no link.",
+                       "%(num)s respondents have no official to rate in this round (no one holds "
+                       "the posts above their area) and got no link.", summary.nothing_to_rate),
+              "error")
     return redirect(url_for("roster.round_page", code=round_.code))
 
 
@@ -144,13 +152,13 @@ def paper(code: str):
     except ImportRejected as e:
         db.session.rollback()
         return _round_page(round_, 400, paper_form=form, errors=e.errors,
-                           error_title=_("Nothing was imported: %(n)s problem(s) found.",
-                                         n=len(e.errors)))
+                           error_title=_nothing_imported(e))
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
-    flash(_("%(n)s paper forms stored.", n=summary.stored), "success")
+    flash(ngettext("%(num)s paper form stored.", "%(num)s paper forms stored.", summary.stored),
+          "success")
     return redirect(url_for("roster.round_page", code=round_.code))
 
 
