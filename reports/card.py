@@ -455,7 +455,9 @@ def _comments(flow: Flow, data: CardData) -> None:
         flow.paragraph(label(lang, "comments_none"), size=9, colour=MUTED)
     counts = data.comment_counts or [1] * len(data.comments)
     for comment, count in zip(data.comments, counts):
-        text = "“" + comment + "”" + (f" (×{count})" if count > 1 else "")
+        shown = fmt.printable(comment)
+        text = ("“" + shown + "”" if shown else label(lang, "comments_symbols")) + \
+            (f" (×{count})" if count > 1 else "")
         flow.paragraph(text, size=8.5, x=MARGIN + 8, width=CONTENT_W - 8, leading=11)
         flow.gap(2)
     hidden = data.comments_total - sum(counts)

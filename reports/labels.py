@@ -149,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
     "comments_title": {"id": "Komentar responden (anonim)", "en": "Respondents' comments (anonymous)"},
     "comments_none": {"id": "Tidak ada komentar yang dapat ditampilkan.",
                       "en": "No comments can be shown."},
+    "comments_symbols": {"id": "(hanya simbol atau emoji)", "en": "(symbols or emoji only)"},
     "comments_more": {"id": "... dan {n} komentar lain (tidak muat di rapor ini).",
                       "en": "... and {n} more comments (not room on this card)."},
     "method_title": {"id": "Cara menghitung", "en": "How the score is computed"},

@@ -136,6 +136,17 @@ def test_a_post_with_no_score_says_not_enough_responses_never_zero(ctx, document
     assert "Not enough responses" in english and "This is not a score of zero." in english
 
 
+def test_comments_typed_with_emoji_print_without_black_boxes(ctx, document):
+    # Helvetica (Windows-1252) has no emoji: they are left out instead of printed as boxes;
+    # accented letters, dashes and curly quotes stay.
+    entry = _entry(document, "3171010001")
+    text, _ = _card(entry, document, "id",
+                    comments=["Pak Lurah 🙏 cepat tanggap — café “bersih” 👍👍", "🙏🙏"])
+    assert "Pak Lurah cepat tanggap — café “bersih”" in text
+    assert "(hanya simbol atau emoji)" in text
+    assert "■" not in text and "🙏" not in text
+
+
 def test_a_kepala_dinas_card_is_on_complaints_only(ctx, document):
     entry = copy.deepcopy(_entry(document, "3171"))
     entry.update(position="kepala_dinas", tier="kepala_dinas", area_name=None, area_code=None,
