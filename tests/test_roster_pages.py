@@ -143,3 +143,27 @@ def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app,
             in response.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Respondent)) == 0
+
+
+def test_rates_and_state_are_written_the_indonesian_way(app, client, auth, users):
+    from tests.respondent_setup import load_roster
+
+    with app.app_context():
+        _areas, round_ = world()
+        load_roster(round_)
+        db.session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
+            + ",comment\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,4,\n")
+    client.post("/coordinator/roster/2027-Q1/paper", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(text.encode()), "paper.csv")},
+        content_type="multipart/form-data")
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    # one of the four invited respondents answered, one of eleven forms: a decimal comma, and
+    # the state in words
+    assert "1 dari 4 responden yang diundang sudah menjawab (25,0%)" in page
+    assert "(dibuka)" in page and "(open)" not in page
+    assert "9,1%" in client.get("/coordinator/rounds").get_data(as_text=True)
+    english = client.get("/coordinator/roster/2027-Q1?lang=en").get_data(as_text=True)
+    assert "1 of 4 invited respondents have answered (25.0%)" in english
