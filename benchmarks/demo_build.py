@@ -15,6 +15,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import empty_postgres  # noqa: E402
+
 FLASK = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
 
 
@@ -47,14 +51,10 @@ def main() -> None:
     if args.pg:
         import psycopg
 
-        url = args.pg.replace("+psycopg", "")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-        pg_url = url.replace("postgresql://", "postgresql+psycopg://")
+        pg_url = empty_postgres(args.pg)
 
         def pg_size() -> int:
-            with psycopg.connect(url) as conn:
+            with psycopg.connect(pg_url.replace("+psycopg", "")) as conn:
                 return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
 
         measure("PostgreSQL", pg_url, pg_size)

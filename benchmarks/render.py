@@ -20,7 +20,6 @@ import argparse
 import io
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,14 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def build(database_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "benchmark"}
-    flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
-    for args in (["db", "upgrade"], ["skm", "demo", "--scale", "province", "--seed", "1"]):
-        done = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+from benchmarks.common import build_province  # noqa: E402
 
 
 def baseline_document() -> bytes:
@@ -97,7 +89,7 @@ def main() -> None:
     database_url = f"sqlite:///{path}"
     if not args.sqlite:
         print(f"building the province demo in {path} ...", flush=True)
-        build(database_url)
+        build_province(database_url)
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY="benchmark")
 
     from reports.batch import render_all

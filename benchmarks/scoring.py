@@ -27,14 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def build(database_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "benchmark"}
-    flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
-    for args in (["db", "upgrade"], ["skm", "demo", "--scale", "province", "--seed", "1"]):
-        done = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+from benchmarks.common import build_province, empty_postgres  # noqa: E402
 
 
 def fill_up(db, round_, target: int = 1_000_000) -> int:
@@ -138,18 +131,12 @@ def main() -> None:
         else:
             url = f"sqlite:///{Path(tmp) / 'province.sqlite'}"
             print("building the province demo on SQLite ...", flush=True)
-            build(url)
+            build_province(url)
             runs.append((url, "SQLite"))
         if args.pg:
-            import psycopg
-
-            plain = args.pg.replace("+psycopg", "")
-            with psycopg.connect(plain, autocommit=True) as conn:
-                conn.execute("DROP SCHEMA public CASCADE")
-                conn.execute("CREATE SCHEMA public")
-            url = plain.replace("postgresql://", "postgresql+psycopg://")
+            url = empty_postgres(args.pg)
             print("building the province demo on PostgreSQL ...", flush=True)
-            build(url)
+            build_province(url)
             runs.append((url, "PostgreSQL"))
         for url, label in runs:
             subprocess.run([sys.executable, __file__, "--measure", url, label], check=True)

@@ -100,7 +100,8 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
     assert "baris 1: kolom tidak ada: area_code; kolom yang diharapkan: respondent_ref" in html
 
 
-def test_paper_forms_from_the_page(app, client, auth, users):
+def one_paper_form_from_the_page(app, client, auth, users):
+    """The roster loaded, and R1's paper form for their lurah sent by a coordinator."""
     from tests.respondent_setup import load_roster
 
     with app.app_context():
@@ -111,9 +112,13 @@ def test_paper_forms_from_the_page(app, client, auth, users):
     page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
     text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
             + ",comment\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,4,\n")
-    response = client.post("/coordinator/roster/2027-Q1/paper", data={
+    return client.post("/coordinator/roster/2027-Q1/paper", data={
         "csrf_token": csrf(page), "file": (io.BytesIO(text.encode()), "paper.csv")},
         content_type="multipart/form-data", follow_redirects=True)
+
+
+def test_paper_forms_from_the_page(app, client, auth, users):
+    response = one_paper_form_from_the_page(app, client, auth, users)
     assert "1 formulir kertas disimpan." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
@@ -146,19 +151,7 @@ def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app,
 
 
 def test_rates_and_state_are_written_the_indonesian_way(app, client, auth, users):
-    from tests.respondent_setup import load_roster
-
-    with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
-    auth.login(users["coordinator"])
-    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
-    text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
-            + ",comment\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,4,\n")
-    client.post("/coordinator/roster/2027-Q1/paper", data={
-        "csrf_token": csrf(page), "file": (io.BytesIO(text.encode()), "paper.csv")},
-        content_type="multipart/form-data")
+    one_paper_form_from_the_page(app, client, auth, users)
     page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
     # one of the four invited respondents answered, one of eleven forms: a decimal comma, and
     # the state in words

@@ -17,6 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from urllib.parse import quote
 
 from flask_babel import gettext
@@ -212,6 +213,7 @@ class LinkView:
 _POSITION_ORDER = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
 
 
+@cache
 def _link_query():
     """Built once: invitation, round, respondent and each rated position with its holder on
     ``:day`` (a correlated subquery), for the invitation whose token hashes to ``:digest``."""
@@ -232,19 +234,13 @@ def _link_query():
             .where(Invitation.token_hash == bindparam("digest")))
 
 
-_LINK_QUERY = None
-
-
 def open_link(token: str, day: date | None = None) -> LinkView | None:
     """What a link shows, or None for a link that does not exist (a malformed token is never
     looked up). Holders are those in post on ``day`` (today in Jakarta by default)."""
-    global _LINK_QUERY
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    if _LINK_QUERY is None:
-        _LINK_QUERY = _link_query()
     # On the session's connection, not through the ORM: plain columns, nothing to load.
-    rows = db.session.connection().execute(_LINK_QUERY, {
+    rows = db.session.connection().execute(_link_query(), {
         "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())}).all()
     if not rows:
         return None

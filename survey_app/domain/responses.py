@@ -13,6 +13,7 @@ invitation, the respondent, a time of day, an address or a browser string. The c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 
 from flask import current_app
@@ -146,24 +147,18 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
         connection.execute(insert_answers, answers)
 
 
-_STORE_STATEMENTS = None
-
-
+@cache
 def _store_statements():
     """Built once (built statements are compiled once and their cache keys kept): mark the
     positions answered, insert the responses returning their ids in order, insert answers."""
-    global _STORE_STATEMENTS
-    if _STORE_STATEMENTS is None:
-        positions, responses = InvitationPosition.__table__, Response.__table__
-        _STORE_STATEMENTS = (
-            positions.update()
+    positions, responses = InvitationPosition.__table__, Response.__table__
+    return (positions.update()
             .where(positions.c.invitation_id == bindparam("invitation"),
                    positions.c.position_id.in_(bindparam("positions", expanding=True)),
                    positions.c.completed_on.is_(None))
             .values(completed_on=bindparam("day")),
             responses.insert().returning(responses.c.id, sort_by_parameter_order=True),
             Answer.__table__.insert())
-    return _STORE_STATEMENTS
 
 
 def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:

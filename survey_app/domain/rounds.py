@@ -341,13 +341,17 @@ def _require(round_: Round, action: str, now: datetime | None) -> datetime:
     return now
 
 
-def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
-    """draft -> scheduled: it will open by itself at its opening time."""
-    now = _require(round_, "schedule", now)
+def _require_future_close(round_: Round, now: datetime) -> None:
     if round_.closes_at <= now:
         raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
                                 "closing time first.", code=round_.code,
                                 closes=_wib(round_.closes_at))))
+
+
+def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """draft -> scheduled: it will open by itself at its opening time."""
+    now = _require(round_, "schedule", now)
+    _require_future_close(round_, now)
     round_.state = "scheduled"
     audit.record("round-schedule", round_.code, user)
     record_clock_transitions([round_], now)  # already past its opening: it opens now
@@ -357,10 +361,7 @@ def schedule(round_: Round, user=None, now: datetime | None = None) -> Round:
 def open_now(round_: Round, user=None, now: datetime | None = None) -> Round:
     """draft or scheduled -> open, now (the opening time becomes now if it was later)."""
     now = _require(round_, "open", now)
-    if round_.closes_at <= now:
-        raise NotAllowed(str(_l("Round %(code)s closes in the past (%(closes)s): change its "
-                                "closing time first.", code=round_.code,
-                                closes=_wib(round_.closes_at))))
+    _require_future_close(round_, now)
     if round_.opens_at > now:
         round_.opens_at = now
     round_.state = "open"
