@@ -323,9 +323,10 @@ def p95(values: list[float]) -> float:
 
 
 async def drive(make_client, clients: int, seconds: float, warmup: float,
-                sample_cpu) -> tuple[Stats, float, tuple[float, float]]:
+                sample_cpu) -> tuple[Stats, float, tuple[float, ...]]:
     """Run the clients; only what completes after the warm-up counts. ``sample_cpu()`` gives
-    (server CPU, clients' CPU) in seconds; its difference over the measured window is returned."""
+    CPU seconds used so far (server, database, clients); their differences over the measured
+    window are returned."""
     stats = Stats()
     started = time.perf_counter()
     stop_at = started + warmup + seconds
@@ -344,7 +345,7 @@ async def drive(make_client, clients: int, seconds: float, warmup: float,
                      whole=[stats.whole[i] for i in kept] if stats.whole else [],
                      accepted=stats.accepted, errors=stats.errors)
     elapsed = (max(measured.forms) if measured.forms else stop_at) - window_start
-    return measured, elapsed, (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
+    return measured, elapsed, tuple(a - b for a, b in zip(cpu_after, cpu_before))
 
 
 def cpu_seconds(who: int) -> float:
@@ -355,42 +356,49 @@ def cpu_seconds(who: int) -> float:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU used so far by the live processes of one process group (gunicorn's master and
-    workers), from /proc."""
-    total = 0
+def group_cpu_seconds(group: int) -> tuple[float, float]:
+    """CPU used so far, from /proc: by the live processes of one process group (gunicorn's master
+    and workers), and by the database server's processes (PostgreSQL's, when it runs here)."""
+    server = database = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
+                name, fields = f.read().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
             continue
+        fields = fields.split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
         if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / TICKS
+            server += ticks
+        elif name == "postgres":
+            database += ticks
+    return server / TICKS, database / TICKS
 
 
-def cpu_note(server_cpu: float, client_cpu: float, seconds: float, forms: int) -> str:
-    """Where the CPU went in the measured window: gunicorn (master and workers) and the clients
-    (this process), per form completed in it, and how busy the machine's CPUs were."""
-    return (f"CPU per form: server {1000 * server_cpu / max(forms, 1):.2f} ms, clients "
-            f"{1000 * client_cpu / max(forms, 1):.2f} ms; together {100 * (server_cpu + client_cpu) / seconds:.0f}% "
-            f"of one CPU over the measured window ({os.cpu_count()} CPUs; the database server's "
-            "and other work on the machine not counted)")
+def cpu_note(server_cpu: float, database_cpu: float, client_cpu: float, seconds: float,
+             forms: int) -> str:
+    """Where the CPU went in the measured window, per form completed in it: gunicorn (master and
+    workers), PostgreSQL's processes and the clients (this process); and how busy the machine's
+    CPUs were."""
+    per_form = 1000 / max(forms, 1)
+    return (f"CPU per form: server {per_form * server_cpu:.2f} ms, PostgreSQL "
+            f"{per_form * database_cpu:.2f} ms, clients {per_form * client_cpu:.2f} ms; together "
+            f"{100 * (server_cpu + database_cpu + client_cpu) / seconds:.0f}% of one CPU over the "
+            f"measured window ({os.cpu_count()} CPUs)")
 
 
 def serve_and_load(target: str, env: dict, args, client):
     """Start gunicorn on ``target``, run ``args.clients`` copies of ``client(port, stats, stop_at,
-    rng)`` against it, stop it; returns (stats, measured seconds, (server CPU, clients' CPU) in
-    the measured window)."""
+    rng)`` against it, stop it; returns (stats, measured seconds, (server, database and clients'
+    CPU) in the measured window)."""
     server = Gunicorn(target, env, args.workers, args.threads)
     try:
         stats, elapsed, cpu = asyncio.run(drive(
             lambda stats, stop_at, rng: client(server.port, stats, stop_at, rng),
             args.clients, args.seconds, args.warmup,
-            lambda: (group_cpu_seconds(server.process.pid), cpu_seconds(resource.RUSAGE_SELF))))
+            lambda: (*group_cpu_seconds(server.process.pid), cpu_seconds(resource.RUSAGE_SELF))))
     finally:
         server.stop()
     return stats, elapsed, cpu

@@ -6,12 +6,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from survey_app.domain import responses
-from survey_app.extensions import db
+from survey_app.extensions import db, limiter
 from survey_app.models import Answer, Invitation, InvitationPosition, Position, Response
 from tests import factories
+from tests.conftest import PG_URL
 from tests.respondent_setup import load_roster, token_of, world
 
 UTC = timezone.utc
@@ -245,6 +246,33 @@ def test_guessing_links_is_rate_limited_but_real_use_is_not(app, client, link):
         assert client.get("/s/" + "1" * 32).status_code == 404
     assert client.get("/s/" + "1" * 32).status_code == 429
     assert client.get(link).status_code == 429  # the same address, now slowed down
+
+
+def test_every_request_counts_against_its_address(app, client, link):
+    app.config["RESPOND_RATE_LIMIT"] = "5 per minute"
+    assert [client.get(link).status_code for _ in range(6)] == [200] * 5 + [429]
+    assert client.get(link, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
+
+
+def test_no_limits_when_rate_limiting_is_off(app, client, link):
+    app.config["RESPOND_RATE_LIMIT"] = "1 per minute"
+    limiter.enabled = False
+    try:
+        assert [client.get(link).status_code for _ in range(3)] == [200] * 3
+    finally:
+        limiter.enabled = True
+
+
+@pytest.mark.skipif(not PG_URL, reason="psycopg's prepared statements (PostgreSQL only)")
+def test_on_postgresql_opening_the_form_keeps_the_look_up_prepared(app, client, link):
+    """psycopg prepares a statement on its fifth use and forgets them all at a ROLLBACK. The
+    form's GET runs without a transaction, so no ROLLBACK ends it and the link look-up is not
+    planned afresh on every request."""
+    for _ in range(6):
+        assert client.get(link).status_code == 200
+    with app.app_context():
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("invitations.token_hash" in statement for statement in prepared)
 
 
 def test_a_kelurahan_behind_one_gateway_is_not_limited(app, client):
