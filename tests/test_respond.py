@@ -101,6 +101,39 @@ def test_answer_one_official_now_and_the_others_later(app, client, link):
             InvitationPosition).where(InvitationPosition.completed_on.is_(None))) == 3
 
 
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', html)
+
+
+def _rendered_afresh(app, url: str) -> str:
+    from survey_app.domain.invitations import open_link
+    from survey_app.respond.routes import _form_page
+
+    with app.test_request_context(url):
+        html, _status = _form_page(open_link(url.split("/")[2].split("?")[0]))
+    return html
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_the_form_from_its_cached_frame_is_the_form_rendered_afresh(app, client, link, query):
+    url = link + query
+    first, again = (client.get(url).get_data(as_text=True) for _ in range(2))
+    assert _without_csrf(first) == _without_csrf(again) == _without_csrf(_rendered_afresh(app, url))
+    answer(client, url)  # now with the lurah listed as already rated
+    later = client.get(url).get_data(as_text=True)
+    assert "✓ " in later and later.count('<section class="position"') == 2
+    assert _without_csrf(later) == _without_csrf(_rendered_afresh(app, url))
+    assert csrf(first) != csrf(_rendered_afresh(app, url))  # each visitor their own token
+
+
+def test_the_form_holds_no_personal_link(app, client, link):
+    """What the cached frame relies on: the page posts back to its own address and its
+    language links are relative, so no respondent's link can end up in another's page."""
+    html = client.get(link).get_data(as_text=True)
+    assert link.split("/")[2] not in html
+    assert '<form method="post" action="#problems"' in html and 'href="?lang=en"' in html
+
+
 def test_a_response_carries_no_link_to_the_respondent_and_only_the_day(app, client, link):
     answer(client, link)
     with app.app_context():

@@ -13,6 +13,7 @@ from flask import (Blueprint, abort, current_app, get_template_attribute, redire
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import generate_csrf
 from limits import RateLimitItem, parse
 from markupsafe import Markup
 
@@ -44,6 +45,11 @@ def _limits() -> tuple[RateLimitItem, RateLimitItem]:
 # hit. Counted with Flask-Limiter's own strategy and storage (the RATELIMIT_* settings), but not
 # through its per-request machinery: that cost about 0.2 ms a request, some fifty times the
 # counting it wraps and a seventh of the form's CPU.
+
+@limiter.request_filter
+def _counted_here() -> bool:
+    return request.blueprint == "respond"
+
 
 @bp.before_request
 def per_address_limits():
@@ -110,16 +116,46 @@ def _fresh_section(round_, position) -> Markup:
     return html
 
 
-def _form_page(link, sections=None, errors=None, page_error=None, status: int = 200):
+def _form_page(link, sections=None, errors=None, page_error=None, status: int = 200, **slots):
     round_ = link.round
-    return render_template(
-        "respond/form.html", round=round_, content=responses.pinned_content(round_.questionnaire_id),
+    context = dict(
+        round=round_, content=responses.pinned_content(round_.questionnaire_id),
         pending=link.pending, answered=[p for p in link.positions if p.completed],
         labels=POSITION_LABELS, sections={s.position_id: s for s in (sections or [])},
         errors=errors or {}, page_error=page_error, field_name=field_name,
-        fresh_section=lambda p: _fresh_section(round_, p), token=request.view_args["token"],
+        fresh_section=lambda p: _fresh_section(round_, p),
         numbers={code: n for n, (code, _required)
-                 in enumerate(responses.item_rules(round_), start=1)}), status
+                 in enumerate(responses.item_rules(round_), start=1)})
+    return render_template("respond/form.html", **{**context, **slots}), status
+
+
+SLOT = "\x00slot\x00"  # where the CSRF token and each section go in a cached frame
+
+
+def _fresh_form(link) -> str:
+    """The form as first shown, nothing chosen yet. It is the same for everyone who rates the
+    same positions but for its CSRF token: the page holds no link with the respondent's token
+    (the form posts back to its own address, the language links are relative). So its frame is
+    rendered once per language, round and answered positions, with a slot for the CSRF token
+    and for each section (cached in _fresh_section), and filled on every request: rendering the
+    page was a quarter of a form's CPU (callgrind, benchmarks/respond_load.py)."""
+    round_ = link.round
+    answered = tuple(p for p in link.positions if p.completed)
+    key = (str(get_locale()), round_.id, round_.code, round_.closes_at, round_.questionnaire_id,
+           answered, len(link.pending))
+    cache = current_app.extensions.setdefault("skm_fresh_forms", {})
+    parts = cache.get(key)
+    if parts is None:
+        page, _status = _form_page(link, csrf_token=lambda: SLOT, fresh_section=lambda p: SLOT)
+        parts = page.split(SLOT)
+        if len(parts) != 2 + len(link.pending) or request.view_args["token"] in page:
+            raise RuntimeError("respond/form.html: a fresh form must hold one CSRF token, one "
+                               "section per position and no personal link")
+        if len(cache) > 2_000:
+            cache.clear()
+        cache[key] = parts
+    fills = [generate_csrf(), *(str(_fresh_section(round_, p)) for p in link.pending)]
+    return parts[0] + "".join(fill + part for fill, part in zip(fills, parts[1:]))
 
 
 @bp.get("/s/<token>")
@@ -131,7 +167,7 @@ def form(token: str):
     if not link.pending:
         return render_template("respond/done.html", round=link.round, positions=link.positions,
                                labels=POSITION_LABELS)
-    return _form_page(link)
+    return _fresh_form(link)
 
 
 @bp.post("/s/<token>")
