@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey_app import config as config_module
-from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from survey_app.extensions import babel, csrf, db, login_manager, migrate, ratelimits
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -52,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimits.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -72,7 +72,6 @@ DEFAULTS = {
     "LOGIN_FAILURES_BEFORE_DELAY": 5,
     "LOGIN_DELAY_SECONDS": 30,
     "LOGIN_RATE_LIMIT": "20 per minute",
-    "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Two counters per key and window, not every hit (moving-window): cheap on the public form.
     "RATELIMIT_STRATEGY": "sliding-window-counter",

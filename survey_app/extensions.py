@@ -1,12 +1,12 @@
 """Flask extensions, created unbound; create_app() binds them to an app."""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from survey_app.ratelimits import RateLimits
 
 # Stable constraint names, so that migrations can find and alter them (SQLite batch mode needs it).
 NAMING_CONVENTION = {
@@ -22,4 +22,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+ratelimits = RateLimits()

@@ -53,8 +53,6 @@ def app(tmp_path):
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
-    from survey_app.extensions import limiter
-    limiter.reset()
 
 
 @pytest.fixture

@@ -58,6 +58,12 @@ def test_repeated_failures_from_one_address_are_rate_limited(app, client, auth, 
     assert auth.login(users["admin"]).status_code == 429
 
 
+def test_opening_the_login_page_is_not_counted(app, client, auth, users):
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    assert [client.get("/auth/login").status_code for _ in range(5)] == [200] * 5
+    assert auth.login(users["admin"]).status_code == 302
+
+
 @pytest.mark.parametrize("next_url, expected", [
     ("/portal/", "/portal/"),
     ("https://evil.example/", "/"),

@@ -148,6 +148,12 @@ def test_anyone_can_check_a_number_and_fingerprint(client, auth, posts, app):
     assert empty.status_code == 200 and "No document" not in empty.get_data(as_text=True)
 
 
+def test_checking_numbers_is_rate_limited_per_address(client):
+    codes = [client.get("/verify?number=SKM-2026Q2-000001-XXXX").status_code for _ in range(31)]
+    assert codes == [200] * 30 + [429]
+    assert client.get("/verify", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+
+
 def test_the_check_shows_no_figures_of_an_unpublished_round(client, auth, posts, app):
     number, _fp = _issued(client, auth, posts, app, round_code="2026-Q3")
     html = client.get(f"/verify?number={number}&lang=en").get_data(as_text=True)

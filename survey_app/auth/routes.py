@@ -5,18 +5,15 @@ from flask_login import current_user, login_user, logout_user
 from survey_app.auth.forms import LoginForm, LogoutForm
 from survey_app.auth.urls import safe_next
 from survey_app.domain import accounts, audit
-from survey_app.extensions import db, limiter
+from survey_app.extensions import db, ratelimits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
+    if request.method == "POST":
+        ratelimits.hit(current_app.config["LOGIN_RATE_LIMIT"], "login")
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))

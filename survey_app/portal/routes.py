@@ -19,7 +19,7 @@ from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
 from survey_app.auth.roles import role_required
 from survey_app.domain import audit, cards, results, rounds
-from survey_app.extensions import db, limiter
+from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
 from survey_app.portal.forms import VerifyForm
 
@@ -128,9 +128,9 @@ def summary(code):
 
 
 @bp.get("/verify")
-@limiter.limit("30 per minute")
 def verify():
     """Public: anyone holding a printed card checks its number (and fingerprint)."""
+    ratelimits.hit("30 per minute", "verify")
     form = VerifyForm(request.args)
     outcome = None
     submitted = request.args.get("number") is not None

@@ -6,21 +6,17 @@ a respondent may answer some now and the rest later with the same link. Every st
 """
 from __future__ import annotations
 
-from functools import cache
-
 from flask import (Blueprint, abort, current_app, get_template_attribute, redirect, render_template,
                    request, url_for)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
-from limits import RateLimitItem, parse
 from markupsafe import Markup
 
 from survey_app.domain import invitations as invitation_rules
 from survey_app.domain import responses
 from survey_app.domain.rounds import effective_state
-from survey_app.extensions import db, limiter
+from survey_app.extensions import db, ratelimits
 from survey_app.respond.forms import field_name, read_sections
 
 bp = Blueprint("respond", __name__)
@@ -29,43 +25,24 @@ POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("W
                    "bupati": _l("Bupati")}
 
 
-@cache
-def _parsed(limit: str) -> RateLimitItem:
-    return parse(limit)
-
-
-def _limits() -> tuple[RateLimitItem, RateLimitItem]:
-    config = current_app.config
-    return (_parsed(config.get("RESPOND_RATE_LIMIT", "1200 per minute")),
-            _parsed(config.get("RESPOND_UNKNOWN_LINK_LIMIT", "60 per minute")))
-
-
 # Per address. Generous for every request: a whole kelurahan may share one mobile gateway. Much
 # tighter for links that do not exist (only failed look-ups count), which real respondents never
-# hit. Counted with Flask-Limiter's own strategy and storage (the RATELIMIT_* settings), but not
-# through its per-request machinery: that cost about 0.2 ms a request, some fifty times the
-# counting it wraps and a seventh of the form's CPU.
+# hit.
 
-@limiter.request_filter
-def _counted_here() -> bool:
-    return request.blueprint == "respond"
+def _unknown_link_limit() -> str:
+    return current_app.config.get("RESPOND_UNKNOWN_LINK_LIMIT", "60 per minute")
 
 
 @bp.before_request
 def per_address_limits():
-    if not limiter.enabled:
-        return
-    every, unknown = _limits()
-    address = get_remote_address()
-    if not (limiter.limiter.hit(every, "respond", address)
-            and limiter.limiter.test(unknown, "respond-unknown", address)):
-        abort(429)
+    ratelimits.hit(current_app.config.get("RESPOND_RATE_LIMIT", "1200 per minute"), "respond")
+    ratelimits.refuse_if_spent(_unknown_link_limit(), "respond-unknown")
 
 
 @bp.after_request
 def count_unknown_links(response):
-    if response.status_code == 404 and limiter.enabled:
-        limiter.limiter.hit(_limits()[1], "respond-unknown", get_remote_address())
+    if response.status_code == 404:
+        ratelimits.count(_unknown_link_limit(), "respond-unknown")
     return response
 
 
