@@ -1,8 +1,7 @@
 """Rate limits per client address, counted by the `limits` library.
 
 Settings: RATELIMIT_ENABLED, RATELIMIT_STORAGE_URI (memory:// in one process; redis://... so that
-all workers share the counts) and RATELIMIT_STRATEGY (sliding-window-counter by default: two
-counters per key and window, not every hit). Behind a trusted proxy, the address is the one it
+all workers share the counts) and RATELIMIT_STRATEGY (fixed-window by default, see config.py). Behind a trusted proxy, the address is the one it
 reports (TRUSTED_PROXIES, see create_app).
 
 `limits` is the counting engine of Flask-Limiter, used directly: Flask-Limiter resolved every
@@ -31,7 +30,7 @@ class RateLimits:
         config = app.config
         storage = storage_from_string(config.get("RATELIMIT_STORAGE_URI", "memory://"))
         app.extensions["skm_ratelimits"] = STRATEGIES[
-            config.get("RATELIMIT_STRATEGY", "sliding-window-counter")](storage)
+            config.get("RATELIMIT_STRATEGY", "fixed-window")](storage)
 
     @staticmethod
     def _counter() -> RateLimiter | None:
