@@ -65,8 +65,14 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         page.click("text=Nilai yang lain sekarang")
         assert page.locator("section.position").count() == 2
         page.screenshot(path=str(shots / "5-the-others.png"))
-        page.goto(f"{base}/s/{token}?lang=en")
+        # the language link stays on this page (it is relative: the page holds no personal link)
+        page.click("a[hreflang=en]")
+        page.wait_for_url(f"{base}/s/{token}?lang=en")
         assert "Your answers are anonymous." in page.content()
         page.screenshot(path=str(shots / "6-english.png"))
+        # and the form posts back to the same address, so the answer page is in English too
+        page.click("button.send")
+        page.wait_for_url(f"{base}/s/{token}?lang=en#problems")
+        assert "Choose an answer for at least one official before sending." in page.content()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
