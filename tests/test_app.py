@@ -73,3 +73,34 @@ def test_behind_a_trusted_proxy_rate_limits_count_each_respondents_address(tmp_p
 
     assert [guess("203.0.113.7") for _ in range(3)] == [404, 404, 429]
     assert guess("203.0.113.8") == 404
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+def test_with_redis_storage_every_worker_shares_the_counts(tmp_path):
+    """As the README advises for production: two workers (two apps) count against one limit."""
+    from survey_app import create_app
+    from survey_app.extensions import db, ratelimits
+
+    config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
+              "RESPOND_UNKNOWN_LINK_LIMIT": "2 per minute",
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"}
+    workers = [create_app(config), create_app(config)]
+    with workers[0].app_context():
+        db.create_all()
+        ratelimits.reset()
+    try:
+        statuses = [workers[n].test_client().get("/s/" + "0" * 32).status_code for n in (0, 1, 0)]
+        assert statuses == [404, 404, 429]
+    finally:
+        with workers[0].app_context():
+            ratelimits.reset()
