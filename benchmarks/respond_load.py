@@ -68,7 +68,8 @@ def wsgi_app():
     rate limits key on the X-Forwarded-For address the clients send (see ``respondent``)."""
     from survey_app import create_app
 
-    return create_app({**app_config(os.environ["BENCH_DB_URL"]), "TRUSTED_PROXIES": 1})
+    return create_app({**app_config(os.environ["BENCH_DB_URL"]), "TRUSTED_PROXIES": 1,
+                       "RATELIMIT_STORAGE_URI": os.environ["BENCH_RATELIMIT_STORAGE"]})
 
 
 RESPONDENTS_PER_ADDRESS = 20  # a kelurahan's RT heads behind one mobile gateway, say
@@ -416,7 +417,8 @@ def run_form(label: str, database_url: str, args) -> None:
     random.Random(1).shuffle(tokens)
     iterator = iter(enumerate(tokens))
     stats, elapsed, cpu = serve_and_load(
-        "benchmarks.respond_load:wsgi_app()", {"BENCH_DB_URL": database_url}, args,
+        "benchmarks.respond_load:wsgi_app()",
+        {"BENCH_DB_URL": database_url, "BENCH_RATELIMIT_STORAGE": args.ratelimit_storage}, args,
         lambda port, stats, stop_at, rng: respondent(port, iterator, stats, stop_at, rng))
     rate = len(stats.forms) / elapsed
     print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
@@ -455,10 +457,14 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL database to empty and use")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--ratelimit-storage", default="memory://",
+                        help="where the rate limits count (redis://127.0.0.1:6379/15: shared by "
+                             "all workers, as the README advises for production)")
     args = parser.parse_args()
     print(f"gunicorn {args.workers} worker(s) x {args.threads} thread(s), {args.clients} clients, "
           f"{args.seconds:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPUs "
-          "(the clients run on the same machine)", flush=True)
+          f"(the clients run on the same machine); rate limits in {args.ratelimit_storage}",
+          flush=True)
     if not args.no_baseline:
         run_baseline(args)
     if not args.no_sqlite:
