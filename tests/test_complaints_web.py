@@ -128,6 +128,18 @@ def test_a_bad_as_of_is_a_form_error(app, client, coordinator):
     assert complaints_count(app) == 0
 
 
+def test_an_export_may_be_larger_than_other_uploads_but_not_without_limit(app, client,
+                                                                         coordinator):
+    """A year's export (some 20 MB) is above the app's general upload limit; the complaint
+    upload has its own, larger one. Scaled down here: a 1 KB general limit."""
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    large = GOOD + "".join(f"# {'x' * 60}\n" for _ in range(40))  # well over 1 KB
+    assert len(large) > 2048
+    assert upload(client, large).status_code == 302  # on to the preview
+    app.config["COMPLAINT_MAX_UPLOAD"] = 1024
+    assert upload(client, large).status_code == 413
+
+
 def test_unreadable_or_wrong_files(client, coordinator):
     assert upload(client, GOOD, "export.txt").status_code == 400
     preview_url = upload(client, "complaint_id,area_code\n").headers["Location"]

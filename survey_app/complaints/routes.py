@@ -40,6 +40,16 @@ KIND_LABELS = {"walikota": _l("wali kota"), "bupati": _l("bupati"), "camat": _l(
                "lurah": _l("lurah"), "kepala_dinas": _l("kepala dinas")}
 
 
+@bp.url_value_preprocessor
+def exports_may_be_large(endpoint, values):
+    # A year of a city's complaints is some 20 MB of CSV: more than the app's general limit on
+    # uploads (MAX_CONTENT_LENGTH). The file is streamed to disk, not held in memory. (Set here,
+    # before any before_request: CSRF's reads the form.)
+    if endpoint == "complaints.upload":
+        request.max_content_length = current_app.config.get("COMPLAINT_MAX_UPLOAD",
+                                                            64 * 1024 * 1024)
+
+
 def _upload_dir() -> Path:
     path = Path(current_app.config.get("COMPLAINT_UPLOAD_DIR")
                 or Path(current_app.instance_path) / "complaint_uploads")
