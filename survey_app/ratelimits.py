@@ -6,7 +6,8 @@ reports (TRUSTED_PROXIES, see create_app).
 
 `limits` is the counting engine of Flask-Limiter, used directly: Flask-Limiter resolved every
 route's and blueprint's limits on every request of the app, about 0.2 ms a request, some fifty
-times the counting itself and a seventh of the public form's CPU (benchmarks/respond_load.py).
+times the counting itself and a seventh of the public form's CPU
+(benchmarks/respond_profile.py).
 """
 from __future__ import annotations
 

@@ -115,7 +115,7 @@ def _fresh_form(link) -> str:
     (the form posts back to its own address, the language links are relative). So its frame is
     rendered once per language, round and answered positions, with a slot for the CSRF token
     and for each section (cached in _fresh_section), and filled on every request: rendering the
-    page was a quarter of a form's CPU (callgrind, benchmarks/respond_load.py)."""
+    page was a quarter of a form's CPU (benchmarks/respond_profile.py --callgrind)."""
     round_ = link.round
     answered = tuple(p for p in link.positions if p.completed)
     key = (str(get_locale()), round_.id, round_.code, round_.closes_at, round_.questionnaire_id,
