@@ -77,7 +77,6 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # One counter per address and minute. It lets a burst of up to twice a limit through across
     # the turn of a minute, which is harmless for limits this generous, and costs the public
-    # form 5% less CPU than two counters (sliding-window-counter) or every hit (moving-window):
-    # benchmarks/respond_load.py.
+    # form 5% less CPU than two counters (sliding-window-counter; benchmarks/respond_load.py).
     "RATELIMIT_STRATEGY": "fixed-window",
 }
