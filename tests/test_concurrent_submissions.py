@@ -22,9 +22,9 @@ LINKS, COPIES = 8, 6  # eight respondents, each sending the same filled form six
 
 
 def prepared_post(base: str, path: str) -> tuple[bytes, str]:
-    """GET the form like a browser (session cookie, CSRF token) and fill every answer."""
+    """GET the form like a browser (CSRF token, and any cookie it sets) and fill every answer."""
     with urllib.request.urlopen(base + path) as response:
-        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        cookie = (response.headers["Set-Cookie"] or "").split(";", 1)[0]
         html = response.read().decode()
     data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)}
     for name in set(re.findall(r'type="radio" name="(p\d+-[^"]+)"', html)):
@@ -39,7 +39,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def post(base: str, path: str, body: bytes, cookie: str, barrier: threading.Barrier) -> int:
     opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(base + path, data=body, headers={"Cookie": cookie})
+    request = urllib.request.Request(base + path, data=body,
+                                     headers={"Cookie": cookie} if cookie else {})
     barrier.wait()
     try:
         with opener.open(request, timeout=60) as response:

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text
 from survey_app.domain import responses
 from survey_app.extensions import db
 from survey_app.models import Answer, Invitation, InvitationPosition, Position, Response
+from survey_app.respond.forms import form_token
 from tests import factories
 from tests.conftest import PG_URL
 from tests.respondent_setup import load_roster, token_of, world
@@ -118,12 +119,16 @@ def _rendered_afresh(app, url: str) -> str:
 def test_the_form_from_its_cached_frame_is_the_form_rendered_afresh(app, client, link, query):
     url = link + query
     first, again = (client.get(url).get_data(as_text=True) for _ in range(2))
-    assert _without_csrf(first) == _without_csrf(again) == _without_csrf(_rendered_afresh(app, url))
+    assert first == again == _rendered_afresh(app, url)
     answer(client, url)  # now with the lurah listed as already rated
     later = client.get(url).get_data(as_text=True)
     assert "✓ " in later and later.count('<section class="position"') == 2
-    assert _without_csrf(later) == _without_csrf(_rendered_afresh(app, url))
-    assert csrf(first) != csrf(_rendered_afresh(app, url))  # each visitor their own token
+    assert later == _rendered_afresh(app, url)
+    # R2 rates the same three positions from the same frame, with the token of their own link
+    with app.app_context():
+        other_url = "/s/" + token_of("R2") + query
+    other = client.get(other_url).get_data(as_text=True)
+    assert _without_csrf(other) == _without_csrf(first) and csrf(other) != csrf(first)
 
 
 def test_the_form_holds_no_personal_link(app, client, link):
@@ -255,7 +260,8 @@ def test_every_other_state_has_its_own_page(app, client, state, opens, closes, e
     if state == "scheduled":
         opens_wib = (now + timedelta(days=opens)).astimezone(timezone(timedelta(hours=7)))
         assert opens_wib.strftime("%d-%m-%Y %H:%M WIB") in html
-    token = csrf(client.get("/auth/login").get_data(as_text=True))  # this session's CSRF token
+    with app.app_context():  # the page has no form: the token a form for this link would carry
+        token = form_token(url.removeprefix("/s/"))
     posted = client.post(url, data={"csrf_token": token})
     assert posted.status_code == 409
 
@@ -266,6 +272,34 @@ def test_the_form_needs_its_csrf_token(app, client, link):
     assert response.status_code == 400
     with app.app_context():
         assert count(Response) == 0
+
+
+def test_a_form_token_only_works_for_its_own_link(app, client, link):
+    with app.app_context():
+        other = "/s/" + token_of("R2")
+    other_token = csrf(client.get(other).get_data(as_text=True))
+    _html, groups = page(client, link)
+    data = {name: "3" for name in groups["p1"]}
+    for sent in (other_token, other_token[:-2] + "xx", "not base64 at all!"):
+        assert client.post(link, data={"csrf_token": sent, **data}).status_code == 400
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_respondents_get_no_cookie_unless_they_choose_a_language(client, link):
+    """The form's CSRF token is bound to the link (respond/forms.py): opening, sending and the
+    thanks page set no cookie; choosing English is remembered in one, as everywhere."""
+    html, groups = page(client, link)
+    assert client.get_cookie("session") is None
+    response = client.post(link, data={"csrf_token": csrf(html),
+                                       **{name: "3" for name in groups["p1"]}})
+    assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    thanks = client.get(response.headers["Location"])
+    assert thanks.status_code == 200 and "Set-Cookie" not in thanks.headers
+    assert client.get_cookie("session") is None
+    client.get(link + "?lang=en")
+    assert client.get_cookie("session") is not None
+    assert "Your answers are anonymous." in client.get(link).get_data(as_text=True)
 
 
 def test_large_requests_are_refused(client, link):

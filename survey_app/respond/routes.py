@@ -10,16 +10,16 @@ from flask import (Blueprint, abort, current_app, get_template_attribute, redire
                    request, url_for)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from survey_app.domain import invitations as invitation_rules
 from survey_app.domain import responses
 from survey_app.domain.rounds import effective_state
-from survey_app.extensions import db, ratelimits
-from survey_app.respond.forms import field_name, read_sections
+from survey_app.extensions import csrf, db, ratelimits
+from survey_app.respond.forms import check_form_token, field_name, form_token, read_sections
 
 bp = Blueprint("respond", __name__)
+csrf.exempt(bp)  # its CSRF token is bound to the link instead (see respond/forms.py)
 
 POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("Wali Kota"),
                    "bupati": _l("Bupati")}
@@ -53,6 +53,12 @@ def small_requests_only(endpoint, values):
     # form: a before_request of this blueprint would come too late.)
     request.max_content_length = current_app.config.get("RESPOND_MAX_CONTENT_LENGTH", 64 * 1024)
     request.max_form_parts = 400
+
+
+@bp.before_request
+def every_post_brings_its_form_token():
+    if request.method == "POST":
+        check_form_token(request.view_args["token"], request.form.get("csrf_token"))
 
 
 @bp.before_request
@@ -95,7 +101,9 @@ def _fresh_section(round_, position) -> Markup:
 
 def _form_page(link, sections=None, errors=None, page_error=None, status: int = 200, **slots):
     round_ = link.round
+    token = request.view_args["token"]
     context = dict(
+        csrf_token=lambda: form_token(token),
         round=round_, content=responses.pinned_content(round_.questionnaire_id),
         pending=link.pending, answered=[p for p in link.positions if p.completed],
         labels=POSITION_LABELS, sections={s.position_id: s for s in (sections or [])},
@@ -111,7 +119,7 @@ SLOT = "\x00slot\x00"  # where the CSRF token and each section go in a cached fr
 
 def _fresh_form(link) -> str:
     """The form as first shown, nothing chosen yet. It is the same for everyone who rates the
-    same positions but for its CSRF token: the page holds no link with the respondent's token
+    same positions but for its CSRF token (bound to the link, respond/forms.py): the page holds no link with the respondent's token
     (the form posts back to its own address, the language links are relative). So its frame is
     rendered once per language, round and answered positions, with a slot for the CSRF token
     and for each section (cached in _fresh_section), and filled on every request: rendering the
@@ -131,7 +139,7 @@ def _fresh_form(link) -> str:
         if len(cache) > 2_000:
             cache.clear()
         cache[key] = parts
-    fills = [generate_csrf(), *(str(_fresh_section(round_, p)) for p in link.pending)]
+    fills = [form_token(request.view_args["token"]), *(str(_fresh_section(round_, p)) for p in link.pending)]
     return parts[0] + "".join(fill + part for fill, part in zip(fills, parts[1:]))
 
 
