@@ -75,6 +75,30 @@ def test_behind_a_trusted_proxy_rate_limits_count_each_respondents_address(tmp_p
     assert guess("203.0.113.8") == 404
 
 
+def test_in_memory_counts_start_no_thread_and_forget_expired_addresses():
+    """memory:// counts in the worker itself (survey_app/ratelimits.py): counting starts no
+    thread, and the counters of addresses that never come back are swept once expired."""
+    import threading
+    import time
+
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    from survey_app.ratelimits import SweepingMemoryStorage, storage_for
+
+    storage = storage_for("memory://")
+    assert isinstance(storage, SweepingMemoryStorage)
+    counter, limit = FixedWindowRateLimiter(storage), parse("2 per second")
+    time.sleep(0.05)  # the one timer upstream starts on construction has run
+    threads = threading.active_count()
+    assert [counter.hit(limit, "t", "10.0.0.1") for _ in range(3)] == [True, True, False]
+    assert threading.active_count() == threads
+    time.sleep(1.05)
+    assert counter.hit(limit, "t", "10.0.0.2")  # sweeps 10.0.0.1's expired counter
+    assert list(storage.storage) == ["LIMITER/t/10.0.0.2/2/1/second"]
+    assert threading.active_count() == threads
+
+
 def _redis_reachable() -> bool:
     import socket
 
