@@ -30,6 +30,7 @@ from survey_app.domain.vocabulary import POSITION_TIER
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Invitation, InvitationPosition, Official, Position,
                                Respondent, Round)
+from survey_app.models.driver_sql import DriverStatement
 
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 # Rosters may still change until a round closes; afterwards the roster is history.
@@ -222,16 +223,17 @@ def _link_query():
                      Appointment.start_date <= bindparam("day"),
                      or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
               .order_by(Appointment.start_date.desc()).limit(1).scalar_subquery())
-    return (select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at,
-                   Round.closes_at, Round.closed_at, Round.questionnaire_id, Respondent.group,
-                   Respondent.area_id, Position.id, Position.kind, Area.code, Area.name, holder,
-                   InvitationPosition.completed_on)
-            .join(Round, Round.id == Invitation.round_id)
-            .join(Respondent, Respondent.id == Invitation.respondent_id)
-            .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
-            .outerjoin(Position, Position.id == InvitationPosition.position_id)
-            .outerjoin(Area, Area.id == Position.area_id)
-            .where(Invitation.token_hash == bindparam("digest")))
+    return DriverStatement(
+        select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at, Round.closes_at,
+               Round.closed_at, Round.questionnaire_id, Respondent.group, Respondent.area_id,
+               Position.id, Position.kind, Area.code, Area.name, holder,
+               InvitationPosition.completed_on)
+        .join(Round, Round.id == Invitation.round_id)
+        .join(Respondent, Respondent.id == Invitation.respondent_id)
+        .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+        .outerjoin(Position, Position.id == InvitationPosition.position_id)
+        .outerjoin(Area, Area.id == Position.area_id)
+        .where(Invitation.token_hash == bindparam("digest")))
 
 
 def open_link(token: str, day: date | None = None) -> LinkView | None:
@@ -239,9 +241,10 @@ def open_link(token: str, day: date | None = None) -> LinkView | None:
     looked up). Holders are those in post on ``day`` (today in Jakarta by default)."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    # On the session's connection, not through the ORM: plain columns, nothing to load.
-    rows = db.session.connection().execute(_link_query(), {
-        "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())}).all()
+    # On the DBAPI cursor of the session's connection (models/driver_sql.py): the public form's
+    # hot path, plain columns, nothing to load.
+    rows = _link_query().rows(db.session.connection(), {
+        "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())})
     if not rows:
         return None
     first = rows[0]

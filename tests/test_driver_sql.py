@@ -1,0 +1,61 @@
+"""Statements run on the DBAPI cursor (survey_app/models/driver_sql.py) give and store exactly
+what they would through SQLAlchemy, on SQLite and (under `make test`) on PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import bindparam, select
+
+from survey_app.domain.invitations import _link_query, token_hash
+from survey_app.extensions import db
+from survey_app.models import Invitation, InvitationPosition, Position, Response, Round
+from survey_app.models.driver_sql import DriverStatement
+from tests import factories
+from tests.respondent_setup import load_roster, token_of, world
+
+
+def test_the_link_look_up_reads_what_sqlalchemy_reads(ctx):
+    world()
+    load_roster(db.session.scalar(select(factories.Round)))
+    round_ = db.session.scalar(select(Round))
+    round_.closed_at = datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # a value in every column
+    answered = db.session.scalars(select(InvitationPosition)).first()
+    answered.completed_on = date(2026, 11, 20)
+    db.session.commit()
+    connection = db.session.connection()
+    for invitation in db.session.scalars(select(Invitation)):
+        params = {"digest": invitation.token_hash, "day": date.today()}
+        through_sqlalchemy = [tuple(r) for r in
+                              connection.execute(_link_query().statement, params).all()]
+        on_the_cursor = _link_query().rows(connection, params)
+        assert on_the_cursor == through_sqlalchemy and on_the_cursor
+    row = _link_query().rows(connection, {"digest": token_hash(token_of("R1")),
+                                          "day": date.today()})[0]
+    assert row[6] == datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # aware, in UTC
+    assert isinstance(row[4], datetime) and row[4].tzinfo is not None
+
+
+def test_values_are_bound_as_sqlalchemy_binds_them(ctx):
+    """A date bound on the cursor is stored as the ORM stores it (SQLite keeps dates as text),
+    and RETURNING comes back on the cursor."""
+    world()
+    round_ = db.session.scalar(select(Round))
+    position = db.session.scalar(select(Position))
+    table = Response.__table__
+    insert = DriverStatement(
+        table.insert().values({name: bindparam(name, type_=table.c[name].type)
+                               for name in ("round_id", "position_id", "group", "area_id",
+                                            "submitted_on", "source")})
+        .returning(table.c.id, table.c.submitted_on))
+    day = date(2026, 11, 24)
+    values = {"round_id": round_.id, "position_id": position.id, "group": "rt",
+              "area_id": position.area_id, "submitted_on": day, "source": "paper"}
+    (new_id, returned_day), = insert.rows(db.session.connection(), values)
+    db.session.add(Response(**{**values, "submitted_on": day + timedelta(days=1)}))
+    db.session.commit()
+    stored = dict(db.session.execute(select(Response.id, Response.submitted_on)).all())
+    assert returned_day == day and stored[new_id] == day
+    raw = db.session.connection().exec_driver_sql(
+        "SELECT submitted_on FROM responses ORDER BY id").scalars().all()
+    assert [type(v) for v in raw][0] is type(raw[1])  # stored alike, whatever the engine keeps
+    assert str(raw[0]).startswith("2026-11-24") and str(raw[1]).startswith("2026-11-25")
