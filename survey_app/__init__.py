@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from functools import cache
 
+from babel import Locale
 from flask import Flask, jsonify, render_template, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey_app import config as config_module
-from survey_app.extensions import babel, csrf, db, login_manager, migrate, ratelimits
+from survey_app.extensions import (SessionInterface, babel, csrf, db, login_manager, migrate,
+                                   ratelimits)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -48,6 +51,7 @@ def register_questionnaires(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (complete metadata before anything uses it)
 
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -77,20 +81,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session)."""
     from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # command line, PDF rendering: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
-        return chosen
+        return _locale(chosen)
     if session.get("lang") in languages:
-        return session["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(session["lang"])
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """Parsed once: Flask-Babel parses what the selector returns on every request, unless it is
+    a Locale already."""
+    return Locale.parse(code)
 
 
 def register_blueprints(app: Flask) -> None:
