@@ -68,9 +68,11 @@ def test_tokens_are_random_hashed_and_found_again(ctx):
     assert re.fullmatch(r"[0-9a-f]{32}", token)  # 128 bits, URL-safe
     stored = db.session.scalar(select(Invitation).join(Respondent).where(Respondent.ref == "R1"))
     assert token not in (stored.token_hash, stored.token_nonce)
-    assert invitations.open_link(token).invitation_id == stored.id
-    assert invitations.open_link(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
-    assert invitations.open_link("../etc/passwd") is None
+    connection = db.session.connection()
+    assert invitations.open_link(connection, token).invitation_id == stored.id
+    other = token[:-1] + ("0" if token[-1] != "0" else "1")
+    assert invitations.open_link(connection, other) is None
+    assert invitations.open_link(connection, "../etc/passwd") is None
     assert len({token_of(ref) for ref in ("R1", "R2", "R3", "R4")}) == 4
 
 

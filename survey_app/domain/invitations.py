@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from flask_babel import gettext
 from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy.engine import Connection
 
 from survey_app.domain import clock
 from survey_app.domain.errors import DomainError, NotAllowed
@@ -236,14 +237,15 @@ def _link_query():
         .where(Invitation.token_hash == bindparam("digest")))
 
 
-def open_link(token: str, day: date | None = None) -> LinkView | None:
+def open_link(connection: Connection, token: str, day: date | None = None) -> LinkView | None:
     """What a link shows, or None for a link that does not exist (a malformed token is never
-    looked up). Holders are those in post on ``day`` (today in Jakarta by default)."""
+    looked up). Holders are those in post on ``day`` (today in Jakarta by default).
+
+    Read on ``connection``'s DBAPI cursor (models/driver_sql.py): the public form's hot path,
+    plain columns, nothing to load."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    # On the DBAPI cursor of the session's connection (models/driver_sql.py): the public form's
-    # hot path, plain columns, nothing to load.
-    rows = _link_query().rows(db.session.connection(), {
+    rows = _link_query().rows(connection, {
         "digest": token_hash(token), "day": day or clock.jakarta_day(clock.now())})
     if not rows:
         return None

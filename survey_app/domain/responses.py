@@ -19,6 +19,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy.engine import Connection
 
 from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
@@ -105,15 +106,17 @@ def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, in
 def store(round_: Round, invitation_id: int, position_id: int, group: str, area_id: int,
           answers: dict[str, int], comment: str | None, source: str = "web",
           day: date | None = None) -> None:
-    """One position's response (see store_many)."""
-    store_many(round_, invitation_id, group, area_id, {position_id: (answers, comment)}, source,
-               day)
+    """One position's response (see store_many), in the session's transaction."""
+    store_many(db.session.connection(), round_, invitation_id, group, area_id,
+               {position_id: (answers, comment)}, source, day)
 
 
-def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
-               sections: dict[int, tuple[dict[str, int], str | None]], source: str = "web",
-               day: date | None = None) -> None:
-    """Mark each position answered (exactly once) and store its anonymous response.
+def store_many(connection: Connection, round_: Round, invitation_id: int, group: str,
+               area_id: int, sections: dict[int, tuple[dict[str, int], str | None]],
+               source: str = "web", day: date | None = None) -> None:
+    """Mark each position answered (exactly once) and store its anonymous response, in
+    ``connection``'s transaction (on its DBAPI cursor, models/driver_sql.py: this is the public
+    form's hot path, and neither the ORM nor SQLAlchemy's execution machinery adds anything).
 
     ``sections`` maps position -> (answers from check_answers, comment). Three statements however
     many positions: one UPDATE that must mark every position (so a position answered already, by
@@ -123,9 +126,6 @@ def store_many(round_: Round, invitation_id: int, group: str, area_id: int,
     if not sections:
         return
     day = day or clock.jakarta_day(clock.now())
-    # On the DBAPI cursor of the session's connection (models/driver_sql.py): this is the public
-    # form's hot path, and neither the ORM nor SQLAlchemy's execution machinery adds anything here.
-    connection = db.session.connection()
     position_ids = sorted(sections)
     marked = _mark_answered(len(position_ids)).execute(connection, {
         "invitation": invitation_id, "day": day,
@@ -185,8 +185,10 @@ def _insert_answers(rows: int) -> DriverStatement:
                                 f"VALUES {values}"))
 
 
-def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
-    """Store the web form's answered sections (position -> (answers, comment)), all or none.
+def submit_web(connection: Connection, link,
+               by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
+    """Store the web form's answered sections (position -> (answers, comment)), all or none, in
+    ``connection``'s transaction.
 
     ``link`` is an invitations.LinkView; answers must already be checked. Raises RoundNotOpen
     or AlreadyAnswered (the caller rolls back).
@@ -195,7 +197,8 @@ def submit_web(link, by_position: dict[int, tuple[dict[str, int], str | None]], 
     if effective_state(round_, now) != "open":
         raise RoundNotOpen(gettext("Round %(code)s is not open.", code=round_.code))
     day = clock.jakarta_day(now or clock.now())
-    store_many(round_, link.invitation_id, link.group, link.area_id, by_position, "web", day)
+    store_many(connection, round_, link.invitation_id, link.group, link.area_id, by_position, "web",
+               day)
     return len(by_position)
 
 

@@ -9,8 +9,8 @@ a form from 5.67M to 4.85M instructions (benchmarks/respond_profile.py --callgri
 A DriverStatement is an ordinary Core or text() statement, compiled by SQLAlchemy for the
 connection's dialect the first time it runs there, with the column types' own bind and result
 processors, so values convert exactly as through SQLAlchemy (tests/test_driver_sql.py). It runs
-on the DBAPI connection under the caller's SQLAlchemy connection, inside its transaction; the
-caller still commits or rolls back. Engine events and SQL echo do not see these statements.
+on the DBAPI connection under the caller's SQLAlchemy connection, inside its transaction (begun
+as Connection.execute begins one); the caller commits or rolls back. Engine events and SQL echo do not see these statements.
 """
 from __future__ import annotations
 
@@ -52,7 +52,11 @@ class DriverStatement:
         return compiled
 
     def execute(self, connection: Connection, params: dict[str, Any]):
-        """Run on ``connection``'s DBAPI connection; returns the DBAPI cursor."""
+        """Run on ``connection``'s DBAPI connection; returns the DBAPI cursor. Like
+        Connection.execute, it begins the connection's transaction if none is open, so that the
+        caller's commit() commits it."""
+        if not connection.in_transaction():
+            connection.begin()
         compiled = self._compiled(connection.dialect)
         values = {**compiled.defaults, **params} if compiled.defaults else params
         if compiled.binds:
