@@ -10,7 +10,8 @@ A DriverStatement is an ordinary Core or text() statement, compiled by SQLAlchem
 connection's dialect the first time it runs there, with the column types' own bind and result
 processors, so values convert exactly as through SQLAlchemy (tests/test_driver_sql.py). It runs
 on the DBAPI connection under the caller's SQLAlchemy connection, inside its transaction (begun
-as Connection.execute begins one); the caller commits or rolls back. Engine events and SQL echo do not see these statements.
+as Connection.execute begins one); the caller commits or rolls back. Engine events and SQL echo
+do not see these statements.
 """
 from __future__ import annotations
 

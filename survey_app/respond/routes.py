@@ -64,9 +64,9 @@ def every_post_brings_its_form_token():
 
 def _connection() -> Connection:
     """This request's database connection: a Core connection, not the ORM session. The form
-    loads no objects, and the session's transaction bookkeeping was a fifth of the form's CPU on
-    PostgreSQL (benchmarks/respond_profile.py). Closed, and rolled back unless committed, when
-    the request ends."""
+    loads no objects, and the session's transaction bookkeeping cost a tenth of its instructions
+    (4.62M -> 4.13M per form, benchmarks/respond_profile.py --callgrind). Closed, and rolled back
+    unless committed, when the request ends."""
     connection = g.get("respond_connection")
     if connection is None:
         connection = g.respond_connection = db.engine.connect()
@@ -134,8 +134,9 @@ SLOT = "\x00slot\x00"  # where the CSRF token and each section go in a cached fr
 
 def _fresh_form(link) -> str:
     """The form as first shown, nothing chosen yet. It is the same for everyone who rates the
-    same positions but for its CSRF token (bound to the link, respond/forms.py): the page holds no link with the respondent's token
-    (the form posts back to its own address, the language links are relative). So its frame is
+    same positions but for its CSRF token (bound to the link, respond/forms.py): the page holds
+    no link with the respondent's token (the form posts back to its own address, the language
+    links are relative). So its frame is
     rendered once per language, round and answered positions, with a slot for the CSRF token
     and for each section (cached in _fresh_section), and filled on every request: rendering the
     page was a quarter of a form's CPU (benchmarks/respond_profile.py --callgrind)."""
@@ -154,7 +155,8 @@ def _fresh_form(link) -> str:
         if len(cache) > 2_000:
             cache.clear()
         cache[key] = parts
-    fills = [form_token(request.view_args["token"]), *(str(_fresh_section(round_, p)) for p in link.pending)]
+    fills = [form_token(request.view_args["token"]),
+             *(str(_fresh_section(round_, p)) for p in link.pending)]
     return parts[0] + "".join(fill + part for fill, part in zip(fills, parts[1:]))
 
 
