@@ -36,7 +36,7 @@ class SweepingMemoryStorage(MemoryStorage):
     benchmarks/respond_profile.py --callgrind), before the kernel's share of starting threads.
     Counting is unchanged: an expired counter is dropped when it is next read (upstream's get),
     and the sweep only keeps counters of addresses that never come back from piling up. It
-    replaces upstream's private scheduling method (pinned version; tests/test_respond.py checks
+    replaces upstream's private scheduling method (pinned version; tests/test_app.py checks
     that counting starts no thread and that the sweep runs).
     """
 

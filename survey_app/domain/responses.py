@@ -127,10 +127,12 @@ def store_many(connection: Connection, round_: Round, invitation_id: int, group:
         return
     day = day or clock.jakarta_day(clock.now())
     position_ids = sorted(sections)
-    marked = _mark_answered(len(position_ids)).execute(connection, {
+    cursor = _mark_answered(len(position_ids)).execute(connection, {
         "invitation": invitation_id, "day": day,
         **{f"position{n}": pid for n, pid in enumerate(position_ids)}})
-    if marked.rowcount != len(position_ids):
+    marked = cursor.rowcount
+    cursor.close()
+    if marked != len(position_ids):
         raise AlreadyAnswered(gettext("This position has already been answered with this "
                                       "invitation."))
     inserted = _insert_responses(len(position_ids)).rows(connection, {

@@ -136,10 +136,10 @@ def _fresh_form(link) -> str:
     """The form as first shown, nothing chosen yet. It is the same for everyone who rates the
     same positions but for its CSRF token (bound to the link, respond/forms.py): the page holds
     no link with the respondent's token (the form posts back to its own address, the language
-    links are relative). So its frame is
-    rendered once per language, round and answered positions, with a slot for the CSRF token
-    and for each section (cached in _fresh_section), and filled on every request: rendering the
-    page was a quarter of a form's CPU (benchmarks/respond_profile.py --callgrind)."""
+    links are relative). So its frame is rendered once per language, round and answered
+    positions, with a slot for the CSRF token and for each section (cached in _fresh_section),
+    and filled on every request: rendering the page was a quarter of a form's CPU
+    (benchmarks/respond_profile.py --callgrind)."""
     round_ = link.round
     answered = tuple(p for p in link.positions if p.completed)
     key = (str(get_locale()), round_.id, round_.code, round_.closes_at, round_.questionnaire_id,
