@@ -59,3 +59,14 @@ def test_values_are_bound_as_sqlalchemy_binds_them(ctx):
         "SELECT submitted_on FROM responses ORDER BY id").scalars().all()
     # stored alike: ISO text on SQLite, a DATE on PostgreSQL
     assert [str(value) for value in raw] == ["2026-11-24", "2026-11-25"]
+
+
+def test_compiled_once_per_driver_and_paramstyle_not_per_database_name():
+    """Two dialects of one database with other placeholders each get their own SQL."""
+    from sqlalchemy.dialects import sqlite
+
+    statement = DriverStatement(select(Response.id).where(Response.id == bindparam("wanted")))
+    qmark = statement._compiled(sqlite.dialect())
+    named = statement._compiled(sqlite.dialect(paramstyle="named"))
+    assert "= ?" in qmark.sql and qmark.order == ("wanted",)
+    assert "= :wanted" in named.sql and named.order is None

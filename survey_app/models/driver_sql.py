@@ -34,10 +34,13 @@ class _Compiled:
 class DriverStatement:
     def __init__(self, statement: Executable):
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple, _Compiled] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        compiled = self._by_dialect.get(dialect.name)
+        # By dialect class and paramstyle, not by name: two drivers of one database (psycopg and
+        # pg8000, say) differ in placeholders and in their types' processors.
+        key = (type(dialect), dialect.paramstyle)
+        compiled = self._by_dialect.get(key)
         if compiled is None:
             built = self.statement.compile(dialect=dialect)
             binds = {name: processor for name, bind in built.binds.items()
@@ -45,7 +48,7 @@ class DriverStatement:
                      is not None}
             columns = (getattr(self.statement, "selected_columns", None)
                        or getattr(self.statement, "exported_columns", None) or ())
-            compiled = self._by_dialect[dialect.name] = _Compiled(
+            compiled = self._by_dialect[key] = _Compiled(
                 built.string, tuple(built.positiontup) if built.positiontup else None,
                 {k: v for k, v in built.construct_params(_check=False).items() if v is not None},
                 binds, tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
