@@ -178,14 +178,15 @@ def check_database(database_url: str, submitted: int) -> str:
 
     from survey_app import create_app
     from survey_app.extensions import db
-    from survey_app.models import Answer, InvitationPosition, Response
+    from survey_app.models import HeldAnswer, HeldResponse, InvitationPosition
 
     app = create_app(app_config(database_url))
     with app.app_context():
-        responses = db.session.scalar(select(func.count()).select_from(Response))
-        answers = db.session.scalar(select(func.count()).select_from(Answer))
+        # The forms' responses wait in the holding table (nothing releases them during a run).
+        responses = db.session.scalar(select(func.count()).select_from(HeldResponse))
+        answers = db.session.scalar(select(func.count()).select_from(HeldAnswer))
         completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
-            InvitationPosition.completed_on.is_not(None)))
+            InvitationPosition.answered))
         db.engine.dispose()
     ok = responses == submitted == completed and answers == 9 * responses
     return (f"{'OK' if ok else 'MISMATCH'}: {responses} responses stored for {submitted} accepted "

@@ -46,9 +46,9 @@ def fill_up(db, round_, target: int = 1_000_000) -> int:
         offset = db.session.scalar(select(func.max(Response.id)))
         top = offset
         db.session.execute(text(
-            'INSERT INTO responses (id, round_id, position_id, "group", area_id, submitted_on, '
-            'source, comment) SELECT id + :off, round_id, position_id, "group", area_id, '
-            'submitted_on, source, NULL FROM responses WHERE round_id = :r AND id <= :top'),
+            'INSERT INTO responses (id, round_id, position_id, official_id, "group", area_id, '
+            'source, comment) SELECT id + :off, round_id, position_id, official_id, "group", '
+            'area_id, source, NULL FROM responses WHERE round_id = :r AND id <= :top'),
             {"off": offset, "r": round_.id, "top": top})
         db.session.execute(text(
             "INSERT INTO answers (response_id, item_code, value) SELECT a.response_id + :off, "

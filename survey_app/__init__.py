@@ -69,7 +69,9 @@ def register_extensions(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: enforce foreign keys, and use WAL so readers do not block the writer."""
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, and overwrite
+    deleted rows with zeros (secure_delete): a released held response leaves no readable copy in
+    the file's free pages (docs/anonymity.md)."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -78,6 +80,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -390,26 +390,28 @@ class _Builder:
                                 wib(first_day, 7)))
             for position_id in self.rated_positions(area_id):
                 done = answered_anything and self.rng.random() < 0.93
-                day = None
                 if done:
+                    # The form belongs to whoever held the post on the day it was filled in;
+                    # the day itself is not kept (docs/anonymity.md).
                     span = max(0, (last_day - first_day).days)
                     day = first_day + timedelta(days=self.rng.randint(0, span))
-                    responses.append((position_id, group, area_id, day))
-                invited_positions.append((invitation_id, position_id, day))
+                    responses.append((position_id, group, area_id,
+                                      self.holder_on(position_id, day)))
+                invited_positions.append((invitation_id, position_id, done))
         insert_rows(Invitation.__table__, ["id", "round_id", "respondent_id", "token_hash",
                                            "token_nonce", "created_at"], invitations)
-        insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "completed_on"],
+        insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
                     invited_positions)
-        self._responses(round_id, q_end, responses, items, element_bias)
+        self._responses(round_id, responses, items, element_bias)
 
-    def _responses(self, round_id, q_end, responses, items, element_bias) -> None:
+    def _responses(self, round_id, responses, items, element_bias) -> None:
         # Shuffle so that a response's id says nothing about who sent it.
         self.rng.shuffle(responses)
         n, k = len(responses), len(items)
         if n == 0:
             return
-        holders = {p: self.holder_on(p, q_end) for p in {r[0] for r in responses}}
-        quality = np.array([self.quality.get(holders[p], 2.8) for p, _g, _a, _d in responses])
+        # Each form rates the official it belongs to: whoever held the post when it was given.
+        quality = np.array([self.quality.get(official, 2.8) for _p, _g, _a, official in responses])
         group_bias = np.array([GROUP_BIAS[g] for _p, g, _a, _d in responses])
         bias = np.array([element_bias[element] for element, _item, _req in items])
         person = self.np.normal(0, 0.35, size=(n, 1))
@@ -422,12 +424,12 @@ class _Builder:
         first_id = self.ids.get("response", 0) + 1
         self.ids["response"] = first_id + n - 1
         rows = []
-        for i, (position_id, group, area_id, day) in enumerate(responses):
+        for i, (position_id, group, area_id, official_id) in enumerate(responses):
             comment = self.rng.choice(COMMENTS) if self.rng.random() < 0.12 else None
-            rows.append((first_id + i, round_id, position_id, group, area_id, day,
+            rows.append((first_id + i, round_id, position_id, official_id, group, area_id,
                          "paper" if paper[i] else "web", comment))
-        insert_rows(Response.__table__, ["id", "round_id", "position_id", "group", "area_id",
-                                         "submitted_on", "source", "comment"], rows)
+        insert_rows(Response.__table__, ["id", "round_id", "position_id", "official_id", "group",
+                                         "area_id", "source", "comment"], rows)
         codes = [item for _e, item, _r in items]
         answers = [(first_id + i, codes[j], int(values[i, j]))
                    for i in range(n) for j in range(k) if not blank[i, j]]

@@ -117,13 +117,13 @@ def round_(code: str = "2027-Q1", state: str = "open", opens: datetime | None = 
 
 
 def response(round_: Round, position_: Position, group: str, answers: dict[str, int | None],
-             area_: Area | None = None, on: date | None = None, comment: str | None = None):
-    """One anonymous response; an answer of None is a blank (no row)."""
+             area_: Area | None = None, comment: str | None = None, official=None):
+    """One anonymous (released) response; an answer of None is a blank (no row)."""
     from survey_app.models import Answer, Response
 
     row = Response(round_id=round_.id, position_id=position_.id, group=group,
-                   area_id=(area_ or position_.area).id, submitted_on=on or date(2027, 3, 15),
-                   source="web", comment=comment)
+                   area_id=(area_ or position_.area).id, source="web", comment=comment,
+                   official_id=official.id if official is not None else None)
     row.answers = [Answer(item_code=code, value=value) for code, value in answers.items()
                    if value is not None]
     db.session.add(row)

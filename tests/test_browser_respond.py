@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Response
+from survey_app.models import HeldResponse
 from tests import factories
 from tests.live import CHROMIUM, browser_page, serving
 from tests.respondent_setup import load_roster, token_of, world
@@ -75,4 +75,4 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         page.wait_for_url(f"{base}/s/{token}?lang=en#problems")
         assert "Choose an answer for at least one official before sending." in page.content()
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Answer, InvitationPosition, Response
+from survey_app.models import HeldAnswer, HeldResponse, InvitationPosition
 from tests import factories
 from tests.live import serving
 from tests.respondent_setup import HEADER, load_roster, token_of, world
@@ -69,7 +69,7 @@ def test_simultaneous_submissions_store_one_response_per_invitation_and_position
         # one copy is stored (303 to the thanks page); every other one is told "already answered"
         assert sorted(codes) == [303] + [409] * (COPIES - 1), (path, codes)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Response)) == LINKS * 3
-        assert db.session.scalar(select(func.count()).select_from(Answer)) == LINKS * 3 * 9
+        assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == LINKS * 3
+        assert db.session.scalar(select(func.count()).select_from(HeldAnswer)) == LINKS * 3 * 9
         assert db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
-            InvitationPosition.completed_on.is_(None))) == 0
+            InvitationPosition.answered.is_(False))) == 0

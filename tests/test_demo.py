@@ -30,7 +30,7 @@ def test_small_demo_is_complete_and_consistent(ctx):
     # every respondent is invited to every round, and each completed position has one response
     assert count(Invitation) == 5 * count(Respondent)
     completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
-        InvitationPosition.completed_on.is_not(None)))
+        InvitationPosition.answered))
     assert completed == count(Response) == summary.responses > 0
     assert count(Answer) == summary.answers
     assert db.session.scalar(select(func.min(Answer.value))) >= 1

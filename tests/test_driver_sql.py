@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 
 from survey_app.domain.invitations import _link_query, token_hash
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Position, Response, Round
+from survey_app.models import Appointment, Invitation, InvitationPosition, Position, Response, Round
 from survey_app.models.driver_sql import DriverStatement
 from tests import factories
 from tests.respondent_setup import load_roster, token_of, world
@@ -20,7 +20,7 @@ def test_the_link_look_up_reads_what_sqlalchemy_reads(ctx):
     round_ = db.session.scalar(select(Round))
     round_.closed_at = datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # a value in every column
     answered = db.session.scalars(select(InvitationPosition)).first()
-    answered.completed_on = date(2026, 11, 20)
+    answered.answered = True
     db.session.commit()
     connection = db.session.connection()
     for invitation in db.session.scalars(select(Invitation)):
@@ -36,27 +36,29 @@ def test_the_link_look_up_reads_what_sqlalchemy_reads(ctx):
 
 
 def test_values_are_bound_as_sqlalchemy_binds_them(ctx):
-    """A date bound on the cursor is stored as the ORM stores it (SQLite keeps dates as text),
-    and RETURNING comes back on the cursor."""
+    """A date bound on the cursor (the link look-up binds today's date) is stored as the ORM
+    stores it (SQLite keeps dates as text), and RETURNING comes back on the cursor."""
     world()
-    round_ = db.session.scalar(select(Round))
     position = db.session.scalar(select(Position))
-    table = Response.__table__
+    official = factories.official("N-DRIVER")
+    table = Appointment.__table__
     insert = DriverStatement(
         table.insert().values({name: bindparam(name, type_=table.c[name].type)
-                               for name in ("round_id", "position_id", "group", "area_id",
-                                            "submitted_on", "source")})
-        .returning(table.c.id, table.c.submitted_on))
+                               for name in ("official_id", "position_id", "start_date",
+                                            "end_date")})
+        .returning(table.c.id, table.c.start_date))
     day = date(2026, 11, 24)
-    values = {"round_id": round_.id, "position_id": position.id, "group": "rt",
-              "area_id": position.area_id, "submitted_on": day, "source": "paper"}
+    values = {"official_id": official.id, "position_id": position.id, "start_date": day,
+              "end_date": day}
+    db.session.execute(Appointment.__table__.delete())
     (new_id, returned_day), = insert.rows(db.session.connection(), values)
-    db.session.add(Response(**{**values, "submitted_on": day + timedelta(days=1)}))
+    db.session.add(Appointment(**{**values, "start_date": day + timedelta(days=1),
+                                  "end_date": None}))
     db.session.commit()
-    stored = dict(db.session.execute(select(Response.id, Response.submitted_on)).all())
+    stored = dict(db.session.execute(select(Appointment.id, Appointment.start_date)).all())
     assert returned_day == day and stored[new_id] == day
     raw = db.session.connection().exec_driver_sql(
-        "SELECT submitted_on FROM responses ORDER BY id").scalars().all()
+        "SELECT start_date FROM appointments ORDER BY id").scalars().all()
     # stored alike: ISO text on SQLite, a DATE on PostgreSQL
     assert [str(value) for value in raw] == ["2026-11-24", "2026-11-25"]
 

@@ -66,3 +66,80 @@ def test_migrated_database_refuses_overlapping_appointments(empty_database):
             conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date) "
                               "VALUES (2, 1, '2026-04-01')"))
         db.engine.dispose()
+
+
+def test_0003_keeps_every_response_forgets_the_days_and_shuffles_the_ids(empty_database):
+    """Existing data moves to the anonymous shape: every response and answer is kept, each gets
+    the official who held the post on its day, and then no day is left; the ids are the same
+    set in another order (40 responses: the odds of the same order by chance are 1 in 40!)."""
+    url, _schema = empty_database
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as conn:
+            for sql in (
+                    "INSERT INTO areas (id, code, level, name) VALUES (1, '31', 'provinsi', 'P')",
+                    "INSERT INTO areas (id, code, parent_id, level, name) "
+                    "VALUES (2, '3171', 1, 'kota', 'K')",
+                    "INSERT INTO positions (id, kind, area_id) VALUES (1, 'walikota', 2)",
+                    "INSERT INTO officials (id, nip, name) VALUES (1, 'a', 'A'), (2, 'b', 'B')",
+                    # A until 15 March, B from 16 March
+                    "INSERT INTO appointments (official_id, position_id, start_date, end_date) "
+                    "VALUES (1, 1, '2026-01-01', '2027-03-15')",
+                    "INSERT INTO appointments (official_id, position_id, start_date) "
+                    "VALUES (2, 1, '2027-03-16')",
+                    "INSERT INTO questionnaires (id, key, version, content_hash, content, "
+                    "pinned_at) VALUES (1, 'q', '1', 'h', '{}', '2027-01-01 00:00:00+00:00')",
+                    "INSERT INTO rounds (id, code, questionnaire_id, opens_at, closes_at, state, "
+                    "group_weights, rating_matrix, deadline_days, min_group, survey_weight, "
+                    "complaint_weight, min_in_time_rate, failing_grades, created_at) VALUES "
+                    "(1, '2027-Q1', 1, '2027-03-01 00:00:00+00:00', '2027-04-01 00:00:00+00:00', "
+                    "'closed', '{}', '{}', 7, 3, 0.7, 0.3, 0.8, 'CD', "
+                    "'2027-01-01 00:00:00+00:00')"):
+                conn.execute(text(sql))
+            for n in range(50):
+                conn.execute(text(
+                    "INSERT INTO respondents (id, ref, name, \"group\", area_id) "
+                    "VALUES (:n, :ref, 'R', 'rt', 2)"), {"n": n + 1, "ref": f"R{n}"})
+                conn.execute(text(
+                    "INSERT INTO invitations (id, round_id, respondent_id, token_hash, "
+                    "token_nonce, created_at) VALUES (:n, 1, :n, :h, 'x', "
+                    "'2027-01-01 00:00:00+00:00')"), {"n": n + 1, "h": f"h{n}"})
+                day = f"2027-03-{n % 28 + 1:02d}" if n < 40 else None
+                conn.execute(text("INSERT INTO invitation_positions (invitation_id, position_id, "
+                                  "completed_on) VALUES (:n, 1, :day)"), {"n": n + 1, "day": day})
+                if day:  # the response of answer n is 1 + n % 4 to every item
+                    conn.execute(text(
+                        "INSERT INTO responses (id, round_id, position_id, \"group\", area_id, "
+                        "submitted_on, source, comment) VALUES (:n, 1, 1, 'rt', 2, :day, 'web', "
+                        ":comment)"), {"n": n + 1, "day": day, "comment": f"c{n}"})
+                    for item in ("U1", "U2"):
+                        conn.execute(text("INSERT INTO answers (response_id, item_code, value) "
+                                          "VALUES (:n, :item, :v)"),
+                                     {"n": n + 1, "item": item, "v": 1 + n % 4})
+        upgrade()
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("responses")}
+            assert "submitted_on" not in columns and "official_id" in columns
+            assert "completed_on" not in {c["name"] for c in
+                                          inspect(conn).get_columns("invitation_positions")}
+            assert conn.execute(text("SELECT COUNT(*) FROM invitation_positions "
+                                     "WHERE answered")).scalar_one() == 40
+            rows = conn.execute(text("SELECT id, comment, official_id FROM responses "
+                                     "ORDER BY id")).all()
+            answers = conn.execute(text("SELECT response_id, item_code, value FROM answers"
+                                        )).all()
+        db.engine.dispose()
+    assert sorted(r.id for r in rows) == list(range(1, 41))
+    by_comment = {r.comment: r for r in rows}
+    assert set(by_comment) == {f"c{n}" for n in range(40)}
+    # days 1..15 of March were A's, 16..28 B's: n % 28 + 1 <= 15
+    assert {c: r.official_id for c, r in by_comment.items()} == {
+        f"c{n}": 1 if n % 28 + 1 <= 15 else 2 for n in range(40)}
+    # each response kept its own answers under its new id
+    values = {}
+    for response_id, _item, value in answers:
+        values.setdefault(response_id, set()).add(value)
+    assert len(answers) == 80
+    assert {r.comment: values[r.id] for r in rows} == {f"c{n}": {1 + n % 4} for n in range(40)}
+    assert [r.comment for r in rows] != [f"c{n}" for n in range(40)]  # no longer in arrival order

@@ -10,7 +10,7 @@ from survey_app.domain import responses
 from survey_app.domain.errors import ImportRejected, NotAllowed
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.models import Answer, Invitation, Respondent, Response
+from survey_app.models import HeldAnswer, HeldResponse, Invitation, Respondent
 from tests import factories
 from tests.respondent_setup import load_roster, world
 
@@ -46,12 +46,12 @@ def test_paper_forms_are_stored_as_anonymous_paper_responses(round_):
                    + row("R1", "Camat", "3171010") + row("R3", "walikota", "3171"))
     db.session.commit()
     assert summary.stored == 3
-    assert count(Response) == 3 and count(Answer) == 27
-    assert set(db.session.scalars(select(Response.source))) == {"paper"}
-    assert db.session.scalar(select(Response.group).where(Response.comment == "Baik")) == "rt"
+    assert count(HeldResponse) == 3 and count(HeldAnswer) == 27
+    assert set(db.session.scalars(select(HeldResponse.source))) == {"paper"}
+    assert db.session.scalar(select(HeldResponse.group).where(HeldResponse.comment == "Baik")) == "rt"
     # the respondent's positions are now answered: the web form will not take them again
     invitation = db.session.scalar(select(Invitation).join(Respondent).where(Respondent.ref == "R1"))
-    assert [bool(p.completed_on) for p in invitation.positions] == [True, True, False]
+    assert [p.answered for p in invitation.positions] == [True, True, False]
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -66,7 +66,7 @@ def test_bad_paper_rows_are_refused_with_their_line(round_, english, line, expec
         load(round_, HEADER + line)
     db.session.rollback()
     assert str(caught.value.errors[0]).startswith(expected), caught.value.errors
-    assert count(Response) == 0
+    assert count(HeldResponse) == 0
 
 
 def test_one_paper_form_per_respondent_and_position(round_, english):
@@ -79,7 +79,7 @@ def test_one_paper_form_per_respondent_and_position(round_, english):
     with pytest.raises(ImportRejected, match="line 2: respondent R1 has already answered for the lurah"):
         load(round_, HEADER + row("R1", "lurah", "3171010001"))
     db.session.rollback()
-    assert count(Response) == 1
+    assert count(HeldResponse) == 1
 
 
 def test_blanks_are_allowed_where_the_questionnaire_allows_them(ctx):
@@ -88,7 +88,7 @@ def test_blanks_are_allowed_where_the_questionnaire_allows_them(ctx):
     _areas, round_ = world(questionnaire=factories.pinned(content))
     load_roster(round_)
     load(round_, HEADER.lower() + row("R1", "lurah", "3171010001", "3,3,3,,3,3,3,3,3"))
-    assert count(Answer) == 8
+    assert count(HeldAnswer) == 8
 
 
 def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):

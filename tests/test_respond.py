@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from survey_app.domain import responses
+from survey_app.domain import holding, officials, responses
 from survey_app.extensions import db
-from survey_app.models import Answer, Invitation, InvitationPosition, Position, Response
+from survey_app.models import (Answer, HeldAnswer, HeldResponse, Invitation, InvitationPosition,
+                               Position, Response)
 from survey_app.respond.forms import form_token
 from tests import factories
 from tests.conftest import PG_URL
@@ -93,13 +94,18 @@ def test_answer_one_official_now_and_the_others_later(app, client, link):
     done = client.get(link).get_data(as_text=True)
     assert "Anda sudah menjawab" in done
     with app.app_context():
+        assert count(HeldResponse) == 3 and count(HeldAnswer) == 27  # until a batch moves them
+        assert holding.release_held() == 3
+        db.session.commit()
         assert count(Response) == 3 and count(Answer) == 27
         stored = db.session.scalar(select(Response).where(Response.comment.is_not(None)))
         assert stored.comment == "Bagus sekali" and stored.source == "web"
         assert stored.group == "rt"
-        assert stored.submitted_on == datetime.now(timezone(timedelta(hours=7))).date()
-        assert count(InvitationPosition) - db.session.scalar(select(func.count()).select_from(
-            InvitationPosition).where(InvitationPosition.completed_on.is_(None))) == 3
+        # the form belongs to the official in post when it was given (DOMAIN.md section 4a)
+        lurah = db.session.get(Position, stored.position_id)
+        assert stored.official_id == officials.holder_on(lurah.id, date.today()).id
+        assert db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
+            InvitationPosition.answered)) == 3
 
 
 def _without_csrf(html: str) -> str:
@@ -140,16 +146,22 @@ def test_the_form_holds_no_personal_link(app, client, link):
     assert '<form method="post" action="#problems"' in html and 'href="?lang=en"' in html
 
 
-def test_a_response_carries_no_link_to_the_respondent_and_only_the_day(app, client, link):
+def test_a_response_carries_no_link_to_the_respondent_and_no_time(app, client, link):
     answer(client, link)
     with app.app_context():
-        columns = {c["name"] for c in inspect(db.engine).get_columns("responses")}
-        assert columns == {"id", "round_id", "position_id", "group", "area_id", "submitted_on",
-                           "source", "comment"}
+        for table in ("responses", "held_responses"):
+            columns = {c["name"] for c in inspect(db.engine).get_columns(table)}
+            assert columns == {"id", "round_id", "position_id", "official_id", "group", "area_id",
+                               "source", "comment"}
         assert {c["name"] for c in inspect(db.engine).get_columns("answers")} == {
             "response_id", "item_code", "value"}
-        stored = db.session.scalar(select(Response))
-        assert type(stored.submitted_on) is date
+        assert {c["name"] for c in inspect(db.engine).get_columns("invitation_positions")} == {
+            "invitation_id", "position_id", "answered"}
+        # the form's response waits in the holding table until a batch releases it
+        assert count(HeldResponse) == 1 and count(Response) == 0
+        holding.release_held()
+        db.session.commit()
+        assert count(HeldResponse) == count(HeldAnswer) == 0 and count(Response) == 1
 
 
 def test_missing_answers_are_pointed_out_and_chosen_ones_kept(app, client, link):
@@ -164,7 +176,7 @@ def test_missing_answers_are_pointed_out_and_chosen_ones_kept(app, client, link)
     # what was chosen is still chosen
     assert len(re.findall(r'name="p1-U\d" value="2" checked', html)) == 7
     with app.app_context():
-        assert count(Response) == 0
+        assert count(HeldResponse) == 0
 
 
 def test_an_empty_form_asks_for_at_least_one_official(client, link):
@@ -177,7 +189,7 @@ def test_values_off_the_scale_are_refused(app, client, link):
     response, _ = answer(client, link, value="5")
     assert response.status_code == 400
     with app.app_context():
-        assert count(Response) == 0
+        assert count(HeldResponse) == 0
 
 
 def test_optional_items_may_stay_blank(app, client):
@@ -193,7 +205,7 @@ def test_optional_items_may_stay_blank(app, client):
     response, _ = answer(client, url, skip=("p1-U4",))
     assert response.status_code == 303
     with app.app_context():
-        assert count(Answer) == 8
+        assert count(HeldAnswer) == 8
 
 
 def test_a_submitted_answer_is_final(app, client, link):
@@ -204,8 +216,8 @@ def test_a_submitted_answer_is_final(app, client, link):
     assert again.status_code == 409
     assert "Sudah dijawab" in again.get_data(as_text=True)
     with app.app_context():
-        assert count(Response) == 1
-        assert db.session.scalar(select(func.min(Answer.value))) == 4
+        assert count(HeldResponse) == 1
+        assert db.session.scalar(select(func.min(HeldAnswer.value))) == 4
 
 
 def test_the_database_allows_one_response_per_invitation_and_position(app, link):
@@ -214,17 +226,21 @@ def test_the_database_allows_one_response_per_invitation_and_position(app, link)
         round_ = invitation.round
         position_id = invitation.positions[0].position_id
         answers = responses.check_answers(round_, {f"U{i}": 3 for i in range(1, 10)})
-        responses.store(round_, invitation.id, position_id, "rt", 1, answers, None)
+        def store(position):
+            responses.store_many(db.session.connection(), round_.id, invitation.id, "rt", 1,
+                                 {position: (answers, None)}, {})
+
+        store(position_id)
         db.session.commit()
         with pytest.raises(responses.AlreadyAnswered):
-            responses.store(round_, invitation.id, position_id, "rt", 1, answers, None)
+            store(position_id)
         db.session.rollback()
         other = db.session.scalar(select(Position.id).where(Position.kind == "lurah",
                                                             Position.id != position_id))
         with pytest.raises(responses.AlreadyAnswered):  # not on this invitation
-            responses.store(round_, invitation.id, other, "rt", 1, answers, None)
+            store(other)
         db.session.rollback()
-        assert count(Response) == 1
+        assert count(HeldResponse) == 1
 
 
 def test_an_unknown_link_is_a_plain_404_that_reveals_nothing(client, link):
@@ -272,7 +288,7 @@ def test_the_form_needs_its_csrf_token(app, client, link):
     response = client.post(link, data={name: "3" for name in groups["p1"]})
     assert response.status_code == 400
     with app.app_context():
-        assert count(Response) == 0
+        assert count(HeldResponse) == 0
 
 
 def test_a_form_token_only_works_for_its_own_link(app, client, link):
@@ -284,7 +300,7 @@ def test_a_form_token_only_works_for_its_own_link(app, client, link):
     for sent in (other_token, other_token[:-2] + "xx", "not base64 at all!"):
         assert client.post(link, data={"csrf_token": sent, **data}).status_code == 400
     with app.app_context():
-        assert count(Response) == 0
+        assert count(HeldResponse) == 0
 
 
 def test_respondents_get_no_cookie_unless_they_choose_a_language(client, link):
@@ -353,7 +369,7 @@ def test_a_kelurahan_behind_one_gateway_is_not_limited(app, client):
         response, _ = answer(client, url, positions=3)
         assert response.status_code == 303
     with app.app_context():
-        assert count(Response) == 600
+        assert count(HeldResponse) == 600
 
 
 def test_the_demo_sample_link_opens_the_form(app, client):

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Respondent, Response
+from survey_app.models import HeldResponse, Respondent
 from tests.respondent_setup import HEADER, ROSTER, world
 
 
@@ -121,7 +121,7 @@ def test_paper_forms_from_the_page(app, client, auth, users):
     response = one_paper_form_from_the_page(app, client, auth, users)
     assert "1 formulir kertas disimpan." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1
 
 
 def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app, client, auth,

@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from reports import model
 from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
                            LeagueRow, SummaryData, TrendPoint)
-from survey_app.domain import clock, ikm
+from survey_app.domain import clock, holding, ikm
 from survey_app.domain.vocabulary import GROUPS
 from survey_app.extensions import db
-from survey_app.models import IssuedDocument, Official, Response, Round
+from survey_app.models import IssuedDocument, Official, Round
 
 PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
 COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
@@ -86,18 +86,19 @@ def rated_tiers(round_: Round) -> set[str]:
 def comments_by_position(round_: Round, entries: list[dict]) -> dict[int, list[str]]:
     """The anonymous comments per position, from the groups that count for it only (a group
     under the minimum is left out of the comments as well as the score: DOMAIN.md section 4).
-    Newest first."""
+    In the order of their ids, which says nothing of when they were given (domain/holding.py)."""
     counting = {e["position_id"]: {g for g, v in e["groups"].items() if v is not None}
                 for e in entries}
     wanted = [pid for pid, groups in counting.items() if groups]
     found: dict[int, list[str]] = {pid: [] for pid in counting}
     if not wanted:
         return found
+    stored = holding.stored_responses(round_.id)
     rows = db.session.execute(
-        select(Response.position_id, Response.group, Response.comment)
-        .where(Response.round_id == round_.id, Response.position_id.in_(wanted),
-               Response.comment.is_not(None), func.length(func.trim(Response.comment)) > 0)
-        .order_by(Response.submitted_on.desc(), Response.id.desc())).all()
+        select(stored.c.position_id, stored.c.group, stored.c.comment)
+        .where(stored.c.position_id.in_(wanted), stored.c.comment.is_not(None),
+               func.length(func.trim(stored.c.comment)) > 0)
+        .order_by(stored.c.id)).all()
     for position_id, group, comment in rows:
         if group in counting[position_id]:
             found[position_id].append(comment.strip())

@@ -21,7 +21,7 @@ from functools import cache
 from urllib.parse import quote
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from survey_app.domain import clock
@@ -182,6 +182,7 @@ class RatedPosition:
     area_name: str
     official_name: str | None
     completed: bool
+    official_id: int | None = None  # who holds the post today: a form given now belongs to them
 
 
 @dataclass(frozen=True)
@@ -218,22 +219,23 @@ _POSITION_ORDER = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
 @cache
 def _link_query():
     """Built once: invitation, round, respondent and each rated position with its holder on
-    ``:day`` (a correlated subquery), for the invitation whose token hashes to ``:digest``."""
-    holder = (select(Official.name).join(Appointment, Appointment.official_id == Official.id)
-              .where(Appointment.position_id == Position.id,
-                     Appointment.start_date <= bindparam("day"),
-                     or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
-              .order_by(Appointment.start_date.desc()).limit(1).scalar_subquery())
+    ``:day``, for the invitation whose token hashes to ``:digest``. Appointments of a position
+    never overlap (a database constraint), so the outer join finds at most one holder."""
+    in_post = and_(Appointment.position_id == Position.id,
+                   Appointment.start_date <= bindparam("day"),
+                   or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
     return DriverStatement(
         select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at, Round.closes_at,
                Round.closed_at, Round.questionnaire_id, Respondent.group, Respondent.area_id,
-               Position.id, Position.kind, Area.code, Area.name, holder,
-               InvitationPosition.completed_on)
+               Position.id, Position.kind, Area.code, Area.name, Official.name,
+               InvitationPosition.answered, Official.id)
         .join(Round, Round.id == Invitation.round_id)
         .join(Respondent, Respondent.id == Invitation.respondent_id)
         .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .outerjoin(Position, Position.id == InvitationPosition.position_id)
         .outerjoin(Area, Area.id == Position.area_id)
+        .outerjoin(Appointment, in_post)
+        .outerjoin(Official, Official.id == Appointment.official_id)
         .where(Invitation.token_hash == bindparam("digest")))
 
 
@@ -251,7 +253,7 @@ def open_link(connection: Connection, token: str, day: date | None = None) -> Li
         return None
     first = rows[0]
     positions = sorted(
-        (RatedPosition(r[10], r[11], r[12], r[13], r[14], r[15] is not None)
+        (RatedPosition(r[10], r[11], r[12], r[13], r[14], bool(r[15]), r[16])
          for r in rows if r[10] is not None),
         key=lambda p: _POSITION_ORDER.get(p.kind, 9))
     return LinkView(first[0], RoundInfo(*first[1:8]), first[8], first[9], positions)
@@ -299,7 +301,7 @@ def export_rows(round_: Round, base_url: str, secret_key: str,
              .where(Invitation.round_id == round_.id))
     if pending_only:
         query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
-                                           InvitationPosition.completed_on.is_(None)))
+                                           InvitationPosition.answered.is_(False)))
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     kinds = dict(db.session.execute(
         select(InvitationPosition.invitation_id, func.count())

@@ -1,14 +1,17 @@
-"""Storing responses (from the web form and from paper), and response rates as they come in.
+"""Storing responses (from the web form and from paper), releasing them anonymously, and
+response rates as they come in.
 
 One response per invitation and position, guaranteed by the database: storing one first runs
-``UPDATE invitation_positions SET completed_on = :day WHERE ... AND completed_on IS NULL``, which
-must change exactly one row, in the same transaction as the insert of the anonymous Response and
-its Answers. Two submissions of the same link at the same moment cannot both change that row
-(PostgreSQL re-checks the WHERE after the first one commits; SQLite has one writer at a time), so
-the second one is refused and rolled back.
+``UPDATE invitation_positions SET answered = true WHERE ... AND NOT answered``, which must change
+exactly one row, in the same transaction as the insert of the response. Two submissions of the
+same link at the same moment cannot both change that row (PostgreSQL re-checks the WHERE after the
+first one commits; SQLite has one writer at a time), so the second one is refused and rolled back.
 
-Anonymity: the Response carries round, position, group, area, the day and the source; never the
-invitation, the respondent, a time of day, an address or a browser string. The caller commits.
+Anonymity (docs/anonymity.md): rows written in that transaction are linkable to each other (the
+same transaction id on PostgreSQL, neighbouring row ids, the same moment), so the response is not
+written to ``responses`` there but to ``held_responses``, from where survey_app.domain.holding
+moves it in a shuffled batch. Neither kind of row carries a time; the holder of the post when the
+form was filled in is kept instead (DOMAIN.md section 4a). The caller commits.
 """
 from __future__ import annotations
 
@@ -23,12 +26,14 @@ from sqlalchemy.engine import Connection
 
 from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
+from survey_app.domain.holding import RESPONSE_COLUMNS
+from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
-from survey_app.models import (Area, Invitation, InvitationPosition, PinnedQuestionnaire,
-                               Position, Respondent, Response, Round)
+from survey_app.models import (Area, HeldResponse, Invitation, InvitationPosition,
+                               PinnedQuestionnaire, Position, Respondent, Round)
 from survey_app.models.driver_sql import DriverStatement
 
 COMMENT_MAX = 2000
@@ -103,47 +108,42 @@ def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, in
     return kept
 
 
-def store(round_: Round, invitation_id: int, position_id: int, group: str, area_id: int,
-          answers: dict[str, int], comment: str | None, source: str = "web",
-          day: date | None = None) -> None:
-    """One position's response (see store_many), in the session's transaction."""
-    store_many(db.session.connection(), round_, invitation_id, group, area_id,
-               {position_id: (answers, comment)}, source, day)
+Section = tuple[dict[str, int], str | None]  # one position's (answers, comment)
 
 
-def store_many(connection: Connection, round_: Round, invitation_id: int, group: str,
-               area_id: int, sections: dict[int, tuple[dict[str, int], str | None]],
-               source: str = "web", day: date | None = None) -> None:
-    """Mark each position answered (exactly once) and store its anonymous response, in
+def store_many(connection: Connection, round_id: int, invitation_id: int, group: str,
+               area_id: int, sections: dict[int, Section], officials: dict[int, int | None],
+               source: str = "web") -> None:
+    """Mark each position answered (exactly once) and hold its response for release, in
     ``connection``'s transaction (on its DBAPI cursor, models/driver_sql.py: this is the public
     form's hot path, and neither the ORM nor SQLAlchemy's execution machinery adds anything).
 
-    ``sections`` maps position -> (answers from check_answers, comment). Three statements however
-    many positions: one UPDATE that must mark every position (so a position answered already, by
-    a concurrent request too, is refused by the database), one INSERT of the responses and one
-    of their answers. Raises AlreadyAnswered; the caller then rolls back.
+    ``sections`` maps position -> (answers from check_answers, comment); ``officials`` maps
+    position -> the official in post when the form was filled in (None: nobody). Three
+    statements however many positions: one UPDATE that must mark every position (so a position
+    answered already, by a concurrent request too, is refused by the database), one INSERT of the
+    held responses and one of their answers. Raises AlreadyAnswered; the caller then rolls back.
     """
     if not sections:
         return
-    day = day or clock.jakarta_day(clock.now())
     position_ids = sorted(sections)
     cursor = _mark_answered(len(position_ids)).execute(connection, {
-        "invitation": invitation_id, "day": day,
+        "invitation": invitation_id,
         **{f"position{n}": pid for n, pid in enumerate(position_ids)}})
     marked = cursor.rowcount
     cursor.close()
     if marked != len(position_ids):
         raise AlreadyAnswered(gettext("This position has already been answered with this "
                                       "invitation."))
-    inserted = _insert_responses(len(position_ids)).rows(connection, {
+    inserted = _insert_held(len(position_ids)).rows(connection, {
         f"{name}{n}": value for n, pid in enumerate(position_ids) for name, value in (
-            ("round_id", round_.id), ("position_id", pid), ("group", group),
-            ("area_id", area_id), ("submitted_on", day), ("source", source),
+            ("round_id", round_id), ("position_id", pid), ("official_id", officials.get(pid)),
+            ("group", group), ("area_id", area_id), ("source", source),
             ("comment", (sections[pid][1] or "").strip()[:COMMENT_MAX] or None))})
-    answers = [(response_id, code, value) for response_id, pid in inserted
+    answers = [(held_id, code, value) for held_id, pid in inserted
                for code, value in sections[pid][0].items()]
     if answers:
-        _insert_answers(len(answers)).execute(connection, {
+        _insert_held_answers(len(answers)).execute(connection, {
             f"{name}{n}": value for n, row in enumerate(answers)
             for name, value in zip("rcv", row)}).close()
 
@@ -152,25 +152,21 @@ def store_many(connection: Connection, round_: Round, invitation_id: int, group:
 
 @cache
 def _mark_answered(positions: int) -> DriverStatement:
-    """Mark the invitation's ``position0``.. answered on ``day``, if not answered yet."""
+    """Mark the invitation's ``position0``.. answered, if not answered yet."""
     table = InvitationPosition.__table__
     return DriverStatement(
         table.update()
         .where(table.c.invitation_id == bindparam("invitation"),
                table.c.position_id.in_([bindparam(f"position{n}") for n in range(positions)]),
-               table.c.completed_on.is_(None))
-        .values(completed_on=bindparam("day")))
-
-
-RESPONSE_COLUMNS = ("round_id", "position_id", "group", "area_id", "submitted_on", "source",
-                    "comment")
+               table.c.answered.is_(False))
+        .values(answered=True))
 
 
 @cache
-def _insert_responses(rows: int) -> DriverStatement:
-    """Insert ``rows`` responses (bound as round_id0, position_id0, ...), returning each one's
-    (id, position_id): one statement however many positions were answered."""
-    table = Response.__table__
+def _insert_held(rows: int) -> DriverStatement:
+    """Insert ``rows`` held responses (bound as round_id0, position_id0, ...), returning each
+    one's (id, position_id): one statement however many positions were answered."""
+    table = HeldResponse.__table__
     return DriverStatement(
         table.insert()
         .values([{name: bindparam(f"{name}{n}", type_=table.c[name].type)
@@ -179,28 +175,27 @@ def _insert_responses(rows: int) -> DriverStatement:
 
 
 @cache
-def _insert_answers(rows: int) -> DriverStatement:
+def _insert_held_answers(rows: int) -> DriverStatement:
     """One INSERT of ``rows`` answers (bound as r0, c0, v0, r1, ...). One statement, not one per
     answer: on PostgreSQL that saved a quarter of a millisecond of CPU per form."""
     values = ", ".join(f"(:r{n}, :c{n}, :v{n})" for n in range(rows))
-    return DriverStatement(text(f"INSERT INTO answers (response_id, item_code, value) "
+    return DriverStatement(text(f"INSERT INTO held_answers (held_response_id, item_code, value) "
                                 f"VALUES {values}"))
 
 
-def submit_web(connection: Connection, link,
-               by_position: dict[int, tuple[dict[str, int], str | None]], now=None) -> int:
+def submit_web(connection: Connection, link, by_position: dict[int, Section], now=None) -> int:
     """Store the web form's answered sections (position -> (answers, comment)), all or none, in
     ``connection``'s transaction.
 
-    ``link`` is an invitations.LinkView; answers must already be checked. Raises RoundNotOpen
-    or AlreadyAnswered (the caller rolls back).
+    ``link`` is an invitations.LinkView (read today: its positions name today's holders); answers
+    must already be checked. Raises RoundNotOpen or AlreadyAnswered (the caller rolls back).
     """
     round_ = link.round
     if effective_state(round_, now) != "open":
         raise RoundNotOpen(gettext("Round %(code)s is not open.", code=round_.code))
-    day = clock.jakarta_day(now or clock.now())
-    store_many(connection, round_, link.invitation_id, link.group, link.area_id, by_position, "web",
-               day)
+    officials = {p.position_id: p.official_id for p in link.positions}
+    store_many(connection, round_.id, link.invitation_id, link.group, link.area_id, by_position,
+               officials, "web")
     return len(by_position)
 
 
@@ -236,7 +231,7 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
     invited = {}
     for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
             select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
-                   Position.id, Position.kind, Area.code, InvitationPosition.completed_on)
+                   Position.id, Position.kind, Area.code, InvitationPosition.answered)
             .join(Invitation, Invitation.respondent_id == Respondent.id)
             .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
             .join(Position, Position.id == InvitationPosition.position_id)
@@ -267,7 +262,7 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         elif key in seen:
             row_errors.append(RowError(line, N_("the same respondent and position appear twice "
                                                 "(also on line %(line)s)"), line=seen[key]))
-        elif invited[key][4] is not None:
+        elif invited[key][4]:
             row_errors.append(RowError(line, N_("respondent %(ref)s has already answered for the "
                                                 "%(position)s of %(code)s"),
                                        ref=ref, position=kind, code=area_code))
@@ -295,11 +290,15 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         to_store.append((invited[key], answers, row.get("comment") or None))
     if errors:
         raise ImportRejected(errors)
-    day = clock.jakarta_day(now or clock.now())
+    # A paper form belongs to whoever held the post on the day it was imported (DOMAIN.md 4a).
+    holders = {pid: official.id for pid, official in
+               holders_on(clock.jakarta_day(now or clock.now())).items()}
+    connection = db.session.connection()
     summary = PaperSummary()
-    for (inv_id, group, area_id, pos_id, _completed), answers, comment in to_store:
+    for (inv_id, group, area_id, pos_id, _answered), answers, comment in to_store:
         try:
-            store(round_, inv_id, pos_id, group, area_id, answers, comment, "paper", day)
+            store_many(connection, round_.id, inv_id, group, area_id, {pos_id: (answers, comment)},
+                       holders, "paper")
         except AlreadyAnswered:  # answered on the web since the check above
             raced = RowError(0, N_("a respondent answered on the web while the file was being "
                                    "imported; import it again"))
@@ -347,7 +346,7 @@ def response_rates(round_: Round) -> Rates:
     per_invitation = (
         select(Invitation.id.label("invitation_id"), Respondent.area_id, Respondent.group,
                func.count().label("forms"),
-               func.count(InvitationPosition.completed_on).label("done"))
+               func.count().filter(InvitationPosition.answered).label("done"))
         .join(Respondent, Respondent.id == Invitation.respondent_id)
         .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .where(Invitation.round_id == round_.id)

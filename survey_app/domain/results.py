@@ -25,11 +25,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, ikm, scoring
+from survey_app.domain import clock, holding, ikm, scoring
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
-                               Official, Position, ResultSnapshot, Response, Round, Unit)
+                               Official, Position, ResultSnapshot, Round, Unit)
 
 METHOD_VERSION = "3"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
@@ -46,10 +46,12 @@ def reference_day(round_: Round, now: datetime | None = None) -> date:
 
 def fingerprint(round_: Round, now: datetime | None = None) -> str:
     """A digest of everything a round's base results are computed from."""
-    responses = db.session.execute(select(func.count(), func.max(Response.id))
-                                   .where(Response.round_id == round_.id)).one()
+    # Responses are only ever added (a release moves them without changing any figure): their
+    # count, released and held together, and the positions marked answered say what changed.
+    responses = db.session.execute(
+        select(func.count()).select_from(holding.stored_responses(round_.id))).one()
     invited = db.session.execute(
-        select(func.count(), func.count(InvitationPosition.completed_on))
+        select(func.count(), func.count().filter(InvitationPosition.answered))
         .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
         .where(Invitation.round_id == round_.id)).one()
     appointments = db.session.execute(select(func.count(), func.max(Appointment.id),

@@ -23,12 +23,12 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from survey_app.domain import audit, clock, questionnaires
+from survey_app.domain import audit, clock, holding, questionnaires
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS,
                                           ROUND_STATES)
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Response, Round
+from survey_app.models import Invitation, InvitationPosition, Round
 
 CODE_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
 RATED_TIERS = ("lurah", "camat", "walikota")
@@ -329,6 +329,18 @@ def record_clock_transitions(rounds, now: datetime | None = None) -> dict[int, s
     return states
 
 
+def release_closed_rounds(now: datetime | None = None) -> int:
+    """Release the held responses of every round that is no longer open (closed by hand or by
+    the clock): once answers stop coming in, none waits in the holding table. The caller
+    commits; survey_app.jobs runs this every minute."""
+    ids = holding.rounds_with_held()
+    if not ids:
+        return 0
+    not_open = [r.id for r in db.session.scalars(select(Round).where(Round.id.in_(ids)))
+                if effective_state(r, now) != "open"]
+    return holding.release_held(not_open) if not_open else 0
+
+
 def _require(round_: Round, action: str, now: datetime | None) -> datetime:
     """The clock's time, if ``action`` is allowed in the round's state (ALLOWED_ACTIONS
     is the one statement of the lifecycle); NotAllowed otherwise."""
@@ -376,6 +388,7 @@ def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
     round_.closes_at = max(now, round_.opens_at + timedelta(seconds=1))
     round_.state = "closed"
     round_.closed_at = now
+    holding.release_held([round_.id])  # no response waits in the holding table past the close
     audit.record("round-close", round_.code, user)
     return round_
 
@@ -405,6 +418,7 @@ def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
     now = _require(round_, "publish", now)
     round_.state = "published"
     round_.published_at = now
+    holding.release_held([round_.id])  # a paper form imported after the close may be held
     audit.record("round-publish", round_.code, user)
     return round_
 
@@ -413,7 +427,7 @@ def delete(round_: Round, user=None, now: datetime | None = None) -> None:
     """Remove a round that never opened and has no responses (a started round is closed instead)."""
     state = record_clock_transitions([round_], now)[round_.id]
     has_responses = db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.round_id == round_.id))
+        select(func.count()).select_from(holding.stored_responses(round_.id)))
     if "delete" not in ALLOWED_ACTIONS[state] or has_responses:
         raise NotAllowed(str(_l("Round %(code)s has started or has responses: it cannot be "
                                 "deleted. Close it instead.", code=round_.code)))
@@ -466,7 +480,7 @@ def progress_by_round() -> dict[int, Progress]:
     """Each round's response rate, in one aggregate query."""
     rows = db.session.execute(
         select(Invitation.round_id, func.count(),
-               func.count(InvitationPosition.completed_on))
+               func.count().filter(InvitationPosition.answered))
         .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .group_by(Invitation.round_id)).all()
     return {round_id: Progress(invited, completed) for round_id, invited, completed in rows}

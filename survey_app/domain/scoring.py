@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Float, case, func, literal, select
 
-from survey_app.domain import ikm
+from survey_app.domain import holding, ikm
 from survey_app.domain.questionnaires import element_weights
 from survey_app.extensions import db
-from survey_app.models import Answer, Invitation, InvitationPosition, Respondent, Response, Round
+from survey_app.models import Invitation, InvitationPosition, Respondent, Round
 
 
 @dataclass
@@ -114,30 +114,27 @@ def score_round(round_: Round) -> dict[int, PositionScore]:
             .where(Invitation.round_id == round_.id)
             .group_by(InvitationPosition.position_id, Respondent.group)):
         group_of(position_id, group).invited = invited
-    # Respondents: the anonymous responses, by group.
+    # Respondents: the anonymous responses (released and still held alike), by group.
+    stored = holding.stored_responses(round_.id)
     for position_id, group, count in db.session.execute(
-            select(Response.position_id, Response.group, func.count())
-            .where(Response.round_id == round_.id)
-            .group_by(Response.position_id, Response.group)):
+            select(stored.c.position_id, stored.c.group, func.count())
+            .group_by(stored.c.position_id, stored.c.group)):
         group_of(position_id, group).respondents = count
     # Sums and counts per position, group and item: blanks are absent rows, so left out.
+    answers = holding.stored_answers(round_.id)
     item_sums: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
     for position_id, group, item_code, count, total in db.session.execute(
-            select(Response.position_id, Response.group, Answer.item_code, func.count(),
-                   func.sum(Answer.value))
-            .join(Answer, Answer.response_id == Response.id)
-            .where(Response.round_id == round_.id)
-            .group_by(Response.position_id, Response.group, Answer.item_code)):
+            select(answers.c.position_id, answers.c.group, answers.c.item_code, func.count(),
+                   func.sum(answers.c.value))
+            .group_by(answers.c.position_id, answers.c.group, answers.c.item_code)):
         item_sums.setdefault((position_id, group), {})[item_code] = (count, int(total))
     # Each response's score, reduced to count, sum and sum of squares per position and group.
     weight = case({code: literal(w, Float) for code, w in _item_weights(content)},
-                  value=Answer.item_code, else_=literal(0.0, Float))
+                  value=answers.c.item_code, else_=literal(0.0, Float))
     per_response = (
-        select(Response.position_id.label("position_id"), Response.group.label("grp"),
-               (func.sum(weight * Answer.value) / func.sum(weight)).label("score"))
-        .join(Answer, Answer.response_id == Response.id)
-        .where(Response.round_id == round_.id)
-        .group_by(Response.id, Response.position_id, Response.group)
+        select(answers.c.position_id.label("position_id"), answers.c.group.label("grp"),
+               (func.sum(weight * answers.c.value) / func.sum(weight)).label("score"))
+        .group_by(answers.c.response_id, answers.c.position_id, answers.c.group)
     ).subquery()
     for position_id, group, n, total, sumsq in db.session.execute(
             select(per_response.c.position_id, per_response.c.grp, func.count(),

@@ -4,12 +4,14 @@ from survey_app.models.audit import AuditEntry, IssuedDocument, SanctionDecision
 from survey_app.models.complaint import Complaint
 from survey_app.models.official import Appointment, Official, Position
 from survey_app.models.result import ResultSnapshot
-from survey_app.models.respondent import Answer, Invitation, InvitationPosition, Respondent, Response
+from survey_app.models.respondent import (Answer, HeldAnswer, HeldResponse, Invitation,
+                                          InvitationPosition, Respondent, Response)
 from survey_app.models.round import PinnedQuestionnaire, Round
 from survey_app.models.user import User
 
 __all__ = [
-    "Answer", "Appointment", "Area", "AuditEntry", "Complaint", "Invitation", "InvitationPosition",
+    "Answer", "Appointment", "Area", "AuditEntry", "Complaint", "HeldAnswer", "HeldResponse",
+    "Invitation", "InvitationPosition",
     "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Respondent", "Response",
     "ResultSnapshot",
     "Round", "SanctionDecision", "Unit", "User",

@@ -1,15 +1,18 @@
 """Respondents (community leaders), their per-round invitations, and responses.
 
-Anonymity: a Response carries the round, the rated position, the respondent's group and area and
-the day it came in; nothing links it back to an Invitation or a Respondent. The one-response-per-
-invitation-and-position rule lives on InvitationPosition (completed_on set exactly once).
+Anonymity (docs/anonymity.md): a Response carries the round, the rated position, the official
+who held it when the form was filled in, the respondent's group and area; no time, and nothing
+that links it back to an Invitation or a Respondent. The one-response-per-invitation-and-position
+rule lives on InvitationPosition (``answered`` set exactly once, in the same transaction as the
+form's HeldResponse); held responses move into Response in shuffled batches
+(survey_app.domain.responses.release_held), which is what unlinks them.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS
@@ -61,20 +64,26 @@ class Invitation(db.Model):
 
 
 class InvitationPosition(db.Model):
-    """One position an invitation rates; completed_on is set once, when its response is stored."""
+    """One position an invitation rates; ``answered`` is set once, when its response is stored.
+
+    A flag, not a day: when each respondent answered is not kept (docs/anonymity.md)."""
 
     __tablename__ = "invitation_positions"
 
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), primary_key=True)
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), primary_key=True, index=True)
-    completed_on: Mapped[date | None] = mapped_column(Date)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     invitation: Mapped[Invitation] = relationship(back_populates="positions")
     position: Mapped[Position] = relationship()
 
 
 class Response(db.Model):
-    """One anonymous filled form for one position: no link to invitation or respondent."""
+    """One anonymous filled form for one position: no link to invitation or respondent, no time.
+
+    Written only by release_held, in shuffled batches (ids and row order carry no order of
+    arrival). ``official_id`` is who held the position when the form was filled in (the survey
+    score belongs to them, DOMAIN.md section 4a); null when nobody held it."""
 
     __tablename__ = "responses"
     __table_args__ = (
@@ -86,9 +95,9 @@ class Response(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
     group: Mapped[str] = mapped_column(String(8))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
-    submitted_on: Mapped[date] = mapped_column(Date)  # the day only, never the time
     source: Mapped[str] = mapped_column(String(5), default="web")
     comment: Mapped[str | None] = mapped_column(Text)
 
@@ -102,5 +111,40 @@ class Answer(db.Model):
     __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}", name="scale"),)
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+
+class HeldResponse(db.Model):
+    """A response on its way to ``responses``: written in the transaction that marks the
+    invitation's position answered (so exactly-once stays one transaction), and therefore
+    linkable to it while it is here (same transaction id on PostgreSQL, neighbouring rows).
+    release_held moves it out in a shuffled batch at least every hour and when its round closes;
+    results read it meanwhile. Same columns as Response."""
+
+    __tablename__ = "held_responses"
+    __table_args__ = (
+        CheckConstraint(_in('"group"', GROUPS), name="group"),
+        CheckConstraint("source IN ('web', 'paper')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"))
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    group: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    source: Mapped[str] = mapped_column(String(5), default="web")
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class HeldAnswer(db.Model):
+    """An answer of a HeldResponse (moved with it)."""
+
+    __tablename__ = "held_answers"
+    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}", name="scale"),)
+
+    held_response_id: Mapped[int] = mapped_column(ForeignKey("held_responses.id"),
+                                                  primary_key=True)
     item_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[int] = mapped_column(SmallInteger)
