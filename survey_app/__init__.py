@@ -82,7 +82,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def select_locale() -> Locale:
-    """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session)."""
+    """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session).
+
+    Respondents get no cookie, not even for this: on their pages the choice is kept in the URL
+    instead (survey_app/respond/routes.py, _own_url)."""
     from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
@@ -90,7 +93,8 @@ def select_locale() -> Locale:
         return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
     if chosen in languages:
-        session["lang"] = chosen
+        if request.blueprint != "respond":
+            session["lang"] = chosen
         return _locale(chosen)
     if session.get("lang") in languages:
         return _locale(session["lang"])
