@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config_module.from_environment(app.instance_path))
     else:
         app.config.from_mapping(config)
+    register_logging(app)
     register_questionnaires(app)
     register_extensions(app)
     register_blueprints(app)
@@ -36,6 +37,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """No log line holds a respondent's link: it is logged as /s/… (survey_app/logsafe.py)."""
+    from survey_app import logsafe
+
+    logsafe.install(app.logger)
 
 
 def register_questionnaires(app: Flask) -> None:
