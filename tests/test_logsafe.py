@@ -1,10 +1,16 @@
 """No log holds a respondent's link (survey_app/logsafe.py): not the development server's request
-log, not the traceback of a 500 on the form."""
+log, not the traceback of a 500 on the form, not gunicorn's access log when it is turned on."""
 from __future__ import annotations
 
 import logging
+import os
+import shlex
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,10 +19,11 @@ from survey_app.domain import responses
 from survey_app.extensions import db
 from survey_app.logsafe import redact
 from tests import factories
-from tests.live import serving
+from tests.live import free_port, serving
 from tests.respondent_setup import load_roster, token_of, world
 from tests.test_respond import answer
 
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "a1B2-c3_D4"
 
 
@@ -81,3 +88,44 @@ def test_the_development_server_logs_no_token(app, token, caplog):
     assert '"GET /s/…/terima-kasih HTTP/1.1" 200' in caplog.text
     assert '"GET /s/… HTTP/1.1" 404' in caplog.text
     assert token not in caplog.text
+
+
+def _wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError("gunicorn exited: " + server.communicate()[1])
+        try:
+            _get(base + "/health")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not answer")
+
+
+def test_gunicorn_access_log_turned_on_logs_no_token(app, token):
+    """gunicorn.conf.py as in production, with ACCESS_LOG=- and a format that logs the path, the
+    query string and the referrer too."""
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "ACCESS_LOG": "-",
+           "GUNICORN_CMD_ARGS": "--access-logformat " + shlex.quote(
+               '%(h)s "%(r)s" %(s)s %(U)s?%(q)s "%(f)s"'),
+           "SECRET_KEY": "test-secret", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, server)
+        request = urllib.request.Request(f"{base}/s/{token}?lang=en",
+                                         headers={"Referer": f"{base}/s/{token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert _get(f"{base}/s/{token}/terima-kasih?lang=en") == 200
+    finally:
+        server.terminate()
+        access_log, error_log = server.communicate(timeout=20)
+    assert f'"GET /s/…?lang=en HTTP/1.1" 200 /s/…?lang=en "{base}/s/…"' in access_log
+    assert '"GET /s/…/terima-kasih?lang=en HTTP/1.1" 200 /s/…/terima-kasih?lang=en "-"' \
+        in access_log
+    assert token not in access_log and token not in error_log
