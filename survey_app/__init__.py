@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config_module.from_environment(app.instance_path))
     else:
         app.config.from_mapping(config)
+    register_logging(app)
     register_questionnaires(app)
     register_extensions(app)
     register_blueprints(app)
@@ -36,6 +37,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """No log line holds a respondent's link: it is logged as /s/… (survey_app/logsafe.py)."""
+    from survey_app import logsafe
+
+    logsafe.install(app.logger)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -85,7 +93,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def select_locale() -> Locale:
-    """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session)."""
+    """Bahasa Indonesia unless the visitor chose English (?lang=en, kept in the session).
+
+    Respondents get no cookie, not even for this: on their pages the choice is kept in the URL
+    instead (survey_app/respond/routes.py, _own_url)."""
     from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
@@ -93,7 +104,8 @@ def select_locale() -> Locale:
         return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
     if chosen in languages:
-        session["lang"] = chosen
+        if request.blueprint != "respond":
+            session["lang"] = chosen
         return _locale(chosen)
     if session.get("lang") in languages:
         return _locale(session["lang"])

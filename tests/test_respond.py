@@ -303,20 +303,35 @@ def test_a_form_token_only_works_for_its_own_link(app, client, link):
         assert count(HeldResponse) == 0
 
 
-def test_respondents_get_no_cookie_unless_they_choose_a_language(client, link):
-    """The form's CSRF token is bound to the link (respond/forms.py): opening, sending and the
-    thanks page set no cookie; choosing English is remembered in one, as everywhere."""
+def test_respondents_get_no_cookie_whatever_the_language(client, link):
+    """The form's CSRF token is bound to the link (respond/forms.py) and the chosen language is
+    kept in the URL: opening, choosing English, sending and the thanks page set no cookie, and
+    the language holds from the form to the thanks page and back to the form."""
     html, groups = page(client, link)
     assert client.get_cookie("session") is None
-    response = client.post(link, data={"csrf_token": csrf(html),
-                                       **{name: "3" for name in groups["p1"]}})
+    english = client.get(link + "?lang=en")
+    assert "Set-Cookie" not in english.headers and client.get_cookie("session") is None
+    html = english.get_data(as_text=True)
+    assert "Your answers are anonymous." in html
+    response = client.post(link + "?lang=en", data={"csrf_token": csrf(html),
+                                                    **{name: "3" for name in groups["p1"]}})
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    assert response.headers["Location"] == link + "/terima-kasih?lang=en"
     thanks = client.get(response.headers["Location"])
     assert thanks.status_code == 200 and "Set-Cookie" not in thanks.headers
+    html = thanks.get_data(as_text=True)
+    assert '<html lang="en">' in html and "Thank you!" in html
+    assert f'href="{link}?lang=en"' in html  # "Rate the others now", still in English
     assert client.get_cookie("session") is None
-    client.get(link + "?lang=en")
-    assert client.get_cookie("session") is not None
-    assert "Your answers are anonymous." in client.get(link).get_data(as_text=True)
+    # nothing was remembered: the link on its own is in Bahasa Indonesia again
+    assert "Jawaban Anda anonim." in client.get(link).get_data(as_text=True)
+
+
+def test_a_bad_lang_is_not_carried_along(client, link):
+    html, groups = page(client, link)
+    response = client.post(link + "?lang=xx", data={"csrf_token": csrf(html),
+                                                    **{name: "3" for name in groups["p1"]}})
+    assert response.headers["Location"] == link + "/terima-kasih"
 
 
 def test_large_requests_are_refused(client, link):

@@ -6,9 +6,10 @@ served for, and every POST to the link must bring it back (``check_form_token``,
 of the respond blueprint, which Flask-WTF's session-bound CSRFProtect exempts). It is as strong
 here as the session-bound token: a cross-site page cannot forge a POST to a link without knowing
 the link, and whoever knows the link can open the form anyway. What it saves: respondents get no
-cookie at all (nothing to store on a shared phone, nothing to send back), the form still works
-after the phone has dropped its cookies (a browser closed and reopened, a private tab), and no
-session is signed or read on the public form's hot path (benchmarks/respond_profile.py).
+cookie at all (nothing to store on a shared phone, nothing to send back; the language they choose
+is kept in the URL, respond/routes.py), the form still works after the phone has dropped its
+cookies (a browser closed and reopened, a private tab), and no session is signed or read on the
+public form's hot path (benchmarks/respond_profile.py).
 
 The questions come from the round's pinned questionnaire, so they are not WTForms fields: each
 answer is a radio group named ``p<position id>-<item code>`` and each comment ``p<position id>-

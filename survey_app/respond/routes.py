@@ -209,17 +209,29 @@ def submit(token: str):
     except responses.RoundNotOpen:
         connection.rollback()
         return _state_page(link, effective_state(round_), 409)
-    return redirect(url_for("respond.thanks", token=token), code=303)
+    return redirect(_own_url("respond.thanks", token), code=303)
+
+
+def _own_url(endpoint: str, token: str) -> str:
+    """A page of the respondent's link, in the language they chose. Respondents get no cookie
+    (not even for the language: survey_app.select_locale), so their choice travels in the URL:
+    the language links are relative (?lang=en), the form posts back to its own address, and the
+    links from one page to the next keep ?lang."""
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        return url_for(endpoint, token=token)
+    return url_for(endpoint, token=token, lang=lang)
 
 
 def _already_answered(link):
     return render_template("respond/already.html", round=link.round, positions=link.positions,
-                           labels=POSITION_LABELS), 409
+                           labels=POSITION_LABELS,
+                           form_url=_own_url("respond.form", request.view_args["token"])), 409
 
 
 @bp.get("/s/<token>/terima-kasih")
 def thanks(token: str):
     link = _load(token)
     return render_template("respond/thanks.html", round=link.round, positions=link.positions,
-                           labels=POSITION_LABELS, token=token,
+                           labels=POSITION_LABELS, form_url=_own_url("respond.form", token),
                            open=effective_state(link.round) == "open", remaining=link.pending)
