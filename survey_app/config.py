@@ -61,7 +61,10 @@ DEFAULTS = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     # Hand out the connection returned last: the busiest connection stays warm, and on
     # PostgreSQL it keeps the statements psycopg has prepared on it (on its fifth use) in use.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_use_lifo": True},
+    # hide_parameters: a database error's message (logged with a 500's traceback) never shows
+    # the values bound to its statement, such as a link's hash or an invitation id, which would
+    # name a respondent (docs/anonymity.md).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_use_lifo": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -129,3 +129,18 @@ def test_gunicorn_access_log_turned_on_logs_no_token(app, token):
     assert '"GET /s/…/terima-kasih?lang=en HTTP/1.1" 200 /s/…/terima-kasih?lang=en "-"' \
         in access_log
     assert token not in access_log and token not in error_log
+
+
+def test_a_database_error_does_not_show_the_values_bound_to_its_statement(ctx):
+    """A database error is logged with a 500's traceback: its message must not carry the values
+    of the statement (a link's hash, an invitation id)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    secret = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    with pytest.raises(DBAPIError) as raised:
+        db.session.execute(text("SELECT no_such_column FROM invitations WHERE token_hash = :h"),
+                           {"h": secret})
+    db.session.rollback()
+    assert secret not in str(raised.value)
+    assert "hide_parameters" in str(raised.value)
