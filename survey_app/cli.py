@@ -661,6 +661,7 @@ def worker(workers, verbose):
     logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
     jobs.use_app(current_app._get_current_object())
     consumer = jobs.huey.create_consumer(workers=workers, periodic=True)
-    click.echo(_("Worker running (%(storage)s); Ctrl-C stops it.",
-                 storage=type(jobs.huey.storage).__name__))
+    logging.getLogger("survey_app.jobs").info(
+        "Worker running: %s queue %r, %d thread(s), periodic jobs on.",
+        type(jobs.huey).__name__, jobs.huey.name, workers)
     consumer.run()
