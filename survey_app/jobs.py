@@ -4,7 +4,8 @@ Long work runs here, never inside a web request. The queue's storage comes from 
 (config.jobs_settings): by default a SQLite file in the instance folder, so `make run` needs no
 server; Redis in production (JOBS_URL=redis://...); ``memory://`` runs each job at once in the
 process that asks for it (the tests). A worker process takes the jobs off the queue and runs the
-periodic ones: `flask --app wsgi skm worker` (or `huey_consumer survey_app.jobs.huey`).
+periodic ones: `flask --app wsgi skm worker` (or `huey_consumer survey_app.jobs.huey`, which
+logs huey's own lines only, not the jobs' counts).
 
 Releasing held responses (survey_app.domain.holding, docs/anonymity.md) is what runs now: every
 minute the held responses of rounds that are no longer open (closed by hand or by the clock: a

@@ -96,8 +96,8 @@ def test_every_hour_all_held_responses_are_released(app, two_rounds, caplog):
 
 
 def test_the_jobs_are_periodic_every_minute_and_every_hour():
-    periodic = {type(task).__name__: task for task in jobs.huey._registry.periodic_tasks}
-    minute, hour = periodic["release_closed_rounds"], periodic["release_all_held"]
+    minute = jobs.release_closed_rounds.task_class()
+    hour = jobs.release_all_held.task_class()
     at = datetime(2027, 1, 15, 8, 0)
     assert minute.validate_datetime(at) and minute.validate_datetime(at.replace(minute=37))
     assert hour.validate_datetime(at) and not hour.validate_datetime(at.replace(minute=37))
