@@ -28,11 +28,18 @@ messages: $(BIN)/.installed
 	$(BIN)/pybabel update -i messages.pot -d survey_app/translations --width 100
 	rm messages.pot
 
+# The job worker (skm worker: it releases held responses every minute and every hour) runs in
+# the background beside the server and stops with it: one shell, whose traps end the worker
+# however the server ends.
 run: install
 	$(FLASK) db upgrade
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) skm demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	@export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	$(FLASK) skm worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	echo "Job worker running in the background (process $$worker); it stops with the server."; \
+	echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install test-sqlite test-postgres
 

@@ -615,3 +615,53 @@ def import_responses(code, path):
     _run_round_import(code, path, "responses",
                       lambda round_: (responses.paper_columns(round_)[:-1], ["comment"]),
                       responses.import_paper)
+
+
+# --- held responses and background jobs ----------------------------------------------------------
+
+@skm.command("release-responses")
+@click.option("--closed-only", is_flag=True,
+              help="only those of rounds that are no longer open (closed by hand or by the clock)")
+def release_responses(closed_only):
+    """Release held responses now, in one shuffled batch, and print how many.
+
+    The worker (skm worker) does this by itself: every minute for the rounds that are no longer
+    open, every hour for all. This command is for deployments that run it from cron instead
+    (every minute with --closed-only, every hour without), and for operators."""
+    from survey_app import jobs
+
+    try:
+        moved = jobs.release_responses(closed_only)
+    except jobs.ReleaseFailed as e:
+        fail(DomainError(_("Nothing was released: the database refused (%(error)s).",
+                           error=str(e))))
+    click.echo(ngettext("%(num)s held response released.", "%(num)s held responses released.",
+                        moved))
+
+
+@skm.command("worker")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="jobs run at the same time (threads)")
+@click.option("--verbose", is_flag=True, help="log every job the worker starts and ends")
+def worker(workers, verbose):
+    """Run the background-job worker in the foreground until Ctrl-C (SIGINT: after the running
+    jobs end) or SIGTERM (at once). It takes jobs off the queue (JOBS_URL: by default a SQLite
+    file in the instance folder; redis://... in production) and runs the periodic ones: every
+    minute it releases the held responses of rounds that are no longer open, every hour all of
+    them. One per installation is enough, as a process of its own."""
+    import logging
+
+    from survey_app import jobs
+
+    if jobs.huey.immediate:
+        raise click.ClickException("JOBS_URL=memory:// runs every job at once in the process "
+                                   "that asks for it: there is no queue for a worker.")
+    logging.basicConfig(level=logging.INFO,
+                        format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
+    jobs.use_app(current_app._get_current_object())
+    consumer = jobs.huey.create_consumer(workers=workers, periodic=True)
+    logging.getLogger("survey_app.jobs").info(
+        "Worker running: %s queue %r, %d thread(s), periodic jobs on.",
+        type(jobs.huey).__name__, jobs.huey.name, workers)
+    consumer.run()

@@ -27,6 +27,15 @@ def _database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "skm.sqlite")
 
 
+def jobs_settings(instance_path: str) -> tuple[str, str]:
+    """Where background jobs wait (survey_app.jobs) and the queue's name: JOBS_URL, by default a
+    SQLite file in the instance folder (no server needed); ``redis://...`` in production;
+    ``memory://`` runs each job at once in the process that asks for it (tests). JOBS_NAME
+    (default ``skm``) tells apart the queues of several installations on one Redis."""
+    url = os.environ.get("JOBS_URL") or "sqlite:///" + str(Path(instance_path) / "jobs.sqlite3")
+    return url, os.environ.get("JOBS_NAME") or "skm"
+
+
 def _dev_secret_key(instance_path: str) -> str:
     """A random key kept in the instance folder, so sessions and links survive restarts."""
     path = Path(instance_path) / "secret_key"

@@ -11,6 +11,9 @@ from survey_app import create_app
 from survey_app.extensions import db
 
 PG_URL = os.environ.get("SKM_TEST_DATABASE_URL")
+# Jobs run at once in the test's own process (survey_app.jobs reads this when it is first
+# imported): never on the developer's queue.
+os.environ["JOBS_URL"] = "memory://"
 
 
 def _config(tmp_path) -> dict:
