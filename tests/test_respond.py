@@ -398,3 +398,27 @@ def test_the_demo_sample_link_opens_the_form(app, client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.count('<section class="position"') == 3
+
+
+def test_results_count_held_responses_and_a_release_changes_no_figure(app, client, link):
+    """Nothing waits for a batch to be counted: held responses enter the scores, and moving them
+    into responses leaves every figure as it was."""
+    from survey_app.domain import scoring
+
+    answer(client, link, positions=3, value="2")
+    with app.app_context():
+        round_ = db.session.scalar(select(factories.Round))
+
+        def figures():
+            return {(pid, g): (r.respondents, r.scored, r.score_sum)
+                    for pid, s in scoring.score_round(round_).items()
+                    for g, r in s.groups.items() if r.respondents}
+
+        held = figures()
+        assert count(HeldResponse) == 3 and count(Response) == 0
+        # R1 (rt) rated three positions, 2 to every item: one respondent, a score of 2 each
+        assert sorted(held.values()) == [(1, 1, 2.0)] * 3
+        holding.release_held()
+        db.session.commit()
+        assert count(HeldResponse) == 0 and count(Response) == 3
+        assert figures() == held
