@@ -16,7 +16,6 @@ form was filled in is kept instead (DOMAIN.md section 4a). The caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 
 from flask import current_app
