@@ -179,7 +179,11 @@ def _score(flow: Flow, data: CardData) -> None:
                           p=fmt.number(data.change_p_value, lang))
         else:
             text += label(lang, "change_no_p")
+        if data.compared_elsewhere:
+            text += " " + label(lang, "compared_elsewhere", post=data.compared_elsewhere)
         flow.paragraph(text, size=9.5)
+    elif data.new_holder:
+        flow.paragraph(label(lang, "new_holder"), size=9.5)
     _sample(flow, data)
 
 
@@ -361,21 +365,35 @@ def _trend(flow: Flow, data: CardData) -> None:
     n = len(data.trend)
     step = (x1 - x0) / max(n, 1)
     points = []
+    holder = 0  # counts the changes of holder up to each point
     for i, point in enumerate(data.trend):
         cx = x0 + step * (i + 0.5)
+        holder += point.holder_changed
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 7.5)
         pdf.drawCentredString(cx, bottom - 10, point.round)
+        if point.holder_changed:  # a dashed line before the first point of a new holder
+            pdf.setStrokeColor(MUTED)
+            pdf.setLineWidth(0.6)
+            pdf.setDash(2, 2)
+            pdf.line(cx - step / 2, bottom, cx - step / 2, top)
+            pdf.setDash()
+            pdf.setFillColor(MUTED)
+            pdf.setFont("Helvetica-Oblique", 6.5)
+            pdf.drawString(cx - step / 2 + 2, top - 8, label(lang, "trend_holder_changed"))
+            pdf.setFillColor(INK)
+            pdf.setFont("Helvetica", 7.5)
         if point.ikm is None:
             pdf.setFillColor(MUTED)
             pdf.drawCentredString(cx, bottom + 6, label(lang, "trend_none"))
             continue
-        points.append((cx, ypos(point.ikm), point.ikm))
+        points.append((cx, ypos(point.ikm), point.ikm, holder))
     pdf.setStrokeColor(HEAD)
     pdf.setLineWidth(1.5)
-    for (ax, ay, _), (bx, by, _) in zip(points, points[1:]):
-        pdf.line(ax, ay, bx, by)
-    for i, (cx, cy, value) in enumerate(points):
+    for (ax, ay, _, one), (bx, by, _, other) in zip(points, points[1:]):
+        if one == other:  # one official's scores are joined; another's stand apart
+            pdf.line(ax, ay, bx, by)
+    for i, (cx, cy, value, _holder) in enumerate(points):
         last = i == len(points) - 1 and data.trend[-1].ikm is not None
         pdf.setFillColor(HEAD)
         pdf.circle(cx, cy, 3.2 if last else 2.4, stroke=0, fill=1)

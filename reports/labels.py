@@ -57,6 +57,14 @@ LABELS: dict[str, dict[str, str]] = {
     "change_not_sig": {"id": "; perubahan ini bisa saja kebetulan (p = {p}).",
                        "en": "; the change may be chance (p = {p})."},
     "change_no_p": {"id": ".", "en": "."},
+    "compared_elsewhere": {"id": "Nilai pembanding adalah nilai Anda sendiri sebagai {post}.",
+                           "en": "The comparison is with your own score as {post}."},
+    "new_holder": {"id": "Belum ada nilai Anda sendiri dari triwulan sebelumnya: nilai pejabat "
+                         "sebelumnya tidak dibandingkan dengan nilai Anda. Garis perkembangan "
+                         "menandai pergantian pejabat.",
+                   "en": "There is no earlier score of your own: your predecessor's scores are "
+                         "not compared with yours. The trend marks the change of holder."},
+    "trend_holder_changed": {"id": "pejabat baru", "en": "new holder"},
     "sample": {"id": "Responden: {n} dari {invited} yang diundang ({rate}); sampel minimum "
                      "(Krejcie-Morgan): {required}.",
                "en": "Respondents: {n} of {invited} invited ({rate}); minimum sample "

@@ -46,6 +46,7 @@ class Complaints:
 class TrendPoint:
     round: str
     ikm: float | None
+    holder_changed: bool = False  # another official held the post than at the point before
 
 
 @dataclass
@@ -80,6 +81,8 @@ class CardData:
     change: float | None = None
     change_p_value: float | None = None
     change_significant: bool = False
+    compared_elsewhere: str | None = None  # the official's own earlier post, when not this one
+    new_holder: bool = False  # no earlier score of the official's own; the post's trend shows
     trend: list[TrendPoint] = field(default_factory=list)
     complaints: Complaints | None = None
     rank: int | None = None

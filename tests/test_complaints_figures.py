@@ -245,25 +245,34 @@ def test_another_round_sees_only_its_quarter(world):
 
 
 def test_the_results_document_joins_the_figures_and_judges_each_official_on_their_own(world):
-    """Lurah 3171010001 scores 100.00 from three RT heads; complaints in time 2 of 5 (0.4).
-    Composite = 0.7 x 100 + 0.3 x 40 = 82.00. The post changed hands on 16 May: the ladder judges
-    Siti (holder at the close) on her own complaints: C4, C5, C7, C9 -> in time 1 (C9) of
-    resolved 1 + overdue 2 = 1/3. A kepala dinas with no survey is judged on complaints alone."""
+    """Lurah 3171010001 scores 100.00 from three RT heads who answered while Siti held the post.
+    The post changed hands on 16 May, so each holder gets their own part (DOMAIN.md 4a): Siti
+    (holder at the close) is shown and judged on her own complaints C4, C5, C7, C9 -> received 4,
+    in time 1 (C9) of resolved 1 + overdue 2 = 1/3; composite = 0.7 x 100 + 0.3 x 100/3 = 80.00.
+    Budi's part (C1 in time, C2 a minute late, C3 rejected: received 3, in time 1 of 2 = 0.5) is
+    among the earlier holders; the post's whole figures (7 received, 2 of 5 in time) stay beside
+    them. A kepala dinas with no survey is judged on complaints alone."""
     from survey_app.domain import results
 
     for _ in range(3):
         factories.response(world["round"], world["pos"]["lurah1"], "rt",
-                           {f"U{i}": 4 for i in range(1, 10)}, area_=world["areas"]["3171010001"])
+                           {f"U{i}": 4 for i in range(1, 10)}, area_=world["areas"]["3171010001"],
+                           official=world["people"]["Siti"])
     db.session.flush()
     document = results.results_document(world["round"], now=NOW)
     entries = {e["position_id"]: e for e in document["positions"]}
     lurah = entries[world["pos"]["lurah1"].id]
     assert lurah["ikm"] == 100.0 and lurah["official"]["name"] == "Siti"
-    assert lurah["complaints"]["received"] == 7 and lurah["complaints"]["in_time_rate"] == 2 / 5
-    assert lurah["composite"] == pytest.approx(0.7 * 100 + 0.3 * 40)
-    assert lurah["official_complaints"]["received"] == 4
-    assert lurah["official_complaints"]["in_time_rate"] == pytest.approx(1 / 3)
+    assert lurah["complaints"]["received"] == 4
+    assert lurah["complaints"]["in_time_rate"] == pytest.approx(1 / 3)
+    assert lurah["post_complaints"]["received"] == 7
+    assert lurah["post_complaints"]["in_time_rate"] == 2 / 5
+    assert lurah["composite"] == pytest.approx(0.7 * 100 + 0.3 * 100 / 3)
     assert lurah["failed"] is True and lurah["sanction_level"] == "perhatian"
+    budi, = [e for e in document["earlier_holders"] if e["position_id"] == lurah["position_id"]]
+    assert budi["official"]["name"] == "Budi" and budi["ikm"] is None
+    assert (budi["complaints"]["received"], budi["complaints"]["in_time_rate"]) == (3, 0.5)
+    assert budi["failed"] is True  # 0.5 < 0.8
     # Agus's post did not change hands: judged on the position's figures (2 of 2 in time)
     agus = entries[world["pos"]["lurah2"].id]
     assert "official_complaints" not in agus and agus["failed"] is False

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from reports import model
+from reports.labels import post_name
 from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
                            LeagueRow, SummaryData, TrendPoint)
 from survey_app.domain import clock, holding, ikm
@@ -147,7 +148,11 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         previous_ikm=_r(entry.get("previous_ikm")), change=_r(entry.get("change")),
         change_p_value=_r(entry.get("change_p_value")),
         change_significant=bool(entry.get("change_significant")),
-        trend=[TrendPoint(t["round"], _r(t["ikm"])) for t in entry.get("trend", [])],
+        trend=[TrendPoint(t["round"], _r(t["ikm"]), bool(t.get("holder_changed")))
+               for t in entry.get("trend", [])],
+        compared_elsewhere=_compared_elsewhere(entry, lang),
+        new_holder=(entry["official"] is not None and entry.get("compared_with") is None
+                    and any(t.get("holder_changed") for t in entry.get("trend", []))),
         complaints=_complaints(complaints),
         rank=entry.get("rank"), peers=entry.get("peers") or 0, composite=_r(entry.get("composite")),
         survey_weight=settings.get("survey_weight", 0.7),
@@ -157,6 +162,14 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         comments=shown_comments, comment_counts=counts,
         comments_total=len(comments) if rated else 0,
         published=published, lang=lang)
+
+
+def _compared_elsewhere(entry: dict, lang: str) -> str | None:
+    """The official's earlier post the change is measured against, when it is another post."""
+    compared = entry.get("compared_with")
+    if not compared or compared["same_post"]:
+        return None
+    return post_name(lang, compared["position"], compared["area_name"] or compared["unit_name"])
 
 
 def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:

@@ -157,7 +157,7 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool
     deadline_ms = round_.deadline_days * DAY_MS
     c = Complaint.__table__
     columns = [
-        c.c.position_id, c.c.official_id, c.c.area_id, c.c.unit_id,
+        c.c.position_id, c.c.area_id, c.c.unit_id,
         case((c.c.status == "rejected", 1), else_=0).label("is_rejected"),
         case((and_(c.c.status == "resolved", c.c.resolved_at <= cutoff), 1), else_=0)
         .label("is_resolved"),
@@ -203,8 +203,18 @@ def _attributed(quarter, by_official: bool):
     kepala dinas), and for complaints filed at a kelurahan also its camat and wali kota/bupati."""
     q = quarter.c
     values = [q.is_rejected, q.is_resolved, q.resolve_ms, q.response_ms, q.age_ms]
-    own = select(q.position_id.label("position_id"), q.official_id.label("official_id"),
-                 *values).where(q.position_id.is_not(None))
+    # Who held the post on the day it was reported, from the appointments as recorded now (not
+    # as at the import: a rotation recorded late still moves the complaints, DOMAIN.md 4a).
+    own_official = cast(null(), Integer)
+    own_source = quarter
+    if by_official:
+        term = Appointment.__table__.alias("own_term")
+        own_source = quarter.outerjoin(term, and_(
+            term.c.position_id == q.position_id, term.c.start_date <= q.day,
+            or_(term.c.end_date.is_(None), term.c.end_date >= q.day)))
+        own_official = term.c.official_id
+    own = select(q.position_id.label("position_id"), own_official.label("official_id"),
+                 *values).select_from(own_source).where(q.position_id.is_not(None))
     branches = [own]
     areas = Area.__table__
     kelurahan, kecamatan = areas.alias("kel"), areas.alias("kec")

@@ -117,19 +117,19 @@ def stored_responses(round_id) -> Subquery:
 
 
 def stored_answers(round_id) -> Subquery:
-    """A round's answers with their response's position and group (released and held alike;
-    response ids as in stored_responses).
+    """A round's answers with their response's position, official and group (released and held
+    alike; response ids as in stored_responses).
 
     Only a round with held responses gets the UNION: a plain join is flattened into the
     caller's aggregate by SQLite, a UNION is not (scoring a province round: 2.0 s against 2.9 s,
     benchmarks/scoring.py), and every round but the open one holds nothing."""
-    query = (select(Response.id.label("response_id"), Response.position_id, Response.group,
-                    Answer.item_code, Answer.value)
+    query = (select(Response.id.label("response_id"), Response.position_id, Response.official_id,
+                    Response.group, Answer.item_code, Answer.value)
              .join(Answer, Answer.response_id == Response.id).where(Response.round_id == round_id))
     if _holds(round_id):
         query = union_all(query, select(
             (-HeldResponse.id).label("response_id"), HeldResponse.position_id,
-            HeldResponse.group, HeldAnswer.item_code, HeldAnswer.value)
+            HeldResponse.official_id, HeldResponse.group, HeldAnswer.item_code, HeldAnswer.value)
             .join(HeldAnswer, HeldAnswer.held_response_id == HeldResponse.id)
             .where(HeldResponse.round_id == round_id))
     return query.subquery("stored_answers")

@@ -8,8 +8,12 @@ Two layers:
 - the *document* adds what needs other rounds: the change from the previous round with its
   significance, the trend over up to eight quarters, the rank and the consecutive failed rounds.
 
-Who a round's result belongs to: the official holding the post on the reference day, the round's
-closing day (Jakarta), or today while it is still open.
+Whose figures they are (DOMAIN.md section 4a): a post's entry names the official holding it on the
+reference day (the round's closing day in Jakarta, or today while it is open). Where the post did
+not have one holder for the whole quarter, each official gets their own part of it: the forms
+given and the complaints reported while they held it (the entry of the holder on the reference
+day in ``positions``, the others in ``earlier_holders``). The trend is the post's, each point
+with its official; the change is measured against the official's own previous score.
 
 The sanctions ladder counts an official's consecutive failed rounds, following them from post to
 post: a round is failed at a failing grade or an in-time rate below the round's minimum. A round
@@ -26,12 +30,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.domain import clock, holding, ikm, scoring
+from survey_app.domain.complaint_figures import (ComplaintFigures, figures_by_official,
+                                                 figures_for_round)
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
                                Official, Position, ResultSnapshot, Round, Unit)
 
-METHOD_VERSION = "3"  # bump whenever the computation changes: stored base results are redone
+METHOD_VERSION = "4"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
 SIGNIFICANCE = 0.05
 
@@ -79,57 +85,71 @@ def _holders(day: date) -> dict[int, Official]:
 
 def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, dict]:
     """Each position's complaint figures for the round's quarter (every complaint filed there)."""
-    from survey_app.domain.complaint_figures import figures_for_round
-
     return {pid: f.as_dict() for pid, f in figures_for_round(round_, now).items()}
 
 
 def _changed_hands(round_: Round) -> set[int]:
-    """Positions held by more than one official during the round's quarter."""
+    """Positions not held by one official for the whole of the round's quarter: a holder came
+    or went during it (a rotation, or a vacancy at either end)."""
     from survey_app.domain.rounds import parse_code, quarter_bounds
 
     first, last = quarter_bounds(*parse_code(round_.code))
-    rows = db.session.execute(
-        select(Appointment.position_id).where(
-            Appointment.start_date <= last,
-            (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))
-        .group_by(Appointment.position_id).having(func.count() > 1)).all()
-    return {position_id for (position_id,) in rows}
+    in_quarter = select(Appointment.position_id, Appointment.start_date, Appointment.end_date).where(
+        Appointment.start_date <= last,
+        (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))
+    return {position_id for position_id, start, end in db.session.execute(in_quarter)
+            if start > first or (end is not None and end < last)}
 
 
-def _official_complaints(round_: Round, now: datetime | None, positions: set[int]
-                         ) -> dict[tuple[int, str], dict]:
-    """(position_id, NIP) -> the complaints reported while that official held the post, for
-    posts that changed hands in the quarter (the ladder judges each official on their own)."""
-    if not positions:
-        return {}
-    from survey_app.domain.complaint_figures import figures_by_official
+def _forms_of_several(round_: Round) -> set[int]:
+    """Positions whose forms belong to more than one official (or partly to nobody: given
+    while the post was vacant)."""
+    stored = holding.stored_responses(round_.id)
+    holder = func.coalesce(stored.c.official_id, -1)
+    return set(db.session.scalars(select(stored.c.position_id).group_by(stored.c.position_id)
+                                  .having(func.count(func.distinct(holder)) > 1)))
 
-    nips = dict(db.session.execute(select(Official.id, Official.nip)).all())
-    return {(pid, nips[oid]): f.as_dict() for (pid, oid), f in figures_by_official(round_, now).items()
-            if pid in positions and oid is not None}
+
+def _sum_figures(parts: list[dict]) -> dict:
+    """One official's complaint figures over several posts: the counts add up and the in-time
+    rate is taken over the sum; medians cannot be added and are left out."""
+    total = {key: sum(p[key] for p in parts) for key in
+             ("received", "rejected", "resolved", "resolved_in_time", "open_overdue")}
+    denominator = total["resolved"] + total["open_overdue"]
+    return {**total, "in_time_rate": total["resolved_in_time"] / denominator if denominator
+            else None, "median_days_to_resolve": None, "median_hours_to_first_response": None,
+            "deadline_days": parts[0]["deadline_days"], "posts": len(parts)}
 
 
 def compute_base(round_: Round, now: datetime | None = None) -> dict:
-    """The base results of one round: everything that depends on this round's data only."""
-    scores = scoring.score_round(round_)
+    """The base results of one round: everything that depends on this round's data only.
+
+    Whose figures (DOMAIN.md section 4a): a form belongs to the official who held the post when
+    it was filled in, a complaint to the one who held it on the day it was reported. A post that
+    changed hands in the quarter (or got forms while vacant) is therefore scored once per
+    official: ``positions`` has the post with its holder on the reference day and that holder's
+    own part, ``earlier_holders`` the parts of the others. An official judged on the ladder is
+    judged on everything that fell to them, across every post they held in the quarter; a
+    newcomer with nothing of their own is not judged on the predecessor's record."""
     complaint_figures = _complaint_figures(round_, now)
-    position_ids = set(scores) | {pid for pid, f in complaint_figures.items() if f["received"]}
-    own_complaints = _official_complaints(round_, now, _changed_hands(round_) & position_ids)
+    by_official = {key: f.as_dict() for key, f in figures_by_official(round_, now).items()}
+    split = frozenset(_changed_hands(round_) | _forms_of_several(round_))
+    scores = scoring.score_round(round_, split)
+    position_ids = ({k[0] if isinstance(k, tuple) else k for k in scores}
+                    | {pid for pid, f in complaint_figures.items() if f["received"]})
     positions = {p.id: p for p in db.session.scalars(
         select(Position).where(Position.id.in_(position_ids)))} if position_ids else {}
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     units = {u.id: u for u in db.session.scalars(select(Unit))}
+    officials = {o.id: o for o in db.session.scalars(select(Official))}
     holders = _holders(reference_day(round_, now))
-    entries = []
-    for position_id in sorted(position_ids):
+    empty = ComplaintFigures(deadline_days=round_.deadline_days).as_dict()
+
+    def entry_for(position_id: int, official: Official | None, score, complaints) -> dict:
         position = positions[position_id]
-        score = scores.get(position_id) or scoring.PositionScore(position_id)
         area = areas.get(position.area_id)
         unit = units.get(position.unit_id)
-        official = holders.get(position_id)
-        complaints = complaint_figures.get(position_id)
-        entry = {
+        return {
             "position_id": position_id,
             "position": position.kind,
             "tier": POSITION_TIER[position.kind],
@@ -141,16 +161,51 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
             "kecamatan_code": _ancestor_code(area, areas, ("kecamatan",)),
             "official": ({"nip": official.nip, "name": official.name}
                          if official is not None else None),
-            **_survey_part(round_, score),
+            **_survey_part(round_, score or scoring.PositionScore(position_id)),
             "complaints": complaints,
         }
-        if official is not None and (position_id, official.nip) in own_complaints:
-            entry["official_complaints"] = own_complaints[(position_id, official.nip)]
+
+    entries, earlier = [], []
+    for position_id in sorted(position_ids):
+        official = holders.get(position_id)
+        if position_id not in split:
+            entries.append(entry_for(position_id, official, scores.get(position_id),
+                                     complaint_figures.get(position_id)))
+            continue
+        # The post's parts: every official with forms or complaints of their own in it.
+        parts = ({k[1] for k in scores if isinstance(k, tuple) and k[0] == position_id}
+                 | {oid for (pid, oid) in by_official if pid == position_id})
+        current = official.id if official is not None else None
+        for oid in sorted(parts | {current}, key=lambda o: (o is None, o or 0)):
+            entry = entry_for(position_id, officials.get(oid) if oid is not None else None,
+                              scores.get((position_id, oid)),
+                              by_official.get((position_id, oid), empty))
+            entry["post_complaints"] = complaint_figures.get(position_id)
+            entry["holder_part"] = True  # the figures are this official's part of the post
+            (entries if oid == current else earlier).append(entry)
+    # Each official's own complaint figures, over every post that fell to them in the quarter.
+    own: dict[str, list[dict]] = {}
+    for entry in entries + earlier:
+        if entry["official"] is not None and entry["complaints"]:
+            own.setdefault(entry["official"]["nip"], []).append(entry["complaints"])
+    for entry in entries + earlier:
+        nip = (entry["official"] or {}).get("nip")
+        if len(own.get(nip, ())) > 1:
+            entry["official_complaints"] = _sum_figures(own[nip])
         entry["failed"] = _failed(round_, entry)
         entry["composite"] = _composite(round_, entry)
-        entries.append(entry)
+    # The ladder judges the person: failed if anything that fell to them failed.
+    outcome: dict[str, bool | None] = {}
+    for entry in entries + earlier:
+        if entry["official"] is not None and entry["failed"] is not None:
+            nip = entry["official"]["nip"]
+            outcome[nip] = bool(outcome.get(nip)) or entry["failed"]
+    for entry in entries + earlier:
+        if entry["official"] is not None:
+            entry["official_failed"] = outcome.get(entry["official"]["nip"])
     return {"round": round_.code, "method_version": METHOD_VERSION,
-            "reference_day": reference_day(round_, now).isoformat(), "positions": entries}
+            "reference_day": reference_day(round_, now).isoformat(), "positions": entries,
+            "earlier_holders": earlier}
 
 
 def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:
@@ -192,9 +247,10 @@ def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
 
 def _failed(round_: Round, entry: dict) -> bool | None:
     """Failed at a failing grade, or an in-time rate under the minimum (the official's own
-    complaints when the post changed hands in the quarter)."""
+    complaints: of this post while they held it, or of every post they held in the quarter)."""
     grade_known = entry["grade"] is not None
-    rate = (entry.get("official_complaints") or entry["complaints"] or {}).get("in_time_rate")
+    complaints = entry.get("official_complaints") or entry["complaints"] or {}
+    rate = complaints.get("in_time_rate")
     if not grade_known and rate is None:
         return None
     return bool((grade_known and entry["grade"] in round_.failing_grades)
@@ -235,30 +291,58 @@ def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
     return [r for r in candidates if effective_state(r) != "scheduled"][:limit]
 
 
+def _own_previous(entry: dict, earlier: list[list[dict]]) -> tuple[int, dict] | None:
+    """(how many rounds back, entry) of this entry's official's latest earlier result with a
+    score: on the same post if they had one there that round, else on another post. None for an
+    official with no earlier score of their own (a newcomer is not compared with the
+    predecessor, DOMAIN.md section 4a). A post nobody holds is compared with its own previous
+    score, whoever had it."""
+    if entry["official"] is None:
+        for back, entries in enumerate(earlier):
+            post = [e for e in entries if e["position_id"] == entry["position_id"]
+                    and e["ikm"] is not None and not e.get("holder_part")]
+            if post:
+                return back, post[0]
+        return None
+    nip = entry["official"]["nip"]
+    for back, entries in enumerate(earlier):
+        theirs = [e for e in entries if e["official"] and e["official"]["nip"] == nip
+                  and e["ikm"] is not None]
+        if theirs:
+            same = [e for e in theirs if e["position_id"] == entry["position_id"]]
+            return back, (same or theirs)[0]
+    return None
+
+
 def results_document(round_: Round, now: datetime | None = None) -> dict:
     """DESIGN.md's results document for a round (the caller commits: snapshots may be stored)."""
     base = base_results(round_, now)
     history = [(r.code, base_results(r, now)) for r in earlier_rounds(round_)]
     by_position = [{e["position_id"]: e for e in doc["positions"]} for _code, doc in history]
+    everyone = [doc["positions"] + doc.get("earlier_holders", []) for _code, doc in history]
     ranks, peers = _ranks(base["positions"])
     positions = []
     for entry in base["positions"]:
         pid = entry["position_id"]
-        previous = by_position[0].get(pid) if by_position else None
+        found = _own_previous(entry, everyone)
+        previous = found[1] if found else None
         change = p_value = None
-        if previous and previous["ikm"] is not None and entry["ikm"] is not None:
+        if previous and entry["ikm"] is not None:
             change = entry["ikm"] - previous["ikm"]
             if entry["scores"] and previous["scores"]:
                 p_value = ikm.welch_p_value(tuple(entry["scores"]), tuple(previous["scores"]))
-        trend = [{"round": code, "ikm": positions_[pid]["ikm"]}
-                 for (code, _doc), positions_ in zip(reversed(history), reversed(by_position))
-                 if pid in positions_] + [{"round": base["round"], "ikm": entry["ikm"]}]
-        streak = _failed_streak(entry, by_position)
+        trend = _trend(entry, base["round"], history, by_position)
+        streak = _failed_streak(entry, everyone)
         document = {key: value for key, value in entry.items() if key not in ("scores",)}
         document.update({
             "grade_bounds": {"A": 88.31, "B": 76.61, "C": 65.00},
-            "previous_round": history[0][0] if history else None,
+            "previous_round": history[found[0]][0] if found else None,
             "previous_ikm": previous["ikm"] if previous else None,
+            "compared_with": ({"round": history[found[0]][0], "position": previous["position"],
+                               "area_name": previous["area_name"],
+                               "unit_name": previous["unit_name"],
+                               "same_post": previous["position_id"] == pid}
+                              if found else None),
             "change": change,
             "change_p_value": p_value,
             "change_significant": (p_value is not None and p_value < SIGNIFICANCE),
@@ -280,7 +364,26 @@ def results_document(round_: Round, now: datetime | None = None) -> dict:
                          "questionnaire": {"key": round_.questionnaire.key,
                                            "version": round_.questionnaire.version,
                                            "sha256": round_.questionnaire.content_hash}},
-            "positions": positions}
+            "positions": positions,
+            "earlier_holders": [{k: v for k, v in e.items() if k != "scores"}
+                                for e in base.get("earlier_holders", [])]}
+
+
+def _trend(entry: dict, code: str, history, by_position) -> list[dict]:
+    """The post's scores over up to eight quarters, oldest first, each with the official it
+    belonged to and whether the holder changed since the point before (the card marks it)."""
+    pid = entry["position_id"]
+    points = [(round_code, positions_[pid]) for (round_code, _doc), positions_
+              in zip(reversed(history), reversed(by_position)) if pid in positions_]
+    points.append((code, entry))
+    trend, last = [], None
+    for round_code, point in points:
+        nip = (point["official"] or {}).get("nip")
+        trend.append({"round": round_code, "ikm": point["ikm"],
+                      "official": point["official"],
+                      "holder_changed": bool(trend) and nip != last})
+        last = nip
+    return trend
 
 
 def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
@@ -311,15 +414,17 @@ def _composite(round_: Round, entry: dict) -> float | None:
     return sum(w * v for w, v in parts) / total if total > 0 else None
 
 
-def _failed_streak(entry: dict, earlier: list[dict[int, dict]]) -> int:
-    """Consecutive failed rounds of this entry's official, newest first, across posts."""
-    if entry["official"] is None or entry["failed"] is not True:
+def _failed_streak(entry: dict, earlier: list[list[dict]]) -> int:
+    """Consecutive failed rounds of this entry's official, newest first, across posts: a round
+    counts as failed when anything that fell to them that round failed (``official_failed``)."""
+    if entry["official"] is None or entry.get("official_failed", entry["failed"]) is not True:
         return 0
     nip = entry["official"]["nip"]
     streak = 1
-    for positions in earlier:
-        outcomes = [e["failed"] for e in positions.values()
-                    if e["official"] and e["official"]["nip"] == nip and e["failed"] is not None]
+    for entries in earlier:
+        outcomes = [e.get("official_failed", e["failed"]) for e in entries
+                    if e["official"] and e["official"]["nip"] == nip]
+        outcomes = [o for o in outcomes if o is not None]
         if not outcomes:
             continue  # not rated that round: neither breaks nor extends the run
         if any(outcomes):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, case, func, literal, select
+from sqlalchemy import Float, Integer, case, func, literal, select
 
 from survey_app.domain import holding, ikm
 from survey_app.domain.questionnaires import element_weights
@@ -92,56 +92,79 @@ def _item_weights(content: dict) -> list[tuple[str, float]]:
             for element in content["elements"] for item in element["items"]]
 
 
-def score_round(round_: Round) -> dict[int, PositionScore]:
-    """Every rated position's scores in a round (positions invited or answered)."""
+NOT_SPLIT = -1  # the holder column of a post that is scored as a whole
+
+
+def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
+    """Every rated position's scores in a round (positions invited or answered), keyed by
+    position id; a position in ``split`` is scored once per official its forms belong to
+    (DOMAIN.md section 4a: a form belongs to whoever held the post when it was filled in),
+    keyed (position id, official id or None), each part with the post's invited."""
     content = round_.questionnaire.content
     element_items = {e["code"]: [i["code"] for i in e["items"]] for e in content["elements"]}
     # Relative weights as written (1, 1, ...): exact sums; weighted_mean normalises them.
     weights_of_elements = {e["code"]: float(e.get("weight", 1.0)) for e in content["elements"]}
-    scores: dict[int, PositionScore] = {}
+    scores: dict = {}
 
-    def group_of(position_id: int, group: str) -> GroupResult:
-        score = scores.setdefault(position_id, PositionScore(position_id))
+    def group_of(key, group: str) -> GroupResult:
+        position_id = key[0] if isinstance(key, tuple) else key
+        score = scores.setdefault(key, PositionScore(position_id))
         if group not in score.groups:
             score.groups[group] = GroupResult(group, 0, 0, False)
         return score.groups[group]
 
+    def key_of(position_id: int, holder):
+        return position_id if holder == NOT_SPLIT else (position_id, holder)
+
     # Invited: one expected form per invitation and rated position, by group.
+    invited_by: dict[int, dict[str, int]] = {}
     for position_id, group, invited in db.session.execute(
             select(InvitationPosition.position_id, Respondent.group, func.count())
             .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
             .join(Respondent, Respondent.id == Invitation.respondent_id)
             .where(Invitation.round_id == round_.id)
             .group_by(InvitationPosition.position_id, Respondent.group)):
-        group_of(position_id, group).invited = invited
+        invited_by.setdefault(position_id, {})[group] = invited
+        if position_id not in split:
+            group_of(position_id, group).invited = invited
     # Respondents: the anonymous responses (released and still held alike), by group.
     stored = holding.stored_responses(round_.id)
-    for position_id, group, count in db.session.execute(
-            select(stored.c.position_id, stored.c.group, func.count())
-            .group_by(stored.c.position_id, stored.c.group)):
-        group_of(position_id, group).respondents = count
+    holder, by_holder = _holder_column(stored, split)
+    for position_id, official, group, count in db.session.execute(
+            select(stored.c.position_id, holder, stored.c.group, func.count())
+            .group_by(stored.c.position_id, *by_holder, stored.c.group)):
+        group_of(key_of(position_id, official), group).respondents = count
+    for key, score in scores.items():  # each part of a split post: the post's invited
+        if isinstance(key, tuple):
+            for group, invited in invited_by.get(key[0], {}).items():
+                group_of(key, group).invited = invited
     # Sums and counts per position, group and item: blanks are absent rows, so left out.
     answers = holding.stored_answers(round_.id)
-    item_sums: dict[tuple[int, str], dict[str, tuple[int, int]]] = {}
-    for position_id, group, item_code, count, total in db.session.execute(
-            select(answers.c.position_id, answers.c.group, answers.c.item_code, func.count(),
-                   func.sum(answers.c.value))
-            .group_by(answers.c.position_id, answers.c.group, answers.c.item_code)):
-        item_sums.setdefault((position_id, group), {})[item_code] = (count, int(total))
+    holder, by_holder = _holder_column(answers, split)
+    item_sums: dict[tuple, dict[str, tuple[int, int]]] = {}
+    for position_id, official, group, item_code, count, total in db.session.execute(
+            select(answers.c.position_id, holder, answers.c.group, answers.c.item_code,
+                   func.count(), func.sum(answers.c.value))
+            .group_by(answers.c.position_id, *by_holder, answers.c.group, answers.c.item_code)):
+        item_sums.setdefault((key_of(position_id, official), group), {})[item_code] = (
+            count, int(total))
     # Each response's score, reduced to count, sum and sum of squares per position and group.
     weight = case({code: literal(w, Float) for code, w in _item_weights(content)},
                   value=answers.c.item_code, else_=literal(0.0, Float))
     per_response = (
-        select(answers.c.position_id.label("position_id"), answers.c.group.label("grp"),
+        select(answers.c.position_id.label("position_id"), holder,
+               answers.c.group.label("grp"),
                (func.sum(weight * answers.c.value) / func.sum(weight)).label("score"))
-        .group_by(answers.c.response_id, answers.c.position_id, answers.c.group)
+        .group_by(answers.c.response_id, answers.c.position_id, *by_holder, answers.c.group)
     ).subquery()
-    for position_id, group, n, total, sumsq in db.session.execute(
-            select(per_response.c.position_id, per_response.c.grp, func.count(),
-                   func.sum(per_response.c.score),
+    for position_id, official, group, n, total, sumsq in db.session.execute(
+            select(per_response.c.position_id,
+                   per_response.c.holder if split else literal(NOT_SPLIT, Integer),
+                   per_response.c.grp, func.count(), func.sum(per_response.c.score),
                    func.sum(per_response.c.score * per_response.c.score))
-            .group_by(per_response.c.position_id, per_response.c.grp)):
-        result = group_of(position_id, group)
+            .group_by(per_response.c.position_id,
+                      *((per_response.c.holder,) if split else ()), per_response.c.grp)):
+        result = group_of(key_of(position_id, official), group)
         result.scored, result.score_sum, result.score_sumsq = n, float(total), float(sumsq)
 
     for position_id, score in scores.items():
@@ -173,3 +196,14 @@ def score_round(round_: Round) -> dict[int, PositionScore]:
             if all(s[3] is not None for s in strata):
                 score.ci95 = ikm.stratified_ci(strata, center=score.index)
     return scores
+
+
+def _holder_column(stored, split: frozenset[int]):
+    """(the column of the official a row's form belongs to, for a post in ``split``, NOT_SPLIT
+    otherwise; what to add to GROUP BY for it). Without a split post the queries group exactly
+    as before: by position only."""
+    if not split:
+        return literal(NOT_SPLIT, Integer).label("holder"), ()
+    column = case((stored.c.position_id.in_(sorted(split)), stored.c.official_id),
+                  else_=literal(NOT_SPLIT, Integer))
+    return column.label("holder"), (column,)
