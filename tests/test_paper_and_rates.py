@@ -176,6 +176,29 @@ def test_a_paper_form_belongs_to_the_holder_on_the_day_it_was_filled_in(rotated)
                                       "B's first day": b, "no day written": b}
 
 
+def test_the_holders_are_read_once_per_distinct_day_not_once_per_row(rotated):
+    from sqlalchemy import event
+
+    round_, _a, b = rotated
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if "FROM appointments" in statement:
+            statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        # three forms of 16 February and one without a day (the import day, 20 February)
+        load(round_, FILLED_HEADER + filled("R1", "2027-02-16", "1")
+             + filled("R2", "2027-02-16", "2") + filled("R5", "2027-02-16", "3")
+             + filled("R6", "", "4"), now=jakarta(2027, 2, 20, 10))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 2
+    assert set(officials_by_comment().values()) == {b}
+
+
 def test_without_filled_on_a_paper_form_belongs_to_the_holder_on_the_import_day(rotated):
     round_, a, _b = rotated
     # Imported on 10 February, when A holds the post (B's appointment is already recorded).
