@@ -604,17 +604,19 @@ def invitations_export(code, fmt, out, pending):
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def import_responses(code, path):
     """Import paper forms of round CODE from a CSV or XLSX FILE with columns
-    respondent_ref,position,area_code,<the questionnaire's item codes...>,comment.
+    respondent_ref,position,area_code,<the questionnaire's item codes...> and the optional
+    columns filled_on,comment.
 
     One row per respondent and rated position (position: lurah, camat, walikota or bupati;
-    area_code: the area that official heads). Answers 1 to 4; blank only where the questionnaire
-    allows it. All-or-nothing; a respondent and position already answered is refused.
+    area_code: the area that official heads). Answers 1 to 4, or blank where the form was left
+    blank (a blank is left out of that element's score; a row with no answer and no comment is
+    refused). filled_on: the day the form was filled in (YYYY-MM-DD, within the round and not
+    in the future); the form counts for the official in post that day, without it the day of
+    the import. All-or-nothing; a respondent and position already answered is refused.
     """
     from survey_app.domain import responses
 
-    _run_round_import(code, path, "responses",
-                      lambda round_: (responses.paper_columns(round_)[:-1], ["comment"]),
-                      responses.import_paper)
+    _run_round_import(code, path, "responses", responses.paper_columns, responses.import_paper)
 
 
 # --- held responses and background jobs ----------------------------------------------------------

@@ -124,6 +124,28 @@ def test_paper_forms_from_the_page(app, client, auth, users):
         assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1
 
 
+def test_the_paper_form_page_names_the_optional_columns_and_counts_blanks(app, client, auth,
+                                                                          users):
+    from tests.respondent_setup import load_roster
+
+    with app.app_context():
+        _areas, round_ = world()
+        load_roster(round_)
+        db.session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1?lang=en").get_data(as_text=True)
+    assert ("respondent_ref,position,area_code,u1,u2,u3,u4,u5,u6,u7,u8,u9,filled_on,comment"
+            in page)
+    assert "Optional columns: filled_on, the day the form was filled in" in page
+    text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
+            + ",filled_on\nR1,lurah,3171010001,4,,4,4,4,4,4,4,,\n")
+    response = client.post("/coordinator/roster/2027-Q1/paper", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(text.encode()), "paper.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert ("1 paper response stored (2 blank answers left out of the scores)."
+            in response.get_data(as_text=True))
+
+
 def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app, client, auth,
                                                                            users):
     from datetime import datetime, timedelta, timezone

@@ -16,6 +16,7 @@ form was filled in is kept instead (DOMAIN.md section 4a). The caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
@@ -203,29 +204,62 @@ def submit_web(connection: Connection, link, by_position: dict[int, Section], no
 @dataclass
 class PaperSummary:
     stored: int = 0
+    blanks: int = 0  # answers left blank on the stored forms: out of every NRR
 
     def __str__(self) -> str:
-        return ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
-                        self.stored)
+        stored = ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
+                          self.stored)
+        if not self.blanks:
+            return stored
+        return stored + " " + ngettext("(%(num)s blank answer left out of the scores)",
+                                       "(%(num)s blank answers left out of the scores)",
+                                       self.blanks)
 
 
-def paper_columns(round_: Round) -> list[str]:
-    """The header of a paper-form file; item codes are matched without regard to case (the
-    table reader lowers every column name)."""
-    return ["respondent_ref", "position", "area_code"] + [
-        c.lower() for c, _r in item_rules(round_)] + ["comment"]
+PAPER_OPTIONAL_COLUMNS = ["filled_on", "comment"]
+
+
+def paper_columns(round_: Round) -> tuple[list[str], list[str]]:
+    """The (required, optional) columns of a paper-form file; item codes are matched without
+    regard to case (the table reader lowers every column name)."""
+    return (["respondent_ref", "position", "area_code"]
+            + [c.lower() for c, _r in item_rules(round_)], list(PAPER_OPTIONAL_COLUMNS))
+
+
+def _round_days(round_: Round) -> tuple[date, date]:
+    """The first and last Jakarta day on which the round is open (closes_at itself is the first
+    moment it is not: a round closing at midnight has its last day before it)."""
+    return (clock.jakarta_day(round_.opens_at),
+            clock.jakarta_day(round_.closes_at - timedelta(microseconds=1)))
+
+
+def _parse_day(text: str) -> date:
+    """A day as YYYY-MM-DD, as every importer takes it; an XLSX date cell reads as that day at
+    midnight (tabular._cell_text). Raises ValueError."""
+    if len(text) == 19 and text.endswith("T00:00:00"):
+        text = text[:10]
+    if len(text) != 10:
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
-    """`import-responses`: one row per respondent and rated position, the same rules as the web
-    form (one response per invitation and position, values 1..4, blanks only where allowed).
-    All-or-nothing with line-numbered errors."""
+    """`import-responses`: one row per respondent and rated position, the rules of the web form
+    (one response per invitation and position, values 1..4) except that any answer may be blank:
+    a paper form cannot force an answer, and a blank is left out of its element's NRR (DOMAIN.md
+    section 3). A row with no answer and no comment is refused (nothing to store).
+
+    The optional ``filled_on`` is the day the form was filled in (within the round's days and not
+    after today); the form belongs to whoever held the post that day, else on the day of the
+    import (DOMAIN.md section 4a). All-or-nothing with line-numbered errors."""
     state = effective_state(round_, now)
     if state not in PAPER_STATES:
         raise NotAllowed(gettext("Round %(code)s is %(state)s: paper forms are taken while it is "
                                  "open or closed (before results are published).",
                                  code=round_.code, state=state_label(state)))
     rules = item_rules(round_)
+    today = clock.jakarta_day(now or clock.now())
+    first_day, last_day = _round_days(round_)
     refs = {row["respondent_ref"] for _line, row in table.rows}
     invited = {}
     for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
@@ -266,43 +300,63 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
                                                 "%(position)s of %(code)s"),
                                        ref=ref, position=kind, code=area_code))
         seen.setdefault(key, line)
-        answers = {}
-        for code, required in rules:
+        answers, blanks = {}, 0
+        for code, _required in rules:
             text = row.get(code.lower(), "")
             if not text:
-                if required:
-                    row_errors.append(RowError(line, N_("%(item)s is required and blank"), code,
-                                               item=code))
+                blanks += 1
                 continue
             if text not in ("1", "2", "3", "4"):
                 row_errors.append(RowError(line, N_("%(item)s '%(value)s' must be 1, 2, 3 or 4 (or "
-                                                    "blank where the questionnaire allows it)"),
-                                           code, item=code, value=text))
+                                                    "blank)"), code, item=code, value=text))
                 continue
             answers[code] = int(text)
-        if len(row.get("comment", "")) > COMMENT_MAX:
+        comment = row.get("comment", "")
+        if blanks == len(rules) and not comment:
+            row_errors.append(RowError(line, N_("every answer is blank and there is no comment: "
+                                                "nothing to store")))
+        if len(comment) > COMMENT_MAX:
             row_errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
                                        "comment", column="comment", n=COMMENT_MAX))
+        day = today
+        if row.get("filled_on"):
+            try:
+                day = _parse_day(row["filled_on"])
+            except ValueError:
+                row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
+                                                    "(YYYY-MM-DD)"), "filled_on",
+                                           column="filled_on", value=row["filled_on"]))
+            else:
+                if day > today:
+                    row_errors.append(RowError(line, N_("filled_on %(day)s is in the future"),
+                                               "filled_on", day=day.isoformat()))
+                elif not first_day <= day <= last_day:
+                    row_errors.append(RowError(
+                        line, N_("filled_on %(day)s is outside the round (%(first)s to "
+                                 "%(last)s)"), "filled_on", day=day.isoformat(),
+                        first=first_day.isoformat(), last=last_day.isoformat()))
         if row_errors:
             errors.extend(row_errors)
             continue
-        to_store.append((invited[key], answers, row.get("comment") or None))
+        to_store.append((invited[key], answers, blanks, comment or None, day))
     if errors:
         raise ImportRejected(errors)
-    # A paper form belongs to whoever held the post on the day it was imported (DOMAIN.md 4a).
-    holders = {pid: official.id for pid, official in
-               holders_on(clock.jakarta_day(now or clock.now())).items()}
+    # A paper form belongs to whoever held the post on the day it was filled in (DOMAIN.md 4a):
+    # one query per distinct day, not one per row.
+    holders = {day: {pid: official.id for pid, official in holders_on(day).items()}
+               for day in {entry[4] for entry in to_store}}
     connection = db.session.connection()
     summary = PaperSummary()
-    for (inv_id, group, area_id, pos_id, _answered), answers, comment in to_store:
+    for (inv_id, group, area_id, pos_id, _answered), answers, blanks, comment, day in to_store:
         try:
             store_many(connection, round_.id, inv_id, group, area_id, {pos_id: (answers, comment)},
-                       holders, "paper")
+                       holders[day], "paper")
         except AlreadyAnswered:  # answered on the web since the check above
             raced = RowError(0, N_("a respondent answered on the web while the file was being "
                                    "imported; import it again"))
             raise ImportRejected([raced]) from None
         summary.stored += 1
+        summary.blanks += blanks
     return summary
 
 

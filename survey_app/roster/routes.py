@@ -69,7 +69,8 @@ def _round_page(round_: Round, status: int = 200, **forms):
         paper_form=forms.get("paper_form") or PaperForm(), download_form=DownloadForm(),
         errors=forms.get("errors"), error_title=forms.get("error_title"),
         accepts_roster=effective_state(round_) in invitations.ROSTER_STATES,
-        accepts_paper=effective_state(round_) in responses.PAPER_STATES), status
+        accepts_paper=effective_state(round_) in responses.PAPER_STATES,
+        paper_columns=responses.paper_columns(round_)), status
 
 
 @bp.get("/<code>")
@@ -142,10 +143,10 @@ def paper(code: str):
     form = PaperForm()
     if not form.validate_on_submit():
         return _round_page(round_, 400, paper_form=form)
-    columns = responses.paper_columns(round_)
+    required, optional = responses.paper_columns(round_)
     try:
         table = read_table(form.file.data.read(), form.file.data.filename or "",
-                           required=columns[:-1], optional=["comment"])
+                           required=required, optional=optional)
         summary = responses.import_paper(round_, table)
         audit.record("import-responses", round_.code, current_user, {"summary": str(summary)})
         db.session.commit()
@@ -157,8 +158,7 @@ def paper(code: str):
         db.session.rollback()
         flash(str(e), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
-    flash(ngettext("%(num)s paper form stored.", "%(num)s paper forms stored.", summary.stored),
-          "success")
+    flash(f"{summary}.", "success")  # the summary is translated: stored forms and blanks
     return redirect(url_for("roster.round_page", code=round_.code))
 
 
