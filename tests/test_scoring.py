@@ -93,7 +93,7 @@ def test_a_group_under_the_minimum_is_left_out_of_score_and_breakdown(setting):
     assert entry["ikm"] == 75.0  # the 1s did not count
     assert entry["groups"]["fkdm"] is None and entry["groups_left_out"] == ["fkdm"]
     assert "fkdm" not in entry["weights_used"]
-    assert entry["respondents"] == 6  # they are still counted as respondents
+    assert entry["respondents"] == 4  # only the groups that enter the score count
 
 
 def test_a_position_with_no_counting_group_has_no_score(setting):
@@ -231,8 +231,12 @@ def test_trend_change_and_significance(ctx):
     assert entry["change"] == pytest.approx(25 * (22 - 14) / 6)
     from scipy import stats
 
-    expected = stats.ttest_ind([4, 4, 3, 4, 4, 3], [2, 2, 3, 2, 2, 3], equal_var=False).pvalue
-    assert entry["change_p_value"] == pytest.approx(expected)
+    # one group, nobody invited (no finite-population correction): each round's index variance
+    # is s^2 / n; scores 4,4,3,4,4,3 and 2,2,3,2,2,3 both have s^2 = 4 x (1/3)^2 + 2 x (2/3)^2
+    # / 5 = (4/9 + 8/9) / 5 = 4/15; z = (22/6 - 14/6) / sqrt(2 x 4/15 / 6) = 1.3333 / 0.2981 = 4.47
+    z = (4 / 3) / (2 * (4 / 15) / 6) ** 0.5
+    expected = 2 * stats.norm.sf(z)  # 7.74e-06
+    assert entry["change_p_value"] == pytest.approx(expected, rel=1e-9)
     assert entry["change_significant"] is True
     assert [t["round"] for t in entry["trend"]] == ["2027-Q1", "2027-Q2"]
 
