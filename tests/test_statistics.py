@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from reports import fmt
 from reports.card import render_card
 from survey_app.domain import cards, ikm, results
 from survey_app.extensions import db
@@ -162,6 +163,12 @@ def test_a_15_point_fall_from_b_to_c_is_significant(ctx):
     pooled_before = [sum(r) / 9 for r in rt_before + lmk_before]
     pooled_now = [sum(r) / 9 for r in rt_now + lmk_now]
     assert stats.ttest_ind(pooled_now, pooled_before, equal_var=False).pvalue > 0.5
+    if shutil.which("pdftotext"):
+        text = card_text(entry, document, second, "id")
+        assert "turun 15,00 poin; perubahan ini nyata secara statistik (p < 0,01)." in text
+        assert "p = 0,00" not in text
+        english = card_text(entry, document, second, "en")
+        assert "down 15.00 points; the change is statistically significant (p < 0.01)." in english
 
 
 def card_text(entry: dict, document: dict, round_, lang: str) -> str:
@@ -170,6 +177,18 @@ def card_text(entry: dict, document: dict, round_, lang: str) -> str:
     done = subprocess.run(["pdftotext", "-", "-"], input=render_card(data), capture_output=True,
                           check=True)
     return " ".join(done.stdout.decode().split())
+
+
+@pytest.mark.parametrize("p, lang, text, figure", [
+    (0.0049, "id", "p < 0,01", 0.0), (0.0049, "en", "p < 0.01", 0.0),
+    (0.0096, "id", "p < 0,01", 0.0),  # rounds to 0.01, but it is below 0.01
+    (0.0, "id", "p < 0,01", 0.0), (0.01, "id", "p = 0,01", 0.01),
+    (0.215, "id", "p = 0,22", 0.22),  # half up
+    (0.2149, "en", "p = 0.21", 0.21), (1.0, "en", "p = 1.00", 1.0)])
+def test_a_p_value_prints_one_way(p, lang, text, figure):
+    assert fmt.p_value(p, lang) == text
+    assert fmt.p_figure(p) == figure
+    assert fmt.p_value(fmt.p_figure(p), lang) == text  # the card's stored figure prints the same
 
 
 # --- float noise ---------------------------------------------------------------------------------
@@ -232,3 +251,12 @@ def test_only_counting_groups_meet_the_sample_and_a_small_sample_fails_nobody(ct
     assert (met["respondents"], met["meets_required_sample"], met["grade"]) == (10, True, "D")
     assert met["failed"] is True and met["sanction_level"] == "perhatian"
     assert (met["rank"], met["peers"]) == (1, 1)
+    if shutil.which("pdftotext"):
+        text = card_text(below, document, round_, "id")
+        assert "Di bawah jumlah sampel minimum: nilai ditampilkan, tetapi tidak dipakai untuk " \
+               "sanksi maupun peringkat." in text
+        assert "Peringkat: tidak diperingkat (di bawah sampel minimum)" in text
+        assert "Status sanksi: tidak ada langkah" in text
+        english = card_text(below, document, round_, "en")
+        assert "Below the minimum sample: the score is shown, but it is not used for sanctions " \
+               "or the ranking." in english
