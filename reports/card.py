@@ -176,7 +176,7 @@ def _score(flow: Flow, data: CardData) -> None:
                      delta=fmt.number(abs(data.change), lang))
         if data.change_p_value is not None:
             text += label(lang, "change_sig" if data.change_significant else "change_not_sig",
-                          p=fmt.number(data.change_p_value, lang))
+                          p=fmt.p_value(data.change_p_value, lang))
         else:
             text += label(lang, "change_no_p")
         if data.compared_elsewhere:
@@ -446,6 +446,8 @@ def _standing(flow: Flow, data: CardData) -> None:
     if data.rank is not None:
         flow.paragraph(label(lang, "rank", rank=data.rank, peers=data.peers,
                              tier=label(lang, "tier_" + data.tier)), size=9.5)
+    elif data.rated and data.ikm is not None and data.meets_required_sample is False:
+        flow.paragraph(label(lang, "rank_below_sample"), size=9.5)
     elif data.rated:
         flow.paragraph(label(lang, "rank_none"), size=9.5)
     if data.composite is not None and not data.rated:

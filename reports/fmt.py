@@ -1,6 +1,8 @@
 """Numbers as printed: Indonesian uses a decimal comma and a thousands dot."""
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 
 def number(value: float | int | None, lang: str, places: int = 2) -> str:
     if value is None:
@@ -17,6 +19,30 @@ def integer(value: int | None, lang: str) -> str:
 
 def percent(rate: float | None, lang: str, places: int = 1) -> str:
     return "–" if rate is None else number(rate * 100, lang, places) + "%"
+
+
+P_FLOOR = 0.01  # a p-value below it prints as "p < 0,01", never "p = 0,00"
+
+
+def p_figure(p: float | None) -> float | None:
+    """A p-value as printed, for a card's figures (and fingerprint): two decimals, rounded half
+    up, and 0.0 standing for "below 0.01" (0.0096 is below 0.01, though it rounds to 0.01)."""
+    if p is None:
+        return None
+    if p < P_FLOOR:
+        return 0.0
+    return float(Decimal(repr(p)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def p_value(p: float | None, lang: str) -> str:
+    """'p = 0,21', or 'p < 0,01' below 0.01 (English: 'p = 0.21', 'p < 0.01'): the one way a
+    p-value is written, on cards and pages alike."""
+    if p is None:
+        return "–"
+    shown = p_figure(p)
+    if shown < P_FLOOR:
+        return "p < " + number(P_FLOOR, lang)
+    return "p = " + number(shown, lang)
 
 
 def quarter(code: str) -> tuple[int, int]:

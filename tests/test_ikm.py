@@ -1,6 +1,9 @@
 """The regulation's arithmetic, pinned to DOMAIN.md's numbers and to hand-computed values."""
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import pytest
 
 from survey_app.domain import ikm
@@ -23,7 +26,7 @@ def test_the_worked_example_gives_91_48_grade_a():
     assert [s for _, s in sums.values()] == [105, 101, 100, 116, 102, 105, 106, 105, 115]
     _items, elements = ikm.group_nrr(sums, ONE_ITEM)
     combined, index = ikm.combine({"rt": elements}, {"rt": 1.0}, EQUAL)
-    assert combined["U1"] == 105 / 29  # never rounded
+    assert combined["U1"] == Fraction(105, 29)  # never rounded: exact
     assert index * 25 == pytest.approx(25 * 955 / (29 * 9), abs=1e-12)
     assert ikm.shown(index * 25) == 91.48
     assert ikm.grade(index * 25) == ("A", "Sangat baik")
@@ -47,6 +50,14 @@ def test_all_threes_give_75_grade_c():
     (88.3049, "B", "Baik"), (76.61, "B", "Baik"), (76.60, "C", "Kurang baik"),
     (65.00, "C", "Kurang baik"), (64.99, "D", "Tidak baik"), (64.995, "C", "Kurang baik"),
     (25.0, "D", "Tidak baik"),
+    # graded as printed, half up to 2 decimals: 88.3075 -> 88.31 (A); 76.605 -> 76.61 (B)
+    (88.3075, "A", "Sangat baik"), (76.605, "B", "Baik"), (76.6049, "C", "Kurang baik"),
+    # exact figures, as scoring gives them: 65 is C; 7065/80 = 88.3125 -> 88.31 is A
+    (Fraction(65), "C", "Kurang baik"), (Fraction(7065, 80), "A", "Sangat baik"),
+    (Fraction(15321, 200), "B", "Baik"),  # 76.605 exactly
+    (Fraction(649949, 10000), "D", "Tidak baik"),  # 64.9949 -> 64.99
+    (Fraction(64995, 1000), "C", "Kurang baik"),  # 64.995 -> 65.00
+    (Fraction(-1, 3) + 65, "D", "Tidak baik"),  # 64.666... -> 64.67
 ])
 def test_grade_boundaries(value, letter, category):
     assert ikm.grade(value) == (letter, category)
@@ -88,7 +99,7 @@ def test_weights_proportional_to_group_sizes_give_exactly_the_regulations_ikm():
     groups = {"rt": ikm.group_nrr(rt, ONE_ITEM)[1], "rw": ikm.group_nrr(rw, ONE_ITEM)[1]}
     _e, index = ikm.combine(groups, {"rt": 20, "rw": 9}, EQUAL)
     total = sum(s for _, s in rt.values()) + sum(s for _, s in rw.values())
-    assert index * 25 == pytest.approx(25 * total / (29 * 9), abs=1e-12)
+    assert index * 25 == Fraction(25 * total, 29 * 9)  # exactly
 
 
 def test_element_weights():
@@ -119,9 +130,36 @@ def test_stratified_ci_is_clipped_to_the_scale_and_shrinks_with_a_census():
     assert census == (75.0, 75.0)
 
 
-def test_welch_p_value():
+def test_a_float_that_prints_as_a_short_decimal_is_that_decimal():
+    # 0.7 and 0.3 are the weights as written; 0.7 x 2.3 + 0.3 x 3.3 = 1.61 + 0.99 = 2.6 exactly,
+    # where float arithmetic gives 2.5999999999999996 (and an IKM of 64.99999999999999)
+    assert 0.7 * 2.3 + 0.3 * 3.3 != 2.6
+    index = ikm.weighted_mean({"rt": 2.3, "lmk": 3.3}, {"rt": 0.7, "lmk": 0.3})
+    assert index == Fraction(13, 5) and ikm.to_float(index * 25) == 65.0
+    assert ikm.shown(Fraction(7065, 80)) == 88.31 and ikm.shown(Fraction(-7065, 80)) == -88.31
+
+
+def test_the_ci_and_the_change_share_one_variance():
     from scipy import stats
 
-    expected = stats.ttest_ind_from_stats(3.4, 0.5, 40, 3.1, 0.6, 35, equal_var=False).pvalue
-    assert ikm.welch_p_value((40, 3.4, 0.25), (35, 3.1, 0.36)) == pytest.approx(expected)
-    assert ikm.welch_p_value((1, 3.0, 0.0), (10, 3.0, 0.1)) is None
+    # two groups: weights 3 and 1 (normalised 0.75, 0.25); n 10 and 4; variances 0.5 and 0.2;
+    # 20 and 8 invited. Var = 0.75^2 x 0.5 / 10 x (1 - 10/20) + 0.25^2 x 0.2 / 4 x (1 - 4/8)
+    #                      = 0.5625 x 0.05 x 0.5 + 0.0625 x 0.05 x 0.5 = 0.0140625 + 0.0015625
+    strata = [(3.0, 10, 3.0, 0.5, 20), (1.0, 4, 2.0, 0.2, 8)]
+    assert ikm.stratified_variance(strata) == pytest.approx(0.015625, abs=1e-15)
+    low, high = ikm.stratified_ci(strata)
+    mean = 0.75 * 3.0 + 0.25 * 2.0  # 2.75
+    assert (high - low) / 2 == pytest.approx(25 * (high / 25 - mean))
+    # its half width is t x sqrt(Var) (x 25): the same variance
+    part1, part2 = 0.0140625, 0.0015625
+    df = 0.015625 ** 2 / (part1 ** 2 / 9 + part2 ** 2 / 3)
+    assert high == pytest.approx(25 * (mean + stats.t.ppf(0.975, df) * 0.125))
+    # the change: z = change / (25 x sqrt(Var_now + Var_before)); a 5-point change with both
+    # variances 0.015625: z = 5 / (25 x sqrt(0.03125)) = 1.1314, p = 2 x (1 - Phi(1.1314)) = 0.2579
+    p = ikm.change_p_value(5.0, 0.015625, 0.015625)
+    assert p == pytest.approx(2 * stats.norm.sf(5 / (25 * math.sqrt(0.03125))), abs=1e-12)
+    assert round(p, 4) == 0.2579
+    assert ikm.change_p_value(-5.0, 0.015625, 0.015625) == p  # two-sided
+    assert ikm.change_p_value(5.0, None, 0.015625) is None
+    assert ikm.change_p_value(5.0, 0.0, 0.0) == 0.0 and ikm.change_p_value(0.0, 0.0, 0.0) == 1.0
+    assert ikm.stratified_variance([(1.0, 1, 3.0, 0.0, 5)]) is None

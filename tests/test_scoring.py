@@ -93,7 +93,7 @@ def test_a_group_under_the_minimum_is_left_out_of_score_and_breakdown(setting):
     assert entry["ikm"] == 75.0  # the 1s did not count
     assert entry["groups"]["fkdm"] is None and entry["groups_left_out"] == ["fkdm"]
     assert "fkdm" not in entry["weights_used"]
-    assert entry["respondents"] == 6  # they are still counted as respondents
+    assert entry["respondents"] == 4  # only the groups that enter the score count
 
 
 def test_a_position_with_no_counting_group_has_no_score(setting):
@@ -151,15 +151,22 @@ def test_ties_share_a_rank(ctx):
     assert {by_position(document, p)["peers"] for p in positions.values()} == {4}
 
 
-def test_the_result_belongs_to_whoever_held_the_post_on_the_closing_day(setting):
+def test_the_post_names_its_holder_on_the_closing_day_and_the_forms_stay_with_theirs(setting):
+    """Lama held the post until 20 March, Baru from 21 March; the three forms (all 3: IKM 75)
+    were given in Lama's time. The post's entry names Baru, with no score of his own; the 75 is
+    Lama's, among the earlier holders."""
     old = factories.official("111", "Lama")
     new = factories.official("222", "Baru")
     factories.appoint(old, setting["lurah"], date(2026, 1, 1), date(2027, 3, 20))
     factories.appoint(new, setting["lurah"], date(2027, 3, 21))
     for _ in range(3):
-        factories.response(setting["round"], setting["lurah"], "rt", {c: 3 for c in U})
-    entry = by_position(results.results_document(setting["round"], now=AFTER), setting["lurah"])
-    assert entry["official"] == {"nip": "222", "name": "Baru"}
+        factories.response(setting["round"], setting["lurah"], "rt", {c: 3 for c in U},
+                           official=old)
+    document = results.results_document(setting["round"], now=AFTER)
+    entry = by_position(document, setting["lurah"])
+    assert entry["official"] == {"nip": "222", "name": "Baru"} and entry["ikm"] is None
+    lama, = document["earlier_holders"]
+    assert lama["official"]["name"] == "Lama" and lama["ikm"] == 75.0
     while_open = results.results_document(setting["round"], now=datetime(2027, 3, 15, tzinfo=UTC))
     assert by_position(while_open, setting["lurah"])["official"] == {"nip": "111", "name": "Lama"}
 
@@ -231,8 +238,12 @@ def test_trend_change_and_significance(ctx):
     assert entry["change"] == pytest.approx(25 * (22 - 14) / 6)
     from scipy import stats
 
-    expected = stats.ttest_ind([4, 4, 3, 4, 4, 3], [2, 2, 3, 2, 2, 3], equal_var=False).pvalue
-    assert entry["change_p_value"] == pytest.approx(expected)
+    # one group, nobody invited (no finite-population correction): each round's index variance
+    # is s^2 / n; scores 4,4,3,4,4,3 and 2,2,3,2,2,3 both have s^2 = 4 x (1/3)^2 + 2 x (2/3)^2
+    # / 5 = (4/9 + 8/9) / 5 = 4/15; z = (22/6 - 14/6) / sqrt(2 x 4/15 / 6) = 1.3333 / 0.2981 = 4.47
+    z = (4 / 3) / (2 * (4 / 15) / 6) ** 0.5
+    expected = 2 * stats.norm.sf(z)  # 7.74e-06
+    assert entry["change_p_value"] == pytest.approx(expected, rel=1e-9)
     assert entry["change_significant"] is True
     assert [t["round"] for t in entry["trend"]] == ["2027-Q1", "2027-Q2"]
 

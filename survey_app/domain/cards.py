@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from reports import model
+from reports import fmt, model
 from reports.labels import post_name
 from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
                            LeagueRow, SummaryData, TrendPoint)
@@ -146,7 +146,7 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         element_count=len(names) or len(entry["elements"]),
         previous_round=entry.get("previous_round") if entry.get("previous_ikm") is not None else None,
         previous_ikm=_r(entry.get("previous_ikm")), change=_r(entry.get("change")),
-        change_p_value=_r(entry.get("change_p_value")),
+        change_p_value=fmt.p_figure(entry.get("change_p_value")),
         change_significant=bool(entry.get("change_significant")),
         trend=[TrendPoint(t["round"], _r(t["ikm"]), bool(t.get("holder_changed")))
                for t in entry.get("trend", [])],

@@ -12,11 +12,21 @@ The method, in order (DOMAIN.md sections 3 and 4):
    weights renormalised over the groups that answered it.
 4. The index is the element-weighted mean of the element NRR (weights renormalised over the
    elements that have answers); IKM = index x 25; grade from the regulation's table with >= bounds.
+
+Steps 1 to 4 are exact: answers are integers and weights are the decimals written in the round's
+settings, so NRR, index and IKM are fractions (``Fraction``), turned into floats only where the
+results document is written (``to_float``, correctly rounded). An exact 65 then reads 65.0, never
+64.99999999999999, and the grade of the printed IKM is the grade of the true one.
+
+The confidence interval and the change's p-value share one variance (``stratified_variance``):
+the variance of the group-weighted index, from each group's respondent scores.
 """
 from __future__ import annotations
 
+import functools
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 # (lowest IKM of the band, grade, kinerja); IKM at or above the bound gets the band.
 GRADE_BANDS = ((88.31, "A", "Sangat baik"), (76.61, "B", "Baik"), (65.00, "C", "Kurang baik"),
@@ -25,9 +35,37 @@ CATEGORY_EN = {"Sangat baik": "Very good", "Baik": "Good", "Kurang baik": "Poor"
                "Tidak baik": "Very poor"}
 
 
-def shown(value: float, places: int = 2) -> float:
-    """A figure as printed: rounded half up (88.305 -> 88.31), from its shortest decimal form."""
+Number = int | float | Fraction
+
+
+def exact(value: Number) -> Fraction:
+    """A number as an exact fraction: a float as the decimal it prints as (a weight of 0.7 is
+    7/10, not the binary number nearest to it)."""
+    if type(value) is Fraction:
+        return value
+    if isinstance(value, float):
+        return _decimal_fraction(value)
+    return Fraction(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_fraction(value: float) -> Fraction:
+    return Fraction(repr(value))  # weights recur: parsed once
+
+
+def to_float(value: Fraction | float | None) -> float | None:
+    """An exact figure as the float nearest to it (where the document is written)."""
+    return None if value is None else float(value)
+
+
+def shown(value: Number, places: int = 2) -> float:
+    """A figure as printed: rounded half up (88.305 -> 88.31), from its shortest decimal form
+    (a float) or exactly (a fraction)."""
     step = Decimal(1).scaleb(-places)
+    if isinstance(value, Fraction):
+        scaled = value * 10 ** places
+        half_up = math.floor(abs(scaled) + Fraction(1, 2)) * (1 if scaled >= 0 else -1)
+        return float(Decimal(half_up).scaleb(-places))
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
@@ -57,29 +95,42 @@ def required_sample(population: int) -> int:
 
 
 def group_nrr(item_sums: dict[str, tuple[int, int]], element_items: dict[str, list[str]]
-              ) -> tuple[dict[str, float], dict[str, float]]:
-    """Item and element NRR within one group from {item: (answers, sum)}."""
-    items = {code: total / count for code, (count, total) in item_sums.items() if count}
+              ) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
+    """Item and element NRR within one group from {item: (answers, sum)}, exactly."""
+    items = {code: Fraction(int(total), int(count))
+             for code, (count, total) in item_sums.items() if count}
     elements = {}
     for element, codes in element_items.items():
         values = [items[c] for c in codes if c in items]
-        if values:
-            elements[element] = math.fsum(values) / len(values)
+        if len(values) == 1:
+            elements[element] = values[0]
+        elif values:
+            elements[element] = _exact_sum([(v.numerator, v.denominator * len(values))
+                                            for v in values])
     return items, elements
 
 
-def weighted_mean(values: dict[str, float], weights: dict[str, float]) -> float | None:
+def weighted_mean(values: dict[str, Number], weights: dict[str, Number]) -> Fraction | None:
     """Mean of ``values`` weighted by ``weights``, renormalised over the keys that have a value
-    and a positive weight; None when there is none."""
+    and a positive weight, exactly (see ``exact``); None when there is none."""
     used = [k for k in values if weights.get(k, 0.0) > 0]
-    total = math.fsum(weights[k] for k in used)
-    if total <= 0:
+    if not used:
         return None
-    return math.fsum(values[k] * weights[k] for k in used) / total
+    pairs = [(exact(values[k]), exact(weights[k])) for k in used]
+    total = _exact_sum([(w.numerator, w.denominator) for _v, w in pairs])
+    return _exact_sum([(v.numerator * w.numerator, v.denominator * w.denominator)
+                       for v, w in pairs]) / total
 
 
-def combine(groups: dict[str, dict[str, float]], group_weights: dict[str, float],
-            element_weights: dict[str, float]) -> tuple[dict[str, float], float | None]:
+def _exact_sum(terms: list[tuple[int, int]]) -> Fraction:
+    """The exact sum of fractions given as (numerator, denominator): over one common
+    denominator, in integers (many times faster than adding Fractions one by one)."""
+    common = math.lcm(*(d for _n, d in terms))
+    return Fraction(sum(n * (common // d) for n, d in terms), common)
+
+
+def combine(groups: dict[str, dict[str, Number]], group_weights: dict[str, Number],
+            element_weights: dict[str, Number]) -> tuple[dict[str, Fraction], Fraction | None]:
     """Element NRR across the counting groups, and the index.
 
     ``groups`` maps each counting group to its element NRR.
@@ -95,33 +146,54 @@ def combine(groups: dict[str, dict[str, float]], group_weights: dict[str, float]
     return elements, index
 
 
-def stratified_ci(strata: list[tuple[float, int, float, float, int]], scale: float = 25.0,
-                  confidence: float = 0.95, center: float | None = None
-                  ) -> tuple[float, float] | None:
-    """A confidence interval for a stratified mean, on the IKM scale (x ``scale``).
+Stratum = tuple[float, int, float, float, int]  # (weight, n, mean, variance, population)
+
+
+def stratified_variance(strata: list[Stratum]) -> float | None:
+    """The variance of a stratified mean (on the index scale, 1..4).
 
     Each stratum (group) is (weight, n, mean, variance, population). The weights are normalised
     over the strata given. Var = sum W^2 s^2 / n x (1 - n/N) (finite population correction, N the
-    number invited); Student's t with Welch-Satterthwaite degrees of freedom. None when any
-    stratum has fewer than 2 respondents (no variance to estimate). ``center`` puts the interval
+    number invited; none when nobody was invited). None when there is no stratum or any stratum
+    has fewer than 2 respondents (no variance to estimate).
+    """
+    total_weight = sum(w for w, *_ in strata)
+    if not strata or total_weight <= 0 or any(n < 2 for _, n, *_ in strata):
+        return None
+    return math.fsum(_stratum_parts(strata))
+
+
+def _stratum_parts(strata: list[Stratum]) -> list[float]:
+    total_weight = sum(w for w, *_ in strata)
+    parts = []
+    for weight, n, _mean, var, population in strata:
+        w = weight / total_weight
+        fpc = max(0.0, 1 - n / population) if population and population >= n else 1.0
+        parts.append(w * w * var / n * fpc)
+    return parts
+
+
+def stratified_ci(strata: list[Stratum], scale: float = 25.0,
+                  confidence: float = 0.95, center: Number | None = None
+                  ) -> tuple[float, float] | None:
+    """A confidence interval for a stratified mean, on the IKM scale (x ``scale``).
+
+    The variance is ``stratified_variance``; Student's t with Welch-Satterthwaite degrees of
+    freedom. None when any stratum has fewer than 2 respondents. ``center`` puts the interval
     around another estimate of the same mean (the index computed from NRR, which differs from the
     mean of respondents' scores only through blanks).
     """
     from scipy import stats
 
-    total_weight = sum(w for w, *_ in strata)
-    if not strata or total_weight <= 0 or any(n < 2 for _, n, *_ in strata):
+    variance = stratified_variance(strata)
+    if variance is None:
         return None
-    estimate, variance, df_denominator = 0.0, 0.0, 0.0
-    for weight, n, mean, var, population in strata:
-        w = weight / total_weight
-        fpc = max(0.0, 1 - n / population) if population and population >= n else 1.0
-        part = w * w * var / n * fpc
-        estimate += w * mean
-        variance += part
-        df_denominator += part * part / (n - 1)
+    total_weight = sum(w for w, *_ in strata)
+    estimate = math.fsum(w / total_weight * mean for w, _n, mean, *_ in strata)
+    df_denominator = math.fsum(part * part / (n - 1)
+                               for part, (_w, n, *_) in zip(_stratum_parts(strata), strata))
     if center is not None:
-        estimate = center
+        estimate = float(center)
     if variance <= 0:
         low = high = estimate * scale
     else:
@@ -132,18 +204,24 @@ def stratified_ci(strata: list[tuple[float, int, float, float, int]], scale: flo
     return max(low, 1.0 * scale), min(high, 4.0 * scale)
 
 
-def welch_p_value(now: tuple[int, float, float], before: tuple[int, float, float]) -> float | None:
-    """Two-sided p-value of Welch's t-test from (n, mean, variance) of two samples."""
+def change_p_value(change: float, variance_now: float | None, variance_before: float | None,
+                   scale: float = 25.0) -> float | None:
+    """Two-sided p-value of a change between two group-weighted indexes (a z-test).
+
+    ``change`` is on the IKM scale (x ``scale``), the variances are ``stratified_variance`` of
+    each round's index: z = change / (scale x sqrt(var_now + var_before)). The same weighted
+    quantity as the change and the confidence interval, so a fall of 15 points between two
+    well-sampled rounds is not read as chance because the groups are weighted. None when either
+    variance is unknown. With no spread at all, any change is certain (p = 0) and none is p = 1.
+    """
     from scipy import stats
 
-    (n1, m1, v1), (n2, m2, v2) = now, before
-    if n1 < 2 or n2 < 2:
+    if variance_now is None or variance_before is None:
         return None
-    if v1 <= 0 and v2 <= 0:
-        return 0.0 if m1 != m2 else 1.0
-    result = stats.ttest_ind_from_stats(m1, math.sqrt(max(v1, 0.0)), n1, m2,
-                                        math.sqrt(max(v2, 0.0)), n2, equal_var=False)
-    return float(result.pvalue)
+    spread = math.sqrt(max(variance_now, 0.0) + max(variance_before, 0.0)) * scale
+    if spread <= 0:
+        return 0.0 if change != 0 else 1.0
+    return float(2 * stats.norm.sf(abs(change) / spread))
 
 
 def competition_ranks(values: dict, places: int = 2) -> dict:

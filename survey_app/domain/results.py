@@ -16,7 +16,9 @@ day in ``positions``, the others in ``earlier_holders``). The trend is the post'
 with its official; the change is measured against the official's own previous score.
 
 The sanctions ladder counts an official's consecutive failed rounds, following them from post to
-post: a round is failed at a failing grade or an in-time rate below the round's minimum. A round
+post: a round is failed at a failing grade (from at least the required sample: a smaller one is
+shown, marked, and neither ranked nor used for sanctions) or an in-time rate below the round's
+minimum. A round
 where the official has neither figure (no counting group and no complaints) neither breaks nor
 extends the run. 1 failed round: perhatian (watch); 2: SP1; 3: SP2; 4 or more: a recommendation
 for rotation, transfer or demotion. The product recommends; people decide (SanctionDecision).
@@ -217,38 +219,48 @@ def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str,
 
 
 def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
+    """The survey's figures of one post. ``respondents`` and ``meets_required_sample`` count the
+    groups that enter the score only (at the round's minimum, with a positive weight); the others
+    are listed in ``groups_left_out``. Exact figures become floats here, with no float noise (an
+    exact 65 is 65.0), and the grade is that of the IKM as written (``ikm.grade``: half up to 2
+    decimals)."""
     counting = {g: r for g, r in score.groups.items() if r.counts and r.index is not None}
     weights = {g: float(round_.group_weights.get(g, 0.0)) for g in counting
                if float(round_.group_weights.get(g, 0.0)) > 0}
     total = sum(weights.values())
-    graded = score.grade
+    respondents = sum(counting[g].respondents for g in weights)
+    value = ikm.to_float(score.ikm)
+    graded = ikm.grade(value) if value is not None else None
     return {
         "invited": score.invited,
-        "respondents": score.respondents,
-        "response_rate": round(score.response_rate, 4) if score.response_rate is not None else None,
+        "respondents": respondents,
+        "response_rate": round(respondents / score.invited, 4) if score.invited else None,
         "required_sample": score.required_sample,
-        "meets_required_sample": score.respondents >= score.required_sample if score.invited else None,
-        "elements": score.elements,
-        "items": score.items,
-        "groups": {g: ({"n": counting[g].respondents, "mean": counting[g].index}
+        "meets_required_sample": respondents >= score.required_sample if score.invited else None,
+        "elements": {code: float(nrr) for code, nrr in score.elements.items()},
+        "items": {code: float(nrr) for code, nrr in score.items.items()},
+        "groups": {g: ({"n": counting[g].respondents, "mean": float(counting[g].index)}
                        if g in counting else None) for g in GROUPS},
         "groups_left_out": sorted(g for g, r in score.groups.items()
-                                  if r.respondents and g not in counting),
+                                  if r.respondents and g not in weights),
         "weights_used": {g: w / total for g, w in weights.items()} if total else {},
         "min_group": round_.min_group,
-        "index": score.index,
-        "ikm": score.ikm,
+        "index": ikm.to_float(score.index),
+        "ikm": value,
         "grade": graded[0] if graded else None,
         "category": graded[1] if graded else None,
         "ci95": [ikm.shown(score.ci95[0], 1), ikm.shown(score.ci95[1], 1)] if score.ci95 else None,
-        "scores": list(score.pooled_scores()) if score.pooled_scores() else None,
+        "index_variance": score.index_variance,
     }
 
 
 def _failed(round_: Round, entry: dict) -> bool | None:
     """Failed at a failing grade, or an in-time rate under the minimum (the official's own
-    complaints: of this post while they held it, or of every post they held in the quarter)."""
-    grade_known = entry["grade"] is not None
+    complaints: of this post while they held it, or of every post they held in the quarter). A
+    grade from fewer respondents than the required sample is shown but never fails anyone on its
+    own (DOMAIN.md section 3): it counts as no survey figure ("no invitations recorded", None,
+    has no sample to fall short of)."""
+    grade_known = entry["grade"] is not None and entry["meets_required_sample"] is not False
     complaints = entry.get("official_complaints") or entry["complaints"] or {}
     rate = complaints.get("in_time_rate")
     if not grade_known and rate is None:
@@ -328,12 +340,13 @@ def results_document(round_: Round, now: datetime | None = None) -> dict:
         previous = found[1] if found else None
         change = p_value = None
         if previous and entry["ikm"] is not None:
-            change = entry["ikm"] - previous["ikm"]
-            if entry["scores"] and previous["scores"]:
-                p_value = ikm.welch_p_value(tuple(entry["scores"]), tuple(previous["scores"]))
+            # the difference of the two IKM as written (no float noise: 80.0 - 65.3 is 14.7)
+            change = float(ikm.exact(entry["ikm"]) - ikm.exact(previous["ikm"]))
+            p_value = ikm.change_p_value(change, entry["index_variance"],
+                                         previous["index_variance"])
         trend = _trend(entry, base["round"], history, by_position)
         streak = _failed_streak(entry, everyone)
-        document = {key: value for key, value in entry.items() if key not in ("scores",)}
+        document = dict(entry)
         document.update({
             "grade_bounds": {"A": 88.31, "B": 76.61, "C": 65.00},
             "previous_round": history[found[0]][0] if found else None,
@@ -365,8 +378,7 @@ def results_document(round_: Round, now: datetime | None = None) -> dict:
                                            "version": round_.questionnaire.version,
                                            "sha256": round_.questionnaire.content_hash}},
             "positions": positions,
-            "earlier_holders": [{k: v for k, v in e.items() if k != "scores"}
-                                for e in base.get("earlier_holders", [])]}
+            "earlier_holders": base.get("earlier_holders", [])}
 
 
 def _trend(entry: dict, code: str, history, by_position) -> list[dict]:
@@ -392,6 +404,8 @@ def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
     by_tier: dict[str, dict[int, float]] = {}
     surveyed = {e["tier"] for e in entries if e["ikm"] is not None}
     for entry in entries:
+        if entry["meets_required_sample"] is False:
+            continue  # below the required sample: shown and marked, not ranked (DOMAIN.md 3)
         value = entry["ikm"] if entry["tier"] in surveyed else entry["composite"]
         if value is not None:
             by_tier.setdefault(entry["tier"], {})[entry["position_id"]] = value

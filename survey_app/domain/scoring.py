@@ -7,11 +7,16 @@ never on the answers themselves.
 
 A respondent's score (for the confidence interval and the significance test) is the weighted
 mean of their answers, each item weighing its element's weight shared among the element's items,
-renormalised over the items they answered.
+renormalised over the items they answered. The variance of the group-weighted index, from those
+scores, is kept (``index_variance``): the confidence interval and the change's p-value use it.
+
+NRR, group indexes and the index are exact fractions (survey_app.domain.ikm); the results
+document turns them into floats.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from sqlalchemy import Float, Integer, case, func, literal, select
 
@@ -27,9 +32,9 @@ class GroupResult:
     respondents: int
     invited: int
     counts: bool  # at or above the round's minimum: included in the score
-    index: float | None = None  # the group's own index (1..4); None when left out
-    elements: dict[str, float] = field(default_factory=dict)
-    items: dict[str, float] = field(default_factory=dict)
+    index: Fraction | None = None  # the group's own index (1..4); None when left out
+    elements: dict[str, Fraction] = field(default_factory=dict)
+    items: dict[str, Fraction] = field(default_factory=dict)
     score_sum: float = 0.0
     score_sumsq: float = 0.0
     scored: int = 0  # respondents with at least one answer
@@ -52,13 +57,14 @@ class PositionScore:
     invited: int = 0
     respondents: int = 0
     groups: dict[str, GroupResult] = field(default_factory=dict)
-    elements: dict[str, float] = field(default_factory=dict)  # NRR across counting groups
-    items: dict[str, float] = field(default_factory=dict)
-    index: float | None = None
+    elements: dict[str, Fraction] = field(default_factory=dict)  # NRR across counting groups
+    items: dict[str, Fraction] = field(default_factory=dict)
+    index: Fraction | None = None
     ci95: tuple[float, float] | None = None
+    index_variance: float | None = None  # of the index (1..4 scale): for the CI and the p-value
 
     @property
-    def ikm(self) -> float | None:
+    def ikm(self) -> Fraction | None:
         return self.index * 25 if self.index is not None else None
 
     @property
@@ -72,17 +78,6 @@ class PositionScore:
     @property
     def required_sample(self) -> int:
         return ikm.required_sample(self.invited)
-
-    def pooled_scores(self) -> tuple[int, float, float] | None:
-        """(n, mean, variance) of the counting groups' respondent scores, for Welch's test."""
-        counting = [g for g in self.groups.values() if g.counts and g.scored]
-        n = sum(g.scored for g in counting)
-        if n < 2:
-            return None
-        total = sum(g.score_sum for g in counting)
-        mean = total / n
-        variance = max(0.0, (sum(g.score_sumsq for g in counting) - n * mean * mean) / (n - 1))
-        return n, mean, variance
 
 
 def _item_weights(content: dict) -> list[tuple[str, float]]:
@@ -194,6 +189,7 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
             strata = [(group_weights[g], r.scored, r.score_mean, r.score_variance, r.invited)
                       for g, r in counting.items() if r.scored]
             if all(s[3] is not None for s in strata):
+                score.index_variance = ikm.stratified_variance(strata)
                 score.ci95 = ikm.stratified_ci(strata, center=score.index)
     return scores
 
