@@ -291,3 +291,32 @@ def test_verify_says_an_old_card_was_superseded_and_by_which(app, client, publis
     assert "This number was superseded on 01-09-2026" in english and new in english
     current = client.get(f"/verify?number={new}&lang=id").get_data(as_text=True)
     assert "sudah diganti" not in current and "Nomor ini diterbitkan" in current
+
+
+def test_a_coordinator_republishes_on_a_confirmed_post_with_a_reason(app, client, auth, users,
+                                                                      published):
+    from tests.conftest import csrf_token
+
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/rounds/2026-Q2").get_data(as_text=True)
+    assert "/coordinator/rounds/2026-Q2/republish" in page and "Terbitkan ulang" in page
+    token = csrf_token(client, "/coordinator/rounds/2026-Q2/republish")
+    blank = client.post("/coordinator/rounds/2026-Q2/republish",
+                        data={"csrf_token": token, "reason": ""})
+    assert blank.status_code == 200 and "Sebutkan alasannya." in blank.get_data(as_text=True)
+    no_token = client.post("/coordinator/rounds/2026-Q2/republish", data={"reason": "x"})
+    assert no_token.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
+    done = client.post("/coordinator/rounds/2026-Q2/republish",
+                       data={"csrf_token": token, "reason": "koreksi pengaduan Juni"},
+                       follow_redirects=True)
+    assert "diterbitkan ulang (publikasi ke-2)" in done.get_data(as_text=True)
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "round-republish"))
+        assert (entry.actor, entry.detail["reason"]) == ("coordinator@example.id",
+                                                          "koreksi pengaduan Juni")
+    auth.logout()
+    auth.login(users["viewer"])
+    assert client.post("/coordinator/rounds/2026-Q2/republish",
+                       data={"csrf_token": csrf_token(client, "/"), "reason": "x"}).status_code == 403
