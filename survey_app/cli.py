@@ -261,6 +261,26 @@ def round_publish(code):
     _round_action(code, rounds.publish)
 
 
+@round_group.command("republish")
+@click.argument("code")
+@click.option("--reason", required=True, help="why the published figures are redone (recorded "
+                                              "in the audit log)")
+def round_republish(code, reason):
+    """Publish published round CODE again from today's data (late complaints, rotations,
+    corrections): the figures are recomputed, the reason is recorded, every card issued so far
+    is marked as replaced on /verify, and new cards are issued from now on."""
+    from survey_app.domain import publication, rounds
+
+    try:
+        round_ = rounds.by_code(code)
+        published = publication.republish(round_, reason)
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    click.echo(_("%(code)s: publication %(number)s stored; cards issued before it are marked as "
+                 "replaced.", code=round_.code, number=published.number))
+
+
 @round_group.command("next")
 @click.argument("code")
 def round_next(code):

@@ -521,6 +521,16 @@ class _Builder:
                 note="Dicatat dari data demo."))
 
 
+def _freeze_published() -> None:
+    """Store each published round as it was published (oldest first: each one's trend reads the
+    earlier ones as published), so that looking at them never has to (domain/publication.py)."""
+    from survey_app.domain import publication
+
+    for round_ in db.session.scalars(select(Round).where(Round.state == "published")
+                                     .order_by(Round.opens_at)):
+        publication.freeze(round_, round_.published_at)
+
+
 def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *, today: date,
                secret_key: str, hash_method: str = "scrypt", finished_rounds: int = 4) -> DemoSummary:
     """Fill an empty database with a whole demo (the caller commits)."""
@@ -540,5 +550,6 @@ def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *
     builder.build_decisions()
     db.session.flush()
     reset_sequences(table for table in db.metadata.sorted_tables)
+    _freeze_published()
     audit.record("demo", scale_name, detail={"seed": seed, "rounds": builder.summary.rounds})
     return builder.summary

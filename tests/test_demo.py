@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from survey_app.demo import build_demo
 from survey_app.extensions import db
 from survey_app.models import (Answer, Appointment, Area, Complaint, Invitation, InvitationPosition,
-                               Official, Respondent, Response, Round, User)
+                               Official, Publication, Respondent, Response, Round, User)
 from tests import factories
 
 
@@ -27,6 +27,13 @@ def test_small_demo_is_complete_and_consistent(ctx):
     states = dict(db.session.execute(select(Round.code, Round.state)).all())
     assert states["2026-Q4"] == "open" and states["2026-Q3"] == "closed"
     assert states["2026-Q2"] == "published"
+    # published rounds are stored as published (looking at them never computes them again)
+    frozen = db.session.execute(select(Round.code, Publication.number, Publication.published_at,
+                                       Round.published_at)
+                                .join(Round, Round.id == Publication.round_id)).all()
+    assert sorted((code, n) for code, n, _at, _published in frozen) \
+        == [("2025-Q4", 1), ("2026-Q1", 1), ("2026-Q2", 1)]
+    assert all(at == published for _c, _n, at, published in frozen)
     # every respondent is invited to every round, and each completed position has one response
     assert count(Invitation) == 5 * count(Respondent)
     completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(

@@ -128,6 +128,14 @@ class ConfirmForm(FlaskForm):
     """A lifecycle action, confirmed on its own page (CSRF-protected POST)."""
 
 
+class RepublishForm(FlaskForm):
+    """Publishing a published round again: the reason is required and recorded."""
+
+    reason = TextAreaField(_l("Reason (recorded in the audit log)"),
+                           validators=[InputRequired(message=_l("Give the reason.")),
+                                       Length(max=500)])
+
+
 class ExtendForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMAT,
                                    validators=[InputRequired(message=_l("Enter the new closing time."))])

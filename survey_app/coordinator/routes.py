@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app.auth.roles import role_required
-from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RoundForm
+from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RepublishForm, RoundForm
 from survey_app.domain import clock, rounds
 from survey_app.domain.errors import DomainError
 from survey_app.domain.rounds import RoundInvalid
@@ -134,6 +134,36 @@ def round_action(code, action):
     return render_template("coordinator/confirm.html", round_=round_, action=action, form=form,
                            state=state, state_label=rounds.state_label,
                            question=QUESTIONS[action](round_.code))
+
+
+@bp.route("/rounds/<code>/republish", methods=["GET", "POST"])
+@role_required("coordinator")
+def round_republish(code):
+    """GET asks for the reason and confirmation; POST publishes the round again."""
+    from survey_app.domain import publication
+
+    round_ = _round_or_404(code)
+    form = RepublishForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            published = publication.republish(round_, form.reason.data, current_user)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            flash(_("Round %(code)s is published again (publication %(number)s); the earlier "
+                    "cards are marked as replaced.", code=round_.code, number=published.number),
+                  "success")
+        return redirect(url_for("coordinator.round_detail", code=code))
+    state = rounds.record_clock_transitions([round_])[round_.id]
+    return render_template("coordinator/confirm.html", round_=round_, action="republish",
+                           form=form, state=state, state_label=rounds.state_label,
+                           question=_("Publish round %(code)s again from today's data? Late "
+                                      "complaints, appointments and corrections enter its "
+                                      "figures; every card issued so far is marked as replaced "
+                                      "on the verification page, and new cards get new numbers.",
+                                      code=round_.code))
 
 
 @bp.post("/rounds/<code>/next")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -227,11 +228,12 @@ def issue_card(round_: Round, entry: dict, data: CardData, verify_url: str) -> I
     issued before for this post, else a new one (the caller commits)."""
     figures = data.figures()
     digest = model.fingerprint(figures)
+    publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
                                      IssuedDocument.position_id == entry["position_id"],
                                      IssuedDocument.kind == "card",
-                                     IssuedDocument.fingerprint == digest))
+                                     IssuedDocument.fingerprint == digest, in_force))
     if record is None:
         official_id = None
         if entry["official"]:
@@ -240,7 +242,7 @@ def issue_card(round_: Round, entry: dict, data: CardData, verify_url: str) -> I
         record = IssuedDocument(number=_new_number(round_), round_id=round_.id,
                                 position_id=entry["position_id"], official_id=official_id,
                                 kind="card", fingerprint=digest, figures=figures,
-                                issued_at=clock.now())
+                                issued_at=clock.now(), publication_id=publication_id)
         db.session.add(record)
         db.session.flush()
     _stamp(data, record, verify_url)
@@ -255,20 +257,38 @@ def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDo
     for key in ("lang", "number", "verify_url", "issued_on"):
         figures.pop(key)
     digest = model.fingerprint(figures)
+    publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
                                      IssuedDocument.kind == "summary",
-                                     IssuedDocument.fingerprint == digest))
+                                     IssuedDocument.fingerprint == digest, in_force))
     if record is None:
         record = IssuedDocument(number=_new_number(round_), round_id=round_.id, kind="summary",
                                 fingerprint=digest, figures={"summary": True,
                                                              "round_code": data.round_code},
-                                issued_at=clock.now())
+                                issued_at=clock.now(), publication_id=publication_id)
         db.session.add(record)
         db.session.flush()
     data.number, data.verify_url = record.number, verify_url
     data.issued_on = clock.to_jakarta(record.issued_at).strftime("%d-%m-%Y")
     return record
+
+
+def _in_force(round_: Round):
+    """The id of the round's publication in force (None before it is published), and which
+    issued documents are in force with it: a number is reused only within one publication, and
+    never once superseded. Numbers issued before publications were stored count as the first's."""
+    from survey_app.domain import publication
+
+    found = publication.current_key(round_) if round_.state == "published" else None
+    if found is None:
+        return None, (IssuedDocument.publication_id.is_(None)
+                      & IssuedDocument.superseded_at.is_(None))
+    publication_id, number = found
+    same = IssuedDocument.publication_id == publication_id
+    if number == 1:
+        same = same | IssuedDocument.publication_id.is_(None)
+    return publication_id, same & IssuedDocument.superseded_at.is_(None)
 
 
 def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
@@ -370,6 +390,9 @@ class Verification:
     published: bool = False
     fingerprint_given: bool = False
     fingerprint_matches: bool | None = None
+    superseded_at: datetime | None = None  # when a re-publication replaced this document
+    publication: int | None = None  # the number of the publication in force, once superseded
+    superseded_by: str | None = None  # the number issued in its place, if one was issued yet
 
 
 def verify(number: str, fingerprint: str | None = None) -> Verification:
@@ -385,7 +408,29 @@ def verify(number: str, fingerprint: str | None = None) -> Verification:
     matches = None
     if given:
         matches = len(given) >= 8 and record.fingerprint.startswith(given)
-    return Verification(found=True, record=record, round_code=round_.code,
-                        published=round_.state == "published", fingerprint_given=bool(given),
-                        fingerprint_matches=matches)
+    outcome = Verification(found=True, record=record, round_code=round_.code,
+                           published=round_.state == "published", fingerprint_given=bool(given),
+                           fingerprint_matches=matches, superseded_at=record.superseded_at)
+    if record.superseded_at is not None:
+        _replacement(round_, record, outcome)
+    return outcome
+
+
+def _replacement(round_: Round, record: IssuedDocument, outcome: Verification) -> None:
+    """What replaced a superseded document: the publication in force and, if one was issued
+    from it for the same post (or the summary), that document's number."""
+    from survey_app.domain import publication
+
+    found = publication.current_key(round_)
+    if found is None:
+        return
+    publication_id, outcome.publication = found
+    same_post = (IssuedDocument.position_id.is_(None) if record.position_id is None
+                 else IssuedDocument.position_id == record.position_id)
+    outcome.superseded_by = db.session.scalar(
+        select(IssuedDocument.number).where(IssuedDocument.round_id == round_.id,
+                                            IssuedDocument.kind == record.kind, same_post,
+                                            IssuedDocument.publication_id == publication_id,
+                                            IssuedDocument.superseded_at.is_(None))
+        .order_by(IssuedDocument.id.desc()).limit(1))
 

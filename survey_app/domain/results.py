@@ -272,9 +272,14 @@ def _failed(round_: Round, entry: dict) -> bool | None:
 def base_results(round_: Round, now: datetime | None = None) -> dict:
     """The stored base results when their data has not changed, else computed anew and stored
     (the caller commits). An open round is always computed: its complaint figures move with the
-    clock (complaints fall overdue) even when no data changes."""
+    clock (complaints fall overdue) even when no data changes. A published round's are those
+    published, whatever its data says now (survey_app/domain/publication.py)."""
+    from survey_app.domain import publication
     from survey_app.domain.rounds import effective_state
 
+    published = publication.in_force(round_)
+    if published is not None:
+        return published.base
     if effective_state(round_, now) not in ("closed", "published"):
         return compute_base(round_, now)
     digest = fingerprint(round_, now)
@@ -327,8 +332,18 @@ def _own_previous(entry: dict, earlier: list[list[dict]]) -> tuple[int, dict] | 
 
 
 def results_document(round_: Round, now: datetime | None = None) -> dict:
-    """DESIGN.md's results document for a round (the caller commits: snapshots may be stored)."""
-    base = base_results(round_, now)
+    """DESIGN.md's results document for a round (the caller commits: snapshots may be stored);
+    for a published round, the document as published (survey_app/domain/publication.py)."""
+    from survey_app.domain import publication
+
+    published = publication.in_force(round_)
+    if published is not None:
+        return published.document
+    return build_document(round_, base_results(round_, now), now)
+
+
+def build_document(round_: Round, base: dict, now: datetime | None = None) -> dict:
+    """The results document around a round's base results: the trend, ranks and ladder."""
     history = [(r.code, base_results(r, now)) for r in earlier_rounds(round_)]
     by_position = [{e["position_id"]: e for e in doc["positions"]} for _code, doc in history]
     everyone = [doc["positions"] + doc.get("earlier_holders", []) for _code, doc in history]

@@ -414,11 +414,15 @@ def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None =
 
 
 def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
-    """closed -> published: officials may now see their results."""
+    """closed -> published: officials may now see their results, frozen as they are now
+    (survey_app/domain/publication.py: later data changes them only by a re-publication)."""
+    from survey_app.domain import publication  # it computes the results, which need rounds
+
     now = _require(round_, "publish", now)
     round_.state = "published"
     round_.published_at = now
     holding.release_held([round_.id])  # a paper form imported after the close may be held
+    publication.freeze(round_, now)
     audit.record("round-publish", round_.code, user)
     return round_
 

@@ -3,7 +3,7 @@ from survey_app.models.area import Area, Unit
 from survey_app.models.audit import AuditEntry, IssuedDocument, SanctionDecision
 from survey_app.models.complaint import Complaint
 from survey_app.models.official import Appointment, Official, Position
-from survey_app.models.result import ResultSnapshot
+from survey_app.models.result import Publication, ResultSnapshot
 from survey_app.models.respondent import (Answer, HeldAnswer, HeldResponse, Invitation,
                                           InvitationPosition, Respondent, Response)
 from survey_app.models.round import PinnedQuestionnaire, Round
@@ -12,7 +12,7 @@ from survey_app.models.user import User
 __all__ = [
     "Answer", "Appointment", "Area", "AuditEntry", "Complaint", "HeldAnswer", "HeldResponse",
     "Invitation", "InvitationPosition",
-    "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Respondent", "Response",
-    "ResultSnapshot",
+    "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Publication", "Respondent",
+    "Response", "ResultSnapshot",
     "Round", "SanctionDecision", "Unit", "User",
 ]

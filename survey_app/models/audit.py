@@ -45,7 +45,11 @@ class AuditEntry(db.Model):
 
 
 class IssuedDocument(db.Model):
-    """A rendered report card: its number and the fingerprint of the figures it shows."""
+    """A rendered report card: its number and the fingerprint of the figures it shows.
+
+    ``publication_id``: the publication of the round it was issued from (None before the round
+    was published); ``superseded_at``: when a re-publication replaced it (None while in force).
+    """
 
     __tablename__ = "issued_documents"
 
@@ -58,3 +62,5 @@ class IssuedDocument(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     figures: Mapped[dict] = mapped_column(JSON)  # what the document shows, to re-check it
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"), index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

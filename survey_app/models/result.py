@@ -1,14 +1,19 @@
-"""Computed base results of a round, kept with a fingerprint of the data they came from.
+"""Computed results of a round: the base results kept with a fingerprint of the data they came
+from, and the results as published (frozen).
 
-Results are always reproducible from the raw rows; this only saves recomputing earlier rounds
-for trends and the sanctions ladder. A snapshot is used only while its fingerprint (counts and
+Results are always reproducible from the raw rows; a snapshot only saves recomputing earlier
+rounds for trends and the sanctions ladder, and is used only while its fingerprint (counts and
 latest ids of the round's responses, complaints, appointments and settings) still matches.
+
+A publication is an official document (DOMAIN.md section 5a): the base results and the results
+document of a round exactly as published, never recomputed. A re-publication (explicit, with a
+reason, audited) adds the next number; the highest number is the one in force.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.extensions import db
@@ -23,3 +28,18 @@ class ResultSnapshot(db.Model):
     method_version: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     document: Mapped[dict] = mapped_column(JSON)
+
+
+class Publication(db.Model):
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1 at publication, 2.. at each re-publication
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was re-published (None: the first)
+    method_version: Mapped[str] = mapped_column(String(20))
+    # Loaded when read (deferred): a look-up of the publication in force loads neither.
+    base: Mapped[dict] = mapped_column(JSON, deferred=True)  # results.base_results as published
+    document: Mapped[dict] = mapped_column(JSON, deferred=True)  # results_document as published
