@@ -425,6 +425,8 @@ def _complaints(flow: Flow, data: CardData) -> None:
                         label(lang, "hours", n=fmt.number(c.median_hours_to_first_response, lang, 1))))
     row_h = 13
     flow.heading(label(lang, "complaints_title"), keep_with=row_h * len(rows))
+    days = c.deadline_days if c.deadline_days is not None else "–"
+    _complaint_notes(pdf, c, lang, days, flow.y, row_h * len(rows))
     y = flow.y
     for key, value in rows:
         y -= row_h
@@ -434,29 +436,66 @@ def _complaints(flow: Flow, data: CardData) -> None:
         pdf.setFont("Helvetica-Bold", 9)
         pdf.drawRightString(MARGIN + 330, y, value)
     flow.y = y - 6
-    flow.paragraph(label(lang, "complaints_method", days=c.deadline_days
-                         if c.deadline_days is not None else "–"), size=7.5, colour=MUTED,
+    flow.paragraph(label(lang, "complaints_method", days=days), size=7.5, colour=MUTED,
                    leading=9.5)
     flow.gap(8)
+
+
+NOTE_X = MARGIN + 345  # the complaint notes sit beside the figures, which end at MARGIN + 330
+
+
+def _complaint_notes(pdf, c, lang: str, days, top: float, height: float) -> None:
+    """Beside the figures: whether they are final or provisional (and as of when), and whether
+    the in-time rate is over too few complaints to judge anyone on it."""
+    notes = []
+    if c.as_of is not None:
+        notes.append((label(lang, "c_final" if c.final else "c_provisional", time=c.as_of,
+                            days=days), "Helvetica" if c.final else "Helvetica-Bold",
+                      MUTED if c.final else WARN))
+    if not c.enough_to_judge:
+        judged = (c.resolved or 0) + (c.open_overdue or 0)  # the in-time rate's denominator
+        notes.append((label(lang, "c_too_few", n=fmt.integer(judged, lang),
+                            min=fmt.integer(c.min_complaints, lang)), "Helvetica-Bold", WARN))
+    width, size, leading = MARGIN + CONTENT_W - NOTE_X, 7.5, 9
+    y = top
+    for text, font, colour in notes:
+        pdf.setFont(font, size)
+        pdf.setFillColor(colour)
+        for line in simpleSplit(text, font, size, width):
+            if y - leading < top - height - 2 * leading:
+                break  # never into the text below
+            y -= leading
+            pdf.drawString(NOTE_X, y, line)
+        y -= 4
+    pdf.setFillColor(INK)
 
 
 def _standing(flow: Flow, data: CardData) -> None:
     lang = data.lang
     flow.heading(label(lang, "standing_title"), keep_with=50)
+    by_complaints = data.tier == "kepala_dinas"  # dinas are not surveyed
+    too_few = data.complaints is None or not data.complaints.enough_to_judge
     if data.rank is not None:
-        flow.paragraph(label(lang, "rank", rank=data.rank, peers=data.peers,
-                             tier=label(lang, "tier_" + data.tier)), size=9.5)
+        flow.paragraph(label(lang, "rank_complaints" if by_complaints else "rank", rank=data.rank,
+                             peers=data.peers, tier=label(lang, "tier_" + data.tier)), size=9.5)
+    elif by_complaints:
+        flow.paragraph(label(lang, "rank_complaints_none"), size=9.5)
     elif data.rated and data.ikm is not None and data.meets_required_sample is False:
         flow.paragraph(label(lang, "rank_below_sample"), size=9.5)
     elif data.rated:
         flow.paragraph(label(lang, "rank_none"), size=9.5)
-    if data.composite is not None and not data.rated:
-        flow.paragraph(label(lang, "composite_complaints_only",
-                             value=fmt.number(data.composite, lang)), size=9.5)
-    elif data.composite is not None:
-        flow.paragraph(label(lang, "composite", value=fmt.number(data.composite, lang),
+    value = fmt.number(data.composite, lang)
+    if data.composite_basis == "complaints":
+        flow.paragraph(label(lang, "composite_complaints_only", value=value), size=9.5)
+    elif data.composite_basis == "survey":
+        flow.paragraph(label(lang, "composite_survey_too_few" if too_few
+                             else "composite_survey_only", value=value), size=9.5)
+    elif data.composite_basis is not None:
+        flow.paragraph(label(lang, "composite", value=value,
                              sw=fmt.number(data.survey_weight, lang, 1),
                              cw=fmt.number(data.complaint_weight, lang, 1)), size=9.5)
+    elif too_few:
+        flow.paragraph(label(lang, "composite_none_too_few"), size=9.5)
     else:
         flow.paragraph(label(lang, "composite_none"), size=9.5)
     text = label(lang, "sanction", level=label(lang, "s_" + data.sanction_level))

@@ -117,6 +117,19 @@ LABELS: dict[str, dict[str, str]] = {
     "c_median": {"id": "Median waktu penyelesaian", "en": "Median time to resolve"},
     "c_first": {"id": "Median waktu tanggapan pertama", "en": "Median time to first response"},
     "c_overdue": {"id": "Masih terbuka melewati batas waktu", "en": "Still open past the deadline"},
+    "c_too_few": {
+        "id": "Terlalu sedikit pengaduan untuk dinilai: persentase tepat waktu dihitung atas {n} "
+              "pengaduan, kurang dari minimum {min}; angka ini ditampilkan tetapi tidak "
+              "menggagalkan siapa pun.",
+        "en": "Too few complaints to judge: the in-time rate is over {n} complaints, fewer than "
+              "the minimum of {min}; it is shown but fails nobody."},
+    "c_provisional": {
+        "id": "SEMENTARA: angka pengaduan per {time}. Angka menjadi final pada akhir triwulan "
+              "ditambah batas waktu {days} hari.",
+        "en": "PROVISIONAL: complaint figures as of {time}. They become final at the quarter's "
+              "end plus the {days}-day deadline."},
+    "c_final": {"id": "Angka pengaduan final, per {time} (akhir triwulan + {days} hari).",
+                "en": "Final complaint figures, as of {time} (the quarter's end + {days} days)."},
     "days": {"id": "{n} hari", "en": "{n} days"},
     "hours": {"id": "{n} jam", "en": "{n} hours"},
     "standing_title": {"id": "Peringkat, nilai gabungan dan status sanksi",
@@ -126,6 +139,12 @@ LABELS: dict[str, dict[str, str]] = {
     "rank_none": {"id": "Peringkat: tidak ada (tanpa nilai IKM)", "en": "Rank: none (no IKM)"},
     "rank_below_sample": {"id": "Peringkat: tidak diperingkat (di bawah sampel minimum)",
                           "en": "Rank: not ranked (below the minimum sample)"},
+    "rank_complaints": {
+        "id": "Peringkat: {rank} dari {peers} {tier} (menurut penanganan pengaduan)",
+        "en": "Rank: {rank} of {peers} {tier} (by complaint handling)"},
+    "rank_complaints_none": {
+        "id": "Peringkat: tidak ada (terlalu sedikit pengaduan untuk dinilai)",
+        "en": "Rank: none (too few complaints to judge)"},
     "tier_lurah": {"id": "lurah", "en": "lurah"},
     "tier_camat": {"id": "camat", "en": "camat"},
     "tier_walikota": {"id": "wali kota/bupati", "en": "mayors and regents"},
@@ -134,6 +153,15 @@ LABELS: dict[str, dict[str, str]] = {
                         "dibagi ulang atas bagian yang ada)",
                   "en": "Composite score: {value} (IKM x {sw} + complaints in-time rate x {cw}, "
                         "renormalised over the parts that exist)"},
+    "composite_survey_too_few": {
+        "id": "Nilai gabungan: {value} (IKM saja; pengaduan terlalu sedikit untuk dinilai)",
+        "en": "Composite score: {value} (IKM only; too few complaints to judge)"},
+    "composite_survey_only": {
+        "id": "Nilai gabungan: {value} (IKM saja; bobot pengaduan 0)",
+        "en": "Composite score: {value} (IKM only; complaint handling weighs 0)"},
+    "composite_none_too_few": {
+        "id": "Nilai gabungan: tidak ada (tanpa IKM, dan pengaduan terlalu sedikit untuk dinilai)",
+        "en": "Composite score: none (no IKM, and too few complaints to judge)"},
     "composite_complaints_only": {
         "id": "Nilai gabungan: {value} (persentase pengaduan tepat waktu; jabatan ini tanpa IKM)",
         "en": "Composite score: {value} (the complaints in-time rate; this post has no IKM)"},
@@ -141,11 +169,11 @@ LABELS: dict[str, dict[str, str]] = {
         "id": "Pengaduan dihitung pada triwulan pelaporannya. Yang ditolak tidak dihitung dalam "
               "persentase. Tepat waktu: selesai paling lambat {days} hari setelah dilaporkan. "
               "Persentase tepat waktu = selesai tepat waktu / (selesai + masih terbuka yang sudah "
-              "melewati batas saat putaran ditutup).",
+              "melewati batas pada saat penilaian, yaitu akhir triwulan + {days} hari).",
         "en": "Complaints count in the quarter they were reported in. Rejected ones are left out "
               "of the rates. In time: resolved no later than {days} days after the report. "
-              "In-time rate = resolved in time / (resolved + still open past the deadline when the "
-              "round closed)."},
+              "In-time rate = resolved in time / (resolved + still open past the deadline at the "
+              "moment of judgment, the quarter's end + {days} days)."},
     "composite_none": {"id": "Nilai gabungan: tidak ada", "en": "Composite score: none"},
     "sanction": {"id": "Status sanksi: {level}", "en": "Sanctions status: {level}"},
     "sanction_rounds": {"id": " ({n} triwulan gagal berturut-turut)",

@@ -40,6 +40,10 @@ class Complaints:
     median_hours_to_first_response: float | None = None
     open_overdue: int | None = None
     deadline_days: int | None = None
+    min_complaints: int | None = None
+    enough_to_judge: bool = False  # the in-time rate is over at least min_complaints complaints
+    as_of: str | None = None  # the moment the figures describe, as printed (dd-mm-yyyy hh:mm WIB)
+    final: bool = False  # from the quarter's end plus the deadline on; provisional before
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class CardData:
     rank: int | None = None
     peers: int = 0
     composite: float | None = None
+    composite_basis: str | None = None  # survey+complaints, survey, complaints (None: no composite)
     survey_weight: float = 0.7
     complaint_weight: float = 0.3
     sanction_level: str = "none"

@@ -11,6 +11,7 @@ from flask_babel import ngettext, pgettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
+from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
 from survey_app.extensions import db
 
 skm = AppGroup("skm", help="SKM survey platform tools.")
@@ -168,10 +169,12 @@ def _wib(value) -> str:
               help="weight of the survey in the composite score")
 @click.option("--complaint-weight", type=float, default=0.3, show_default=True,
               help="weight of complaint handling in the composite score")
+@click.option("--min-complaints", type=int, default=DEFAULT_MIN_COMPLAINTS, show_default=True,
+              help="fewest complaints for an in-time rate to count against anyone")
 @click.option("--schedule", "schedule_it", is_flag=True,
               help="schedule it at once (it opens by itself at its opening time)")
 def round_create(code, questionnaire, opens, closes, weights, rates, deadline_days, min_group,
-                 survey_weight, complaint_weight, schedule_it):
+                 survey_weight, complaint_weight, min_complaints, schedule_it):
     """Create round CODE (like 2027-Q1) as a draft, pinning the questionnaire as it is now."""
     from survey_app.domain import rounds
 
@@ -179,7 +182,8 @@ def round_create(code, questionnaire, opens, closes, weights, rates, deadline_da
         settings = rounds.Settings(
             questionnaire=questionnaire, opens_at=_when(opens, "--opens"),
             closes_at=_when(closes, "--closes"), deadline_days=deadline_days, min_group=min_group,
-            survey_weight=survey_weight, complaint_weight=complaint_weight)
+            survey_weight=survey_weight, complaint_weight=complaint_weight,
+            min_complaints=min_complaints)
         if weights:
             settings.group_weights = rounds.parse_weights(weights)
         if rates:
@@ -439,11 +443,12 @@ def complaints(code):
     """Print the complaint figures of round CODE (e.g. 2027-Q1) per position, then the ranking
     of units (dinas) by in-time rate and response speed.
 
-    Rate = resolved in time / (resolved + open past the deadline at the round's close); rejected
-    complaints are left out of the rate and the medians; medians in days to resolve and hours to
-    the first response."""
-    from survey_app.domain.complaint_figures import (figures_for_round, figures_table,
-                                                     rank_units, round_by_code)
+    Rate = resolved in time / (resolved + open past the deadline at the moment of judgment, the
+    quarter's end plus the deadline; before it, now: provisional); rejected complaints are left
+    out of the rate and the medians; medians in days to resolve and hours to the first response.
+    Units are ranked only with enough complaints to judge (the round's --min-complaints)."""
+    from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
+                                                     is_final, rank_units, round_by_code)
 
     try:
         round_ = round_by_code(code)
@@ -471,6 +476,10 @@ def complaints(code):
     }
     click.echo(_("Complaints %(code)s: deadline %(days)s days.", code=round_.code,
                  days=round_.deadline_days))
+    if is_final(round_):
+        click.echo(_("Final figures, as of %(time)s.", time=_wib(cutoff_of(round_))))
+    else:
+        click.echo(_("Provisional figures, as of %(time)s.", time=_wib(cutoff_of(round_))))
     _print_table(
         [heading[k] for k in ("position", "code", "received", "rejected", "resolved", "in time",
                               "rate", "med.days", "med.hours", "overdue", "name")],
@@ -480,7 +489,8 @@ def complaints(code):
           p.figures.open_overdue, p.name] for p in figures_table(round_, figures=figures)],
         left=(0, 1, 10))
     click.echo("")
-    click.echo(_("Units by in-time rate and response speed:"))
+    click.echo(_("Units by in-time rate and response speed (ranked with at least %(n)s "
+                 "complaints to judge):", n=round_.min_complaints))
     _print_table(
         [heading[k] for k in ("rank", "unit", "received", "rate", "med.hours", "med.days",
                               "name")],

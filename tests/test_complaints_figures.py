@@ -1,7 +1,9 @@
 """Complaint figures pinned to hand-computed values (DOMAIN.md section 5, every rule once).
 
 Round 2026-Q2: the quarter is 1 April 00:00 to 1 July 00:00 Jakarta time; the round closes on
-5 July 12:00 WIB; deadline 7 days. The complaints (times WIB unless an offset is written):
+5 July 12:00 WIB; deadline 7 days, so the complaints are judged at J = 1 July 00:00 + 7 days =
+8 July 00:00 WIB (the round's close does not matter). Figures asked for on 1 August are as of J,
+final. The complaints (times WIB unless an offset is written):
 
 kelurahan 3171010001, lurah Budi until 15 May, Siti from 16 May:
   C1  reported 1 Apr 00:00 (= 31 Mar 17:00 UTC: Q2 in Jakarta), resolved 8 Apr 00:00: exactly
@@ -9,11 +11,11 @@ kelurahan 3171010001, lurah Budi until 15 May, Siti from 16 May:
   C2  reported 10 Apr 08:00+07:00, resolved 17 Apr 08:01+07:00: one minute late; response 1.5 h
       (given as 02:30Z)
   C3  rejected (Ditolak); its response time is left out
-  C4  reported 20 Jun 09:00, in progress: due 27 Jun, open and overdue at the close
-  C5  reported 30 Jun 23:00, waiting: due 7 Jul, after the close: open, not yet due (left out of
-      the rate); its first response (6 Jul) came after the close: left out too
-  C7  reported 25 Jun 10:00, resolved 8 Jul 10:00 (after the close): open and overdue at the
-      close; response after 6 h
+  C4  reported 20 Jun 09:00, in progress: due 27 Jun, open and overdue at J
+  C5  reported 30 Jun 23:00, waiting: due 7 Jul 23:00, before J: open and overdue at J; its first
+      response (6 Jul 09:00, before J) after 5 days 10 h = 130 h
+  C7  reported 25 Jun 10:00, resolved 8 Jul 10:00 (after J): open and overdue at J; response
+      after 6 h
   C9  reported 2026-05-15T18:00:00Z = 16 May 01:00 WIB (Siti's first day in Jakarta, Budi's
       last in UTC), resolved 17 May 06:00: 29 h = 1.208333 days, in time; no response time
   C6  reported 31 Mar 23:59: previous quarter;  C8  reported 1 Jul 03:00+07:00: next quarter
@@ -25,11 +27,14 @@ units (reported at kelurahan 3171010001, so they are NOT the area heads' complai
   DBM C13 1 day, response 0.5 h;  DKI C15 the same;  DPK C14 2 days, response 0.5 h;  DXX none
 
 lurah 3171010001: received 7, rejected 1, resolved 3 (C1, C2, C9), in time 2 (C1, C9),
-  open overdue 2 (C4, C7), rate 2/5, median days of 1.208333, 7, 7.000694 = 7, hours of 3, 1.5, 6 = 3
+  open overdue 3 (C4, C5, C7), rate 2/6 (6 complaints: enough to judge at the default minimum 5),
+  median days of 1.208333, 7, 7.000694 = 7, hours of 1.5, 3, 6, 130 = (3 + 6) / 2 = 4.5
+lurah 3171010002: 2 complaints: too few to judge (2 < 5)
 camat 3171010 (C1-C5, C7, C9, C10, C11): received 9, rejected 1, resolved 5, in time 4,
-  overdue 2, rate 4/7, median days of 1.2083, 2, 4.5, 7, 7.0007 = 4.5, hours of 1, 1.5, 2, 3, 6 = 2
-wali kota 3171 (those and C12): received 10, rejected 1, resolved 5, in time 4, overdue 3,
-  rate 4/8, median days 4.5, hours 2
+  overdue 3, rate 4/8, median days of 1.2083, 2, 4.5, 7, 7.0007 = 4.5,
+  hours of 1, 1.5, 2, 3, 6, 130 = (2 + 3) / 2 = 2.5
+wali kota 3171 (those and C12): received 10, rejected 1, resolved 5, in time 4, overdue 4,
+  rate 4/9, median days 4.5, hours 2.5
 """
 from __future__ import annotations
 
@@ -48,6 +53,7 @@ from tests import factories
 
 UTC = timezone.utc
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
+J = "2026-07-08T00:00:00+07:00"  # the moment of judgment of 2026-Q2, as the figures say it
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
 
 HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
@@ -123,10 +129,12 @@ def test_lurah_figures_cover_every_rule(world):
     figures = figures_for_round(world["round"], now=NOW)
     lurah = figures[world["pos"]["lurah1"].id]
     assert (lurah.received, lurah.rejected, lurah.resolved, lurah.resolved_in_time,
-            lurah.open_overdue, lurah.deadline_days) == (7, 1, 3, 2, 2, 7)
-    assert lurah.in_time_rate == pytest.approx(2 / 5)
+            lurah.open_overdue, lurah.deadline_days) == (7, 1, 3, 2, 3, 7)
+    assert lurah.in_time_rate == pytest.approx(2 / 6)
     assert lurah.median_days_to_resolve == pytest.approx(7.0)
-    assert lurah.median_hours_to_first_response == pytest.approx(3.0)
+    assert lurah.median_hours_to_first_response == pytest.approx(4.5)
+    assert (lurah.as_of, lurah.final, lurah.min_complaints, lurah.enough_to_judge) == (
+        J, True, 5, True)
 
 
 def test_second_lurah_even_count_medians(world):
@@ -134,7 +142,8 @@ def test_second_lurah_even_count_medians(world):
     assert lurah == ComplaintFigures(received=2, rejected=0, resolved=2, resolved_in_time=2,
                                      in_time_rate=1.0, median_days_to_resolve=3.25,
                                      median_hours_to_first_response=1.5, open_overdue=0,
-                                     deadline_days=7)
+                                     deadline_days=7, min_complaints=5, enough_to_judge=False,
+                                     as_of=J, final=True)
 
 
 def test_position_without_official_and_only_an_overdue_complaint(world):
@@ -147,43 +156,58 @@ def test_camat_and_walikota_cover_their_whole_area_but_not_unit_complaints(world
     figures = figures_for_round(world["round"], now=NOW)
     camat, wali = figures[world["pos"]["camat"].id], figures[world["pos"]["walikota"].id]
     assert (camat.received, camat.rejected, camat.resolved, camat.resolved_in_time,
-            camat.open_overdue) == (9, 1, 5, 4, 2)
-    assert camat.in_time_rate == pytest.approx(4 / 7)
+            camat.open_overdue) == (9, 1, 5, 4, 3)
+    assert camat.in_time_rate == pytest.approx(4 / 8)
     assert camat.median_days_to_resolve == pytest.approx(4.5)
-    assert camat.median_hours_to_first_response == pytest.approx(2.0)
+    assert camat.median_hours_to_first_response == pytest.approx(2.5)
     assert (wali.received, wali.rejected, wali.resolved, wali.resolved_in_time,
-            wali.open_overdue) == (10, 1, 5, 4, 3)
-    assert wali.in_time_rate == pytest.approx(0.5)
+            wali.open_overdue) == (10, 1, 5, 4, 4)
+    assert wali.in_time_rate == pytest.approx(4 / 9)
     assert wali.median_days_to_resolve == pytest.approx(4.5)
-    assert wali.median_hours_to_first_response == pytest.approx(2.0)
+    assert wali.median_hours_to_first_response == pytest.approx(2.5)
 
 
 def test_every_position_has_figures_even_without_complaints(world):
     figures = figures_for_round(world["round"], now=NOW)
     assert set(figures) == set(db.session.scalars(select(Position.id)))
-    nothing = ComplaintFigures(deadline_days=7)
+    nothing = ComplaintFigures(deadline_days=7, min_complaints=5, as_of=J, final=True)
     assert figures[world["pos"]["DBM"].id] != nothing
     assert figures[world["pos"]["DBM"].id].as_dict() == {
         "received": 1, "rejected": 0, "resolved": 1, "resolved_in_time": 1, "in_time_rate": 1.0,
         "median_days_to_resolve": 1.0, "median_hours_to_first_response": 0.5, "open_overdue": 0,
-        "deadline_days": 7}
+        "deadline_days": 7, "min_complaints": 5, "enough_to_judge": False, "as_of": J,
+        "final": True}
 
 
 def test_the_round_deadline_applies(world):
-    """With 14 days C2 is in time, C7 (due 9 Jul) is not yet due at the close, C4 is overdue."""
+    """With 14 days J is 1 July + 14 days = 15 July 00:00 WIB: C2 (7 days 1 minute) is in time,
+    C7 is resolved by J (8 July, after 13 days: in time), C4 (due 4 Jul) and C5 (due 14 Jul
+    23:00) are open and overdue at J: in time 4 (C1, C2, C7, C9) of 4 resolved + 2 overdue."""
     world["round"].deadline_days = 14
     lurah = figures_for_round(world["round"], now=NOW)[world["pos"]["lurah1"].id]
     assert (lurah.resolved, lurah.resolved_in_time, lurah.open_overdue, lurah.deadline_days) == (
-        3, 3, 1, 14)
-    assert lurah.in_time_rate == pytest.approx(3 / 4)
+        4, 4, 2, 14)
+    assert lurah.in_time_rate == pytest.approx(4 / 6)
+    assert lurah.as_of == "2026-07-15T00:00:00+07:00" and lurah.final
 
 
-def test_figures_before_the_close_are_measured_now(world):
-    """On 22 June (round still open) the cutoff is now: C4 is not yet due."""
+def test_figures_before_the_moment_of_judgment_are_measured_now_and_provisional(world):
+    """On 22 June 12:00 WIB the cutoff is now: C4 is not yet due; rate 2/3 over 3 complaints,
+    too few to judge; provisional. On 7 July 23:59 (round closed on 5 July, J not yet come) C5
+    (due 7 July 23:00) and C4, C7 are overdue, but the figures are still provisional."""
     now = datetime(2026, 6, 22, 5, tzinfo=UTC)
     lurah = figures_for_round(world["round"], now=now)[world["pos"]["lurah1"].id]
     assert (lurah.resolved, lurah.resolved_in_time, lurah.open_overdue) == (3, 2, 0)
     assert lurah.in_time_rate == pytest.approx(2 / 3)
+    assert (lurah.as_of, lurah.final, lurah.enough_to_judge) == (
+        "2026-06-22T12:00:00+07:00", False, False)
+    late = datetime(2026, 7, 7, 16, 59, tzinfo=UTC)
+    lurah = figures_for_round(world["round"], now=late)[world["pos"]["lurah1"].id]
+    assert (lurah.resolved, lurah.resolved_in_time, lurah.open_overdue) == (3, 2, 3)
+    assert (lurah.as_of, lurah.final) == ("2026-07-07T23:59:00+07:00", False)
+    at_j = figures_for_round(world["round"], now=datetime(2026, 7, 7, 17, tzinfo=UTC))
+    assert at_j[world["pos"]["lurah1"].id] == figures_for_round(world["round"], now=NOW)[
+        world["pos"]["lurah1"].id]
 
 
 def test_rotation_mid_quarter_splits_figures_between_officials(world):
@@ -197,10 +221,12 @@ def test_rotation_mid_quarter_splits_figures_between_officials(world):
     assert budi.median_days_to_resolve == pytest.approx(7 + 1 / 2880)
     assert budi.median_hours_to_first_response == pytest.approx(2.25)
     # C9 was reported on 15 May in UTC but 16 May in Jakarta: Siti's.
-    assert (siti.received, siti.resolved, siti.resolved_in_time, siti.open_overdue) == (4, 1, 1, 2)
-    assert siti.in_time_rate == pytest.approx(1 / 3)
+    # Siti: C4, C5, C7, C9: resolved 1 (C9, in time), overdue at J 3 (C4, C5, C7): 1/4;
+    # response hours of C7 6 and C5 130: (6 + 130) / 2 = 68.
+    assert (siti.received, siti.resolved, siti.resolved_in_time, siti.open_overdue) == (4, 1, 1, 3)
+    assert siti.in_time_rate == pytest.approx(1 / 4)
     assert siti.median_days_to_resolve == pytest.approx(29 / 24)
-    assert siti.median_hours_to_first_response == pytest.approx(6.0)
+    assert siti.median_hours_to_first_response == pytest.approx(68.0)
     # The stored attribution says the same.
     c9 = db.session.scalar(select(Complaint).where(Complaint.external_id == "C9"))
     assert c9.official_id == people["Siti"].id
@@ -208,17 +234,31 @@ def test_rotation_mid_quarter_splits_figures_between_officials(world):
     wali1 = by_official[(pos["walikota"].id, people["Wali 1"].id)]
     wali2 = by_official[(pos["walikota"].id, people["Wali 2"].id)]
     assert (wali1.received, wali1.resolved, wali1.resolved_in_time) == (3, 2, 1)
+    # Wali 2 from 1 May: C4, C5, C7, C9, C10, C11, C12; overdue at J: C4, C5, C7, C12;
+    # response hours 1 (C11), 2 (C10), 6 (C7), 130 (C5): (2 + 6) / 2 = 4.
     assert (wali2.received, wali2.rejected, wali2.resolved, wali2.resolved_in_time,
-            wali2.open_overdue) == (7, 0, 3, 3, 3)
+            wali2.open_overdue) == (7, 0, 3, 3, 4)
     assert wali2.median_days_to_resolve == pytest.approx(2.0)
-    assert wali2.median_hours_to_first_response == pytest.approx(2.0)
+    assert wali2.median_hours_to_first_response == pytest.approx(4.0)
     camat = by_official[(pos["camat"].id, people["Camat A"].id)]
     assert camat.received == 9
     # Nobody held lurah 3171020001: its complaint has no official.
     assert by_official[(pos["lurah3"].id, None)].received == 1
 
 
+def test_units_with_too_few_complaints_to_judge_are_not_ranked(world):
+    """DBM, DKI and DPK have one complaint each: fewer than the default minimum of 5."""
+    ranking = rank_units(world["round"], now=NOW)
+    assert [(u.rank, u.unit_code) for u in ranking] == [
+        (None, "DBM"), (None, "DKI"), (None, "DPK"), (None, "DXX")]
+    assert [u.figures.in_time_rate for u in ranking] == [1.0, 1.0, 1.0, None]
+
+
 def test_units_ranked_by_in_time_rate_then_speed_ties_share_a_rank(world):
+    """With a minimum of 1: DBM and DKI are equal (rate 1, first response 0.5 h, 1 day to
+    resolve) and share rank 1; DPK (rate 1, 0.5 h, but 2 days) is third (competition ranks);
+    DXX, without complaints, is not ranked."""
+    world["round"].min_complaints = 1
     ranking = rank_units(world["round"], now=NOW)
     assert [(u.rank, u.unit_code) for u in ranking] == [
         (1, "DBM"), (1, "DKI"), (3, "DPK"), (None, "DXX")]
@@ -245,13 +285,15 @@ def test_another_round_sees_only_its_quarter(world):
 
 
 def test_the_results_document_joins_the_figures_and_judges_each_official_on_their_own(world):
-    """Lurah 3171010001 scores 100.00 from three RT heads who answered while Siti held the post.
-    The post changed hands on 16 May, so each holder gets their own part (DOMAIN.md 4a): Siti
-    (holder at the close) is shown and judged on her own complaints C4, C5, C7, C9 -> received 4,
-    in time 1 (C9) of resolved 1 + overdue 2 = 1/3; composite = 0.7 x 100 + 0.3 x 100/3 = 80.00.
-    Budi's part (C1 in time, C2 a minute late, C3 rejected: received 3, in time 1 of 2 = 0.5) is
-    among the earlier holders; the post's whole figures (7 received, 2 of 5 in time) stay beside
-    them. A kepala dinas with no survey is judged on complaints alone."""
+    """Lurah 3171010001 scores 100.00 from three RT heads who answered while Siti held the post
+    (grade A). The post changed hands on 16 May, so each holder gets their own part (DOMAIN.md
+    4a). Judged at J (8 Jul): Siti's complaints C4, C5, C7, C9 -> received 4, in time 1 (C9) of
+    resolved 1 + overdue 3 = 1/4, over 4 complaints: too few to judge at the default minimum 5,
+    so her composite is the IKM alone (100.00) and she is not failed; with a round minimum of 4
+    the same 1/4 < 0.8 fails her (perhatian) and her composite is 0.7 x 100 + 0.3 x 25 = 77.50.
+    Budi's part (C1 in time, C2 a minute late, C3 rejected: 1 of 2) is among the earlier holders,
+    too few to judge either way. The post's whole figures (7 received, in time 2 of 6) stay
+    beside them."""
     from survey_app.domain import results
 
     for _ in range(3):
@@ -260,25 +302,121 @@ def test_the_results_document_joins_the_figures_and_judges_each_official_on_thei
                            official=world["people"]["Siti"])
     db.session.flush()
     document = results.results_document(world["round"], now=NOW)
+    assert document["settings"]["min_complaints"] == 5
     entries = {e["position_id"]: e for e in document["positions"]}
     lurah = entries[world["pos"]["lurah1"].id]
     assert lurah["ikm"] == 100.0 and lurah["official"]["name"] == "Siti"
     assert lurah["complaints"]["received"] == 4
-    assert lurah["complaints"]["in_time_rate"] == pytest.approx(1 / 3)
+    assert lurah["complaints"]["in_time_rate"] == pytest.approx(1 / 4)
+    assert (lurah["complaints"]["as_of"], lurah["complaints"]["final"]) == (J, True)
+    assert lurah["complaints"]["enough_to_judge"] is False
     assert lurah["post_complaints"]["received"] == 7
-    assert lurah["post_complaints"]["in_time_rate"] == 2 / 5
-    assert lurah["composite"] == pytest.approx(0.7 * 100 + 0.3 * 100 / 3)
-    assert lurah["failed"] is True and lurah["sanction_level"] == "perhatian"
+    assert lurah["post_complaints"]["in_time_rate"] == pytest.approx(1 / 3)
+    assert (lurah["composite"], lurah["composite_basis"]) == (100.0, "survey")
+    assert lurah["failed"] is False and lurah["sanction_level"] == "none"
     budi, = [e for e in document["earlier_holders"] if e["position_id"] == lurah["position_id"]]
     assert budi["official"]["name"] == "Budi" and budi["ikm"] is None
     assert (budi["complaints"]["received"], budi["complaints"]["in_time_rate"]) == (3, 0.5)
-    assert budi["failed"] is True  # 0.5 < 0.8
-    # Agus's post did not change hands: judged on the position's figures (2 of 2 in time)
+    assert budi["failed"] is None  # 2 complaints: too few to judge, and no survey
+    # Agus's post did not change hands; 2 complaints, all in time: too few to judge, no survey
     agus = entries[world["pos"]["lurah2"].id]
-    assert "official_complaints" not in agus and agus["failed"] is False
-    assert agus["ikm"] is None and agus["composite"] == 100.0
+    assert "official_complaints" not in agus and agus["failed"] is None
+    assert agus["ikm"] is None and agus["composite"] is None and agus["composite_basis"] is None
+    # a kepala dinas with one complaint: too few to judge, so no composite and no rank
     dinas = entries[world["pos"]["DBM"].id]
     assert dinas["position"] == "kepala_dinas" and dinas["unit_code"] == "DBM"
-    # nobody rates a kepala dinas: ranked by complaint handling; DBM, DKI, DPK all 100% share 1st
-    assert dinas["ikm"] is None and dinas["composite"] == 100.0
-    assert (dinas["rank"], dinas["peers"]) == (1, 3)
+    assert dinas["ikm"] is None and dinas["composite"] is None
+    assert (dinas["rank"], dinas["peers"]) == (None, 0)
+
+    world["round"].min_complaints = 4
+    entries = {e["position_id"]: e for e in results.results_document(world["round"], now=NOW)
+               ["positions"]}
+    lurah = entries[world["pos"]["lurah1"].id]
+    assert lurah["complaints"]["enough_to_judge"] is True
+    assert lurah["failed"] is True and lurah["sanction_level"] == "perhatian"
+    assert lurah["composite"] == pytest.approx(0.7 * 100 + 0.3 * 25)
+
+
+def test_a_post_with_too_few_complaints_gets_the_survey_part_alone(world):
+    """Lurah 3171010002 (Agus): three RT heads answer 3 everywhere: IKM 75.00 (grade C, a failing
+    grade). Its 2 complaints, both in time (rate 1.0), are too few to judge at the minimum 5: the
+    composite is the IKM alone, 75.00, not 0.7 x 75 + 0.3 x 100 = 82.50. With a minimum of 2
+    they count: 82.50 from both parts."""
+    from survey_app.domain import results
+
+    for _ in range(3):
+        factories.response(world["round"], world["pos"]["lurah2"], "rt",
+                           {f"U{i}": 3 for i in range(1, 10)}, area_=world["areas"]["3171010002"])
+    db.session.flush()
+    pid = world["pos"]["lurah2"].id
+    agus = next(e for e in results.results_document(world["round"], now=NOW)["positions"]
+                if e["position_id"] == pid)
+    assert (agus["ikm"], agus["grade"]) == (75.0, "C")
+    assert agus["complaints"]["in_time_rate"] == 1.0
+    assert (agus["composite"], agus["composite_basis"]) == (75.0, "survey")
+    world["round"].min_complaints = 2
+    agus = next(e for e in results.results_document(world["round"], now=NOW)["positions"]
+                if e["position_id"] == pid)
+    assert agus["composite"] == pytest.approx(82.5)
+    assert agus["composite_basis"] == "survey+complaints"
+
+
+def test_the_kepala_dinas_rank_is_the_one_unit_ranking(world, runner):
+    """With a minimum of 1 the results document ranks DBM 1, DKI 1, DPK 3 of 3, as rank_units
+    and `skm complaints` do (DBM and DKI: rate 1, 0.5 h, 1 day; DPK: rate 1, 0.5 h, 2 days); a
+    kepala dinas is judged on complaints alone: composite = the rate x 100 = 100.00."""
+    from survey_app.domain import results
+
+    world["round"].min_complaints = 1
+    db.session.commit()
+    document = results.results_document(world["round"], now=NOW)
+    dinas = {e["unit_code"]: e for e in document["positions"] if e["tier"] == "kepala_dinas"}
+    assert {code: (e["rank"], e["peers"]) for code, e in dinas.items()} == {
+        "DBM": (1, 3), "DKI": (1, 3), "DPK": (3, 3)}
+    assert {code: (e["composite"], e["composite_basis"]) for code, e in dinas.items()} == {
+        code: (100.0, "complaints") for code in ("DBM", "DKI", "DPK")}
+    units = {u.unit_code: u.rank for u in rank_units(world["round"], now=NOW)}
+    assert units == {"DBM": 1, "DKI": 1, "DPK": 3, "DXX": None}
+    printed = runner.invoke(args=["skm", "complaints", "2026-Q2"])
+    assert printed.exit_code == 0, printed.output
+    rows = printed.output.split("\n")
+    ranking = rows[next(i for i, line in enumerate(rows) if line.startswith("Unit menurut")):]
+    ranks = {line.split()[1]: line.split()[0] for line in ranking[2:] if line.strip()}
+    assert ranks == {"DBM": "1", "DKI": "1", "DPK": "3", "DXX": "-"}
+
+
+LATE_QUARTER = HEADER + """\
+K1,JAKI,Jalan,3171010002,,Selesai,2026-09-28 10:00,,2026-10-03 10:00
+K2,JAKI,Jalan,3171010002,,Proses,2026-09-29 09:00,,
+K3,JAKI,Jalan,3171010002,,Menunggu,2026-09-30 20:00,,
+K4,JAKI,Jalan,3171010002,,Ditolak,2026-09-30 21:00,,
+K5,JAKI,Jalan,3171010002,,Selesai,2026-07-10 10:00,,2026-07-20 10:00
+K6,JAKI,Jalan,3171010002,,Selesai,2026-08-01 10:00,,2026-08-02 10:00
+"""
+
+
+def test_complaints_of_the_last_week_are_judged_after_an_early_close(world):
+    """Round 2026-Q3 closed early, on 15 September. J = 1 October 00:00 + 7 days = 8 October
+    00:00 WIB. K1, reported 28 Sep 10:00 and resolved 3 Oct 10:00 (5 days), is in time; at the
+    close it had not even been resolved: measured at the close it would be received but never
+    judged. At J every complaint not rejected is in the denominator: K1, K5 (10 days: late), K6
+    (1 day) resolved, K2 (due 6 Oct 09:00) and K3 (due 7 Oct 20:00) open and overdue: in time
+    2 (K1, K6) of 5, over 5 complaints: enough to judge. K4 is rejected.
+    On 2 October 12:00 (before J) the figures are provisional: K1 is not yet resolved, K2 and K3
+    not yet due: in time 1 (K6) of 2 (K5, K6)."""
+    q3 = factories.round_("2026-Q3", state="closed", opens=datetime(2026, 9, 1, tzinfo=UTC),
+                          closes=datetime(2026, 9, 15, tzinfo=UTC),
+                          questionnaire=world["round"].questionnaire)
+    import_complaints(read_complaints(LATE_QUARTER.encode(), "k.csv"),
+                      now=datetime(2026, 10, 9, tzinfo=UTC))
+    pid = world["pos"]["lurah2"].id
+    final = figures_for_round(q3, now=datetime(2026, 10, 20, tzinfo=UTC))[pid]
+    assert (final.received, final.rejected, final.resolved, final.resolved_in_time,
+            final.open_overdue) == (6, 1, 3, 2, 2)
+    assert final.resolved + final.open_overdue == final.received - final.rejected
+    assert final.in_time_rate == pytest.approx(2 / 5) and final.enough_to_judge
+    assert (final.as_of, final.final) == ("2026-10-08T00:00:00+07:00", True)
+    early = figures_for_round(q3, now=datetime(2026, 10, 2, 5, tzinfo=UTC))[pid]
+    assert (early.resolved, early.resolved_in_time, early.open_overdue) == (2, 1, 0)
+    assert early.in_time_rate == pytest.approx(1 / 2) and not early.enough_to_judge
+    assert (early.as_of, early.final) == ("2026-10-02T12:00:00+07:00", False)

@@ -172,7 +172,7 @@ def test_figures_page(app, client, auth, users):
     assert "Unggah" not in client.get(INDEX).get_data(as_text=True)
     page = client.get(INDEX + "rounds/2026-Q2").get_data(as_text=True)
     assert "Angka pengaduan 2026-Q2" in page
-    assert "Diukur saat putaran ditutup, 05-07-2026 07:00 WIB" in page
+    assert "Final: diukur pada 08-07-2026 00:00 WIB, akhir triwulan ditambah batas waktu." in page
     row = re.search(r"<td>lurah</td>.*?</tr>", page, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
     # received, rejected, resolved, in time, rate (1 of 2: C2 overdue), median days, hours, overdue

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")
 COMPLAINTS = {"received": 120, "rejected": 4, "resolved": 100, "resolved_in_time": 85,
               "in_time_rate": 0.7083, "median_days_to_resolve": 3.54,
-              "median_hours_to_first_response": 5.2, "open_overdue": 5, "deadline_days": 7}
+              "median_hours_to_first_response": 5.2, "open_overdue": 5, "deadline_days": 7,
+              "min_complaints": 5, "enough_to_judge": True, "as_of": "2026-07-08T00:00:00+07:00",
+              "final": True}
 
 
 def text_of(pdf: bytes) -> str:
@@ -152,14 +154,73 @@ def test_a_kepala_dinas_card_is_on_complaints_only(ctx, document):
     entry.update(position="kepala_dinas", tier="kepala_dinas", area_name=None, area_code=None,
                  unit_name="DINAS BINA MARGA", unit_code="BM", ikm=None, grade=None,
                  category=None, ci95=None, elements={}, groups={g: None for g in entry["groups"]},
-                 groups_left_out=[], invited=0, respondents=0, rank=None, complaints=COMPLAINTS,
-                 composite=70.83, trend=[])
+                 groups_left_out=[], invited=0, respondents=0, rank=2, peers=5,
+                 complaints=COMPLAINTS, composite=70.83, composite_basis="complaints", trend=[])
     text, data = _card(entry, document, "id", comments=["tidak boleh tampil"], rated=False)
     assert "Kepala Dinas DINAS BINA MARGA" in text
     assert "penilaiannya berdasarkan penanganan pengaduan saja" in text
     assert "Pengaduan diterima" in text and "120 4 100 85 70,8%" in text
-    assert "Nilai gabungan: 70,83" in text
+    assert "Nilai gabungan: 70,83 (persentase pengaduan tepat waktu; jabatan ini tanpa IKM)" in text
+    # dinas are not surveyed: ranked by complaint handling, and the card says so
+    assert "Peringkat: 2 dari 5 kepala dinas (menurut penanganan pengaduan)" in text
+    assert "menurut IKM" not in text
     assert "Indeks Kepuasan" not in text and "tidak boleh tampil" not in text
+    english, _ = _card(entry, document, "en", comments=[], rated=False)
+    assert "Rank: 2 of 5 heads of agency (by complaint handling)" in english
+    assert "by IKM" not in english
+
+
+def test_a_kepala_dinas_with_too_few_complaints_has_no_rank_and_no_composite(ctx, document):
+    """Three complaints (2 resolved, 1 overdue: a rate over 3) under the minimum of 5."""
+    entry = copy.deepcopy(_entry(document, "3171"))
+    few = {**COMPLAINTS, "received": 3, "rejected": 0, "resolved": 2, "resolved_in_time": 1,
+           "in_time_rate": 1 / 3, "open_overdue": 1, "enough_to_judge": False}
+    entry.update(position="kepala_dinas", tier="kepala_dinas", area_name=None, area_code=None,
+                 unit_name="DINAS BINA MARGA", unit_code="BM", ikm=None, grade=None,
+                 category=None, ci95=None, elements={}, groups={g: None for g in entry["groups"]},
+                 groups_left_out=[], invited=0, respondents=0, rank=None, peers=4,
+                 complaints=few, composite=None, composite_basis=None, trend=[])
+    text, _ = _card(entry, document, "id", comments=[], rated=False)
+    assert "Peringkat: tidak ada (terlalu sedikit pengaduan untuk dinilai)" in text
+    assert "Nilai gabungan: tidak ada (tanpa IKM, dan pengaduan terlalu sedikit untuk dinilai)" \
+        in text
+    assert "Terlalu sedikit pengaduan untuk dinilai: persentase tepat waktu dihitung atas 3 " \
+           "pengaduan, kurang dari minimum 5; angka ini ditampilkan tetapi tidak menggagalkan " \
+           "siapa pun." in text
+    english, _ = _card(entry, document, "en", comments=[], rated=False)
+    assert "Rank: none (too few complaints to judge)" in english
+    assert "Too few complaints to judge: the in-time rate is over 3 complaints, fewer than the " \
+           "minimum of 5; it is shown but fails nobody." in english
+
+
+def test_a_lurah_with_too_few_complaints_gets_the_survey_part_alone_and_the_card_says_so(
+        ctx, document):
+    entry = copy.deepcopy(_entry(document, "3171010001"))
+    entry["complaints"] = {**COMPLAINTS, "received": 4, "rejected": 0, "resolved": 4,
+                           "resolved_in_time": 4, "in_time_rate": 1.0, "open_overdue": 0,
+                           "enough_to_judge": False}
+    entry.update(composite=entry["ikm"], composite_basis="survey")
+    text, _ = _card(entry, document, "id")
+    assert f"Nilai gabungan: {_id(entry['ikm'])} (IKM saja; pengaduan terlalu sedikit untuk " \
+           "dinilai)" in text
+    assert "dihitung atas 4 pengaduan, kurang dari minimum 5" in text
+    english, _ = _card(entry, document, "en")
+    assert "(IKM only; too few complaints to judge)" in english
+
+
+def test_provisional_complaint_figures_are_marked_with_their_moment(ctx, document):
+    entry = copy.deepcopy(_entry(document, "3171010001"))
+    entry["complaints"] = {**COMPLAINTS, "as_of": "2026-07-03T10:00:00+07:00", "final": False}
+    text, provisional = _card(entry, document, "id")
+    assert "SEMENTARA: angka pengaduan per 03-07-2026 10:00 WIB. Angka menjadi final pada akhir " \
+           "triwulan ditambah batas waktu 7 hari." in text
+    english, _ = _card(entry, document, "en")
+    assert "PROVISIONAL: complaint figures as of 03-07-2026 10:00 WIB." in english
+    entry["complaints"] = COMPLAINTS
+    final, data = _card(entry, document, "id")
+    assert "SEMENTARA" not in final
+    assert "Angka pengaduan final, per 08-07-2026 00:00 WIB (akhir triwulan + 7 hari)." in final
+    assert provisional.fingerprint != data.fingerprint  # a provisional card is another document
 
 
 def test_the_province_summary(ctx, document):

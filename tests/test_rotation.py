@@ -107,8 +107,10 @@ def test_a_rotation_recorded_after_the_import_still_moves_the_complaints(posts):
 def test_an_official_who_moved_is_judged_on_the_complaints_of_both_posts(posts):
     """Ani held X until 15 May, then Y. X's complaints in her time: two, each resolved 10 days
     after it was reported (late). Y's in her time: two, resolved in a day (in time). Her own
-    rate is 2 in time of 4 = 0.5 < 0.8: failed, though Y alone (2 of 2) would have passed."""
+    rate is 2 in time of 4 = 0.5 < 0.8: failed. With the round's minimum at 4 complaints, neither
+    post's two would be enough to judge on their own; her four are."""
     p = posts
+    p["round"].min_complaints = 4
     factories.appoint(p["Ani"], p["x"], date(2025, 1, 1), date(2026, 5, 15))
     factories.appoint(p["Ani"], p["y"], date(2026, 5, 16))
     db.session.flush()
@@ -122,14 +124,17 @@ def test_an_official_who_moved_is_judged_on_the_complaints_of_both_posts(posts):
     assert (y["complaints"]["received"], y["complaints"]["in_time_rate"]) == (2, 1.0)
     own = y["official_complaints"]
     assert (own["received"], own["resolved_in_time"], own["in_time_rate"]) == (4, 2, 0.5)
+    assert own["enough_to_judge"] and not y["complaints"]["enough_to_judge"]
     assert y["failed"] is True and y["sanction_level"] == "perhatian"
 
 
 def test_a_newcomer_is_not_judged_on_the_predecessors_complaints(posts):
     """Ani held X until 15 May with two late complaints (0 of 2 in time); Citra took over on
     16 May and had none. Citra is neither failed nor passed on complaints (nothing of her own),
-    and no survey form was given in her time: no outcome, no rung."""
+    and no survey form was given in her time: no outcome, no rung. (A round minimum of 2
+    complaints lets Ani's two be judged.)"""
     p = posts
+    p["round"].min_complaints = 2
     factories.appoint(p["Ani"], p["x"], date(2025, 1, 1), date(2026, 5, 15))
     factories.appoint(p["Citra"], p["x"], date(2026, 5, 16))
     db.session.flush()

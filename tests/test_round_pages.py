@@ -20,6 +20,7 @@ FORM = {
     "weight_rt": "0.25", "weight_rw": "0.25", "weight_lmk": "0.2", "weight_fkdm": "0.15",
     "weight_tokoh": "0.15", "deadline_days": "7", "min_group": "3", "survey_weight": "0.7",
     "complaint_weight": "0.3", "min_in_time_rate": "0.8", "failing_grades": ["C", "D"], "note": "",
+    "min_complaints": "5",
     **{f"rates_{g}": ["lurah", "camat", "walikota"] for g in ("rt", "rw", "lmk", "fkdm", "tokoh")},
 }
 
@@ -49,6 +50,17 @@ def test_a_coordinator_creates_a_draft_round(coordinator, app):
         assert round_.questionnaire.key == "skm-permenpan-14-2017"
 
 
+def test_the_fewest_complaints_to_judge_is_a_setting_of_the_form(coordinator, app):
+    response = post_form(coordinator, "/coordinator/rounds/new", min_complaints="3")
+    assert response.status_code == 302
+    page = html.unescape(coordinator.get("/coordinator/rounds/2027-Q1").get_data(as_text=True))
+    assert "<dt>Fewest complaints for an in-time rate to count</dt><dd>3</dd>" in page
+    with app.app_context():
+        assert db.session.scalar(select(Round.min_complaints)) == 3
+    form = coordinator.get("/coordinator/rounds/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="min_complaints"[^>]*value="5"', form)  # the default offered
+
+
 def _error_next_to(page: str, field_id: str) -> str:
     """The first error message shown after the field with this id."""
     after = page[page.index(f'id="{field_id}"'):]
@@ -66,6 +78,8 @@ def _error_next_to(page: str, field_id: str) -> str:
     ({"code": "2027-Q7"}, "code", "The code must look like 2027-Q1"),
     ({"opens_at": ""}, "opens_at", "Enter the opening time."),
     ({"deadline_days": "0"}, "deadline_days", "The complaint deadline must be 1 to 90 days."),
+    ({"min_complaints": "0"}, "min_complaints",
+     "The fewest complaints to judge must be 1 to 10000."),
 ])
 def test_refused_input_is_explained_next_to_its_field_and_nothing_is_saved(
         coordinator, app, changes, field_id, message):
@@ -109,24 +123,32 @@ def _confirm(client, code: str, action: str, **data):
 
 
 def test_the_lifecycle_through_the_pages_each_step_confirmed(coordinator, app):
-    _now_round(app)
-    assert "Round 2026-Q4 is open." in _confirm(coordinator, "2026-Q4", "open").get_data(as_text=True)
-    detail = coordinator.get("/coordinator/rounds/2026-Q4").get_data(as_text=True)
+    now = datetime.now(timezone.utc)
+    with app.app_context():  # a quarter whose complaints are judged long after any test runs
+        factories.round_("2099-Q4", state="draft", opens=now + timedelta(days=1),
+                         closes=now + timedelta(days=20))
+        db.session.commit()
+    opened = _confirm(coordinator, "2099-Q4", "open").get_data(as_text=True)
+    assert "Round 2099-Q4 is open." in opened
+    detail = coordinator.get("/coordinator/rounds/2099-Q4").get_data(as_text=True)
     assert "Settings and questionnaire are frozen" in detail and "Edit settings" not in detail
     # editing an open round is refused with a message, not an error page
-    edit = post_form(coordinator, "/coordinator/rounds/2026-Q4/edit", code="2026-Q4",
+    edit = post_form(coordinator, "/coordinator/rounds/2099-Q4/edit", code="2099-Q4",
                      follow_redirects=True)
     later = datetime.now(JAKARTA) + timedelta(days=40)
-    extended = _confirm(coordinator, "2026-Q4", "extend", closes_at=later.strftime("%Y-%m-%dT%H:%M"))
-    assert "Round 2026-Q4 now closes later." in extended.get_data(as_text=True)
-    early = _confirm(coordinator, "2026-Q4", "extend", closes_at="2026-01-01T00:00")
+    extended = _confirm(coordinator, "2099-Q4", "extend",
+                        closes_at=later.strftime("%Y-%m-%dT%H:%M"))
+    assert "Round 2099-Q4 now closes later." in extended.get_data(as_text=True)
+    early = _confirm(coordinator, "2099-Q4", "extend", closes_at="2026-01-01T00:00")
     assert "must be later than the current one" in early.get_data(as_text=True)
-    refused = _confirm(coordinator, "2026-Q4", "publish")
+    refused = _confirm(coordinator, "2099-Q4", "publish")
     assert "cannot be published: it is open" in refused.get_data(as_text=True)
-    assert "is closed." in _confirm(coordinator, "2026-Q4", "close").get_data(as_text=True)
-    assert "is published." in _confirm(coordinator, "2026-Q4", "publish").get_data(as_text=True)
+    assert "is closed." in _confirm(coordinator, "2099-Q4", "close").get_data(as_text=True)
+    # J: the quarter's end (1 January 2100 00:00 WIB) plus the 7-day deadline
+    waiting = _confirm(coordinator, "2099-Q4", "publish").get_data(as_text=True)
+    assert "cannot be published before 08-01-2100 00:00 WIB" in waiting
     with app.app_context():
-        assert db.session.scalar(select(Round.state)) == "published"
+        assert db.session.scalar(select(Round.state)) == "closed"
     assert edit.status_code in (200, 302)
 
 

@@ -21,6 +21,9 @@ CLOSES = datetime(2027, 4, 1, 0, 0, tzinfo=JAKARTA)
 BEFORE = OPENS - timedelta(days=5)
 DURING = OPENS + timedelta(days=5)
 AFTER = CLOSES + timedelta(minutes=1)
+# The complaints' moment of judgment J of 2027-Q1 (DOMAIN.md section 5): the quarter ends on
+# 1 April 00:00 WIB, plus the 7-day deadline: 8 April 2027 00:00 WIB. Publishing waits for it.
+JUDGED = datetime(2027, 4, 8, 0, 0, tzinfo=JAKARTA)
 
 
 def settings(**changes) -> Settings:
@@ -169,8 +172,43 @@ def test_close_now_stops_an_open_round_and_publish_follows(ctx):
     rounds.close_now(round_, now=DURING + timedelta(hours=1))
     assert round_.state == "closed" and round_.closes_at == DURING + timedelta(hours=1)
     assert not rounds.results_visible_to_officials(round_)
-    rounds.publish(round_, now=DURING + timedelta(days=2))
+    rounds.publish(round_, now=JUDGED)
     assert round_.state == "published" and rounds.results_visible_to_officials(round_)
+    assert round_.published_at == JUDGED
+
+
+def test_a_round_is_published_only_from_its_complaints_moment_of_judgment(ctx):
+    """Closed early, on 15 March, 2027-Q1 still waits for J: 1 April 00:00 + 7 days = 8 April
+    00:00 WIB; one minute before it is refused (in Indonesian by default, naming J in WIB)."""
+    round_ = make()
+    rounds.open_now(round_, now=DURING)
+    rounds.close_now(round_, now=DURING + timedelta(hours=1))
+    with pytest.raises(NotAllowed) as refused:
+        rounds.publish(round_, now=JUDGED - timedelta(minutes=1))
+    assert str(refused.value) == (
+        "Putaran 2027-Q1 belum dapat diterbitkan sebelum 08-04-2027 00:00 WIB: angka pengaduannya "
+        "masih sementara sampai akhir triwulan ditambah batas waktu 7 hari.")
+    assert round_.state == "closed" and round_.published_at is None
+    with force_locale("en"), pytest.raises(NotAllowed, match="before 08-04-2027 00:00 WIB"):
+        rounds.publish(round_, now=JUDGED - timedelta(minutes=1))
+    rounds.publish(round_, now=JUDGED)
+    assert round_.state == "published"
+
+
+def test_a_longer_deadline_moves_the_moment_of_judgment(ctx):
+    """Q4 2026 with 7 days: 2027-01-08 00:00 WIB (DOMAIN.md); 2027-Q1 with 14 days: 1 April
+    + 14 days = 15 April 00:00 WIB."""
+    from survey_app.domain.complaint_figures import judgment_moment
+
+    q4 = factories.round_("2026-Q4", opens=datetime(2026, 12, 1, tzinfo=UTC),
+                          closes=datetime(2026, 12, 20, tzinfo=UTC), deadline_days=7)
+    assert judgment_moment(q4) == datetime(2027, 1, 8, 0, 0, tzinfo=JAKARTA)
+    round_ = make(deadline_days=14)
+    assert judgment_moment(round_) == datetime(2027, 4, 15, 0, 0, tzinfo=JAKARTA)
+    rounds.open_now(round_, now=DURING)
+    rounds.close_now(round_, now=DURING + timedelta(hours=1))
+    with pytest.raises(NotAllowed, match="15-04-2027 00:00 WIB"):
+        rounds.publish(round_, now=JUDGED)
 
 
 def test_extending_moves_the_close_later_only(ctx):
@@ -202,7 +240,7 @@ def _in_state(state: str) -> Round:
         if state != "open":
             rounds.close_now(round_, now=DURING + timedelta(hours=1))
         if state == "published":
-            rounds.publish(round_, now=DURING + timedelta(hours=2))
+            rounds.publish(round_, now=JUDGED)
     return round_
 
 
@@ -217,7 +255,8 @@ def _do(action: str, round_: Round, now: datetime):
 @pytest.mark.parametrize("action", rounds.ACTIONS)
 def test_each_transition_is_allowed_or_refused_as_the_lifecycle_says(ctx, state, action):
     round_ = _in_state(state)
-    now = BEFORE if state in ("draft", "scheduled") else DURING + timedelta(hours=3)
+    now = {"draft": BEFORE, "scheduled": BEFORE, "open": DURING + timedelta(hours=3)}.get(
+        state, JUDGED + timedelta(hours=1))
     if action in rounds.ALLOWED_ACTIONS[state]:
         _do(action, round_, now)
     else:
@@ -342,11 +381,29 @@ def test_round_commands_walk_the_lifecycle(runner, ctx):
     assert "2027-Q1" in listed.output and "0/0" in listed.output
     refused = runner.invoke(args=["skm", "round", "publish", "2027-Q1"])
     assert refused.exit_code == 1 and "2027-Q1" in refused.output
-    for command in ("open", "close", "publish"):
+    for command in ("open", "close"):
         result = runner.invoke(args=["skm", "round", command, "2027-Q1"])
         assert result.exit_code == 0, result.output
+    # Closed early, it is published only from J: 1 April 2027 + 14 days (its deadline).
+    early = runner.invoke(args=["skm", "round", "publish", "2027-Q1"])
+    assert early.exit_code == 1 and "sebelum 15-04-2027 00:00 WIB" in early.output
     db.session.expire_all()
-    assert db.session.scalar(select(Round.state)) == "published"
+    assert db.session.scalar(select(Round.state)) == "closed"
+
+
+def test_round_create_takes_the_fewest_complaints_to_judge(runner, ctx):
+    base = ["skm", "round", "create", "--questionnaire", "skm-permenpan-14-2017"]
+    made = runner.invoke(args=[*base, "2027-Q1", "--opens", "2027-03-10T08:00",
+                               "--closes", "2027-04-01T00:00"])
+    assert made.exit_code == 0, made.output
+    three = runner.invoke(args=[*base, "2027-Q2", "--opens", "2027-06-10T08:00",
+                                "--closes", "2027-07-01T00:00", "--min-complaints", "3"])
+    assert three.exit_code == 0, three.output
+    zero = runner.invoke(args=[*base, "2027-Q3", "--opens", "2027-09-10T08:00",
+                               "--closes", "2027-10-01T00:00", "--min-complaints", "0"])
+    assert zero.exit_code != 0 and "min_complaints" in zero.output
+    assert dict(db.session.execute(select(Round.code, Round.min_complaints)).all()) == {
+        "2027-Q1": 5, "2027-Q2": 3}
 
 
 @pytest.mark.parametrize("args, shown", [

@@ -249,17 +249,22 @@ def test_trend_change_and_significance(ctx):
 
 
 def test_base_results_are_stored_and_recomputed_when_the_data_changes(setting):
+    # Stored only once the complaints are final: from 1 April 2027 + 7 days (2027-Q1's J) on.
+    judged = datetime(2027, 4, 7, 17, tzinfo=UTC)
     for _ in range(3):
         factories.response(setting["round"], setting["lurah"], "rt", {c: 3 for c in U})
     db.session.flush()
-    first = results.base_results(setting["round"])
+    results.base_results(setting["round"], now=judged - timedelta(minutes=1))
+    db.session.commit()
+    assert db.session.get(ResultSnapshot, setting["round"].id) is None  # provisional
+    first = results.base_results(setting["round"], now=judged)
     db.session.commit()
     stored = db.session.get(ResultSnapshot, setting["round"].id)
     assert stored.document == first
-    assert results.base_results(setting["round"]) is not None
+    assert results.base_results(setting["round"], now=judged) is not None
     factories.response(setting["round"], setting["lurah"], "rt", {c: 4 for c in U})
     db.session.flush()
-    again = by_position(results.base_results(setting["round"]), setting["lurah"])
+    again = by_position(results.base_results(setting["round"], now=judged), setting["lurah"])
     assert again["respondents"] == 4
     assert again["ikm"] == pytest.approx(25 * (3 * 3 + 4) / 4)
 

@@ -5,7 +5,7 @@ Rounds published before this revision have no publication yet: the first look at
 as it then reads (survey_app/domain/publication.py), with the numbers already issued kept.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-08 10:00:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from survey_app.models.types import UTCDateTime
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,7 @@ from survey_app.auth.roles import role_required
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit
 from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
-                                                 rank_units)
+                                                 is_final, judgment_moment, rank_units)
 from survey_app.domain.complaints import (COMPLAINT_COLUMNS, import_checked, preview_export,
                                           source_columns)
 from survey_app.domain.errors import DomainError, ImportRejected
@@ -154,6 +154,7 @@ def figures(code: str):
     if level in LEVELS:
         rows = [p for p in rows if p.kind == level or (level == "walikota" and p.kind == "bupati")]
     return render_template("complaints/figures.html", round=round_, rows=rows, level=level,
-                           cutoff=cutoff_of(round_),
+                           cutoff=cutoff_of(round_), final=is_final(round_),
+                           moment=judgment_moment(round_),
                            levels=LEVELS, labels=KIND_LABELS,
                            ranking=rank_units(round_, figures=by_position))

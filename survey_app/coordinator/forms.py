@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.domain import clock
-from survey_app.domain.rounds import RATED_TIERS, Settings
+from survey_app.domain.rounds import DEFAULT_SETTINGS, RATED_TIERS, Settings
 from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -71,6 +71,10 @@ class RoundForm(FlaskForm):
                                               NumberRange(0, 1, message=_l("Between 0 and 1."))])
     failing_grades = CheckboxesField(_l("Grades that fail a round"), default=["C", "D"],
                                      choices=[SelectChoice(g, g) for g in "ABCD"])
+    min_complaints = IntegerField(_l("Fewest complaints for an in-time rate to count"),
+                                  default=DEFAULT_SETTINGS["min_complaints"],
+                                  description=_l("Below this the rate is shown but fails nobody."),
+                                  validators=[InputRequired(message=_l("Enter a number."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, questionnaire_choices=(), **kwargs):
@@ -95,7 +99,8 @@ class RoundForm(FlaskForm):
             deadline_days=self.deadline_days.data, min_group=self.min_group.data,
             survey_weight=self.survey_weight.data, complaint_weight=self.complaint_weight.data,
             min_in_time_rate=self.min_in_time_rate.data,
-            failing_grades="".join(self.failing_grades.data or []), note=self.note.data)
+            failing_grades="".join(self.failing_grades.data or []),
+            min_complaints=self.min_complaints.data, note=self.note.data)
 
     def fill_from(self, settings: Settings, code: str) -> None:
         self.code.data = code
@@ -111,6 +116,7 @@ class RoundForm(FlaskForm):
         self.complaint_weight.data = settings.complaint_weight
         self.min_in_time_rate.data = settings.min_in_time_rate
         self.failing_grades.data = list(settings.failing_grades)
+        self.min_complaints.data = settings.min_complaints
         self.note.data = settings.note
 
     def show_domain_errors(self, errors: dict[str, str]) -> None:

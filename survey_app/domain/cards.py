@@ -156,6 +156,7 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
                     and any(t.get("holder_changed") for t in entry.get("trend", []))),
         complaints=_complaints(complaints),
         rank=entry.get("rank"), peers=entry.get("peers") or 0, composite=_r(entry.get("composite")),
+        composite_basis=entry["composite_basis"],
         survey_weight=settings.get("survey_weight", 0.7),
         complaint_weight=settings.get("complaint_weight", 0.3),
         sanction_level=entry.get("sanction_level") or "none",
@@ -213,7 +214,11 @@ def _complaints(figures: dict | None) -> Complaints | None:
         in_time_rate=_r(figures.get("in_time_rate"), 3),
         median_days_to_resolve=_r(figures.get("median_days_to_resolve"), 1),
         median_hours_to_first_response=_r(figures.get("median_hours_to_first_response"), 1),
-        open_overdue=figures.get("open_overdue"), deadline_days=figures.get("deadline_days"))
+        open_overdue=figures.get("open_overdue"), deadline_days=figures.get("deadline_days"),
+        min_complaints=figures["min_complaints"], enough_to_judge=figures["enough_to_judge"],
+        as_of=clock.to_jakarta(datetime.fromisoformat(figures["as_of"])).strftime(
+            "%d-%m-%Y %H:%M WIB"),
+        final=figures["final"])
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
@@ -363,10 +368,11 @@ def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict]
 
 
 def _ranking_from_document(document: dict) -> list[dict]:
-    rows = [{"name": f"{p['area_name'] or p['unit_name']}", **p["complaints"]}
-            for p in document["positions"] if p.get("complaints")
-            and p["complaints"].get("in_time_rate") is not None]
-    rows.sort(key=lambda r: (-r["in_time_rate"], r.get("median_days_to_resolve") or 0))
+    """The units as the results document ranks them (the one ranking of complaint handling)."""
+    rows = [{"rank": p["rank"], "name": p["unit_name"] or p["area_name"] or "", **p["complaints"]}
+            for p in document["positions"]
+            if p["tier"] == "kepala_dinas" and p["rank"] is not None]
+    rows.sort(key=lambda r: r["rank"])
     return rows
 
 

@@ -8,15 +8,20 @@ The rules, as implemented here:
   or the kepala dinas of its unit. A camat's figures cover the complaints of every kelurahan of the
   kecamatan, a wali kota's or bupati's those of the whole kota or kabupaten (complaints that name a
   unit belong to the unit, not to the area's heads).
-- Everything is measured at the round's *cutoff*: its closing time, or now while it has not closed
-  yet (provisional figures). A complaint resolved after the cutoff was still open at it.
+- Everything is measured at one moment, the *cutoff*: the quarter's moment of judgment J (the
+  quarter's end plus the round's ``deadline_days``: by J every complaint of the quarter is due),
+  or now before J. Figures before J are provisional (``final`` false), from J on final; when the
+  survey round closes or is published changes nothing. A complaint resolved after the cutoff was
+  still open at it; at J every complaint not rejected is in the in-time rate's denominator.
 - ``received`` counts every complaint, rejected ones included; ``rejected`` (Ditolak) are counted
   apart and left out of everything else: rates, medians, overdue.
 - In time: resolved no later than reported + the round's ``deadline_days`` (exactly on the
   deadline is in time; one minute later is not).
 - ``open_overdue``: not resolved at the cutoff, and the deadline had passed by then.
 - ``in_time_rate`` = resolved_in_time / (resolved + open_overdue); a complaint still open and not
-  yet due is left out. None (not zero) when that denominator is 0.
+  yet due is left out. None (not zero) when that denominator is 0. ``enough_to_judge``: that
+  denominator reaches the round's ``min_complaints``; a rate over fewer is shown but never fails
+  anyone, never enters the composite score and never ranks a unit.
 - ``median_days_to_resolve`` over the resolved ones, in fractional days; ``median_hours_to_first_
   response`` over the complaints whose first response is known (and came before the cutoff). The
   median of an even count is the mean of the two middle values. None when there is nothing to take
@@ -28,8 +33,10 @@ with window functions, so that only one row per position comes back to Python.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from flask_babel import gettext
 from sqlalchemy import (BigInteger, Date, Integer, and_, case, cast, func, literal, null, or_, select,
@@ -39,10 +46,12 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from survey_app.domain import clock
 from survey_app.domain.errors import DomainError
+from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Round, Unit
 from survey_app.models.types import UTCDateTime
 
+K = TypeVar("K")
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 
@@ -52,7 +61,8 @@ class ComplaintFigures:
     """One position's (or one official's) complaint figures for a round.
 
     The keys of :meth:`as_dict` are the results document's ``complaints`` object (DESIGN.md)
-    plus ``rejected`` and ``median_hours_to_first_response``. Values are unrounded.
+    plus ``rejected`` and ``median_hours_to_first_response``. Values are unrounded. ``as_of`` is
+    the cutoff in Jakarta time (ISO 8601, +07:00), ``final`` whether it is the moment of judgment.
     """
 
     received: int = 0
@@ -64,6 +74,10 @@ class ComplaintFigures:
     median_hours_to_first_response: float | None = None
     open_overdue: int = 0
     deadline_days: int = 7
+    min_complaints: int = DEFAULT_MIN_COMPLAINTS
+    enough_to_judge: bool = False
+    as_of: str | None = None
+    final: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -125,9 +139,32 @@ def quarter_window(code: str) -> tuple[datetime, datetime]:
     return clock.jakarta_midnight(start), clock.jakarta_midnight(end)
 
 
+def judgment_moment(round_: Round) -> datetime:
+    """J: the end of the round's quarter plus its complaint deadline (Q4 2026 with 7 days:
+    2027-01-08 00:00 WIB). By J every complaint of the quarter is due."""
+    return quarter_window(round_.code)[1] + timedelta(days=round_.deadline_days)
+
+
 def cutoff_of(round_: Round, now: datetime | None = None) -> datetime:
-    """The moment the figures describe: the round's close, or now before it."""
-    return min(round_.closes_at, now or clock.now())
+    """The moment the figures describe: J, or now before it (provisional figures)."""
+    return min(judgment_moment(round_), now or clock.now())
+
+
+def is_final(round_: Round, now: datetime | None = None) -> bool:
+    """Whether the figures are final: J has come."""
+    return (now or clock.now()) >= judgment_moment(round_)
+
+
+def empty_figures(round_: Round, now: datetime | None) -> ComplaintFigures:
+    """The figures of a position without complaints in the quarter."""
+    return ComplaintFigures(deadline_days=round_.deadline_days,
+                            min_complaints=round_.min_complaints, **_moment(round_, now))
+
+
+def _moment(round_: Round, now: datetime | None) -> dict:
+    now = now or clock.now()
+    return {"as_of": clock.to_jakarta(cutoff_of(round_, now)).isoformat(),
+            "final": is_final(round_, now)}
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -136,7 +173,7 @@ def figures_for_round(round_: Round, now: datetime | None = None) -> dict[int, C
     """position_id -> ComplaintFigures for every position (lurah, camat, walikota, bupati,
     kepala_dinas); positions without complaints in the quarter get zero counts and None rates."""
     found = {key[0]: figures for key, figures in _aggregate(round_, now, by_official=False).items()}
-    empty = ComplaintFigures(deadline_days=round_.deadline_days)
+    empty = empty_figures(round_, now)
     return {position_id: found.get(position_id, empty)
             for position_id in db.session.scalars(select(Position.id))}
 
@@ -152,8 +189,10 @@ def figures_by_official(round_: Round, now: datetime | None = None
 
 def _aggregate(round_: Round, now: datetime | None, by_official: bool
                ) -> dict[tuple, ComplaintFigures]:
+    now = now or clock.now()
     start, end = quarter_window(round_.code)
     cutoff = literal(cutoff_of(round_, now), UTCDateTime)
+    moment = _moment(round_, now)
     deadline_ms = round_.deadline_days * DAY_MS
     c = Complaint.__table__
     columns = [
@@ -194,7 +233,8 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool
             in_time_rate=row.in_time / denominator if denominator else None,
             median_days_to_resolve=None if resolve_ms is None else resolve_ms / DAY_MS,
             median_hours_to_first_response=None if response_ms is None else response_ms / HOUR_MS,
-            deadline_days=round_.deadline_days)
+            deadline_days=round_.deadline_days, min_complaints=round_.min_complaints,
+            enough_to_judge=denominator >= round_.min_complaints, **moment)
     return result
 
 
@@ -281,38 +321,51 @@ def figures_table(round_: Round, now: datetime | None = None,
 
 @dataclass
 class UnitRank:
-    rank: int | None  # None: no resolved or overdue complaint to rate the unit on
+    rank: int | None  # None: too few complaints to judge the unit on (DOMAIN.md section 5)
     unit_code: str
     unit_name: str
     position_id: int | None
     figures: ComplaintFigures
 
 
+def complaint_handling_ranks(figures: Mapping[K, Mapping]) -> dict[K, int]:
+    """The one ranking of units (dinas are not surveyed), used by ``skm complaints`` and the
+    results document alike: units with enough complaints to judge, as the LAPOR! pilot ranked
+    them: by in-time rate (higher first), then by response speed: median hours to first
+    response, then median days to resolve (faster first; unknown after known). Units equal on all
+    three share a rank (competition ranks: 1, 2, 2, 4). ``figures`` maps any key to a unit's
+    complaint figures (ComplaintFigures.as_dict()); units not ranked are left out."""
+    def key(f: Mapping) -> tuple:
+        return (-f["in_time_rate"],
+                f["median_hours_to_first_response"] is None,
+                f["median_hours_to_first_response"] or 0,
+                f["median_days_to_resolve"] is None, f["median_days_to_resolve"] or 0)
+
+    judged = sorted(((key(f), k) for k, f in figures.items()
+                     if f and f["enough_to_judge"] and f["in_time_rate"] is not None),
+                    key=lambda pair: pair[0])
+    ranks: dict[K, int] = {}
+    for i, (value, k) in enumerate(judged):
+        ranks[k] = ranks[judged[i - 1][1]] if i and judged[i - 1][0] == value else i + 1
+    return ranks
+
+
 def rank_units(round_: Round, now: datetime | None = None,
                figures: dict[int, ComplaintFigures] | None = None) -> list[UnitRank]:
-    """Every unit (dinas) ranked as the LAPOR! pilot did: by in-time rate (higher first), then by
-    response speed: median hours to first response, then median days to resolve (faster first;
-    unknown after known). Units equal on all three share a rank (1, 2, 2, 4); units with no
-    in-time rate are listed last without a rank."""
+    """Every unit (dinas) with its rank by complaint handling (complaint_handling_ranks), in rank
+    order; units with too few complaints to judge are listed last without a rank."""
     figures = figures if figures is not None else figures_for_round(round_, now)
-    empty = ComplaintFigures(deadline_days=round_.deadline_days)
+    empty = empty_figures(round_, now)
     rows = db.session.execute(
         select(Unit.code, Unit.name, Position.id).outerjoin(
             Position, and_(Position.unit_id == Unit.id, Position.kind == "kepala_dinas"))
         .order_by(Unit.code))
     units = [UnitRank(None, code, name, pid, figures.get(pid, empty) if pid else empty)
              for code, name, pid in rows]
-
-    def key(u: UnitRank) -> tuple:
-        f = u.figures
-        return (-f.in_time_rate,
-                f.median_hours_to_first_response is None, f.median_hours_to_first_response or 0,
-                f.median_days_to_resolve is None, f.median_days_to_resolve or 0)
-
-    rated = sorted((u for u in units if u.figures.in_time_rate is not None), key=key)
-    for i, unit in enumerate(rated):
-        unit.rank = rated[i - 1].rank if i and key(rated[i - 1]) == key(unit) else i + 1
-    return rated + [u for u in units if u.figures.in_time_rate is None]
+    ranks = complaint_handling_ranks({u.unit_code: u.figures.as_dict() for u in units})
+    for unit in units:
+        unit.rank = ranks.get(unit.unit_code)
+    return sorted(units, key=lambda u: (u.rank is None, u.rank or 0))  # stable: by code within
 
 
 def round_by_code(code: str) -> Round:

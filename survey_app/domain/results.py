@@ -18,8 +18,9 @@ with its official; the change is measured against the official's own previous sc
 The sanctions ladder counts an official's consecutive failed rounds, following them from post to
 post: a round is failed at a failing grade (from at least the required sample: a smaller one is
 shown, marked, and neither ranked nor used for sanctions) or an in-time rate below the round's
-minimum. A round
-where the official has neither figure (no counting group and no complaints) neither breaks nor
+minimum (only a rate over at least the round's ``min_complaints`` complaints: fewer are too few to
+judge). A round where the official has neither figure (no counting group, too few complaints)
+neither breaks nor
 extends the run. 1 failed round: perhatian (watch); 2: SP1; 3: SP2; 4 or more: a recommendation
 for rotation, transfer or demotion. The product recommends; people decide (SanctionDecision).
 """
@@ -32,14 +33,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.domain import clock, holding, ikm, scoring
-from survey_app.domain.complaint_figures import (ComplaintFigures, figures_by_official,
+from survey_app.domain.complaint_figures import (empty_figures, figures_by_official,
                                                  figures_for_round)
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
                                Official, Position, ResultSnapshot, Round, Unit)
 
-METHOD_VERSION = "4"  # bump whenever the computation changes: stored base results are redone
+METHOD_VERSION = "5"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
 SIGNIFICANCE = 0.05
 
@@ -70,7 +71,8 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
     parts = [METHOD_VERSION, round_.code, round_.questionnaire.content_hash,
              round_.opens_at, round_.closes_at, round_.group_weights, round_.rating_matrix,
              round_.min_group, round_.deadline_days, round_.survey_weight, round_.complaint_weight,
-             round_.min_in_time_rate, round_.failing_grades, reference_day(round_, now),
+             round_.min_in_time_rate, round_.failing_grades, round_.min_complaints,
+             reference_day(round_, now),
              tuple(responses), tuple(invited), tuple(appointments), tuple(officials),
              tuple(complaints)]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
@@ -114,13 +116,16 @@ def _forms_of_several(round_: Round) -> set[int]:
 
 def _sum_figures(parts: list[dict]) -> dict:
     """One official's complaint figures over several posts: the counts add up and the in-time
-    rate is taken over the sum; medians cannot be added and are left out."""
+    rate is taken over the sum (and judged only over enough complaints, as each part is);
+    medians cannot be added and are left out."""
     total = {key: sum(p[key] for p in parts) for key in
              ("received", "rejected", "resolved", "resolved_in_time", "open_overdue")}
     denominator = total["resolved"] + total["open_overdue"]
-    return {**total, "in_time_rate": total["resolved_in_time"] / denominator if denominator
-            else None, "median_days_to_resolve": None, "median_hours_to_first_response": None,
-            "deadline_days": parts[0]["deadline_days"], "posts": len(parts)}
+    first = parts[0]
+    return {**first, **total,
+            "in_time_rate": total["resolved_in_time"] / denominator if denominator else None,
+            "median_days_to_resolve": None, "median_hours_to_first_response": None,
+            "enough_to_judge": denominator >= first["min_complaints"], "posts": len(parts)}
 
 
 def compute_base(round_: Round, now: datetime | None = None) -> dict:
@@ -145,7 +150,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
     units = {u.id: u for u in db.session.scalars(select(Unit))}
     officials = {o.id: o for o in db.session.scalars(select(Official))}
     holders = _holders(reference_day(round_, now))
-    empty = ComplaintFigures(deadline_days=round_.deadline_days).as_dict()
+    empty = empty_figures(round_, now).as_dict()
 
     def entry_for(position_id: int, official: Official | None, score, complaints) -> dict:
         position = positions[position_id]
@@ -195,7 +200,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
         if len(own.get(nip, ())) > 1:
             entry["official_complaints"] = _sum_figures(own[nip])
         entry["failed"] = _failed(round_, entry)
-        entry["composite"] = _composite(round_, entry)
+        entry["composite"], entry["composite_basis"] = _composite(round_, entry)
     # The ladder judges the person: failed if anything that fell to them failed.
     outcome: dict[str, bool | None] = {}
     for entry in entries + earlier:
@@ -256,31 +261,39 @@ def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
 
 def _failed(round_: Round, entry: dict) -> bool | None:
     """Failed at a failing grade, or an in-time rate under the minimum (the official's own
-    complaints: of this post while they held it, or of every post they held in the quarter). A
-    grade from fewer respondents than the required sample is shown but never fails anyone on its
-    own (DOMAIN.md section 3): it counts as no survey figure ("no invitations recorded", None,
-    has no sample to fall short of)."""
+    complaints: of this post while they held it, or of every post they held in the quarter)
+    over enough complaints to judge. A grade from fewer respondents than the required sample is
+    shown but never fails anyone on its own (DOMAIN.md section 3): it counts as no survey figure
+    ("no invitations recorded", None, has no sample to fall short of)."""
     grade_known = entry["grade"] is not None and entry["meets_required_sample"] is not False
-    complaints = entry.get("official_complaints") or entry["complaints"] or {}
-    rate = complaints.get("in_time_rate")
+    rate = _judged_rate(entry.get("official_complaints") or entry["complaints"])
     if not grade_known and rate is None:
         return None
     return bool((grade_known and entry["grade"] in round_.failing_grades)
                 or (rate is not None and rate < round_.min_in_time_rate))
 
 
+def _judged_rate(complaints: dict | None) -> float | None:
+    """The in-time rate when it is over enough complaints to judge, else None."""
+    if not complaints or not complaints["enough_to_judge"]:
+        return None
+    return complaints["in_time_rate"]
+
+
 def base_results(round_: Round, now: datetime | None = None) -> dict:
     """The stored base results when their data has not changed, else computed anew and stored
     (the caller commits). An open round is always computed: its complaint figures move with the
-    clock (complaints fall overdue) even when no data changes. A published round's are those
-    published, whatever its data says now (survey_app/domain/publication.py)."""
+    clock (complaints fall overdue) even when no data changes; so does any round before its
+    complaints' moment of judgment (their figures are provisional until then). A published
+    round's are those published, whatever its data says now (survey_app/domain/publication.py)."""
     from survey_app.domain import publication
+    from survey_app.domain.complaint_figures import is_final
     from survey_app.domain.rounds import effective_state
 
     published = publication.in_force(round_)
     if published is not None:
         return published.base
-    if effective_state(round_, now) not in ("closed", "published"):
+    if effective_state(round_, now) not in ("closed", "published") or not is_final(round_, now):
         return compute_base(round_, now)
     digest = fingerprint(round_, now)
     snapshot = db.session.get(ResultSnapshot, round_.id)
@@ -389,6 +402,7 @@ def build_document(round_: Round, base: dict, now: datetime | None = None) -> di
                          "complaint_weight": round_.complaint_weight,
                          "min_in_time_rate": round_.min_in_time_rate,
                          "failing_grades": round_.failing_grades,
+                         "min_complaints": round_.min_complaints,
                          "questionnaire": {"key": round_.questionnaire.key,
                                            "version": round_.questionnaire.version,
                                            "sha256": round_.questionnaire.content_hash}},
@@ -415,10 +429,16 @@ def _trend(entry: dict, code: str, history, by_position) -> list[dict]:
 
 def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
     """Competition ranks within each tier (equal shown values share a rank): by IKM, or, in a
-    tier nobody rates (kepala dinas), by the composite score, which is then complaint handling."""
+    tier nobody rates, by the composite score. Kepala dinas (never surveyed) by the one ranking
+    of units by complaint handling, the one ``skm complaints`` prints, among the units with
+    enough complaints to judge."""
+    from survey_app.domain.complaint_figures import complaint_handling_ranks
+
     by_tier: dict[str, dict[int, float]] = {}
     surveyed = {e["tier"] for e in entries if e["ikm"] is not None}
     for entry in entries:
+        if entry["tier"] == "kepala_dinas":
+            continue
         if entry["meets_required_sample"] is False:
             continue  # below the required sample: shown and marked, not ranked (DOMAIN.md 3)
         value = entry["ikm"] if entry["tier"] in surveyed else entry["composite"]
@@ -427,20 +447,33 @@ def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
     ranks: dict[int, int] = {}
     for values in by_tier.values():
         ranks.update(ikm.competition_ranks(values))
-    return ranks, {tier: len(values) for tier, values in by_tier.items()}
+    peers = {tier: len(values) for tier, values in by_tier.items()}
+    units = complaint_handling_ranks({e["position_id"]: e["complaints"] for e in entries
+                                      if e["tier"] == "kepala_dinas"})
+    ranks.update(units)
+    if units:
+        peers["kepala_dinas"] = len(units)
+    return ranks, peers
 
 
-def _composite(round_: Round, entry: dict) -> float | None:
-    """Survey and complaint handling combined with the round's weights (renormalised over the
-    parts that exist: a kepala dinas is judged on complaints only)."""
-    parts = []
+COMPOSITE_BASES = ("survey+complaints", "survey", "complaints")
+
+
+def _composite(round_: Round, entry: dict) -> tuple[float | None, str | None]:
+    """Survey and complaint handling combined with the round's weights, renormalised over the
+    parts present (a kepala dinas is judged on complaints only; a post with too few complaints
+    to judge on the survey alone), and which parts those were (COMPOSITE_BASES, None for none)."""
+    parts = {}
     if entry["ikm"] is not None:
-        parts.append((round_.survey_weight, entry["ikm"]))
-    rate = (entry["complaints"] or {}).get("in_time_rate")
+        parts["survey"] = (round_.survey_weight, entry["ikm"])
+    rate = _judged_rate(entry["complaints"])
     if rate is not None:
-        parts.append((round_.complaint_weight, rate * 100))
-    total = sum(w for w, _ in parts)
-    return sum(w * v for w, v in parts) / total if total > 0 else None
+        parts["complaints"] = (round_.complaint_weight, rate * 100)
+    parts = {name: (w, v) for name, (w, v) in parts.items() if w > 0}
+    total = sum(w for w, _ in parts.values())
+    if not total:
+        return None, None
+    return sum(w * v for w, v in parts.values()) / total, "+".join(parts)
 
 
 def _failed_streak(entry: dict, earlier: list[list[dict]]) -> int:

@@ -24,9 +24,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from survey_app.domain import audit, clock, holding, questionnaires
+from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
-from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS,
-                                          ROUND_STATES)
+from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_MIN_COMPLAINTS,
+                                          DEFAULT_RATING_MATRIX, GROUPS, ROUND_STATES)
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round
 
@@ -41,6 +42,7 @@ DEFAULT_SETTINGS = {
     "complaint_weight": 0.3,
     "min_in_time_rate": 0.8,
     "failing_grades": "CD",
+    "min_complaints": DEFAULT_MIN_COMPLAINTS,
 }
 
 
@@ -97,6 +99,7 @@ class Settings:
     complaint_weight: float = DEFAULT_SETTINGS["complaint_weight"]
     min_in_time_rate: float = DEFAULT_SETTINGS["min_in_time_rate"]
     failing_grades: str = DEFAULT_SETTINGS["failing_grades"]
+    min_complaints: int = DEFAULT_SETTINGS["min_complaints"]
     note: str | None = None
 
     @classmethod
@@ -107,7 +110,7 @@ class Settings:
                    deadline_days=round_.deadline_days, min_group=round_.min_group,
                    survey_weight=round_.survey_weight, complaint_weight=round_.complaint_weight,
                    min_in_time_rate=round_.min_in_time_rate, failing_grades=round_.failing_grades,
-                   note=round_.note)
+                   min_complaints=round_.min_complaints, note=round_.note)
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -206,6 +209,8 @@ def validate(code: str, settings: Settings, *, current: Round | None = None) -> 
         errors["min_in_time_rate"] = str(_l("The minimum in-time rate must be between 0 and 1."))
     if not settings.failing_grades or set(settings.failing_grades) - set("ABCD"):
         errors["failing_grades"] = str(_l("Failing grades are letters among A, B, C and D."))
+    if not isinstance(settings.min_complaints, int) or not 1 <= settings.min_complaints <= 10000:
+        errors["min_complaints"] = str(_l("The fewest complaints to judge must be 1 to 10000."))
     if errors:
         raise RoundInvalid(errors)
 
@@ -235,6 +240,7 @@ def _apply(round_: Round, settings: Settings) -> None:
     round_.complaint_weight = float(settings.complaint_weight)
     round_.min_in_time_rate = float(settings.min_in_time_rate)
     round_.failing_grades = "".join(sorted(set(settings.failing_grades.upper())))
+    round_.min_complaints = settings.min_complaints
     round_.note = (settings.note or "").strip() or None
 
 
@@ -415,10 +421,19 @@ def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None =
 
 def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
     """closed -> published: officials may now see their results, frozen as they are now
-    (survey_app/domain/publication.py: later data changes them only by a re-publication)."""
+    (survey_app/domain/publication.py: later data changes them only by a re-publication). Only
+    from the quarter's moment of judgment on (its end plus the complaint deadline, DOMAIN.md
+    section 5): before it the complaint figures are provisional, and a published round is not
+    to change."""
     from survey_app.domain import publication  # it computes the results, which need rounds
 
     now = _require(round_, "publish", now)
+    moment = judgment_moment(round_)
+    if now < moment:
+        raise NotAllowed(str(_l(
+            "Round %(code)s cannot be published before %(moment)s: its complaint figures are "
+            "provisional until the quarter's end plus the %(days)s-day deadline.",
+            code=round_.code, moment=_wib(moment), days=round_.deadline_days)))
     round_.state = "published"
     round_.published_at = now
     holding.release_held([round_.id])  # a paper form imported after the close may be held

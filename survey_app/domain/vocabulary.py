@@ -38,6 +38,9 @@ RESPONDENT_AREA_LEVELS = ("kelurahan", "kecamatan")
 ROLES = ("admin", "coordinator", "official", "viewer")
 
 ROUND_STATES = ("draft", "scheduled", "open", "closed", "published")
+# The fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md section 5):
+# a round's default, here because the model needs it too (see rounds.DEFAULT_SETTINGS).
+DEFAULT_MIN_COMPLAINTS = 5
 
 # Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
 COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved", "rejected")

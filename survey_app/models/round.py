@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, ROUND_STATES
+from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_MIN_COMPLAINTS,
+                                          DEFAULT_RATING_MATRIX, ROUND_STATES)
 from survey_app.extensions import db
 from survey_app.models.area import _in
 from survey_app.models.types import UTCDateTime, utcnow
@@ -39,6 +40,7 @@ class Round(db.Model):
         CheckConstraint("closes_at > opens_at", name="close_after_open"),
         CheckConstraint("deadline_days > 0", name="deadline_days"),
         CheckConstraint("min_group >= 1", name="min_group"),
+        CheckConstraint("min_complaints >= 1", name="min_complaints"),
         CheckConstraint("survey_weight >= 0 AND complaint_weight >= 0"
                         " AND survey_weight + complaint_weight > 0", name="composite_weights"),
     )
@@ -59,6 +61,8 @@ class Round(db.Model):
     # Sanctions thresholds: a round is failed below this in-time rate or at these grades.
     min_in_time_rate: Mapped[float] = mapped_column(Float, default=0.8)
     failing_grades: Mapped[str] = mapped_column(String(8), default="CD")
+    # An in-time rate over fewer complaints than this never fails anyone (too few to judge).
+    min_complaints: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_COMPLAINTS)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
