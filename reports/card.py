@@ -503,6 +503,18 @@ def _standing(flow: Flow, data: CardData) -> None:
         text += label(lang, "sanction_rounds", n=data.failed_rounds_in_a_row)
     flow.paragraph(text, size=9.5, font="Helvetica-Bold",
                    colour=WARN if data.sanction_level != "none" else INK)
+    for reason in data.failed_because:
+        where = (label(lang, "why_where", post=reason["elsewhere"]) if reason.get("elsewhere")
+                 else label(lang, "why_posts") if reason.get("posts", 1) > 1 else "")
+        if reason["rule"] == "grade":
+            text = label(lang, "why_grade", grade=reason["grade"],
+                         ikm=fmt.number(reason["ikm"], lang),
+                         grades=" / ".join(reason["failing_grades"]), where=where)
+        else:
+            text = label(lang, "why_rate", rate=fmt.percent(reason["rate"], lang),
+                         n=reason["complaints"], minimum=fmt.percent(reason["minimum"], lang),
+                         where=where)
+        flow.paragraph(text, size=9, colour=WARN)
     flow.paragraph(label(lang, "sanction_note"), size=8, colour=MUTED)
     flow.gap(8)
 

@@ -176,6 +176,17 @@ LABELS: dict[str, dict[str, str]] = {
               "moment of judgment, the quarter's end + {days} days)."},
     "composite_none": {"id": "Nilai gabungan: tidak ada", "en": "Composite score: none"},
     "sanction": {"id": "Status sanksi: {level}", "en": "Sanctions status: {level}"},
+    "why_grade": {"id": "Gagal triwulan ini: mutu {grade} (IKM {ikm}); mutu {grades} dihitung "
+                        "gagal{where}.",
+                  "en": "Failed this quarter: grade {grade} (IKM {ikm}); grades {grades} count as "
+                        "failed{where}."},
+    "why_rate": {"id": "Gagal triwulan ini: pengaduan selesai tepat waktu {rate} dari {n} "
+                       "pengaduan yang dinilai, di bawah batas {minimum}{where}.",
+                 "en": "Failed this quarter: {rate} of {n} judged complaints resolved in time, "
+                       "below the minimum of {minimum}{where}."},
+    "why_where": {"id": " (sebagai {post})", "en": " (as {post})"},
+    "why_posts": {"id": " (semua jabatan yang Anda pegang triwulan ini)",
+                  "en": " (every post you held this quarter)"},
     "sanction_rounds": {"id": " ({n} triwulan gagal berturut-turut)",
                         "en": " ({n} failed quarters in a row)"},
     "sanction_note": {"id": "Ini rekomendasi sistem; keputusan diambil dan dicatat oleh pejabat berwenang.",

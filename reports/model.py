@@ -97,6 +97,9 @@ class CardData:
     complaint_weight: float = 0.3
     sanction_level: str = "none"
     failed_rounds_in_a_row: int = 0
+    # Why this quarter counts as failed: dicts as the results document's failed_because, each
+    # with ``here`` (the rule failed on this card's post) or the post it failed on.
+    failed_because: list[dict] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)  # distinct texts, as printed
     comment_counts: list[int] = field(default_factory=list)  # how many gave each text
     comments_total: int = 0  # every comment that may be shown, printed or not

@@ -4,6 +4,7 @@ in a quarter, a newcomer is not judged on the predecessor's record, and a card c
 official with their own previous result. Every figure below is computed by hand in the test."""
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, timezone
 
 import pytest
@@ -50,10 +51,15 @@ def entries_of(document, nip):
 
 def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     """Ani held X until 15 May, then Y; Bayu held Y until 15 May, then X. X: Ani's forms all 4
-    (IKM 100), Bayu's all 4 (100); Y: Bayu's all 4 (100), Ani's all 1 (25, grade D). At the close
-    X is Bayu's and Y is Ani's, each with their own part only (not the whole round's forms):
-    X shows Bayu's 100 (not the mean 100 of both), Y shows Ani's 25 (not (100 + 25) / 2 = 62.5).
-    Ani failed the quarter (a D on Y); Bayu did not."""
+    (IKM 100), Bayu's all 4 (100); Y: Bayu's all 2 (50, grade D), Ani's all 1 (25, grade D). At
+    the close X is Bayu's and Y is Ani's, each with their own part only: X shows Bayu's 100 (not
+    the whole round's), Y shows Ani's 25 (not (50 + 25) / 2 = 37.5). Both failed the quarter:
+    Ani on the post she holds (a D on Y), Bayu on the post he left (a D on Y, while he held it),
+    and each card says which rule failed, with the figure, the threshold and the post."""
+    from survey_app.domain import cards
+    from reports.card import render_card
+    from tests.test_reports import text_of as pdf_text
+
     p = posts
     factories.appoint(p["Ani"], p["x"], date(2025, 1, 1), date(2026, 5, 15))
     factories.appoint(p["Bayu"], p["y"], date(2025, 1, 1), date(2026, 5, 15))
@@ -61,7 +67,7 @@ def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     factories.appoint(p["Bayu"], p["x"], date(2026, 5, 16))
     forms(p["round"], p["x"], p["Ani"], 4)
     forms(p["round"], p["x"], p["Bayu"], 4)
-    forms(p["round"], p["y"], p["Bayu"], 4)
+    forms(p["round"], p["y"], p["Bayu"], 2)
     forms(p["round"], p["y"], p["Ani"], 1)
     db.session.flush()
     document = results.results_document(p["round"], now=NOW)
@@ -73,11 +79,29 @@ def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     earlier = {(e["position_id"], e["official"]["name"]): e for e in document["earlier_holders"]}
     assert set(earlier) == {(p["x"].id, "Ani"), (p["y"].id, "Bayu")}
     assert earlier[(p["x"].id, "Ani")]["ikm"] == 100.0
-    assert earlier[(p["y"].id, "Bayu")]["ikm"] == 100.0
+    assert earlier[(p["y"].id, "Bayu")]["ikm"] == 50.0
     assert {e["official_failed"] for e in entries_of(document, p["Ani"].nip)} == {True}
-    assert {e["official_failed"] for e in entries_of(document, p["Bayu"].nip)} == {False}
-    assert shown[p["y"].id]["sanction_level"] == "perhatian"
-    assert shown[p["x"].id]["sanction_level"] == "none"
+    assert {e["official_failed"] for e in entries_of(document, p["Bayu"].nip)} == {True}
+    assert shown[p["x"].id]["failed"] is False  # his part of X passed; the person did not
+    assert shown[p["y"].id]["sanction_level"] == shown[p["x"].id]["sanction_level"] == "perhatian"
+    names = cards.element_names(p["round"])
+
+    def card(entry):
+        data = cards.card_data(entry, document, names=names, rated=True, comments=[],
+                               published=False, lang="id")
+        # the printed words, where poppler's pdftotext is installed (as in tests/test_reports.py)
+        text = pdf_text(render_card(data)) if shutil.which("pdftotext") else None
+        return data, text
+
+    bayu, text = card(shown[p["x"].id])
+    assert [(r["rule"], r["grade"], r["elsewhere"]) for r in bayu.failed_because] == [
+        ("grade", "D", "Lurah " + p["y"].area.name)]
+    assert text is None or ("Gagal triwulan ini: mutu D (IKM 50,00); mutu C / D dihitung gagal "
+                            "(sebagai Lurah " + p["y"].area.name + ")") in " ".join(text.split())
+    ani, text = card(shown[p["y"].id])
+    assert [(r["rule"], r["elsewhere"]) for r in ani.failed_because] == [("grade", None)]
+    assert text is None or "Gagal triwulan ini: mutu D (IKM 25,00); mutu C / D dihitung gagal." \
+        in " ".join(text.split())
 
 
 def _complaints(rows: str) -> None:
@@ -125,6 +149,8 @@ def test_an_official_who_moved_is_judged_on_the_complaints_of_both_posts(posts):
     own = y["official_complaints"]
     assert (own["received"], own["resolved_in_time"], own["in_time_rate"]) == (4, 2, 0.5)
     assert own["enough_to_judge"] and not y["complaints"]["enough_to_judge"]
+    assert y["official_failed_because"] == [{"rule": "in_time_rate", "rate": 0.5, "minimum": 0.8,
+                                             "complaints": 4, "posts": 2}]
     assert y["failed"] is True and y["sanction_level"] == "perhatian"
 
 

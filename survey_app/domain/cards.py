@@ -29,7 +29,7 @@ from survey_app.models import IssuedDocument, Official, Round
 
 PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
 COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
-COMMENT_BUDGET_CHARS = 1800
+COMMENT_BUDGET_CHARS = 1500
 COMMENT_MAX_CHARS = 300
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -161,9 +161,25 @@ def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]],
         complaint_weight=settings.get("complaint_weight", 0.3),
         sanction_level=entry.get("sanction_level") or "none",
         failed_rounds_in_a_row=entry.get("failed_rounds_in_a_row") or 0,
+        failed_because=_failed_because(entry, lang),
         comments=shown_comments, comment_counts=counts,
         comments_total=len(comments) if rated else 0,
         published=published, lang=lang)
+
+
+def _failed_because(entry: dict, lang: str) -> list[dict]:
+    """The rules that failed the official this quarter (on every post they held in it), each
+    with the post it failed on when that is not this card's post."""
+    if not entry.get("official_failed", entry.get("failed")):
+        return []
+    reasons = entry.get("official_failed_because", entry.get("failed_because")) or []
+    shown = []
+    for reason in reasons:
+        elsewhere = "position" in reason and (reason["position"], reason["area_name"]) != (
+            entry["position"], entry["area_name"] or entry["unit_name"])
+        shown.append({**reason, "elsewhere": post_name(lang, reason["position"],
+                                                       reason["area_name"]) if elsewhere else None})
+    return shown
 
 
 def _compared_elsewhere(entry: dict, lang: str) -> str | None:

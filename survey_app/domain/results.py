@@ -200,16 +200,23 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
         if len(own.get(nip, ())) > 1:
             entry["official_complaints"] = _sum_figures(own[nip])
         entry["failed"] = _failed(round_, entry)
+        entry["failed_because"] = _failed_because(round_, entry)
         entry["composite"], entry["composite_basis"] = _composite(round_, entry)
-    # The ladder judges the person: failed if anything that fell to them failed.
+    # The ladder judges the person: failed if anything that fell to them failed, for the
+    # reasons of every post (the same complaint rule, over all their posts, is said once).
     outcome: dict[str, bool | None] = {}
+    reasons: dict[str, list[dict]] = {}
     for entry in entries + earlier:
         if entry["official"] is not None and entry["failed"] is not None:
             nip = entry["official"]["nip"]
             outcome[nip] = bool(outcome.get(nip)) or entry["failed"]
+            for reason in entry["failed_because"]:
+                if reason not in reasons.setdefault(nip, []):
+                    reasons[nip].append(reason)
     for entry in entries + earlier:
         if entry["official"] is not None:
             entry["official_failed"] = outcome.get(entry["official"]["nip"])
+            entry["official_failed_because"] = reasons.get(entry["official"]["nip"], [])
     return {"round": round_.code, "method_version": METHOD_VERSION,
             "reference_day": reference_day(round_, now).isoformat(), "positions": entries,
             "earlier_holders": earlier}
@@ -271,6 +278,27 @@ def _failed(round_: Round, entry: dict) -> bool | None:
         return None
     return bool((grade_known and entry["grade"] in round_.failing_grades)
                 or (rate is not None and rate < round_.min_in_time_rate))
+
+
+def _failed_because(round_: Round, entry: dict) -> list[dict]:
+    """Which rule failed the entry, with its figure and its threshold (the card prints them):
+    {"rule": "grade", "grade", "ikm", "failing_grades", and where} or {"rule": "in_time_rate",
+    "rate", "minimum", "complaints" (the rate's denominator), "posts" (how many posts it covers),
+    and where}. The same test as _failed, said in figures."""
+    where = {"position": entry["position"], "area_name": entry["area_name"] or entry["unit_name"]}
+    found = []
+    if (entry["grade"] is not None and entry["meets_required_sample"] is not False
+            and entry["grade"] in round_.failing_grades):
+        found.append({"rule": "grade", "grade": entry["grade"], "ikm": entry["ikm"],
+                      "failing_grades": round_.failing_grades, **where})
+    complaints = entry.get("official_complaints") or entry["complaints"]
+    rate = _judged_rate(complaints)
+    if rate is not None and rate < round_.min_in_time_rate:
+        found.append({"rule": "in_time_rate", "rate": rate, "minimum": round_.min_in_time_rate,
+                      "complaints": complaints["resolved"] + complaints["open_overdue"],
+                      "posts": complaints.get("posts", 1),
+                      **(where if "posts" not in complaints else {})})
+    return found
 
 
 def _judged_rate(complaints: dict | None) -> float | None:
