@@ -420,3 +420,14 @@ def test_complaints_of_the_last_week_are_judged_after_an_early_close(world):
     assert (early.resolved, early.resolved_in_time, early.open_overdue) == (2, 1, 0)
     assert early.in_time_rate == pytest.approx(1 / 2) and not early.enough_to_judge
     assert (early.as_of, early.final) == ("2026-10-02T12:00:00+07:00", False)
+
+
+def test_figures_by_official_of_some_positions_are_those_of_all(world):
+    """Asked for two posts only (the lurah that changed hands and the wali kota, a head whose
+    complaints come through the kelurahan), the figures are exactly those of the full table."""
+    everything = figures_by_official(world["round"], now=NOW)
+    wanted = {world["pos"]["lurah1"].id, world["pos"]["walikota"].id}
+    some = figures_by_official(world["round"], now=NOW, positions=wanted)
+    assert some == {key: f for key, f in everything.items() if key[0] in wanted}
+    assert {key[0] for key in some} == wanted
+    assert figures_by_official(world["round"], now=NOW, positions=set()) == {}

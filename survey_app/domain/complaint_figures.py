@@ -34,6 +34,7 @@ with window functions, so that only one row per position comes back to Python.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -178,17 +179,21 @@ def figures_for_round(round_: Round, now: datetime | None = None) -> dict[int, C
             for position_id in db.session.scalars(select(Position.id))}
 
 
-def figures_by_official(round_: Round, now: datetime | None = None
+def figures_by_official(round_: Round, now: datetime | None = None,
+                        positions: Collection[int] | None = None
                         ) -> dict[tuple[int, int | None], ComplaintFigures]:
     """(position_id, official_id) -> ComplaintFigures: each complaint follows the official who
     held the post on the Jakarta day it was reported (a rotation mid-quarter splits a position's
     figures between its two holders). official_id is None for days when nobody held the post.
-    Only pairs with complaints appear."""
-    return _aggregate(round_, now, by_official=True)
+    Only pairs with complaints appear; only those of ``positions`` when given (the results need
+    the posts that changed hands only: a province's every complaint costs most of a second)."""
+    if positions is not None and not positions:
+        return {}
+    return _aggregate(round_, now, by_official=True, positions=positions)
 
 
-def _aggregate(round_: Round, now: datetime | None, by_official: bool
-               ) -> dict[tuple, ComplaintFigures]:
+def _aggregate(round_: Round, now: datetime | None, by_official: bool,
+               positions: Collection[int] | None = None) -> dict[tuple, ComplaintFigures]:
     now = now or clock.now()
     start, end = quarter_window(round_.code)
     cutoff = literal(cutoff_of(round_, now), UTCDateTime)
@@ -209,7 +214,7 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool
         columns.append(jakarta_date(c.c.reported_at).label("day"))
     quarter = select(*columns).where(c.c.reported_at >= literal(start, UTCDateTime),
                                      c.c.reported_at < literal(end, UTCDateTime)).cte("quarter")
-    attributed = _attributed(quarter, by_official).cte("attributed")
+    attributed = _attributed(quarter, by_official, positions).cte("attributed")
     keys = [attributed.c.position_id] + ([attributed.c.official_id] if by_official else [])
     a = attributed.c
     counts = select(
@@ -238,7 +243,7 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool
     return result
 
 
-def _attributed(quarter, by_official: bool):
+def _attributed(quarter, by_official: bool, positions: Collection[int] | None = None):
     """Each complaint of the quarter once per position it counts for: its own position (lurah or
     kepala dinas), and for complaints filed at a kelurahan also its camat and wali kota/bupati."""
     q = quarter.c
@@ -255,6 +260,8 @@ def _attributed(quarter, by_official: bool):
         own_official = term.c.official_id
     own = select(q.position_id.label("position_id"), own_official.label("official_id"),
                  *values).select_from(own_source).where(q.position_id.is_not(None))
+    if positions is not None:
+        own = own.where(q.position_id.in_(sorted(positions)))
     branches = [own]
     areas = Area.__table__
     kelurahan, kecamatan = areas.alias("kel"), areas.alias("kec")
@@ -272,8 +279,11 @@ def _attributed(quarter, by_official: bool):
                 term.c.position_id == head.c.id, term.c.start_date <= q.day,
                 or_(term.c.end_date.is_(None), term.c.end_date >= q.day)))
             official = term.c.official_id
-        branches.append(select(head.c.id, official, *values).select_from(source)
-                        .where(q.unit_id.is_(None)))
+        branch = select(head.c.id, official, *values).select_from(source).where(
+            q.unit_id.is_(None))
+        if positions is not None:
+            branch = branch.where(head.c.id.in_(sorted(positions)))
+        branches.append(branch)
     return union_all(*branches)
 
 
