@@ -222,3 +222,14 @@ def test_an_officials_home_points_to_the_report_cards(client, auth, users):
     auth.login(users["official"])
     page = client.get("/").get_data(as_text=True)
     assert "/portal/" in page and "Rapor Anda untuk triwulan yang sudah diterbitkan" in page
+
+
+def test_form_fields_carry_no_empty_aria_attributes(coordinator):
+    """A field without a hint or an error has no aria-describedby or aria-invalid at all (WTForms
+    wrote the word None into both, which screen readers and axe-core reject); one with an error
+    is marked invalid and points at its hint."""
+    form = coordinator.get("/coordinator/rounds/new").get_data(as_text=True)
+    assert '="None"' not in form and "aria-invalid" not in form
+    refused = post_form(coordinator, "/coordinator/rounds/new", code="2027-Q9").get_data(
+        as_text=True)
+    assert 'aria-invalid="true"' in refused and '="None"' not in refused
