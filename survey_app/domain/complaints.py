@@ -21,8 +21,6 @@ temporary table and three set-based statements (update, touch, insert), never on
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Iterable
@@ -31,7 +29,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, exists, func,
                         insert, literal, or_, select, text, update)
 
-from survey_app.domain import clock
+from survey_app.domain import clock, exports
 from survey_app.domain.bulk import insert_rows
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, read_table
@@ -424,13 +422,10 @@ def bad_rows_csv(table: Table, checked: CheckedExport, mapping: dict[str, str] |
     """The bad rows as CSV, with the file's own column names (so that they can be fixed and
     imported again with the same mapping), preceded by their line number and errors."""
     back = {dest: source for source, dest in (mapping or {}).items()}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "errors", *(back.get(h, h) for h in table.header if h)])
-    for line, row, errors in checked.bad:
-        writer.writerow([line, "; ".join(e.message for e in errors),
-                         *(row.get(h, "") for h in table.header if h)])
-    return out.getvalue()
+    return exports.csv_text(
+        ["line", "errors", *(back.get(h, h) for h in table.header if h)],
+        ([line, "; ".join(e.message for e in errors), *(row.get(h, "") for h in table.header if h)]
+         for line, row, errors in checked.bad), lineterminator="\r\n")
 
 
 # --- the upload page's preview -----------------------------------------------------------------

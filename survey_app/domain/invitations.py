@@ -24,7 +24,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from survey_app.domain import clock
+from survey_app.domain import clock, exports
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
@@ -327,17 +327,11 @@ def export_rows(round_: Round, base_url: str, secret_key: str,
 
 
 def export_csv(rows: list[InvitationRow]) -> bytes:
-    """The CSV of DESIGN.md (UTF-8 with a BOM, so that spreadsheet programs read it right)."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for r in rows:
-        writer.writerow([r.respondent_ref, r.name, r.group, r.area_code, r.phone or "", r.link,
-                         r.whatsapp_url])
-    return out.getvalue().encode("utf-8-sig")
+    """The CSV of DESIGN.md (UTF-8 with a BOM, so that spreadsheet programs read it right; cells
+    that would start a formula neutralised, domain/exports.py)."""
+    return exports.csv_text(EXPORT_COLUMNS, (
+        [r.respondent_ref, r.name, r.group, r.area_code, r.phone or "", r.link, r.whatsapp_url]
+        for r in rows), lineterminator="\r\n").encode("utf-8-sig")
 
 
 
