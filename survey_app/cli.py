@@ -697,3 +697,48 @@ def worker(workers, verbose):
         "Worker running: %s queue %r, %d thread(s), periodic jobs on.",
         type(jobs.huey).__name__, jobs.huey.name, workers)
     consumer.run()
+
+
+# --- backups (issue 19) -------------------------------------------------------------------------
+
+@skm.command("backup")
+@click.argument("out", metavar="OUT", type=click.Path(dir_okay=False))
+def backup_command(out):
+    """Write a consistent copy of the whole database to OUT, a new file, while the app runs.
+
+    SQLite: the online backup API (a copy of the database file). PostgreSQL: pg_dump in its
+    custom format (the PostgreSQL client tools, of the server's version or newer, must be
+    installed). A backup holds everything, the links of responses still held included
+    (docs/anonymity.md): keep it as safe as the database and no longer than needed."""
+    from pathlib import Path
+
+    from survey_app.domain import backup
+
+    db.session.remove()
+    try:
+        size = backup.backup(db.engine, Path(out))
+    except DomainError as e:
+        fail(e)
+    click.echo(_("Backup written to %(path)s (%(size)s kB).", path=out,
+                 size=f"{size / 1024:.0f}"))
+
+
+@skm.command("restore")
+@click.argument("source", metavar="IN", type=click.Path(dir_okay=False))
+def restore_command(source):
+    """Bring the backup IN (made by `skm backup`) back into the database of DATABASE_URL, which
+    must be empty (no row in any table; a database just created, or just migrated). Stop the
+    app and the worker first; run `flask db upgrade` after it when the backup is older than the
+    code."""
+    from pathlib import Path
+
+    from survey_app.domain import backup
+
+    db.session.remove()
+    try:
+        restored = backup.restore(db.engine, Path(source))
+    except DomainError as e:
+        fail(e)
+    click.echo(_("Restored %(path)s: %(tables)s tables, %(rows)s rows, schema revision "
+                 "%(revision)s.", path=source, tables=restored.tables, rows=restored.rows,
+                 revision=restored.revision or "-"))
