@@ -114,7 +114,7 @@ def main() -> None:
         before = db.session.scalar(select(func.count()).select_from(IssuedDocument))
         started = time.perf_counter()
         document = results.results_document(round_)
-        issued = cards.cards_for(round_, document, document["positions"], "id",
+        issued = cards.cards_for(round_, document, list(document.positions), "id",
                                  "http://127.0.0.1:5000/verify")
         summary = cards.summary_data(document, "id", cards.complaint_ranking(round_),
                                      published=round_.state == "published")

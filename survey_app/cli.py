@@ -532,7 +532,7 @@ def render_command(code, out_dir, lang, processes):
         rounds.record_clock_transitions([round_])
         document = results.results_document(round_)
         verify_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
-        issued = cards.cards_for(round_, document, document["positions"], lang, verify_url)
+        issued = cards.cards_for(round_, document, list(document.positions), lang, verify_url)
         summary = cards.summary_data(document, lang, cards.complaint_ranking(round_),
                                      published=round_.state == "published")
         cards.issue_summary(round_, summary, verify_url)

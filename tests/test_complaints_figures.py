@@ -37,6 +37,7 @@ wali kota 3171 (those and C12): received 10, rejected 1, resolved 5, in time 4, 
   rate 4/9, median days 4.5, hours 2.5
 """
 from __future__ import annotations
+from tests.results_shape import document_of
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -301,7 +302,7 @@ def test_the_results_document_joins_the_figures_and_judges_each_official_on_thei
                            {f"U{i}": 4 for i in range(1, 10)}, area_=world["areas"]["3171010001"],
                            official=world["people"]["Siti"])
     db.session.flush()
-    document = results.results_document(world["round"], now=NOW)
+    document = document_of(world["round"], now=NOW)
     assert document["settings"]["min_complaints"] == 5
     entries = {e["position_id"]: e for e in document["positions"]}
     lurah = entries[world["pos"]["lurah1"].id]
@@ -329,8 +330,8 @@ def test_the_results_document_joins_the_figures_and_judges_each_official_on_thei
     assert (dinas["rank"], dinas["peers"]) == (None, 0)
 
     world["round"].min_complaints = 4
-    entries = {e["position_id"]: e for e in results.results_document(world["round"], now=NOW)
-               ["positions"]}
+    document = document_of(world["round"], now=NOW)
+    entries = {e["position_id"]: e for e in document["positions"]}
     lurah = entries[world["pos"]["lurah1"].id]
     assert lurah["complaints"]["enough_to_judge"] is True
     assert lurah["failed"] is True and lurah["sanction_level"] == "perhatian"
@@ -349,13 +350,13 @@ def test_a_post_with_too_few_complaints_gets_the_survey_part_alone(world):
                            {f"U{i}": 3 for i in range(1, 10)}, area_=world["areas"]["3171010002"])
     db.session.flush()
     pid = world["pos"]["lurah2"].id
-    agus = next(e for e in results.results_document(world["round"], now=NOW)["positions"]
+    agus = next(e for e in document_of(world["round"], now=NOW)["positions"]
                 if e["position_id"] == pid)
     assert (agus["ikm"], agus["grade"]) == (75.0, "C")
     assert agus["complaints"]["in_time_rate"] == 1.0
     assert (agus["composite"], agus["composite_basis"]) == (75.0, "survey")
     world["round"].min_complaints = 2
-    agus = next(e for e in results.results_document(world["round"], now=NOW)["positions"]
+    agus = next(e for e in document_of(world["round"], now=NOW)["positions"]
                 if e["position_id"] == pid)
     assert agus["composite"] == pytest.approx(82.5)
     assert agus["composite_basis"] == "survey+complaints"
@@ -369,7 +370,7 @@ def test_the_kepala_dinas_rank_is_the_one_unit_ranking(world, runner):
 
     world["round"].min_complaints = 1
     db.session.commit()
-    document = results.results_document(world["round"], now=NOW)
+    document = document_of(world["round"], now=NOW)
     dinas = {e["unit_code"]: e for e in document["positions"] if e["tier"] == "kepala_dinas"}
     assert {code: (e["rank"], e["peers"]) for code, e in dinas.items()} == {
         "DBM": (1, 3), "DKI": (1, 3), "DPK": (3, 3)}

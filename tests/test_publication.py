@@ -31,6 +31,7 @@ from survey_app.extensions import db
 from survey_app.models import (Appointment, AuditEntry, IssuedDocument, Official, Position,
                                Publication, ResultSnapshot, Round)
 from tests import factories
+from tests.results_shape import document_of
 
 UTC = timezone.utc
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
@@ -83,7 +84,8 @@ def _entry(document: dict, position_id: int) -> dict:
 def _card(position_id: int):
     round_ = _round()
     document = results.results_document(round_)
-    [data] = cards.cards_for(round_, document, [_entry(document, position_id)], "id", VERIFY_URL)
+    [entry] = [e for e in document.positions if e.position_id == position_id]
+    [data] = cards.cards_for(round_, document, [entry], "id", VERIFY_URL)
     return data
 
 
@@ -107,7 +109,7 @@ def test_publication_stores_the_figures_as_published(app, published):
     with app.app_context():
         stored = db.session.scalars(select(Publication)).all()
         assert [(p.number, p.reason, p.published_at) for p in stored] == [(1, None, PUBLISHED)]
-        entry = _entry(results.results_document(_round()), published)
+        entry = _entry(document_of(_round()), published)
         assert entry["ikm"] == pytest.approx(75.0) and entry["grade"] == "C"
         assert (entry["complaints"]["received"], entry["complaints"]["resolved_in_time"]) == (5, 5)
         assert entry["complaints"]["in_time_rate"] == pytest.approx(1.0)
@@ -117,18 +119,18 @@ def test_publication_stores_the_figures_as_published(app, published):
 
 def test_a_late_complaint_export_changes_nothing_published_until_republished(app, published):
     with app.app_context():
-        before = results.results_document(_round())
+        before = document_of(_round())
         card = _card(published)
         db.session.commit()
         _import(LATE_EXPORT, LATE)
         db.session.commit()
         # The late complaint does count in the data: computed now, the post has 6.
-        live = _entry(results.compute_base(_round(), LATE), published)
+        live = _entry(results.compute_base(_round(), LATE).to_dict(), published)
         assert live["complaints"]["received"] == 6
 
         with writes_recorded() as seen:
-            after = results.results_document(_round())
-            base = results.base_results(_round())
+            after = document_of(_round())
+            base = results.base_results(_round()).to_dict()
         assert seen == []  # reading a published round writes nothing, recomputes nothing
         assert after == before and _entry(base, published)["complaints"]["received"] == 5
         again = _card(published)
@@ -139,11 +141,11 @@ def test_a_late_complaint_export_changes_nothing_published_until_republished(app
 
         publication.republish(_round(), "late CRM export of June", now=REPUBLISHED)
         db.session.commit()
-        entry = _entry(results.results_document(_round()), published)
+        entry = _entry(document_of(_round()), published)
         assert (entry["complaints"]["received"], entry["complaints"]["resolved_in_time"]) == (6, 5)
         assert entry["complaints"]["in_time_rate"] == pytest.approx(5 / 6)
         assert entry["composite"] == pytest.approx(77.5)  # 0.7 x 75 + 0.3 x 500/6
-        assert results.results_document(_round())["publication"]["number"] == 2
+        assert document_of(_round())["publication"]["number"] == 2
 
         old = cards.verify(card.number)
         assert old.found and old.superseded_at == REPUBLISHED and old.publication == 2
@@ -176,10 +178,12 @@ def test_a_late_appointment_changes_no_named_official_until_republished(app, pub
         siti = factories.official("198501012010012002", "Siti Aminah")
         factories.appoint(siti, db.session.get(Position, published), date(2026, 7, 1))
         db.session.commit()
-        assert _entry(results.compute_base(_round(), LATE), published)["official"]["name"] \
+        live = results.compute_base(_round(), LATE).to_dict()
+        assert _entry(live, published)["official"]["name"] \
             == "Siti Aminah"
 
-        assert _entry(results.results_document(_round()), published)["official"]["name"] \
+        as_published = document_of(_round())
+        assert _entry(as_published, published)["official"]["name"] \
             == "Budi Santoso"
         again = _card(published)
         assert (again.official_name, again.number, again.fingerprint) \
@@ -223,7 +227,7 @@ def test_a_round_published_before_publications_were_stored_is_frozen_once(app, u
             factories.response(round_, lurah, "rt", {c: 3 for c in U})
         _import(ON_TIME, datetime(2026, 7, 10, tzinfo=UTC))
         db.session.commit()
-        first = results.results_document(round_)
+        first = document_of(round_)
         db.session.commit()
         # A second first look (another request that saw no publication yet) inserts nothing
         # and fails nothing.
@@ -232,7 +236,7 @@ def test_a_round_published_before_publications_were_stored_is_frozen_once(app, u
         assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
         _import(LATE_EXPORT, LATE)
         db.session.commit()
-        assert results.results_document(round_) == first
+        assert document_of(round_) == first
         assert _entry(first, lurah.id)["complaints"]["received"] == 5
 
 

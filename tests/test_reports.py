@@ -15,6 +15,7 @@ from reports.card import render_card
 from reports.labels import LABELS, LANGUAGES
 from reports.summary import render_summary
 from survey_app.domain import cards, results, rounds
+from survey_app.domain.results_model import parse_document, parse_entry
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument
 from tests import portal_setup
@@ -44,7 +45,7 @@ def document(app, users):
         round_ = rounds.by_code("2026-Q2")
         doc = results.results_document(round_)
         db.session.commit()
-        return doc
+        return doc.to_dict()  # as JSON: the tests edit entries, parse_entry reads them back
 
 
 def _entry(document: dict, area_code: str) -> dict:
@@ -53,11 +54,12 @@ def _entry(document: dict, area_code: str) -> dict:
 
 def _card(entry: dict, document: dict, lang: str, comments=None, rated=True) -> str:
     round_ = rounds.by_code(document["round"])
+    typed = parse_entry(entry)
     if comments is None:
-        comments = cards.comments_by_position(round_, [entry])[entry["position_id"]]
-    data = cards.card_data(entry, document, names=cards.element_names(round_), rated=rated,
-                           comments=comments, published=True, lang=lang)
-    cards.issue_card(round_, entry, data, "http://skm.example/verify")
+        comments = cards.comments_by_position(round_, [typed])[entry["position_id"]]
+    data = cards.card_data(typed, parse_document(document), names=cards.element_names(round_),
+                           rated=rated, comments=comments, published=True, lang=lang)
+    cards.issue_card(round_, typed, data, "http://skm.example/verify")
     pdf = render_card(data)
     assert 1 <= pages_of(pdf) <= 2
     return text_of(pdf), data
@@ -106,7 +108,8 @@ def test_the_same_card_in_english(ctx, document):
     assert "Sanctions status: watch (perhatian) (1 failed quarters in a row)" in text
     assert "Complaints received Rejected" in text and "Still open past the deadline 0 0 0 0 – – 0" in text
     assert "the IKM is 75.00, which is grade C (Poor)" in text
-    indonesian = cards.card_data(entry, document, names=cards.element_names(
+    indonesian = cards.card_data(parse_entry(entry), parse_document(document),
+                                 names=cards.element_names(
         rounds.by_code("2026-Q2")), rated=True, comments=["Jalan rusak di RT 05"], published=True)
     assert indonesian.figures() == data.figures()  # one fingerprint for both languages
 
@@ -129,7 +132,9 @@ def test_a_post_with_no_score_says_not_enough_responses_never_zero(ctx, document
     entry = copy.deepcopy(_entry(document, "3171010002"))
     entry.update(ikm=None, index=None, grade=None, category=None, ci95=None, rank=None,
                  composite=None, elements={}, groups={g: None for g in entry["groups"]},
-                 groups_left_out=["rt"], weights_used={}, trend=[{"round": "2026-Q2", "ikm": None}])
+                 groups_left_out=["rt"], weights_used={}, trend=[{"round": "2026-Q2", "ikm": None,
+                                                               "official": None,
+                                                               "holder_changed": False}])
     text, _ = _card(entry, document, "id", comments=[])
     assert "Belum cukup tanggapan" in text and "Ini bukan nilai nol." in text
     assert "0,00" not in text and "PRIORITAS" not in text
@@ -224,16 +229,16 @@ def test_provisional_complaint_figures_are_marked_with_their_moment(ctx, documen
 
 
 def test_the_province_summary(ctx, document):
-    data = cards.summary_data(document, "id")
+    data = cards.summary_data(parse_document(document), "id")
     text = text_of(render_summary(data))
     assert "Ringkasan Provinsi" in text and "Peringkat lurah" in text and "Peringkat camat" in text
     for entry in document["positions"]:
         assert (entry["official"] or {}).get("name", "(jabatan kosong") in text
     assert "Sebaran mutu per tingkat" in text
     assert "Tidak ada data pengaduan untuk triwulan ini." in text
-    ladder = results.sanctions_list(document)
+    ladder = results.sanctions_list(parse_document(document))
     assert ladder and "Tangga sanksi (rekomendasi): perhatian" in text
-    ranked = cards.summary_data(document, "en", complaint_ranking=[
+    ranked = cards.summary_data(parse_document(document), "en", complaint_ranking=[
         {"name": "DINAS BINA MARGA", **COMPLAINTS}])
     english = text_of(render_summary(ranked))
     assert "Units ranked by complaint handling" in english and "DINAS BINA MARGA" in english
@@ -271,13 +276,15 @@ def test_the_fullest_card_still_fits_two_pages(ctx, document):
     entry["complaints"] = COMPLAINTS
     entry["groups"] = {g: {"n": 10, "mean": 3.0} for g in ("rt", "rw", "lmk", "fkdm", "tokoh")}
     entry["weights_used"] = {g: 0.2 for g in entry["groups"]}
-    entry["trend"] = [{"round": f"202{4 + i // 4}-Q{i % 4 + 1}", "ikm": 70 + i} for i in range(8)]
+    entry["trend"] = [{"round": f"202{4 + i // 4}-Q{i % 4 + 1}", "ikm": 70 + i, "official": None,
+                       "holder_changed": False} for i in range(8)]
     long = [f"Komentar panjang nomor {i}: " + "pelayanan perlu diperbaiki terutama antrean " * 8
             for i in range(40)]
     round_ = rounds.by_code("2026-Q2")
     names = [(c, n + " dengan nama unsur yang sangat panjang sekali", e)
              for c, n, e in cards.element_names(round_)]
-    data = cards.card_data(entry, document, names=names, rated=True, comments=long,
+    data = cards.card_data(parse_entry(entry), parse_document(document), names=names,
+                           rated=True, comments=long,
                            published=False, lang="id")
     pdf = render_card(data)
     if os.environ.get("SKM_KEEP_PDF"):  # to look at it: SKM_KEEP_PDF=/tmp/fullest.pdf

@@ -12,8 +12,10 @@ import pytest
 from survey_app.domain import results
 from survey_app.domain.complaint_figures import figures_by_official
 from survey_app.domain.complaints import import_complaints, read_complaints
+from survey_app.domain.results_model import parse_document, parse_entry
 from survey_app.extensions import db
 from tests import factories
+from tests.results_shape import document_of
 
 UTC = timezone.utc
 U = [f"U{i}" for i in range(1, 10)]
@@ -70,7 +72,7 @@ def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     forms(p["round"], p["y"], p["Bayu"], 2)
     forms(p["round"], p["y"], p["Ani"], 1)
     db.session.flush()
-    document = results.results_document(p["round"], now=NOW)
+    document = document_of(p["round"], now=NOW)
     shown = {e["position_id"]: e for e in document["positions"]}
     assert shown[p["x"].id]["official"]["name"] == "Bayu"
     assert (shown[p["x"].id]["ikm"], shown[p["x"].id]["respondents"]) == (100.0, 3)
@@ -87,7 +89,8 @@ def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     names = cards.element_names(p["round"])
 
     def card(entry):
-        data = cards.card_data(entry, document, names=names, rated=True, comments=[],
+        data = cards.card_data(parse_entry(entry), parse_document(document), names=names,
+                               rated=True, comments=[],
                                published=False, lang="id")
         # the printed words, where poppler's pdftotext is installed (as in tests/test_reports.py)
         text = pdf_text(render_card(data)) if shutil.which("pdftotext") else None
@@ -142,7 +145,7 @@ def test_an_official_who_moved_is_judged_on_the_complaints_of_both_posts(posts):
                 "L2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n"
                 "L3,JAKI,Jalan,3171010002,,Selesai,2026-06-01 08:00,,2026-06-02 08:00\n"
                 "L4,JAKI,Jalan,3171010002,,Selesai,2026-06-03 08:00,,2026-06-04 08:00\n")
-    document = results.results_document(p["round"], now=NOW)
+    document = document_of(p["round"], now=NOW)
     y = next(e for e in document["positions"] if e["position_id"] == p["y"].id)
     assert y["official"]["name"] == "Ani"
     assert (y["complaints"]["received"], y["complaints"]["in_time_rate"]) == (2, 1.0)
@@ -166,7 +169,7 @@ def test_a_newcomer_is_not_judged_on_the_predecessors_complaints(posts):
     db.session.flush()
     _complaints("N1,JAKI,Jalan,3171010001,,Selesai,2026-04-10 08:00,,2026-04-20 08:00\n"
                 "N2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n")
-    document = results.results_document(p["round"], now=NOW)
+    document = document_of(p["round"], now=NOW)
     x = next(e for e in document["positions"] if e["position_id"] == p["x"].id)
     assert x["official"]["name"] == "Citra"
     assert x["complaints"]["received"] == 0 and x["complaints"]["in_time_rate"] is None
@@ -195,7 +198,7 @@ def test_a_card_compares_an_official_with_their_own_previous_result(posts):
     forms(p["round"], p["y"], p["Ani"], 3)
     forms(p["round"], p["x"], p["Citra"], 4)
     db.session.flush()
-    document = results.results_document(p["round"], now=NOW)
+    document = document_of(p["round"], now=NOW)
     shown = {e["position_id"]: e for e in document["positions"]}
     ani = shown[p["y"].id]
     assert ani["official"]["name"] == "Ani"
@@ -213,11 +216,11 @@ def test_a_card_compares_an_official_with_their_own_previous_result(posts):
     from survey_app.domain import cards
 
     names = cards.element_names(p["round"])
-    ani_card = cards.card_data(ani, document, names=names, rated=True, comments=[],
-                               published=False, lang="id")
+    ani_card = cards.card_data(parse_entry(ani), parse_document(document), names=names,
+                               rated=True, comments=[], published=False, lang="id")
     assert ani_card.compared_elsewhere == "Lurah " + p["x"].area.name
     assert ani_card.new_holder is False
-    citra_card = cards.card_data(citra, document, names=names, rated=True, comments=[],
-                                 published=False, lang="id")
+    citra_card = cards.card_data(parse_entry(citra), parse_document(document), names=names,
+                                 rated=True, comments=[], published=False, lang="id")
     assert citra_card.new_holder is True and citra_card.compared_elsewhere is None
     assert [t.holder_changed for t in citra_card.trend] == [False, True]

@@ -9,6 +9,7 @@ from survey_app.domain import results, scoring
 from survey_app.extensions import db
 from survey_app.models import ResultSnapshot
 from tests import factories
+from tests.results_shape import document_of
 
 UTC = timezone.utc
 AFTER = datetime(2028, 6, 1, tzinfo=UTC)  # every test round has closed by then
@@ -44,7 +45,7 @@ def test_the_worked_example_through_the_database(setting):
     for answers in worked_example_answers():
         factories.response(setting["round"], setting["lurah"], "rt", answers)
     db.session.flush()
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["respondents"] == 29
     assert entry["ikm"] == pytest.approx(25 * 955 / (29 * 9), abs=1e-9)
     assert round(entry["ikm"], 2) == 91.48
@@ -57,7 +58,7 @@ def test_the_worked_example_through_the_database(setting):
 def test_all_threes_is_75_grade_c(setting):
     for _ in range(5):
         factories.response(setting["round"], setting["lurah"], "rw", {c: 3 for c in U})
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["ikm"] == 75.0 and (entry["grade"], entry["category"]) == ("C", "Kurang baik")
     assert entry["ci95"] == [75.0, 75.0]  # everyone agrees: no spread at all
 
@@ -66,7 +67,7 @@ def test_blank_answers_are_left_out(setting):
     # U1 answered 4, 4, blank; everything else 2. NRR U1 = 4 (not 8/3); IKM = 25 x (4 + 8 x 2) / 9
     for u1 in (4, 4, None):
         factories.response(setting["round"], setting["lurah"], "rt", {"U1": u1, **{c: 2 for c in U[1:]}})
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["elements"]["U1"] == 4.0
     assert entry["ikm"] == pytest.approx(25 * (4 + 8 * 2) / 9)
 
@@ -77,7 +78,7 @@ def test_unequal_groups_are_averaged_first_then_weighted(setting):
         factories.response(setting["round"], setting["lurah"], "rt", {c: 2 for c in U})
     for _ in range(3):
         factories.response(setting["round"], setting["lurah"], "lmk", {c: 4 for c in U})
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["weights_used"] == {"rt": pytest.approx(0.25 / 0.45), "lmk": pytest.approx(0.20 / 0.45)}
     assert entry["ikm"] == pytest.approx(25 * (0.25 * 2 + 0.20 * 4) / 0.45)  # 72.22, not 60.00
     assert round(entry["ikm"], 2) == 72.22
@@ -89,7 +90,7 @@ def test_a_group_under_the_minimum_is_left_out_of_score_and_breakdown(setting):
     for _ in range(2):  # two FKDM members, under the minimum of 3: out of everything
         factories.response(setting["round"], setting["lurah"], "fkdm", {c: 1 for c in U},
                            comment="rahasia")
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["ikm"] == 75.0  # the 1s did not count
     assert entry["groups"]["fkdm"] is None and entry["groups_left_out"] == ["fkdm"]
     assert "fkdm" not in entry["weights_used"]
@@ -98,7 +99,7 @@ def test_a_group_under_the_minimum_is_left_out_of_score_and_breakdown(setting):
 
 def test_a_position_with_no_counting_group_has_no_score(setting):
     factories.response(setting["round"], setting["lurah"], "rt", {c: 4 for c in U})
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["ikm"] is None and entry["grade"] is None and entry["ci95"] is None
     assert entry["rank"] is None and entry["groups_left_out"] == ["rt"]
     assert entry["failed"] is None and entry["sanction_level"] == "none"
@@ -111,7 +112,7 @@ def test_element_weights_from_the_questionnaire(ctx):
     lurah = factories.position("lurah", areas["3171010001"])
     for _ in range(3):
         factories.response(round_, lurah, "rt", {"A": 4, "B": 2})
-    entry = by_position(results.results_document(round_), lurah)
+    entry = by_position(document_of(round_), lurah)
     assert entry["index"] == (3 * 4 + 1 * 2) / 4 and entry["ikm"] == 87.5
 
 
@@ -132,7 +133,7 @@ def test_counts_sample_size_and_response_rate(setting):
                                           answered=n < 30))
     for _ in range(30):
         factories.response(setting["round"], setting["lurah"], "rt", {c: 3 for c in U})
-    entry = by_position(results.results_document(setting["round"]), setting["lurah"])
+    entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert (entry["invited"], entry["respondents"], entry["response_rate"]) == (50, 30, 0.6)
     assert entry["required_sample"] == 44 and entry["meets_required_sample"] is False
 
@@ -145,7 +146,7 @@ def test_ties_share_a_rank(ctx):
     for code, value in values.items():
         for _ in range(3):
             factories.response(round_, positions[code], "rt", {c: value for c in U})
-    document = results.results_document(round_)
+    document = document_of(round_)
     ranks = {code: by_position(document, positions[code])["rank"] for code in values}
     assert ranks == {"3171010001": 1, "3171010002": 2, "3171020001": 2, "3171020002": 4}
     assert {by_position(document, p)["peers"] for p in positions.values()} == {4}
@@ -162,12 +163,12 @@ def test_the_post_names_its_holder_on_the_closing_day_and_the_forms_stay_with_th
     for _ in range(3):
         factories.response(setting["round"], setting["lurah"], "rt", {c: 3 for c in U},
                            official=old)
-    document = results.results_document(setting["round"], now=AFTER)
+    document = document_of(setting["round"], now=AFTER)
     entry = by_position(document, setting["lurah"])
     assert entry["official"] == {"nip": "222", "name": "Baru"} and entry["ikm"] is None
     lama, = document["earlier_holders"]
     assert lama["official"]["name"] == "Lama" and lama["ikm"] == 75.0
-    while_open = results.results_document(setting["round"], now=datetime(2027, 3, 15, tzinfo=UTC))
+    while_open = document_of(setting["round"], now=datetime(2027, 3, 15, tzinfo=UTC))
     assert by_position(while_open, setting["lurah"])["official"] == {"nip": "111", "name": "Lama"}
 
 
@@ -197,11 +198,11 @@ def test_the_sanctions_ladder_over_four_quarters_and_across_a_rotation(ctx):
             factories.response(round_, weak_post, "rt", {c: 2 for c in U})   # 50.00: D, failed
             factories.response(round_, other_post, "rt", {c: 4 for c in U})  # 100: A
         db.session.flush()
-        document = results.results_document(round_, now=AFTER)
+        document = document_of(round_, now=AFTER)
         levels.append(by_position(document, weak_post)["sanction_level"])
         assert by_position(document, other_post)["sanction_level"] == "none"
     assert levels == ["perhatian", "sp1", "sp2", "rotasi"]
-    entry = by_position(results.results_document(rounds_[3], now=AFTER), two)
+    entry = by_position(document_of(rounds_[3], now=AFTER), two)
     assert entry["failed_rounds_in_a_row"] == 4
     assert entry["official"]["nip"] == "900"
 
@@ -217,7 +218,7 @@ def test_a_passed_round_resets_the_ladder(ctx):
         for _ in range(3):
             factories.response(round_, post, "rt", {c: value for c in U})
         db.session.flush()
-    document = results.results_document(round_, now=AFTER)
+    document = document_of(round_, now=AFTER)
     assert by_position(document, post)["failed_rounds_in_a_row"] == 1
 
 
@@ -232,7 +233,7 @@ def test_trend_change_and_significance(ctx):
     for value in (4, 4, 3, 4, 4, 3):
         factories.response(second, post, "rt", {c: value for c in U})
     db.session.flush()
-    entry = by_position(results.results_document(second), post)
+    entry = by_position(document_of(second), post)
     assert entry["previous_round"] == "2027-Q1"
     assert entry["previous_ikm"] == pytest.approx(25 * 14 / 6)
     assert entry["change"] == pytest.approx(25 * (22 - 14) / 6)
@@ -257,14 +258,15 @@ def test_base_results_are_stored_and_recomputed_when_the_data_changes(setting):
     results.base_results(setting["round"], now=judged - timedelta(minutes=1))
     db.session.commit()
     assert db.session.get(ResultSnapshot, setting["round"].id) is None  # provisional
-    first = results.base_results(setting["round"], now=judged)
+    first = results.base_results(setting["round"], now=judged).to_dict()
     db.session.commit()
     stored = db.session.get(ResultSnapshot, setting["round"].id)
     assert stored.document == first
-    assert results.base_results(setting["round"], now=judged) is not None
+    assert results.base_results(setting["round"], now=judged).to_dict() is not None
     factories.response(setting["round"], setting["lurah"], "rt", {c: 4 for c in U})
     db.session.flush()
-    again = by_position(results.base_results(setting["round"], now=judged), setting["lurah"])
+    again = by_position(results.base_results(setting["round"], now=judged).to_dict(),
+                        setting["lurah"])
     assert again["respondents"] == 4
     assert again["ikm"] == pytest.approx(25 * (3 * 3 + 4) / 4)
 

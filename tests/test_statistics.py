@@ -15,9 +15,11 @@ from scipy import stats
 from reports import fmt
 from reports.card import render_card
 from survey_app.domain import cards, ikm, results
+from survey_app.domain.results_model import parse_document, parse_entry
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Respondent
 from tests import factories
+from tests.results_shape import document_of
 
 UTC = timezone.utc
 U = [f"U{i}" for i in range(1, 10)]
@@ -84,7 +86,7 @@ def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
     invite(second, post, "rt", 20)  # the second round knows its population: 20 RT, 6 LMK
     invite(second, post, "lmk", 6)
     db.session.flush()
-    entry = by_position(results.results_document(second), post)
+    entry = by_position(document_of(second), post)
 
     # By hand, from the raw per-respondent scores: the index is the weighted mean of the group
     # means (no blanks); its variance sum W^2 s^2 / n x (1 - n / N) (N invited; no correction
@@ -147,7 +149,7 @@ def test_a_15_point_fall_from_b_to_c_is_significant(ctx):
     answer(second, post, "rt", rt_now)
     answer(second, post, "lmk", lmk_now)
     db.session.flush()
-    document = results.results_document(second)
+    document = document_of(second)
     entry = by_position(document, post)
     assert (entry["previous_ikm"], entry["ikm"], entry["grade"]) == (85.0, 70.0, "C")
     assert entry["change"] == -15.0
@@ -172,7 +174,8 @@ def test_a_15_point_fall_from_b_to_c_is_significant(ctx):
 
 
 def card_text(entry: dict, document: dict, round_, lang: str) -> str:
-    data = cards.card_data(entry, document, names=cards.element_names(round_), rated=True,
+    data = cards.card_data(parse_entry(entry), parse_document(document),
+                           names=cards.element_names(round_), rated=True,
                            comments=[], published=False, lang=lang)
     done = subprocess.run(["pdftotext", "-", "-"], input=render_card(data), capture_output=True,
                           check=True)
@@ -209,7 +212,7 @@ def test_an_exact_65_reads_65_and_is_grade_c(ctx):
     answer(round_, two, "rt", [[3] * 9] * 3 + [[2] * 9] * 7)
     answer(round_, two, "lmk", [[4] * 9] * 3 + [[3] * 9] * 7)
     db.session.flush()
-    document = results.results_document(round_)
+    document = document_of(round_)
     for post in (one, two):
         entry = by_position(document, post)
         assert entry["ikm"] == 65.0 and entry["index"] == 2.6
@@ -217,7 +220,7 @@ def test_an_exact_65_reads_65_and_is_grade_c(ctx):
     entry = by_position(document, two)
     assert set(entry["elements"].values()) == {2.6}
     assert entry["groups"]["rt"]["mean"] == 2.3 and entry["groups"]["lmk"]["mean"] == 3.3
-    assert '"ikm": 65.0,' in results.to_json(document)
+    assert '"ikm": 65.0,' in results.to_json(parse_document(document))
 
 
 # --- the required sample ---------------------------------------------------------------------
@@ -239,7 +242,7 @@ def test_only_counting_groups_meet_the_sample_and_a_small_sample_fails_nobody(ct
     answer(round_, small, "fkdm", [[4] * 9] * 2)
     answer(round_, full, "rt", [[2] * 9] * 10)  # 10 of 10: the sample is met, IKM 50, D
     db.session.flush()
-    document = results.results_document(round_, now=datetime(2028, 1, 1, tzinfo=UTC))
+    document = document_of(round_, now=datetime(2028, 1, 1, tzinfo=UTC))
     below = by_position(document, small)
     assert (below["respondents"], below["required_sample"]) == (9, 10)
     assert below["meets_required_sample"] is False and below["response_rate"] == 0.9

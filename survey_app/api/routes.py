@@ -24,4 +24,4 @@ def round_results(code):
         abort(404)  # unpublished results are for coordinators only; do not confirm it exists
     document = results.results_document(round_)
     db.session.commit()
-    return jsonify(document)
+    return jsonify(document.to_dict())

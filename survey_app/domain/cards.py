@@ -23,6 +23,8 @@ from reports.labels import post_name
 from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
                            LeagueRow, SummaryData, TrendPoint)
 from survey_app.domain import clock, holding, ikm
+from survey_app.domain.complaint_figures import ComplaintFigures
+from survey_app.domain.results_model import PositionEntry, ResultsDocument, to_dict
 from survey_app.domain.vocabulary import GROUPS
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Official, Round
@@ -46,7 +48,7 @@ def round_states_for(user) -> tuple[str, ...]:
     return ()
 
 
-def visible_entries(user, document: dict) -> list[dict]:
+def visible_entries(user, document: ResultsDocument) -> list[PositionEntry]:
     """The positions of a results document whose cards this user may see (the round's state is
     checked separately, by round_states_for).
 
@@ -54,19 +56,19 @@ def visible_entries(user, document: dict) -> list[dict]:
     entry); a camat also the lurah of that kecamatan; a wali kota or bupati also the lurah and
     camat of that kota. Viewers and coordinators see all.
     """
-    positions = document["positions"]
+    positions = document.positions
     if user.role in ("coordinator", "admin", "viewer"):
         return list(positions)
     if user.role != "official" or user.official is None:
         return []
     nip = user.official.nip
-    own = [p for p in positions if p["official"] and p["official"]["nip"] == nip]
-    kecamatan = {p["area_code"] for p in own if p["position"] == "camat"}
-    kota = {p["area_code"] for p in own if p["position"] in ("walikota", "bupati")}
-    own_ids = {p["position_id"] for p in own}
-    return [p for p in positions if p["position_id"] in own_ids
-            or (p["position"] == "lurah" and p["kecamatan_code"] in kecamatan)
-            or (p["position"] in ("lurah", "camat") and p["kota_code"] in kota)]
+    own = [p for p in positions if p.official is not None and p.official.nip == nip]
+    kecamatan = {p.area_code for p in own if p.position == "camat"}
+    kota = {p.area_code for p in own if p.position in ("walikota", "bupati")}
+    own_ids = {p.position_id for p in own}
+    return [p for p in positions if p.position_id in own_ids
+            or (p.position == "lurah" and p.kecamatan_code in kecamatan)
+            or (p.position in ("lurah", "camat") and p.kota_code in kota)]
 
 
 # --- the data of a card -------------------------------------------------------------------------
@@ -85,11 +87,11 @@ def rated_tiers(round_: Round) -> set[str]:
     return {tier for tiers in (round_.rating_matrix or {}).values() for tier in tiers}
 
 
-def comments_by_position(round_: Round, entries: list[dict]) -> dict[int, list[str]]:
+def comments_by_position(round_: Round, entries: list[PositionEntry]) -> dict[int, list[str]]:
     """The anonymous comments per position, from the groups that count for it only (a group
     under the minimum is left out of the comments as well as the score: DOMAIN.md section 4).
     In the order of their ids, which says nothing of when they were given (domain/holding.py)."""
-    counting = {e["position_id"]: {g for g, v in e["groups"].items() if v is not None}
+    counting = {e.position_id: {g for g, v in e.groups.items() if v is not None}
                 for e in entries}
     wanted = [pid for pid, groups in counting.items() if groups]
     found: dict[int, list[str]] = {pid: [] for pid in counting}
@@ -107,87 +109,88 @@ def comments_by_position(round_: Round, entries: list[dict]) -> dict[int, list[s
     return found
 
 
-def card_data(entry: dict, document: dict, *, names: list[tuple[str, str, str]], rated: bool,
-              comments: list[str], published: bool, lang: str = "id") -> CardData:
+def card_data(entry: PositionEntry, document: ResultsDocument, *,
+              names: list[tuple[str, str, str]], rated: bool, comments: list[str],
+              published: bool, lang: str = "id") -> CardData:
     """The figures of one card from its results-document entry (pure: no database)."""
-    settings = document.get("settings", {})
-    has_score = entry["ikm"] is not None
+    settings = document.settings
+    has_score = entry.ikm is not None
     known = {code for code, _i, _e in names}
-    ordered = names + [(code, code, code) for code in sorted(entry["elements"]) if code not in known]
-    scored = [(code, entry["elements"][code]) for code, _i, _e in ordered
-              if entry["elements"].get(code) is not None]
+    ordered = names + [(code, code, code) for code in sorted(entry.elements) if code not in known]
+    scored = [(code, entry.elements[code]) for code, _i, _e in ordered
+              if entry.elements.get(code) is not None]
     weakest = _priorities(scored) if has_score else set()
-    elements = [Element(code, name_id, name_en, _r(entry["elements"].get(code)),
+    elements = [Element(code, name_id, name_en, _r(entry.elements.get(code)),
                         priority=code in weakest)
-                for code, name_id, name_en in ordered if entry["elements"].get(code) is not None]
+                for code, name_id, name_en in ordered if entry.elements.get(code) is not None]
     groups = []
     for group in GROUPS:
-        figures = entry["groups"].get(group)
+        figures = entry.groups.get(group)
         if figures is not None:
-            groups.append(GroupRow(group, figures["n"], _r(figures["mean"] * 25),
-                                   _r(entry["weights_used"].get(group), 3)))
-        elif group in entry["groups_left_out"]:
+            groups.append(GroupRow(group, figures.n, _r(figures.mean * 25),
+                                   _r(entry.weights_used.get(group), 3)))
+        elif group in entry.groups_left_out:
             groups.append(GroupRow(group, 0, None, None, left_out=True))
-    complaints = entry.get("complaints")
-    bounds = entry.get("grade_bounds") or {"A": 88.31, "B": 76.61, "C": 65.00}
+    bounds = entry.grade_bounds
     shown_comments, counts = _comments_to_show(comments) if rated else ([], [])
+    official = entry.official
     return CardData(
-        round_code=document["round"], position=entry["position"], tier=entry["tier"],
-        area_name=entry["area_name"], area_code=entry["area_code"] or entry["unit_code"],
-        unit_name=entry["unit_name"],
-        official_name=(entry["official"] or {}).get("name"),
-        official_nip=(entry["official"] or {}).get("nip"),
-        rated=rated, ikm=_r(entry["ikm"]), grade=entry["grade"], category=entry["category"],
-        ci95=tuple(entry["ci95"]) if entry["ci95"] else None,
-        grade_bounds=(bounds["A"], bounds["B"], bounds["C"]),
-        invited=entry["invited"], respondents=entry["respondents"],
-        response_rate=_r(entry["response_rate"], 3), required_sample=entry["required_sample"],
-        meets_required_sample=entry["meets_required_sample"], elements=elements, groups=groups,
-        min_group=entry.get("min_group") or settings.get("min_group", 3),
-        element_count=len(names) or len(entry["elements"]),
-        previous_round=entry.get("previous_round") if entry.get("previous_ikm") is not None else None,
-        previous_ikm=_r(entry.get("previous_ikm")), change=_r(entry.get("change")),
-        change_p_value=fmt.p_figure(entry.get("change_p_value")),
-        change_significant=bool(entry.get("change_significant")),
-        trend=[TrendPoint(t["round"], _r(t["ikm"]), bool(t.get("holder_changed")))
-               for t in entry.get("trend", [])],
+        round_code=document.round, position=entry.position, tier=entry.tier,
+        area_name=entry.area_name, area_code=entry.area_code or entry.unit_code,
+        unit_name=entry.unit_name,
+        official_name=official.name if official is not None else None,
+        official_nip=official.nip if official is not None else None,
+        rated=rated, ikm=_r(entry.ikm), grade=entry.grade, category=entry.category,
+        ci95=tuple(entry.ci95) if entry.ci95 else None,
+        grade_bounds=(bounds.A, bounds.B, bounds.C),
+        invited=entry.invited, respondents=entry.respondents,
+        response_rate=_r(entry.response_rate, 3), required_sample=entry.required_sample,
+        meets_required_sample=entry.meets_required_sample, elements=elements, groups=groups,
+        min_group=entry.min_group,
+        element_count=len(names) or len(entry.elements),
+        previous_round=entry.previous_round if entry.previous_ikm is not None else None,
+        previous_ikm=_r(entry.previous_ikm), change=_r(entry.change),
+        change_p_value=fmt.p_figure(entry.change_p_value),
+        change_significant=entry.change_significant,
+        trend=[TrendPoint(t.round, _r(t.ikm), t.holder_changed) for t in entry.trend],
         compared_elsewhere=_compared_elsewhere(entry, lang),
-        new_holder=(entry["official"] is not None and entry.get("compared_with") is None
-                    and any(t.get("holder_changed") for t in entry.get("trend", []))),
-        complaints=_complaints(complaints),
-        rank=entry.get("rank"), peers=entry.get("peers") or 0, composite=_r(entry.get("composite")),
-        composite_basis=entry["composite_basis"],
-        survey_weight=settings.get("survey_weight", 0.7),
-        complaint_weight=settings.get("complaint_weight", 0.3),
-        sanction_level=entry.get("sanction_level") or "none",
-        failed_rounds_in_a_row=entry.get("failed_rounds_in_a_row") or 0,
+        new_holder=(official is not None and entry.compared_with is None
+                    and any(t.holder_changed for t in entry.trend)),
+        complaints=_complaints(entry.complaints),
+        rank=entry.rank, peers=entry.peers, composite=_r(entry.composite),
+        composite_basis=entry.composite_basis,
+        survey_weight=settings.survey_weight,
+        complaint_weight=settings.complaint_weight,
+        sanction_level=entry.sanction_level,
+        failed_rounds_in_a_row=entry.failed_rounds_in_a_row,
         failed_because=_failed_because(entry, lang),
         comments=shown_comments, comment_counts=counts,
         comments_total=len(comments) if rated else 0,
         published=published, lang=lang)
 
 
-def _failed_because(entry: dict, lang: str) -> list[dict]:
+def _failed_because(entry: PositionEntry, lang: str) -> list[dict]:
     """The rules that failed the official this quarter (on every post they held in it), each
-    with the post it failed on when that is not this card's post."""
-    if not entry.get("official_failed", entry.get("failed")):
+    with the post it failed on when that is not this card's post (for a post nobody holds, the
+    post's own)."""
+    if not entry.ladder_failed:
         return []
-    reasons = entry.get("official_failed_because", entry.get("failed_because")) or []
     shown = []
-    for reason in reasons:
-        elsewhere = "position" in reason and (reason["position"], reason["area_name"]) != (
-            entry["position"], entry["area_name"] or entry["unit_name"])
-        shown.append({**reason, "elsewhere": post_name(lang, reason["position"],
-                                                       reason["area_name"]) if elsewhere else None})
+    for reason in entry.ladder_failed_because:
+        elsewhere = reason.position is not None and (reason.position, reason.area_name) != (
+            entry.position, entry.area_name or entry.unit_name)
+        shown.append({**to_dict(reason),
+                      "elsewhere": post_name(lang, reason.position,
+                                             reason.area_name) if elsewhere else None})
     return shown
 
 
-def _compared_elsewhere(entry: dict, lang: str) -> str | None:
+def _compared_elsewhere(entry: PositionEntry, lang: str) -> str | None:
     """The official's earlier post the change is measured against, when it is another post."""
-    compared = entry.get("compared_with")
-    if not compared or compared["same_post"]:
+    compared = entry.compared_with
+    if compared is None or compared.same_post:
         return None
-    return post_name(lang, compared["position"], compared["area_name"] or compared["unit_name"])
+    return post_name(lang, compared.position, compared.area_name or compared.unit_name)
 
 
 def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
@@ -221,20 +224,20 @@ def _priorities(scored: list[tuple[str, float]]) -> set[str]:
     return {code for code, value in scored if shown[code] <= cut and value < mean}
 
 
-def _complaints(figures: dict | None) -> Complaints | None:
-    if not figures:
+def _complaints(figures: ComplaintFigures | None) -> Complaints | None:
+    if figures is None:
         return None
     return Complaints(
-        received=figures.get("received"), rejected=figures.get("rejected"),
-        resolved=figures.get("resolved"), resolved_in_time=figures.get("resolved_in_time"),
-        in_time_rate=_r(figures.get("in_time_rate"), 3),
-        median_days_to_resolve=_r(figures.get("median_days_to_resolve"), 1),
-        median_hours_to_first_response=_r(figures.get("median_hours_to_first_response"), 1),
-        open_overdue=figures.get("open_overdue"), deadline_days=figures.get("deadline_days"),
-        min_complaints=figures["min_complaints"], enough_to_judge=figures["enough_to_judge"],
-        as_of=clock.to_jakarta(datetime.fromisoformat(figures["as_of"])).strftime(
+        received=figures.received, rejected=figures.rejected,
+        resolved=figures.resolved, resolved_in_time=figures.resolved_in_time,
+        in_time_rate=_r(figures.in_time_rate, 3),
+        median_days_to_resolve=_r(figures.median_days_to_resolve, 1),
+        median_hours_to_first_response=_r(figures.median_hours_to_first_response, 1),
+        open_overdue=figures.open_overdue, deadline_days=figures.deadline_days,
+        min_complaints=figures.min_complaints, enough_to_judge=figures.enough_to_judge,
+        as_of=clock.to_jakarta(datetime.fromisoformat(figures.as_of)).strftime(
             "%d-%m-%Y %H:%M WIB"),
-        final=figures["final"])
+        final=figures.final)
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
@@ -244,7 +247,8 @@ def _r(value: float | None, places: int = 2) -> float | None:
 
 # --- issuing: numbers and fingerprints ----------------------------------------------------------
 
-def issue_card(round_: Round, entry: dict, data: CardData, verify_url: str) -> IssuedDocument:
+def issue_card(round_: Round, entry: PositionEntry, data: CardData,
+               verify_url: str) -> IssuedDocument:
     """Give the card its number and fingerprint: the existing record when these figures were
     issued before for this post, else a new one (the caller commits)."""
     figures = data.figures()
@@ -252,16 +256,16 @@ def issue_card(round_: Round, entry: dict, data: CardData, verify_url: str) -> I
     publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
-                                     IssuedDocument.position_id == entry["position_id"],
+                                     IssuedDocument.position_id == entry.position_id,
                                      IssuedDocument.kind == "card",
                                      IssuedDocument.fingerprint == digest, in_force))
     if record is None:
         official_id = None
-        if entry["official"]:
+        if entry.official is not None:
             official_id = db.session.scalar(select(Official.id)
-                                            .where(Official.nip == entry["official"]["nip"]))
+                                            .where(Official.nip == entry.official.nip))
         record = IssuedDocument(number=_new_number(round_), round_id=round_.id,
-                                position_id=entry["position_id"], official_id=official_id,
+                                position_id=entry.position_id, official_id=official_id,
                                 kind="card", fingerprint=digest, figures=figures,
                                 issued_at=clock.now(), publication_id=publication_id)
         db.session.add(record)
@@ -325,7 +329,7 @@ def _new_number(round_: Round) -> str:
     return f"SKM-{round_.code.replace('-', '')}-{issued + 1:06d}-{suffix}"
 
 
-def cards_for(round_: Round, document: dict, entries: list[dict], lang: str,
+def cards_for(round_: Round, document: ResultsDocument, entries: list[PositionEntry], lang: str,
               verify_url: str) -> list[CardData]:
     """The issued card data of these entries, ready to render (the caller commits): one query
     for the comments of all of them."""
@@ -335,8 +339,8 @@ def cards_for(round_: Round, document: dict, entries: list[dict], lang: str,
     published = round_.state == "published"
     cards = []
     for entry in entries:
-        data = card_data(entry, document, names=names, rated=entry["tier"] in tiers,
-                         comments=comments.get(entry["position_id"], []), published=published,
+        data = card_data(entry, document, names=names, rated=entry.tier in tiers,
+                         comments=comments.get(entry.position_id, []), published=published,
                          lang=lang)
         issue_card(round_, entry, data, verify_url)
         cards.append(data)
@@ -349,7 +353,8 @@ def file_name(data: CardData) -> str:
 
 # --- the province summary -------------------------------------------------------------------
 
-def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict] | None = None,
+def summary_data(document: ResultsDocument, lang: str = "id",
+                 complaint_ranking: list[dict] | None = None,
                  published: bool = True) -> SummaryData:
     """The summary's figures from the results document (pure). ``complaint_ranking`` is the
     complaint module's ranking of units when there is one; without it the units are ranked from
@@ -360,15 +365,15 @@ def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict]
     for tier in TIERS:
         rows = results.league_table(document, tier)
         if rows:
-            leagues[tier] = [LeagueRow(p["rank"], p["area_name"] or p["unit_name"] or "",
-                                       (p["official"] or {}).get("name"), p["respondents"],
-                                       _r(p["ikm"]), p["grade"], _r(p["composite"]),
-                                       p["sanction_level"]) for p in rows]
+            leagues[tier] = [LeagueRow(p.rank, p.area_name or p.unit_name or "",
+                                       p.official.name if p.official is not None else None,
+                                       p.respondents, _r(p.ikm), p.grade, _r(p.composite),
+                                       p.sanction_level) for p in rows]
     distribution = {tier: counts for tier, counts in results.grade_distribution(document).items()}
-    ladder = [LadderRow(p["sanction_level"], p["official"]["name"], p["official"]["nip"],
-                        p["position"], p["area_name"] or p["unit_name"] or "",
-                        p["failed_rounds_in_a_row"], _r(p["ikm"]), p["grade"])
-              for p in results.sanctions_list(document) if p["official"]]
+    ladder = [LadderRow(p.sanction_level, p.official.name, p.official.nip,
+                        p.position, p.area_name or p.unit_name or "",
+                        p.failed_rounds_in_a_row, _r(p.ikm), p.grade)
+              for p in results.sanctions_list(document) if p.official is not None]
     if complaint_ranking is None:
         complaint_ranking = _ranking_from_document(document)
     ranking = [ComplaintRankRow(
@@ -378,16 +383,16 @@ def summary_data(document: dict, lang: str = "id", complaint_ranking: list[dict]
         median_days=_r(row.get("median_days_to_resolve", row.get("median_days")), 1),
         open_overdue=row.get("open_overdue") or 0)
         for i, row in enumerate(complaint_ranking, start=1)] if complaint_ranking else None
-    return SummaryData(round_code=document["round"], published=published, leagues=leagues,
+    return SummaryData(round_code=document.round, published=published, leagues=leagues,
                        distribution=distribution, ladder=ladder, complaint_ranking=ranking,
                        lang=lang)
 
 
-def _ranking_from_document(document: dict) -> list[dict]:
+def _ranking_from_document(document: ResultsDocument) -> list[dict]:
     """The units as the results document ranks them (the one ranking of complaint handling)."""
-    rows = [{"rank": p["rank"], "name": p["unit_name"] or p["area_name"] or "", **p["complaints"]}
-            for p in document["positions"]
-            if p["tier"] == "kepala_dinas" and p["rank"] is not None]
+    rows = [{"rank": p.rank, "name": p.unit_name or p.area_name or "", **p.complaints.as_dict()}
+            for p in document.positions
+            if p.tier == "kepala_dinas" and p.rank is not None]
     rows.sort(key=lambda r: r["rank"])
     return rows
 

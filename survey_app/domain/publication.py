@@ -16,6 +16,7 @@ The caller commits.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,8 @@ from sqlalchemy import select, update
 
 from survey_app.domain import audit, clock
 from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.results_model import (BaseResults, PublicationRef, ResultsDocument,
+                                             parse_base, parse_document)
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Publication, Round
 
@@ -96,15 +99,54 @@ def republish(round_: Round, reason: str, user=None, now: datetime | None = None
 
 
 def _computed(round_: Round, number: int, now: datetime | None) -> dict:
-    """The columns of a publication: the base results and the document computed now."""
+    """The columns of a publication: the base results and the document computed now, stored
+    as JSON (results_model.to_dict)."""
     from survey_app.domain import results
 
     now = now or clock.now()
     base = results.compute_base(round_, now)
-    document = results.build_document(round_, base, now)
-    document["publication"] = {"number": number, "published_at": now.isoformat()}
-    return {"published_at": now, "method_version": results.METHOD_VERSION, "base": base,
-            "document": document}
+    document = dataclasses.replace(
+        results.build_document(round_, base, now),
+        publication=PublicationRef(number=number, published_at=now.isoformat()))
+    return {"published_at": now, "method_version": results.METHOD_VERSION,
+            "base": base.to_dict(), "document": document.to_dict()}
+
+
+def published_base(publication: Publication) -> BaseResults:
+    """The base results as published (read back from what is stored: upgrade_published)."""
+    return parse_base(upgrade_published(publication.base, publication.method_version))
+
+
+def published_document(publication: Publication) -> ResultsDocument:
+    """The results document as published (read back from what is stored: upgrade_published)."""
+    return parse_document(upgrade_published(publication.document, publication.method_version))
+
+
+# The keys a publication of METHOD_VERSION "5" may lack: they were added to the document
+# (the card's reasons for the ladder) without a new method version. Until then every reader took
+# their absence as "no reasons given", so that is what they are read as (the card of such a
+# publication, and its fingerprint, stay as they were issued).
+_ADDED_IN_5 = ("failed_because", "official_failed_because")
+
+
+def upgrade_published(raw: dict, method_version: str | None) -> dict:
+    """A stored publication's document (or base results) in today's shape: the one place that
+    knows what older published documents lack. A publication of METHOD_VERSION "5" made before
+    the reasons for the ladder were added gets them as empty lists (_ADDED_IN_5); anything
+    else missing (publications of method versions 3 and 4 lack keys today's readers cannot do
+    without: index_variance, the complaint judgment, the trend's holders) is refused by the
+    strict parse with the missing key named (results_model.StoredDocumentError). Publications
+    are never recomputed (DOMAIN.md section 5a): such a round is re-published (``republish``)."""
+    if method_version != "5":
+        return raw
+
+    def upgraded(entry: dict) -> dict:
+        missing = {key: [] for key in _ADDED_IN_5 if key not in entry
+                   and (key == "failed_because" or entry.get("official") is not None)}
+        return {**entry, **missing} if missing else entry
+
+    return {**raw, **{part: [upgraded(e) for e in raw[part]]
+                      for part in ("positions", "earlier_holders") if part in raw}}
 
 
 def _insert_once(round_: Round, now: datetime) -> None:

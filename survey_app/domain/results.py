@@ -26,6 +26,7 @@ for rotation, transfer or demotion. The product recommends; people decide (Sanct
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from datetime import date, datetime, timedelta
@@ -33,8 +34,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.domain import clock, holding, ikm, scoring
-from survey_app.domain.complaint_figures import (empty_figures, figures_by_official,
-                                                 figures_for_round)
+from survey_app.domain.complaint_figures import (ComplaintFigures, empty_figures,
+                                                 figures_by_official, figures_for_round)
+from survey_app.domain.results_model import (GRADE_BOUNDS, BaseResults, ComparedWith,
+                                             FailureReason, GradeBounds, GradeFailure,
+                                             GroupFigures, OfficialRef, PositionEntry,
+                                             PositionResult, QuestionnaireRef, RateFailure,
+                                             ResultsDocument, Settings, StoredDocumentError,
+                                             SummedFigures, TrendPoint, parse_base, to_dict)
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
 from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
@@ -87,9 +94,9 @@ def _holders(day: date) -> dict[int, Official]:
     return {position_id: official for position_id, official in rows}
 
 
-def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, dict]:
+def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, ComplaintFigures]:
     """Each position's complaint figures for the round's quarter (every complaint filed there)."""
-    return {pid: f.as_dict() for pid, f in figures_for_round(round_, now).items()}
+    return figures_for_round(round_, now)
 
 
 def _changed_hands(round_: Round) -> set[int]:
@@ -114,21 +121,22 @@ def _forms_of_several(round_: Round) -> set[int]:
                                   .having(func.count(func.distinct(holder)) > 1)))
 
 
-def _sum_figures(parts: list[dict]) -> dict:
+def _sum_figures(parts: list[ComplaintFigures]) -> SummedFigures:
     """One official's complaint figures over several posts: the counts add up and the in-time
     rate is taken over the sum (and judged only over enough complaints, as each part is);
     medians cannot be added and are left out."""
-    total = {key: sum(p[key] for p in parts) for key in
+    total = {key: sum(getattr(p, key) for p in parts) for key in
              ("received", "rejected", "resolved", "resolved_in_time", "open_overdue")}
     denominator = total["resolved"] + total["open_overdue"]
     first = parts[0]
-    return {**first, **total,
-            "in_time_rate": total["resolved_in_time"] / denominator if denominator else None,
-            "median_days_to_resolve": None, "median_hours_to_first_response": None,
-            "enough_to_judge": denominator >= first["min_complaints"], "posts": len(parts)}
+    return SummedFigures(**{
+        **first.as_dict(), **total,
+        "in_time_rate": total["resolved_in_time"] / denominator if denominator else None,
+        "median_days_to_resolve": None, "median_hours_to_first_response": None,
+        "enough_to_judge": denominator >= first.min_complaints, "posts": len(parts)})
 
 
-def compute_base(round_: Round, now: datetime | None = None) -> dict:
+def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
     """The base results of one round: everything that depends on this round's data only.
 
     Whose figures (DOMAIN.md section 4a): a form belongs to the official who held the post when
@@ -137,20 +145,23 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
     official: ``positions`` has the post with its holder on the reference day and that holder's
     own part, ``earlier_holders`` the parts of the others. An official judged on the ladder is
     judged on everything that fell to them, across every post they held in the quarter; a
-    newcomer with nothing of their own is not judged on the predecessor's record."""
+    newcomer with nothing of their own is not judged on the predecessor's record.
+
+    Each entry is drafted as a dict of every field of PositionResult and becomes one at the end
+    (a field left out is an error there)."""
     complaint_figures = _complaint_figures(round_, now)
-    by_official = {key: f.as_dict() for key, f in figures_by_official(round_, now).items()}
+    by_official = figures_by_official(round_, now)
     split = frozenset(_changed_hands(round_) | _forms_of_several(round_))
     scores = scoring.score_round(round_, split)
     position_ids = ({k[0] if isinstance(k, tuple) else k for k in scores}
-                    | {pid for pid, f in complaint_figures.items() if f["received"]})
+                    | {pid for pid, f in complaint_figures.items() if f.received})
     positions = {p.id: p for p in db.session.scalars(
         select(Position).where(Position.id.in_(position_ids)))} if position_ids else {}
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     units = {u.id: u for u in db.session.scalars(select(Unit))}
     officials = {o.id: o for o in db.session.scalars(select(Official))}
     holders = _holders(reference_day(round_, now))
-    empty = empty_figures(round_, now).as_dict()
+    empty = empty_figures(round_, now)
 
     def entry_for(position_id: int, official: Official | None, score, complaints) -> dict:
         position = positions[position_id]
@@ -166,10 +177,13 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
             "unit_name": unit.name if unit else None,
             "kota_code": _ancestor_code(area, areas, ("kota", "kabupaten")),
             "kecamatan_code": _ancestor_code(area, areas, ("kecamatan",)),
-            "official": ({"nip": official.nip, "name": official.name}
+            "official": (OfficialRef(nip=official.nip, name=official.name)
                          if official is not None else None),
             **_survey_part(round_, score or scoring.PositionScore(position_id)),
             "complaints": complaints,
+            "post_complaints": None,
+            "holder_part": False,
+            "official_complaints": None,
         }
 
     entries, earlier = [], []
@@ -191,12 +205,12 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
             entry["holder_part"] = True  # the figures are this official's part of the post
             (entries if oid == current else earlier).append(entry)
     # Each official's own complaint figures, over every post that fell to them in the quarter.
-    own: dict[str, list[dict]] = {}
+    own: dict[str, list[ComplaintFigures]] = {}
     for entry in entries + earlier:
-        if entry["official"] is not None and entry["complaints"]:
-            own.setdefault(entry["official"]["nip"], []).append(entry["complaints"])
+        if entry["official"] is not None and entry["complaints"] is not None:
+            own.setdefault(entry["official"].nip, []).append(entry["complaints"])
     for entry in entries + earlier:
-        nip = (entry["official"] or {}).get("nip")
+        nip = entry["official"].nip if entry["official"] is not None else None
         if len(own.get(nip, ())) > 1:
             entry["official_complaints"] = _sum_figures(own[nip])
         entry["failed"] = _failed(round_, entry)
@@ -205,21 +219,24 @@ def compute_base(round_: Round, now: datetime | None = None) -> dict:
     # The ladder judges the person: failed if anything that fell to them failed, for the
     # reasons of every post (the same complaint rule, over all their posts, is said once).
     outcome: dict[str, bool | None] = {}
-    reasons: dict[str, list[dict]] = {}
+    reasons: dict[str, list[FailureReason]] = {}
     for entry in entries + earlier:
         if entry["official"] is not None and entry["failed"] is not None:
-            nip = entry["official"]["nip"]
+            nip = entry["official"].nip
             outcome[nip] = bool(outcome.get(nip)) or entry["failed"]
             for reason in entry["failed_because"]:
                 if reason not in reasons.setdefault(nip, []):
                     reasons[nip].append(reason)
     for entry in entries + earlier:
         if entry["official"] is not None:
-            entry["official_failed"] = outcome.get(entry["official"]["nip"])
-            entry["official_failed_because"] = reasons.get(entry["official"]["nip"], [])
-    return {"round": round_.code, "method_version": METHOD_VERSION,
-            "reference_day": reference_day(round_, now).isoformat(), "positions": entries,
-            "earlier_holders": earlier}
+            entry["official_failed"] = outcome.get(entry["official"].nip)
+            entry["official_failed_because"] = tuple(reasons.get(entry["official"].nip, []))
+        else:  # nobody to judge: not written (results_model)
+            entry["official_failed"], entry["official_failed_because"] = None, ()
+    return BaseResults(round=round_.code, method_version=METHOD_VERSION,
+                       reference_day=reference_day(round_, now).isoformat(),
+                       positions=tuple(PositionResult(**e) for e in entries),
+                       earlier_holders=tuple(PositionResult(**e) for e in earlier))
 
 
 def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:
@@ -251,17 +268,17 @@ def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
         "meets_required_sample": respondents >= score.required_sample if score.invited else None,
         "elements": {code: float(nrr) for code, nrr in score.elements.items()},
         "items": {code: float(nrr) for code, nrr in score.items.items()},
-        "groups": {g: ({"n": counting[g].respondents, "mean": float(counting[g].index)}
+        "groups": {g: (GroupFigures(n=counting[g].respondents, mean=float(counting[g].index))
                        if g in counting else None) for g in GROUPS},
-        "groups_left_out": sorted(g for g, r in score.groups.items()
-                                  if r.respondents and g not in weights),
+        "groups_left_out": tuple(sorted(g for g, r in score.groups.items()
+                                        if r.respondents and g not in weights)),
         "weights_used": {g: w / total for g, w in weights.items()} if total else {},
         "min_group": round_.min_group,
         "index": ikm.to_float(score.index),
         "ikm": value,
         "grade": graded[0] if graded else None,
         "category": graded[1] if graded else None,
-        "ci95": [ikm.shown(score.ci95[0], 1), ikm.shown(score.ci95[1], 1)] if score.ci95 else None,
+        "ci95": (ikm.shown(score.ci95[0], 1), ikm.shown(score.ci95[1], 1)) if score.ci95 else None,
         "index_variance": score.index_variance,
     }
 
@@ -273,67 +290,73 @@ def _failed(round_: Round, entry: dict) -> bool | None:
     shown but never fails anyone on its own (DOMAIN.md section 3): it counts as no survey figure
     ("no invitations recorded", None, has no sample to fall short of)."""
     grade_known = entry["grade"] is not None and entry["meets_required_sample"] is not False
-    rate = _judged_rate(entry.get("official_complaints") or entry["complaints"])
+    rate = _judged_rate(entry["official_complaints"] or entry["complaints"])
     if not grade_known and rate is None:
         return None
     return bool((grade_known and entry["grade"] in round_.failing_grades)
                 or (rate is not None and rate < round_.min_in_time_rate))
 
 
-def _failed_because(round_: Round, entry: dict) -> list[dict]:
+def _failed_because(round_: Round, entry: dict) -> tuple[FailureReason, ...]:
     """Which rule failed the entry, with its figure and its threshold (the card prints them):
-    {"rule": "grade", "grade", "ikm", "failing_grades", and where} or {"rule": "in_time_rate",
-    "rate", "minimum", "complaints" (the rate's denominator), "posts" (how many posts it covers),
-    and where}. The same test as _failed, said in figures."""
+    a GradeFailure (the grade, the IKM, the failing grades, and where) or a RateFailure (the
+    rate, the minimum, ``complaints`` (the rate's denominator), ``posts`` (how many posts it
+    covers), and where, when it is one post). The same test as _failed, said in figures."""
     where = {"position": entry["position"], "area_name": entry["area_name"] or entry["unit_name"]}
-    found = []
+    found: list[FailureReason] = []
     if (entry["grade"] is not None and entry["meets_required_sample"] is not False
             and entry["grade"] in round_.failing_grades):
-        found.append({"rule": "grade", "grade": entry["grade"], "ikm": entry["ikm"],
-                      "failing_grades": round_.failing_grades, **where})
-    complaints = entry.get("official_complaints") or entry["complaints"]
+        found.append(GradeFailure(rule="grade", grade=entry["grade"], ikm=entry["ikm"],
+                                  failing_grades=round_.failing_grades, **where))
+    complaints = entry["official_complaints"] or entry["complaints"]
     rate = _judged_rate(complaints)
     if rate is not None and rate < round_.min_in_time_rate:
-        found.append({"rule": "in_time_rate", "rate": rate, "minimum": round_.min_in_time_rate,
-                      "complaints": complaints["resolved"] + complaints["open_overdue"],
-                      "posts": complaints.get("posts", 1),
-                      **(where if "posts" not in complaints else {})})
-    return found
+        summed = isinstance(complaints, SummedFigures)
+        found.append(RateFailure(
+            rule="in_time_rate", rate=rate, minimum=round_.min_in_time_rate,
+            complaints=complaints.resolved + complaints.open_overdue,
+            posts=complaints.posts if summed else 1,
+            **({"position": None, "area_name": None} if summed else where)))
+    return tuple(found)
 
 
-def _judged_rate(complaints: dict | None) -> float | None:
+def _judged_rate(complaints: ComplaintFigures | None) -> float | None:
     """The in-time rate when it is over enough complaints to judge, else None."""
-    if not complaints or not complaints["enough_to_judge"]:
+    if complaints is None or not complaints.enough_to_judge:
         return None
-    return complaints["in_time_rate"]
+    return complaints.in_time_rate
 
 
-def base_results(round_: Round, now: datetime | None = None) -> dict:
+def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     """The stored base results when their data has not changed, else computed anew and stored
     (the caller commits). An open round is always computed: its complaint figures move with the
     clock (complaints fall overdue) even when no data changes; so does any round before its
     complaints' moment of judgment (their figures are provisional until then). A published
-    round's are those published, whatever its data says now (survey_app/domain/publication.py)."""
+    round's are those published, whatever its data says now (survey_app/domain/publication.py).
+    A stored snapshot that does not have today's shape is a stale cache: computed anew."""
     from survey_app.domain import publication
     from survey_app.domain.complaint_figures import is_final
     from survey_app.domain.rounds import effective_state
 
     published = publication.in_force(round_)
     if published is not None:
-        return published.base
+        return publication.published_base(published)
     if effective_state(round_, now) not in ("closed", "published") or not is_final(round_, now):
         return compute_base(round_, now)
     digest = fingerprint(round_, now)
     snapshot = db.session.get(ResultSnapshot, round_.id)
     if snapshot is not None and snapshot.fingerprint == digest \
             and snapshot.method_version == METHOD_VERSION:
-        return snapshot.document
+        try:
+            return parse_base(snapshot.document)
+        except StoredDocumentError:
+            pass  # stored before a key was added without a new METHOD_VERSION: recompute
     document = compute_base(round_, now)
     if snapshot is None:
         snapshot = ResultSnapshot(round_id=round_.id)
         db.session.add(snapshot)
     snapshot.fingerprint, snapshot.method_version = digest, METHOD_VERSION
-    snapshot.computed_at, snapshot.document = clock.now(), document
+    snapshot.computed_at, snapshot.document = clock.now(), document.to_dict()
     return document
 
 
@@ -349,113 +372,119 @@ def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
     return [r for r in candidates if effective_state(r) != "scheduled"][:limit]
 
 
-def _own_previous(entry: dict, earlier: list[list[dict]]) -> tuple[int, dict] | None:
+def _own_previous(entry: PositionResult, earlier: list[tuple[PositionResult, ...]]
+                  ) -> tuple[int, PositionResult] | None:
     """(how many rounds back, entry) of this entry's official's latest earlier result with a
     score: on the same post if they had one there that round, else on another post. None for an
     official with no earlier score of their own (a newcomer is not compared with the
     predecessor, DOMAIN.md section 4a). A post nobody holds is compared with its own previous
     score, whoever had it."""
-    if entry["official"] is None:
+    if entry.official is None:
         for back, entries in enumerate(earlier):
-            post = [e for e in entries if e["position_id"] == entry["position_id"]
-                    and e["ikm"] is not None and not e.get("holder_part")]
+            post = [e for e in entries if e.position_id == entry.position_id
+                    and e.ikm is not None and not e.holder_part]
             if post:
                 return back, post[0]
         return None
-    nip = entry["official"]["nip"]
+    nip = entry.official.nip
     for back, entries in enumerate(earlier):
-        theirs = [e for e in entries if e["official"] and e["official"]["nip"] == nip
-                  and e["ikm"] is not None]
+        theirs = [e for e in entries if e.official and e.official.nip == nip
+                  and e.ikm is not None]
         if theirs:
-            same = [e for e in theirs if e["position_id"] == entry["position_id"]]
+            same = [e for e in theirs if e.position_id == entry.position_id]
             return back, (same or theirs)[0]
     return None
 
 
-def results_document(round_: Round, now: datetime | None = None) -> dict:
+def results_document(round_: Round, now: datetime | None = None) -> ResultsDocument:
     """DESIGN.md's results document for a round (the caller commits: snapshots may be stored);
     for a published round, the document as published (survey_app/domain/publication.py)."""
     from survey_app.domain import publication
 
     published = publication.in_force(round_)
     if published is not None:
-        return published.document
+        return publication.published_document(published)
     return build_document(round_, base_results(round_, now), now)
 
 
-def build_document(round_: Round, base: dict, now: datetime | None = None) -> dict:
+def _base_fields(entry: PositionResult) -> dict:
+    return {f.name: getattr(entry, f.name) for f in dataclasses.fields(PositionResult)}
+
+
+def build_document(round_: Round, base: BaseResults, now: datetime | None = None
+                   ) -> ResultsDocument:
     """The results document around a round's base results: the trend, ranks and ladder."""
     history = [(r.code, base_results(r, now)) for r in earlier_rounds(round_)]
-    by_position = [{e["position_id"]: e for e in doc["positions"]} for _code, doc in history]
-    everyone = [doc["positions"] + doc.get("earlier_holders", []) for _code, doc in history]
-    ranks, peers = _ranks(base["positions"])
+    by_position = [{e.position_id: e for e in doc.positions} for _code, doc in history]
+    everyone = [doc.positions + doc.earlier_holders for _code, doc in history]
+    ranks, peers = _ranks(base.positions)
     positions = []
-    for entry in base["positions"]:
-        pid = entry["position_id"]
+    for entry in base.positions:
+        pid = entry.position_id
         found = _own_previous(entry, everyone)
         previous = found[1] if found else None
         change = p_value = None
-        if previous and entry["ikm"] is not None:
+        if previous and entry.ikm is not None:
             # the difference of the two IKM as written (no float noise: 80.0 - 65.3 is 14.7)
-            change = float(ikm.exact(entry["ikm"]) - ikm.exact(previous["ikm"]))
-            p_value = ikm.change_p_value(change, entry["index_variance"],
-                                         previous["index_variance"])
-        trend = _trend(entry, base["round"], history, by_position)
+            change = float(ikm.exact(entry.ikm) - ikm.exact(previous.ikm))
+            p_value = ikm.change_p_value(change, entry.index_variance, previous.index_variance)
         streak = _failed_streak(entry, everyone)
-        document = dict(entry)
-        document.update({
-            "grade_bounds": {"A": 88.31, "B": 76.61, "C": 65.00},
-            "previous_round": history[found[0]][0] if found else None,
-            "previous_ikm": previous["ikm"] if previous else None,
-            "compared_with": ({"round": history[found[0]][0], "position": previous["position"],
-                               "area_name": previous["area_name"],
-                               "unit_name": previous["unit_name"],
-                               "same_post": previous["position_id"] == pid}
-                              if found else None),
-            "change": change,
-            "change_p_value": p_value,
-            "change_significant": (p_value is not None and p_value < SIGNIFICANCE),
-            "trend": trend,
-            "rank": ranks.get(pid),
-            "peers": peers.get(entry["tier"], 0),
-            "failed_rounds_in_a_row": streak,
-            "sanction_level": SANCTION_LEVELS[min(streak, len(SANCTION_LEVELS) - 1)],
-        })
-        positions.append(document)
-    return {"round": round_.code, "state": round_.state, "method_version": METHOD_VERSION,
-            "reference_day": base["reference_day"],
-            "settings": {"group_weights": round_.group_weights, "min_group": round_.min_group,
-                         "deadline_days": round_.deadline_days,
-                         "survey_weight": round_.survey_weight,
-                         "complaint_weight": round_.complaint_weight,
-                         "min_in_time_rate": round_.min_in_time_rate,
-                         "failing_grades": round_.failing_grades,
-                         "min_complaints": round_.min_complaints,
-                         "questionnaire": {"key": round_.questionnaire.key,
-                                           "version": round_.questionnaire.version,
-                                           "sha256": round_.questionnaire.content_hash}},
-            "positions": positions,
-            "earlier_holders": base.get("earlier_holders", [])}
+        positions.append(PositionEntry(
+            **_base_fields(entry),
+            grade_bounds=GradeBounds(**GRADE_BOUNDS),
+            previous_round=history[found[0]][0] if found else None,
+            previous_ikm=previous.ikm if previous else None,
+            compared_with=(ComparedWith(round=history[found[0]][0], position=previous.position,
+                                        area_name=previous.area_name,
+                                        unit_name=previous.unit_name,
+                                        same_post=previous.position_id == pid)
+                           if found else None),
+            change=change,
+            change_p_value=p_value,
+            change_significant=(p_value is not None and p_value < SIGNIFICANCE),
+            trend=_trend(entry, base.round, history, by_position),
+            rank=ranks.get(pid),
+            peers=peers.get(entry.tier, 0),
+            failed_rounds_in_a_row=streak,
+            sanction_level=SANCTION_LEVELS[min(streak, len(SANCTION_LEVELS) - 1)],
+        ))
+    questionnaire = round_.questionnaire
+    return ResultsDocument(
+        round=round_.code, state=round_.state, method_version=METHOD_VERSION,
+        reference_day=base.reference_day,
+        settings=Settings(group_weights=round_.group_weights, min_group=round_.min_group,
+                          deadline_days=round_.deadline_days,
+                          survey_weight=round_.survey_weight,
+                          complaint_weight=round_.complaint_weight,
+                          min_in_time_rate=round_.min_in_time_rate,
+                          failing_grades=round_.failing_grades,
+                          min_complaints=round_.min_complaints,
+                          questionnaire=QuestionnaireRef(key=questionnaire.key,
+                                                         version=questionnaire.version,
+                                                         sha256=questionnaire.content_hash)),
+        positions=tuple(positions),
+        earlier_holders=base.earlier_holders,
+        publication=None)
 
 
-def _trend(entry: dict, code: str, history, by_position) -> list[dict]:
+def _trend(entry: PositionResult, code: str, history, by_position) -> tuple[TrendPoint, ...]:
     """The post's scores over up to eight quarters, oldest first, each with the official it
     belonged to and whether the holder changed since the point before (the card marks it)."""
-    pid = entry["position_id"]
+    pid = entry.position_id
     points = [(round_code, positions_[pid]) for (round_code, _doc), positions_
               in zip(reversed(history), reversed(by_position)) if pid in positions_]
     points.append((code, entry))
-    trend, last = [], None
+    trend: list[TrendPoint] = []
+    last = None
     for round_code, point in points:
-        nip = (point["official"] or {}).get("nip")
-        trend.append({"round": round_code, "ikm": point["ikm"],
-                      "official": point["official"],
-                      "holder_changed": bool(trend) and nip != last})
+        nip = point.official.nip if point.official is not None else None
+        trend.append(TrendPoint(round=round_code, ikm=point.ikm, official=point.official,
+                                holder_changed=bool(trend) and nip != last))
         last = nip
-    return trend
+    return tuple(trend)
 
 
-def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
+def _ranks(entries: tuple[PositionResult, ...]) -> tuple[dict[int, int], dict[str, int]]:
     """Competition ranks within each tier (equal shown values share a rank): by IKM, or, in a
     tier nobody rates, by the composite score. Kepala dinas (never surveyed) by the one ranking
     of units by complaint handling, the one ``skm complaints`` prints, among the units with
@@ -463,21 +492,22 @@ def _ranks(entries: list[dict]) -> tuple[dict[int, int], dict[str, int]]:
     from survey_app.domain.complaint_figures import complaint_handling_ranks
 
     by_tier: dict[str, dict[int, float]] = {}
-    surveyed = {e["tier"] for e in entries if e["ikm"] is not None}
+    surveyed = {e.tier for e in entries if e.ikm is not None}
     for entry in entries:
-        if entry["tier"] == "kepala_dinas":
+        if entry.tier == "kepala_dinas":
             continue
-        if entry["meets_required_sample"] is False:
+        if entry.meets_required_sample is False:
             continue  # below the required sample: shown and marked, not ranked (DOMAIN.md 3)
-        value = entry["ikm"] if entry["tier"] in surveyed else entry["composite"]
+        value = entry.ikm if entry.tier in surveyed else entry.composite
         if value is not None:
-            by_tier.setdefault(entry["tier"], {})[entry["position_id"]] = value
+            by_tier.setdefault(entry.tier, {})[entry.position_id] = value
     ranks: dict[int, int] = {}
     for values in by_tier.values():
         ranks.update(ikm.competition_ranks(values))
     peers = {tier: len(values) for tier, values in by_tier.items()}
-    units = complaint_handling_ranks({e["position_id"]: e["complaints"] for e in entries
-                                      if e["tier"] == "kepala_dinas"})
+    units = complaint_handling_ranks({
+        e.position_id: e.complaints.as_dict() if e.complaints is not None else None
+        for e in entries if e.tier == "kepala_dinas"})
     ranks.update(units)
     if units:
         peers["kepala_dinas"] = len(units)
@@ -504,16 +534,16 @@ def _composite(round_: Round, entry: dict) -> tuple[float | None, str | None]:
     return sum(w * v for w, v in parts.values()) / total, "+".join(parts)
 
 
-def _failed_streak(entry: dict, earlier: list[list[dict]]) -> int:
+def _failed_streak(entry: PositionResult, earlier: list[tuple[PositionResult, ...]]) -> int:
     """Consecutive failed rounds of this entry's official, newest first, across posts: a round
     counts as failed when anything that fell to them that round failed (``official_failed``)."""
-    if entry["official"] is None or entry.get("official_failed", entry["failed"]) is not True:
+    if entry.official is None or entry.official_failed is not True:
         return 0
-    nip = entry["official"]["nip"]
+    nip = entry.official.nip
     streak = 1
     for entries in earlier:
-        outcomes = [e.get("official_failed", e["failed"]) for e in entries
-                    if e["official"] and e["official"]["nip"] == nip]
+        outcomes = [e.official_failed for e in entries
+                    if e.official and e.official.nip == nip]
         outcomes = [o for o in outcomes if o is not None]
         if not outcomes:
             continue  # not rated that round: neither breaks nor extends the run
@@ -524,10 +554,10 @@ def _failed_streak(entry: dict, earlier: list[list[dict]]) -> int:
     return streak
 
 
-# --- output ----------------------------------------------------------------------------------
+# --- output (the edge: JSON and CSV) -----------------------------------------------------------
 
-def to_json(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=1)
+def to_json(document: ResultsDocument) -> str:
+    return json.dumps(document.to_dict(), ensure_ascii=False, indent=1)
 
 
 CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "kota_code",
@@ -540,26 +570,29 @@ CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "
                "failed_rounds_in_a_row", "sanction_level", "groups_left_out"]
 
 
-def to_csv(document: dict) -> str:
-    """One row per position; element NRR and group means as extra columns (E_U1, G_rt...)."""
+def to_csv(document: ResultsDocument) -> str:
+    """One row per position; element NRR and group means as extra columns (E_U1, G_rt...).
+    A post without complaint figures has its complaint columns empty."""
     import csv
     import io
 
-    elements = sorted({code for p in document["positions"] for code in p["elements"]})
+    elements = sorted({code for p in document.positions for code in p.elements})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS + [f"E_{e}" for e in elements] + [f"G_{g}" for g in GROUPS])
-    for p in document["positions"]:
-        complaints = p.get("complaints") or {}
-        flat = {**p, "official_nip": (p["official"] or {}).get("nip"),
-                "official_name": (p["official"] or {}).get("name"),
-                "ci95_low": p["ci95"][0] if p["ci95"] else None,
-                "ci95_high": p["ci95"][1] if p["ci95"] else None,
-                "groups_left_out": " ".join(p["groups_left_out"]),
+    for p in document.positions:
+        complaints = p.complaints.as_dict() if p.complaints is not None else {}
+        flat = {**to_dict(p),
+                "official_nip": p.official.nip if p.official is not None else None,
+                "official_name": p.official.name if p.official is not None else None,
+                "ci95_low": p.ci95[0] if p.ci95 else None,
+                "ci95_high": p.ci95[1] if p.ci95 else None,
+                "groups_left_out": " ".join(p.groups_left_out),
                 **{f"complaints_{k}": v for k, v in complaints.items()}}
+        groups = [p.groups.get(g) for g in GROUPS]
         writer.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS]
-                        + [_cell(p["elements"].get(e)) for e in elements]
-                        + [_cell((p["groups"].get(g) or {}).get("mean")) for g in GROUPS])
+                        + [_cell(p.elements.get(e)) for e in elements]
+                        + [_cell(f.mean if f is not None else None) for f in groups])
     return out.getvalue()
 
 
@@ -573,37 +606,40 @@ def _cell(value) -> str:
 
 # --- league tables -----------------------------------------------------------------------------
 
+def _in_time_rate(p: PositionEntry) -> float | None:
+    return p.complaints.in_time_rate if p.complaints is not None else None
+
+
 SORT_KEYS = {
-    "rank": lambda p: (p["rank"] is None, p["rank"] or 0),
-    "ikm": lambda p: (p["ikm"] is None, -(p["ikm"] or 0)),
-    "composite": lambda p: (p["composite"] is None, -(p["composite"] or 0)),
-    "response_rate": lambda p: (p["response_rate"] is None, -(p["response_rate"] or 0)),
-    "in_time_rate": lambda p: ((p["complaints"] or {}).get("in_time_rate") is None,
-                               -((p["complaints"] or {}).get("in_time_rate") or 0)),
-    "change": lambda p: (p["change"] is None, -(p["change"] or 0)),
-    "area": lambda p: (p["area_name"] or p["unit_name"] or ""),
+    "rank": lambda p: (p.rank is None, p.rank or 0),
+    "ikm": lambda p: (p.ikm is None, -(p.ikm or 0)),
+    "composite": lambda p: (p.composite is None, -(p.composite or 0)),
+    "response_rate": lambda p: (p.response_rate is None, -(p.response_rate or 0)),
+    "in_time_rate": lambda p: (_in_time_rate(p) is None, -(_in_time_rate(p) or 0)),
+    "change": lambda p: (p.change is None, -(p.change or 0)),
+    "area": lambda p: (p.area_name or p.unit_name or ""),
 }
 
 
-def league_table(document: dict, tier: str, kota: str | None = None, grade: str | None = None,
-                 sort: str = "rank") -> list[dict]:
+def league_table(document: ResultsDocument, tier: str, kota: str | None = None,
+                 grade: str | None = None, sort: str = "rank") -> list[PositionEntry]:
     """The positions of one tier, filtered by kota and grade, in the chosen order."""
-    rows = [p for p in document["positions"] if p["tier"] == tier
-            and (not kota or p["kota_code"] == kota)
-            and (not grade or (p["grade"] or "-") == grade)]
+    rows = [p for p in document.positions if p.tier == tier
+            and (not kota or p.kota_code == kota)
+            and (not grade or (p.grade or "-") == grade)]
     return sorted(rows, key=SORT_KEYS.get(sort, SORT_KEYS["rank"]))
 
 
-def grade_distribution(document: dict) -> dict[str, dict[str, int]]:
+def grade_distribution(document: ResultsDocument) -> dict[str, dict[str, int]]:
     """Per tier, how many positions got each grade ('-' for no score)."""
     found: dict[str, dict[str, int]] = {}
-    for p in document["positions"]:
-        counts = found.setdefault(p["tier"], {g: 0 for g in ("A", "B", "C", "D", "-")})
-        counts[p["grade"] or "-"] += 1
+    for p in document.positions:
+        counts = found.setdefault(p.tier, {g: 0 for g in ("A", "B", "C", "D", "-")})
+        counts[p.grade or "-"] += 1
     return found
 
 
-def sanctions_list(document: dict) -> list[dict]:
+def sanctions_list(document: ResultsDocument) -> list[PositionEntry]:
     """Positions whose official is on a rung of the ladder, the highest rung first."""
-    rows = [p for p in document["positions"] if p["sanction_level"] != "none"]
-    return sorted(rows, key=lambda p: (-p["failed_rounds_in_a_row"], p["composite"] or 0))
+    rows = [p for p in document.positions if p.sanction_level != "none"]
+    return sorted(rows, key=lambda p: (-p.failed_rounds_in_a_row, p.composite or 0))

@@ -75,11 +75,12 @@ def history(official: Official, rounds_: list[Round], base_of) -> list[HistoryRo
     the round's base results)."""
     rows = []
     for round_ in rounds_:
-        for entry in base_of(round_)["positions"]:
-            if entry["official"] and entry["official"]["nip"] == official.nip:
-                rows.append(HistoryRow(round_.code, entry["position"],
-                                       entry["area_name"] or entry["unit_name"], entry["ikm"],
-                                       entry["grade"],
-                                       (entry["complaints"] or {}).get("in_time_rate"),
-                                       entry["failed"]))
+        for entry in base_of(round_).positions:
+            if entry.official is not None and entry.official.nip == official.nip:
+                rows.append(HistoryRow(round_.code, entry.position,
+                                       entry.area_name or entry.unit_name, entry.ikm,
+                                       entry.grade,
+                                       (entry.complaints.in_time_rate
+                                        if entry.complaints is not None else None),
+                                       entry.failed))
     return rows

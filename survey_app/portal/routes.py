@@ -19,6 +19,7 @@ from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
 from survey_app.auth.roles import role_required
 from survey_app.domain import audit, cards, results, rounds
+from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
 from survey_app.portal.forms import VerifyForm
@@ -38,7 +39,7 @@ def _verify_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("portal.verify")
 
 
-def _round_and_entries(code: str) -> tuple[Round, str, dict, list[dict]]:
+def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[PositionEntry]]:
     """The round, its state, its results document and the entries this user may see; 404 when
     the user may see none of them (or the round does not exist)."""
     round_ = db.session.scalar(select(Round).where(Round.code == code))
@@ -78,7 +79,7 @@ def round_cards(code):
 @role_required(*ROLES)
 def card(code, position_id):
     round_, _state, document, entries = _round_and_entries(code)
-    entry = next((e for e in entries if e["position_id"] == position_id), None)
+    entry = next((e for e in entries if e.position_id == position_id), None)
     if entry is None:
         abort(404)
     lang = _pdf_language()

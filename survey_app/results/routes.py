@@ -70,7 +70,7 @@ def sanctions_page(code):
     officials = {}
     for row in rows:
         try:
-            officials[row["official"]["nip"]] = sanctions.official_by_nip(row["official"]["nip"])
+            officials[row.official.nip] = sanctions.official_by_nip(row.official.nip)
         except DomainError:
             pass
     decisions = sanctions.decisions_of(o.id for o in officials.values())
