@@ -50,3 +50,30 @@ def test_the_bad_rows_file_of_a_complaint_export_neutralises_its_cells(ctx):
     checked = check_export(table)
     rows = list(csv.reader(io.StringIO(bad_rows_csv(table, checked))))
     assert rows[1][2] == "'=cmd|x" and rows[1][4] == "'@evil"
+
+
+def test_the_results_csv_neutralises_names_and_keeps_numbers(ctx):
+    """An official named like a formula is neutralised; a negative change stays a number."""
+    from datetime import date, datetime, timezone
+
+    from survey_app.domain import results
+
+    utc = timezone.utc
+    areas = factories.small_tree()
+    q = factories.regulation_questionnaire()
+    post = factories.position("lurah", areas["3171010001"])
+    official = factories.official("19700101", "=cmd|' /C calc'!A0")
+    factories.appoint(official, post, date(2025, 1, 1))
+    first = factories.round_("2026-Q1", state="closed", opens=datetime(2025, 12, 31, 17, tzinfo=utc),
+                             closes=datetime(2026, 3, 31, 17, tzinfo=utc), questionnaire=q)
+    second = factories.round_("2026-Q2", state="closed", opens=datetime(2026, 3, 31, 17, tzinfo=utc),
+                              closes=datetime(2026, 6, 30, 17, tzinfo=utc), questionnaire=q)
+    for round_, value in ((first, 4), (second, 3)):
+        for _ in range(3):
+            factories.response(round_, post, "rt", {f"U{i}": value for i in range(1, 10)},
+                               official=official)
+    db.session.flush()
+    document = results.results_document(second, now=datetime(2026, 8, 1, tzinfo=utc))
+    rows = list(csv.DictReader(io.StringIO(results.to_csv(document))))
+    assert rows[0]["official_name"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["change"] == "-25.0"  # 75 - 100: a number, left as it is

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, holding, ikm, scoring
+from survey_app.domain import clock, exports, holding, ikm, scoring
 from survey_app.domain.complaint_figures import (ComplaintFigures, empty_figures,
                                                  figures_by_official, figures_for_round)
 from survey_app.domain.results_model import (GRADE_BOUNDS, BaseResults, ComparedWith,
@@ -150,8 +150,8 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
     Each entry is drafted as a dict of every field of PositionResult and becomes one at the end
     (a field left out is an error there)."""
     complaint_figures = _complaint_figures(round_, now)
-    by_official = figures_by_official(round_, now)
     split = frozenset(_changed_hands(round_) | _forms_of_several(round_))
+    by_official = figures_by_official(round_, now, positions=split)
     scores = scoring.score_round(round_, split)
     position_ids = ({k[0] if isinstance(k, tuple) else k for k in scores}
                     | {pid for pid, f in complaint_figures.items() if f.received})
@@ -573,27 +573,26 @@ CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "
 def to_csv(document: ResultsDocument) -> str:
     """One row per position; element NRR and group means as extra columns (E_U1, G_rt...).
     A post without complaint figures has its complaint columns empty."""
-    import csv
-    import io
-
     elements = sorted({code for p in document.positions for code in p.elements})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS + [f"E_{e}" for e in elements] + [f"G_{g}" for g in GROUPS])
-    for p in document.positions:
-        complaints = p.complaints.as_dict() if p.complaints is not None else {}
-        flat = {**to_dict(p),
-                "official_nip": p.official.nip if p.official is not None else None,
-                "official_name": p.official.name if p.official is not None else None,
-                "ci95_low": p.ci95[0] if p.ci95 else None,
-                "ci95_high": p.ci95[1] if p.ci95 else None,
-                "groups_left_out": " ".join(p.groups_left_out),
-                **{f"complaints_{k}": v for k, v in complaints.items()}}
-        groups = [p.groups.get(g) for g in GROUPS]
-        writer.writerow([_cell(flat.get(c)) for c in CSV_COLUMNS]
-                        + [_cell(p.elements.get(e)) for e in elements]
-                        + [_cell(f.mean if f is not None else None) for f in groups])
-    return out.getvalue()
+    header = CSV_COLUMNS + [f"E_{e}" for e in elements] + [f"G_{g}" for g in GROUPS]
+    return exports.csv_text(header, (_csv_row(p, elements) for p in document.positions))
+
+
+def _csv_row(p, elements: list[str]) -> list[str]:
+    """One position's row of to_csv (names and areas as text: exports.csv_text neutralises a
+    cell that would start a formula)."""
+    complaints = p.complaints.as_dict() if p.complaints is not None else {}
+    flat = {**to_dict(p),
+            "official_nip": p.official.nip if p.official is not None else None,
+            "official_name": p.official.name if p.official is not None else None,
+            "ci95_low": p.ci95[0] if p.ci95 else None,
+            "ci95_high": p.ci95[1] if p.ci95 else None,
+            "groups_left_out": " ".join(p.groups_left_out),
+            **{f"complaints_{k}": v for k, v in complaints.items()}}
+    groups = [p.groups.get(g) for g in GROUPS]
+    return ([_cell(flat.get(c)) for c in CSV_COLUMNS]
+            + [_cell(p.elements.get(e)) for e in elements]
+            + [_cell(f.mean if f is not None else None) for f in groups])
 
 
 def _cell(value) -> str:
