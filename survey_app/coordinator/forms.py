@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.domain import clock
 from survey_app.domain.rounds import DEFAULT_SETTINGS, RATED_TIERS, Settings
 from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS
+from survey_app.validators import NoControlCharacters
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 GROUP_LABELS = {"rt": _l("RT heads"), "rw": _l("RW heads"), "lmk": _l("LMK members"),
@@ -75,7 +76,8 @@ class RoundForm(FlaskForm):
                                   default=DEFAULT_SETTINGS["min_complaints"],
                                   description=_l("Below this the rate is shown but fails nobody."),
                                   validators=[InputRequired(message=_l("Enter a number."))])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000),
+                                                 NoControlCharacters(free_text=True)])
 
     def __init__(self, *args, questionnaire_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,7 +141,7 @@ class RepublishForm(FlaskForm):
 
     reason = TextAreaField(_l("Reason (recorded in the audit log)"),
                            validators=[InputRequired(message=_l("Give the reason.")),
-                                       Length(max=500)])
+                                       Length(max=500), NoControlCharacters(free_text=True)])
 
 
 class ExtendForm(FlaskForm):

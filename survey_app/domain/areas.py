@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 from sqlalchemy import select
 
+from survey_app.domain import text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import LEVELS, PARENT_LEVELS
@@ -16,6 +17,9 @@ from survey_app.models import Area, Unit
 AREA_COLUMNS = ["code", "parent_code", "level", "name"]
 UNIT_COLUMNS = ["code", "name"]
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z.\-]{1,20}$")
+# The text each file column is stored in (text.row_errors: control characters and lengths).
+AREA_TEXT = {"code": Area.code, "parent_code": Area.code, "level": None, "name": Area.name}
+UNIT_TEXT = {"code": Unit.code, "name": Unit.name}
 
 
 @dataclass
@@ -38,6 +42,7 @@ def import_areas(table: Table) -> ImportSummary:
     seen: dict[str, tuple[int, str]] = {}  # code -> (line, level) of this file's rows
     later_codes = {row["code"]: line for line, row in table.rows}
     for line, row in table.rows:
+        errors.extend(text.row_errors(line, row, AREA_TEXT))
         code, parent_code, level, name = (row[c] for c in AREA_COLUMNS)
         if not code:
             errors.append(RowError(line, N_("code is empty"), "code"))
@@ -113,6 +118,7 @@ def import_units(table: Table) -> ImportSummary:
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for line, row in table.rows:
+        errors.extend(text.row_errors(line, row, UNIT_TEXT))
         code, name = row["code"], row["name"]
         if not code or not CODE_PATTERN.match(code):
             errors.append(RowError(line, N_("code '%(code)s' must be 1-20 letters, digits, '.' or "

@@ -33,6 +33,7 @@ from survey_app.domain import clock, exports
 from survey_app.domain.bulk import insert_rows
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, read_table
+from survey_app.domain.text import row_errors as text_errors
 from survey_app.domain.vocabulary import COMPLAINT_STATUS_ALIASES
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Unit
@@ -42,7 +43,11 @@ COMPLAINT_COLUMNS = ["complaint_id", "channel", "category", "area_code", "unit_c
                      "reported_at", "first_response_at", "resolved_at"]
 REQUIRED_COLUMNS = ["complaint_id", "reported_at"]
 OPEN_STATUSES = ("waiting", "coordination", "disposition", "in_progress")
-MAX_LENGTH = {"complaint_id": 64, "channel": 40, "category": 120}
+# The text each of our columns is stored in (text.row_errors: control characters and lengths).
+COMPLAINT_TEXT = {"complaint_id": Complaint.external_id, "channel": Complaint.channel,
+                  "category": Complaint.category, "area_code": Area.code, "unit_code": Unit.code,
+                  "status": None, "reported_at": None, "first_response_at": None,
+                  "resolved_at": None}
 
 # Column names of other systems' exports that the upload page proposes as a starting mapping
 # (the coordinator sees and can change every one of them before importing).
@@ -168,10 +173,7 @@ def check_export(table: Table, as_of: datetime | None = None,
             duplicated.setdefault(external_id, []).append(line)
         else:
             first_line[external_id] = line
-        for column, longest in MAX_LENGTH.items():
-            if len(row.get(column, "")) > longest:
-                errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
-                                       column, column=column, n=longest))
+        errors.extend(text_errors(line, row, COMPLAINT_TEXT))
         area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
         area_id = unit_id = None
         if unit_code:

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import and_, or_, select
 
+from survey_app.domain import text
 from survey_app.domain.areas import ImportSummary
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table
@@ -14,6 +15,10 @@ from survey_app.models import Appointment, Area, Official, Position, Unit
 
 OFFICIAL_COLUMNS = ["nip", "name", "position", "area_code", "unit_code", "start_date", "end_date"]
 FAR_FUTURE = date(9999, 12, 31)
+# The text each file column is stored in (text.row_errors: control characters and lengths).
+OFFICIAL_TEXT = {"nip": Official.nip, "name": Official.name, "position": None,
+                 "area_code": Area.code, "unit_code": Unit.code, "start_date": None,
+                 "end_date": None}
 
 
 def _parse_date(text: str) -> date:
@@ -49,7 +54,7 @@ def import_officials(table: Table) -> ImportSummary:
     parsed = []  # (line, nip, name, kind, area, unit, start, end)
     names_by_nip: dict[str, tuple[int, str]] = {}
     for line, row in table.rows:
-        row_errors = []
+        row_errors = text.row_errors(line, row, OFFICIAL_TEXT)
         nip, name, kind = row["nip"], row["name"], row["position"].lower()
         if not nip:
             row_errors.append(RowError(line, N_("nip is empty"), "nip"))

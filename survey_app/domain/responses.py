@@ -30,6 +30,8 @@ from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.tabular import Table
+from survey_app.domain.text import first_control
+from survey_app.domain.text import row_errors as text_errors
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
 from survey_app.models import (Area, HeldResponse, Invitation, InvitationPosition,
@@ -260,7 +262,9 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
     rules = item_rules(round_)
     today = clock.jakarta_day(now or clock.now())
     first_day, last_day = _round_days(round_)
-    refs = {row["respondent_ref"] for _line, row in table.rows}
+    # (a ref with a NUL would make PostgreSQL refuse the query: its row is refused below)
+    refs = {row["respondent_ref"] for _line, row in table.rows
+            if first_control(row["respondent_ref"]) is None}
     invited = {}
     for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
             select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
@@ -275,8 +279,13 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
     errors: list[RowError] = []
     seen: dict[tuple, int] = {}
     to_store = []
+    # The text each file column is stored in (text.row_errors: control characters and lengths);
+    # tab and line breaks are allowed in the comment.
+    paper_text = {"respondent_ref": Respondent.ref, "position": None, "area_code": Area.code,
+                  "filled_on": None, "comment": COMMENT_MAX,
+                  **{code.lower(): None for code, _required in rules}}
     for line, row in table.rows:
-        row_errors: list[RowError] = []
+        row_errors = text_errors(line, row, paper_text, free_text=["comment"])
         ref, kind, area_code = row["respondent_ref"], row["position"].lower(), row["area_code"]
         key = (ref, kind, area_code)
         if kind not in POSITION_KINDS:
@@ -315,9 +324,6 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
         if blanks == len(rules) and not comment:
             row_errors.append(RowError(line, N_("every answer is blank and there is no comment: "
                                                 "nothing to store")))
-        if len(comment) > COMMENT_MAX:
-            row_errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
-                                       "comment", column="comment", n=COMMENT_MAX))
         day = today
         if row.get("filled_on"):
             try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
+from survey_app.domain import text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.invitations import check_roster_open, ensure_invitations
 from survey_app.domain.tabular import Table
@@ -25,6 +26,12 @@ REQUIRED_COLUMNS = ["respondent_ref", "name", "group", "area_code"]
 OPTIONAL_COLUMNS = ["rw", "rt", "phone", "email"]
 REF_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/\-]{0,39}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The text each file column is stored in (text.row_errors: control characters and lengths). The
+# name's length is checked after its spaces are joined (below); its tabs and line breaks become
+# spaces, so they are allowed.
+ROSTER_TEXT = {"respondent_ref": Respondent.ref, "name": None, "group": None,
+               "area_code": Area.code, "rw": None, "rt": None, "phone": None,
+               "email": Respondent.email}
 CONTACT_FIELDS = ("name", "group", "area_id", "rw", "rt", "phone", "email")
 
 
@@ -120,7 +127,7 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     result = RosterPlan(round_.code)
     seen: dict[str, int] = {}
     for line, row in table.rows:
-        row_errors: list[RowError] = []
+        row_errors: list[RowError] = text.row_errors(line, row, ROSTER_TEXT, free_text=["name"])
 
         def bad(template: str, column: str, /, **params) -> None:
             row_errors.append(RowError(line, template, column, **params))
@@ -139,8 +146,9 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         name = " ".join(row["name"].split())
         if not name:
             bad(N_("name is empty"), "name")
-        elif len(name) > 160:
-            bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name", n=160)
+        elif len(name) > text.column_length(Respondent.name):
+            bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name",
+                n=text.column_length(Respondent.name))
         group = row["group"].lower()
         if group not in GROUPS:
             bad(N_("unknown group '%(group)s'; use one of %(groups)s"), "group",

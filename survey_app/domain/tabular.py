@@ -3,16 +3,40 @@
 A file becomes a header and a list of rows, each row keeping the line number a spreadsheet would
 show (the header is line 1). Problems with the file as a whole (not UTF-8, empty, wrong columns)
 raise ImportRejected with line 0 or 1; the importers check each row and collect their own errors.
+
+Whatever is wrong with the file itself raises ImportRejected too, never another exception, so
+that every importer (command line and upload page) shows a message and writes nothing: a CSV
+named .xlsx and the reverse, an old .xls, a damaged workbook or sheet (broken XML, found only
+while reading its rows), and a file too big to read (:data:`LIMITS`: a "zip bomb" is refused from
+the sizes the archive declares before anything is unpacked, and rows and columns are counted
+while they are read, stopping at the limit).
 """
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from survey_app.domain.errors import N_, ImportRejected, RowError
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """How big a file may be, generous for real data: a province roster is some 42,000 rows and a
+    year of complaints some 200,000 (LAPOR! exports carry a few dozen columns)."""
+
+    rows: int = 250_000  # data rows, blank ones included
+    columns: int = 256
+    expanded_bytes: int = 512 * 1024 * 1024  # a CSV's size, or an XLSX's parts once unpacked
+
+
+LIMITS = SheetLimits()
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) format
 
 
 @dataclass
@@ -23,17 +47,19 @@ class Table:
 
 def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = None,
                required: Iterable[str] = (), optional: Iterable[str] = (),
-               allow_extra: bool = False, rename: dict[str, str] | None = None) -> Table:
+               allow_extra: bool = False, rename: dict[str, str] | None = None,
+               limits: SheetLimits = LIMITS) -> Table:
     """Read a CSV (UTF-8, BOM accepted, comma or semicolon) or XLSX file.
 
     ``required`` columns must all be present; columns beyond ``required`` and ``optional`` are an
     error unless ``allow_extra``. ``rename`` maps a source column name to ours (``--map``).
+    The kind of file is told by its content, and a name that says otherwise is refused.
     """
     data, name = _read_bytes(source, filename)
-    if name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        header, raw_rows = _read_xlsx(data)
+    if _is_xlsx(data, name):
+        header, raw_rows = _read_xlsx(data, limits)
     else:
-        header, raw_rows = _read_csv(data)
+        header, raw_rows = _read_csv(data, limits)
     rename = rename or {}
     header = [rename.get(h, h) for h in header]
     _check_header(header, list(required), list(optional), allow_extra)
@@ -65,7 +91,35 @@ def _read_bytes(source, filename: str | None) -> tuple[bytes, str]:
     return source.read(), filename or getattr(source, "name", "") or ""
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _is_xlsx(data: bytes, name: str) -> bool:
+    """True for an XLSX workbook; refuses a file whose name and content disagree."""
+    suffix = name.lower().rpartition(".")[2] if "." in name else ""
+    if data[:4] == OLE_MAGIC or suffix == "xls":
+        raise ImportRejected([RowError(0, N_("the file is in the old Excel format (.xls): save "
+                                             "it as an XLSX workbook or as 'CSV UTF-8'"))])
+    zipped = data[:4] == ZIP_MAGIC
+    if zipped and suffix in ("csv", "txt"):
+        raise ImportRejected([RowError(0, N_("the file is named %(name)s but it is an XLSX "
+                                             "workbook, not CSV text: rename it to .xlsx, or save "
+                                             "it as 'CSV UTF-8'"), name=name)])
+    if not zipped and "." + suffix in XLSX_SUFFIXES:
+        raise ImportRejected([RowError(0, N_("the file is named %(name)s but it is not an XLSX "
+                                             "workbook (CSV text?): rename it to .csv, or save it "
+                                             "as an XLSX workbook"), name=name)])
+    return zipped
+
+
+def _too_big(limits: SheetLimits) -> ImportRejected:
+    return ImportRejected([RowError(0, N_("the file is too big to read: at most %(rows)s rows, "
+                                          "%(columns)s columns and %(megabytes)s MB of data; "
+                                          "split it into smaller files"),
+                                    rows=f"{limits.rows:,}", columns=limits.columns,
+                                    megabytes=limits.expanded_bytes // (1024 * 1024))])
+
+
+def _read_csv(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if len(data) > limits.expanded_bytes:
+        raise _too_big(limits)
     if not data.strip():
         raise ImportRejected([RowError(0, N_("the file is empty"))])
     try:
@@ -79,32 +133,69 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
-        rows = [(reader.line_num, row) for row in reader]
+        rows = []
+        for row in reader:
+            if len(rows) >= limits.rows or len(row) > limits.columns:
+                raise _too_big(limits)
+            rows.append((reader.line_num, row))
     except csv.Error as e:
         raise ImportRejected([RowError(reader.line_num, N_("the file is not valid CSV: %(reason)s"),
                                        reason=str(e))]) from None
     return header, rows
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_xlsx(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
+    unreadable = ImportRejected([RowError(0, N_("the file is not a readable XLSX workbook"))])
+    try:
+        # Before anything is unpacked: the sizes the archive declares. zipfile never inflates a
+        # part beyond its declared size (it stops there, and a wrong CRC is an error), so a
+        # bomb cannot hide behind a small declared size.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise unreadable from None
+    if expanded > limits.expanded_bytes:
+        raise _too_big(limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged file
-        unreadable = RowError(0, N_("the file is not a readable XLSX workbook"))
-        raise ImportRejected([unreadable]) from None
+        raise unreadable from None
+    try:
+        return _read_sheet(workbook, limits)
+    except ImportRejected:
+        raise
+    except Exception:  # noqa: BLE001 - broken XML in a sheet shows only while its rows are read
+        raise ImportRejected([RowError(0, N_("the workbook is damaged: its first sheet cannot "
+                                             "be read (open it in a spreadsheet, save it again "
+                                             "and retry)"))]) from None
+    finally:
+        workbook.close()
+
+
+def _read_sheet(workbook, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if not workbook.worksheets:
+        raise ImportRejected([RowError(0, N_("the file is empty"))])
     sheet = workbook.worksheets[0]
+    # The dimension a file declares is not trusted: rows and columns are counted as they come.
+    sheet.reset_dimensions()
     rows_iter = sheet.iter_rows(values_only=True)
     try:
         first = next(rows_iter)
     except StopIteration:
         raise ImportRejected([RowError(0, N_("the file is empty"))]) from None
+    if len(first) > limits.columns:
+        raise _too_big(limits)
     header = [_cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
-    rows = [(i, [_cell_text(c) for c in row]) for i, row in enumerate(rows_iter, start=2)]
-    workbook.close()
+    rows = []
+    # Missing rows come as empty ones, so the line numbers are the spreadsheet's own.
+    for line, row in enumerate(rows_iter, start=2):
+        if len(rows) >= limits.rows or len(row) > limits.columns:
+            raise _too_big(limits)
+        rows.append((line, [_cell_text(c) for c in row]))
     return header, rows
 
 

@@ -6,10 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from survey_app.validators import NoControlCharacters
+
 
 class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    number = StringField(_l("Document number"), validators=[DataRequired(), Length(max=40)])
-    fingerprint = StringField(_l("Fingerprint (optional)"), validators=[Optional(), Length(max=80)])
+    number = StringField(_l("Document number"), validators=[DataRequired(), Length(max=40),
+                                                                     NoControlCharacters()])
+    fingerprint = StringField(_l("Fingerprint (optional)"), validators=[Optional(), Length(max=80),
+                                                                            NoControlCharacters()])

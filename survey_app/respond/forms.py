@@ -28,6 +28,7 @@ from itsdangerous import Signer
 from werkzeug.datastructures import MultiDict
 
 from survey_app.domain.responses import COMMENT_MAX
+from survey_app.domain.text import strip_control
 
 
 @dataclass
@@ -66,7 +67,10 @@ def field_name(position_id: int, item_code: str) -> str:
 def read_sections(form: MultiDict, position_ids: list[int], item_codes: list[str]) -> list[Section]:
     sections = []
     for pid in position_ids:
-        section = Section(pid, comment=form.get(f"p{pid}-comment", "")[:COMMENT_MAX])
+        # Control characters (a NUL from a paste) are invisible to the respondent: stripped, not
+        # refused (domain/text.py), so that SQLite and PostgreSQL store the same comment.
+        comment = strip_control(form.get(f"p{pid}-comment", ""))[:COMMENT_MAX]
+        section = Section(pid, comment=comment)
         for code in item_codes:
             raw = form.get(field_name(pid, code), "").strip()
             section.answers[code] = None if not raw else (int(raw) if raw in "1234" and len(raw) == 1
