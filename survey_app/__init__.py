@@ -72,7 +72,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        from survey_app.domain.accounts import user_for_session
+
+        return user_for_session(user_id)
 
 
 @event.listens_for(Engine, "connect")
