@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_access_rule(app)
+    register_security_headers(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -72,7 +73,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        from survey_app.domain.accounts import user_for_session
+
+        return user_for_session(user_id)
 
 
 @event.listens_for(Engine, "connect")
@@ -159,6 +162,12 @@ def register_access_rule(app: Flask) -> None:
         return login_manager.unauthorized()
 
 
+def register_security_headers(app: Flask) -> None:
+    from survey_app import headers
+
+    headers.install(app)
+
+
 def register_error_handlers(app: Flask) -> None:
     from flask_babel import gettext as _
     from flask_wtf.csrf import CSRFError
@@ -213,13 +222,20 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     def lang_url(code: str) -> str:
-        """The current page in another language (a plain link: works without JavaScript)."""
+        """The current page in another language (a plain link: works without JavaScript).
+
+        The query keeps every argument as it came, passed as a query string and never to
+        url_for as keywords: ``?_method=PUT`` or ``?_external=`` are url_for's own options."""
+        from urllib.parse import urlencode
+
         from flask import url_for
 
+        args = request.args.copy()
+        args["lang"] = code
+        query = "?" + urlencode(list(args.items(multi=True)))
         if request.endpoint is None:
-            return "?lang=" + code
-        args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
-        return url_for(request.endpoint, **args)
+            return query
+        return url_for(request.endpoint, **(request.view_args or {})) + query
 
     @app.context_processor
     def inject_helpers():

@@ -86,9 +86,12 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": ("id", "en"),
     "PASSWORD_HASH_METHOD": "scrypt",
-    "LOGIN_FAILURES_BEFORE_DELAY": 5,
-    "LOGIN_DELAY_SECONDS": 30,
+    # Login (survey_app/auth/routes.py), per client address: every attempt, failed attempts,
+    # and failed attempts on one account. Over a limit the address waits; the account itself is
+    # never locked, so nobody can keep its owner out from another address.
     "LOGIN_RATE_LIMIT": "20 per minute",
+    "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
+    "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "10 per 15 minutes",
     "RATELIMIT_STORAGE_URI": "memory://",
     # One counter per address and minute. It lets a burst of up to twice a limit through across
     # the turn of a minute, which is harmless for limits this generous, and costs the public

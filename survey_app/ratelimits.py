@@ -85,6 +85,12 @@ class RateLimits:
         if counter is not None and not counter.test(_parsed(limit), scope, _address()):
             abort(429)
 
+    def spent(self, limit: str, scope: str) -> bool:
+        """Whether this address has used up ``limit`` in ``scope`` (counting nothing): like
+        ``refuse_if_spent``, for callers that answer with their own page instead of a plain 429."""
+        counter = self._counter()
+        return counter is not None and not counter.test(_parsed(limit), scope, _address())
+
     def count(self, limit: str, scope: str) -> None:
         counter = self._counter()
         if counter is not None:

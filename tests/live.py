@@ -45,3 +45,17 @@ def browser_page(width: int = 360, height: int = 740):
             yield page
         finally:
             browser.close()
+
+
+def csp_violations(page) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on ``page`` from now on (console
+    errors such as "Applying inline style violates the following Content Security Policy
+    directive ..."): a list that fills as the page runs; a test asserts it stays empty."""
+    found: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", on_console)
+    return found

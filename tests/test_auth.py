@@ -1,12 +1,14 @@
 """Login, logout, throttling, `next`, CSRF and roles."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, User
-from tests.conftest import csrf_token
+from tests.conftest import AuthActions, csrf_token
 
 
 def test_login_and_logout(client, auth, users):
@@ -40,15 +42,108 @@ def test_login_without_csrf_token_is_refused(client, users):
     assert client.get("/").status_code == 302  # not logged in
 
 
-def test_repeated_failures_slow_the_account_down(app, client, auth, users):
-    for _ in range(app.config["LOGIN_FAILURES_BEFORE_DELAY"]):
-        assert "Email atau kata sandi salah." in auth.login(users["admin"], "nope").get_data(as_text=True)
-    # now even the right password must wait
-    page = auth.login(users["admin"]).get_data(as_text=True)
-    assert "Terlalu banyak percobaan gagal" in page
+def _login_from(client, address: str, email: str, password: str = "password123"):
+    """Fill the login form from ``address`` (the client's own cookie jar, so its own CSRF token)."""
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/auth/login", environ_base=environ).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post("/auth/login", environ_base=environ, data={
+        "email": email, "password": password, "next": "", "csrf_token": token})
+
+
+def test_a_guessing_address_is_slowed_down_while_the_owner_logs_in_from_another(app, users):
+    app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"] = "3 per 15 minutes"
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(3):  # 3 failures: the limit of 3 is reached, not passed
+        response = _login_from(attacker, "203.0.113.66", users["admin"], "guess")
+        assert response.status_code == 200
+        assert "Email atau kata sandi salah." in response.get_data(as_text=True)
+    # the 4th attempt from that address is refused before any password is checked, even the
+    # right one, with the form's own message
+    response = _login_from(attacker, "203.0.113.66", users["admin"])
+    assert response.status_code == 429
+    assert "Terlalu banyak percobaan gagal" in response.get_data(as_text=True)
+    assert attacker.get("/", environ_base={"REMOTE_ADDR": "203.0.113.66"}).status_code == 302
+    # the owner, from an address that has not been failing, is not locked out
+    response = _login_from(owner, "198.51.100.7", users["admin"])
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert owner.get("/", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+
+
+def test_failures_on_one_account_do_not_block_other_accounts_from_the_address(app, users):
+    """The (account, address) limit counts per account: 3 failures on the admin spend the
+    admin's 3 from this address; the viewer's count from it is still 0 (the address's own limit,
+    30 per 15 minutes, is far away: 3 of 30)."""
+    app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"] = "3 per 15 minutes"
+    client = app.test_client()
+    for _ in range(3):
+        _login_from(client, "192.0.2.10", users["admin"], "guess")
+    assert _login_from(client, "192.0.2.10", users["admin"]).status_code == 429
+    assert _login_from(client, "192.0.2.10", users["viewer"]).status_code == 302
+
+
+def test_failures_on_many_accounts_from_one_address_are_limited(app, users):
+    """4 failures from one address, each on a different account (1 of 3 on each account), reach
+    the address's limit of 4: the 5th attempt is refused whatever the account."""
+    app.config["LOGIN_FAILURES_PER_ADDRESS"] = "4 per 15 minutes"
+    client = app.test_client()
+    for email in (users["admin"], users["viewer"], "nobody@example.id", "noone@example.id"):
+        assert _login_from(client, "192.0.2.20", email, "guess").status_code == 200
+    assert _login_from(client, "192.0.2.20", users["coordinator"]).status_code == 429
+    assert _login_from(app.test_client(), "192.0.2.21", users["coordinator"]).status_code == 302
+
+
+def test_an_unknown_account_is_limited_like_a_known_one(app, users):
+    """The refusal tells nothing about which accounts exist: the 3rd failure on an unknown
+    email spends its limit of 3 exactly as it does for a known one."""
+    app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"] = "3 per 15 minutes"
+    answers = {}
+    for email in (users["viewer"], "nobody@example.id"):
+        client = app.test_client()
+        answers[email] = [_login_from(client, "192.0.2.30", email, "guess").status_code
+                          for _ in range(4)]
+    assert answers == {users["viewer"]: [200, 200, 200, 429],
+                       "nobody@example.id": [200, 200, 200, 429]}
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Every password hash checked at login, as (method of the stored hash, result): the real
+    werkzeug function still does the work, wrapped to be counted."""
+    from survey_app.domain import accounts
+
+    real = accounts.check_password_hash
+    seen = []
+
+    def counted(stored, password):
+        result = real(stored, password)
+        seen.append((stored.split("$", 1)[0], result))
+        return result
+
+    monkeypatch.setattr(accounts, "check_password_hash", counted)
+    return seen
+
+
+@pytest.mark.parametrize("who, password", [
+    ("coordinator@example.id", "password123"),     # right
+    ("coordinator@example.id", "wrong-password"),  # known, wrong password
+    ("nobody@example.id", "password123"),          # unknown account
+    ("viewer@example.id", "password123"),          # deactivated (below)
+])
+def test_one_hash_of_the_same_method_is_checked_whatever_the_account(app, client, auth, users,
+                                                                     hash_checks, who, password):
+    """Equal time for known and unknown accounts, shown by what is computed rather than by a
+    clock: exactly one hash check per attempt, of the method the accounts' own hashes use
+    (the test config's PASSWORD_HASH_METHOD, pbkdf2:sha256:1, as in tests/factories.py)."""
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == users["admin"]))
-        assert user.failed_logins == app.config["LOGIN_FAILURES_BEFORE_DELAY"]
+        viewer = db.session.scalar(select(User).where(User.email == users["viewer"]))
+        viewer.active = False
+        db.session.commit()
+    auth.login(who, password)
+    assert [method for method, _ok in hash_checks] == ["pbkdf2:sha256:1"]
+    assert app.config["PASSWORD_HASH_METHOD"] == "pbkdf2:sha256:1"
+    # the deactivated viewer's right password checks out but still does not log in
+    assert hash_checks[0][1] is (password == "password123" and who != "nobody@example.id")
 
 
 def test_repeated_failures_from_one_address_are_rate_limited(app, client, auth, users):
@@ -156,3 +251,67 @@ def test_every_page_denies_an_anonymous_visitor_unless_it_is_public(app, client)
                 assert "/auth/login" in response.headers["Location"], (method, url)
             checked += 1
     assert checked >= 2
+
+
+def _copy_of_the_session(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (as a thief would)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_cookie_copied_before_logout_stops_working(app, client, auth, users):
+    auth.login(users["coordinator"])
+    thief = _copy_of_the_session(app, client)
+    assert thief.get("/").status_code == 200  # the copy works while the session lasts
+    auth.logout()
+    response = thief.get("/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    # logging in again opens a new session; the old copy stays dead
+    auth.login(users["coordinator"])
+    assert client.get("/").status_code == 200
+    assert thief.get("/").status_code == 302
+
+
+def test_logout_ends_the_session_on_every_device(app, auth, users):
+    phone, laptop = app.test_client(), app.test_client()
+    AuthActions(phone).login(users["viewer"])
+    AuthActions(laptop).login(users["viewer"])
+    AuthActions(phone).logout()
+    assert laptop.get("/").status_code == 302
+
+
+def test_deactivation_ends_the_accounts_sessions_at_once(app, client, auth, users):
+    viewer = app.test_client()
+    AuthActions(viewer).login(users["viewer"])
+    assert viewer.get("/").status_code == 200
+    auth.login(users["admin"])
+    with app.app_context():
+        viewer_id = db.session.scalar(select(User.id).where(User.email == users["viewer"]))
+    token = csrf_token(client, "/admin/users")
+    client.post(f"/admin/users/{viewer_id}/active", data={"csrf_token": token})
+    assert viewer.get("/").status_code == 302
+    client.post(f"/admin/users/{viewer_id}/active", data={"csrf_token": token})  # active again
+    assert viewer.get("/").status_code == 302  # ...but the old session does not come back
+    assert AuthActions(viewer).login(users["viewer"]).status_code == 302
+    assert viewer.get("/").status_code == 200
+
+
+def test_a_password_change_ends_the_accounts_sessions(app, client, auth, users):
+    auth.login(users["viewer"])
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == users["viewer"]))
+        user.set_password("a-new-password", app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    assert client.get("/").status_code == 302
+    assert auth.login(users["viewer"], "a-new-password").status_code == 302
+
+
+@pytest.mark.parametrize("stored_id", ["1", "1:", ":0", "1:x", "x:0", "1:0:0", ""])
+def test_a_session_without_the_right_version_is_not_a_login(app, client, users, stored_id):
+    """A session from before session versions ("1"), or one that does not parse, is anonymous."""
+    client.get("/auth/login")
+    with client.session_transaction() as session:
+        session["_user_id"] = stored_id
+        session["_fresh"] = True
+    assert client.get("/").status_code == 302

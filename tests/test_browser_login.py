@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live import CHROMIUM, browser_page, serving
+from tests.live import CHROMIUM, browser_page, csp_violations, serving
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.browser,
 
 def test_login_in_a_real_browser(app, users, tmp_path):
     with serving(app) as base, browser_page() as page:
+        violations = csp_violations(page)  # the CSP blocks nothing the pages use
         page.goto(base + "/")
         assert page.url.startswith(base + "/auth/login")
         assert page.locator("h1").inner_text() == "Masuk"
@@ -28,3 +29,4 @@ def test_login_in_a_real_browser(app, users, tmp_path):
         page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
         page.click("text=Keluar")
         page.wait_for_url(base + "/auth/login*")
+        assert violations == []

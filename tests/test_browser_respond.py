@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import HeldResponse
 from tests import factories
-from tests.live import CHROMIUM, browser_page, serving
+from tests.live import CHROMIUM, browser_page, csp_violations, serving
 from tests.respondent_setup import load_roster, token_of, world
 
 pytestmark = [pytest.mark.browser,
@@ -30,6 +30,7 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         db.session.commit()
         token = token_of("R1")
     with serving(app) as base, browser_page() as page:
+        violations = csp_violations(page)  # the CSP blocks nothing the pages use
         page.goto(f"{base}/s/{token}")
         assert page.locator("h1").inner_text() == "Kuesioner uji"
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -74,5 +75,6 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         page.click("button.send")
         page.wait_for_url(f"{base}/s/{token}?lang=en#problems")
         assert "Choose an answer for at least one official before sending." in page.content()
+        assert violations == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Round
-from tests.live import CHROMIUM, browser_page, serving
+from tests.live import CHROMIUM, browser_page, csp_violations, serving
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser,
 
 def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
     with serving(app) as base, browser_page() as page:
+        violations = csp_violations(page)  # the CSP blocks nothing the pages use
         page.goto(base + "/auth/login")
         page.fill("#email", users["coordinator"])
         page.fill("#password", "password123")
@@ -36,5 +37,6 @@ def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
         page.click("text=Ya, lanjutkan")
         assert "Putaran 2027-Q1 telah dijadwalkan." in page.content()
         page.screenshot(path=str(tmp_path / "round-scheduled.png"), full_page=True)
+        assert violations == []
     with app.app_context():
         assert db.session.scalar(select(Round.state)) == "scheduled"

@@ -143,3 +143,20 @@ def test_0003_keeps_every_response_forgets_the_days_and_shuffles_the_ids(empty_d
     assert len(answers) == 80
     assert {r.comment: values[r.id] for r in rows} == {f"c{n}": {1 + n % 4} for n in range(40)}
     assert [r.comment for r in rows] != [f"c{n}" for n in range(40)]  # no longer in arrival order
+
+
+def test_0006_gives_existing_accounts_session_version_0(empty_database):
+    """Accounts made before 0006 get version 0; sessions opened before it hold no version at
+    all ("1" rather than "1:0") and are refused (tests/test_auth.py), so everyone logs in again."""
+    url, _schema = empty_database
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, password_hash, role, active, "
+                              "failed_logins, created_at) VALUES (1, 'a@example.id', 'h', "
+                              "'viewer', true, 0, '2026-01-01 00:00:00+00:00')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT id, session_version FROM users")).all() == [(1, 0)]
+        db.engine.dispose()

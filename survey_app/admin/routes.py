@@ -72,7 +72,7 @@ def toggle_active(user_id: int):
             flash(_("You cannot deactivate your own account."), "error")
         else:
             user.active = not user.active
-            user.failed_logins = 0
+            user.end_sessions()  # a deactivated account is logged out everywhere at once
             audit.record("activate" if user.active else "deactivate", user.email, current_user)
             db.session.commit()
             flash(_("Account %(email)s is now active.", email=user.email) if user.active else

@@ -1,3 +1,5 @@
+import hashlib
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -10,6 +12,17 @@ from survey_app.extensions import db, ratelimits
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+def _failure_limits(email: str) -> list[tuple[str, str]]:
+    """The limits a failed login counts against, as (limit, scope) for this request's address:
+    all failures from the address, and failures on this one account from it. Unknown accounts
+    are counted like known ones (nothing tells them apart), and the owner, logging in from an
+    address that has not been failing, is never refused because of someone else's guesses."""
+    cfg = current_app.config
+    account = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    return [(cfg["LOGIN_FAILURES_PER_ADDRESS"], "login-failures"),
+            (cfg["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"], "login-failures:" + account)]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
@@ -18,16 +31,17 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        cfg = current_app.config
+        limits = _failure_limits(form.email.data)
+        if any(ratelimits.spent(limit, scope) for limit, scope in limits):
+            flash(_("Too many failed attempts. Please wait a little and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
         try:
             user = accounts.authenticate(form.email.data, form.password.data,
-                                         cfg["LOGIN_FAILURES_BEFORE_DELAY"], cfg["LOGIN_DELAY_SECONDS"])
-        except accounts.LoginRefused as refused:
-            db.session.commit()  # keep the failure count
-            if str(refused) == "wait":
-                flash(_("Too many failed attempts. Please wait a little and try again."), "error")
-            else:
-                flash(_("Wrong email or password."), "error")
+                                         current_app.config["PASSWORD_HASH_METHOD"])
+        except accounts.LoginRefused:
+            for limit, scope in limits:
+                ratelimits.count(limit, scope)
+            flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 200
         lang = session.get("lang")
         session.clear()  # a fresh session on login (no fixation)
@@ -45,6 +59,9 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         lang = session.get("lang")
+        if current_user.is_authenticated:
+            current_user.end_sessions()  # copies of this session's cookie stop working too
+            db.session.commit()
         logout_user()
         session.clear()
         if lang:

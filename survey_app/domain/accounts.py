@@ -1,13 +1,14 @@
-"""Accounts: creating users, checking passwords, and slowing down repeated failures."""
+"""Accounts: creating users, checking passwords, and which user a session belongs to."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+import secrets
+from functools import cache
 
 from flask_babel import gettext
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from survey_app.domain import clock
 from survey_app.domain.errors import DomainError
 from survey_app.domain.vocabulary import ROLES
 from survey_app.extensions import db
@@ -18,7 +19,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class LoginRefused(DomainError):
-    """Wrong email or password (deliberately the same), or the account must wait."""
+    """Wrong email or password (deliberately the same)."""
 
 
 def create_user(email: str, password: str, role: str, official_nip: str | None = None,
@@ -47,26 +48,36 @@ def create_user(email: str, password: str, role: str, official_nip: str | None =
     return user
 
 
-def authenticate(email: str, password: str, failures_before_delay: int, delay_seconds: int,
-                 now: datetime | None = None) -> User:
+def authenticate(email: str, password: str, hash_method: str) -> User:
     """Return the user, or raise LoginRefused with the same message whatever was wrong.
 
-    After ``failures_before_delay`` failures in a row an account accepts no attempt (not even the
-    right password) until ``delay_seconds`` have passed since the last failure; the wait doubles
-    with each further failure, up to an hour.
+    Takes the same time whether the account exists or not: exactly one password hash is checked
+    either way (for an unknown email, a dummy hash made with ``hash_method``, the method new
+    passwords get), and a deactivated account's password is checked too. Nothing is written on
+    a failure: slowing down guessers is the job of the per-address limits
+    (survey_app/auth/routes.py), which cannot lock the owner out from their own address.
     """
-    now = now or clock.now()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is not None and user.failed_logins >= failures_before_delay and user.last_failed_login_at:
-        extra = user.failed_logins - failures_before_delay
-        wait = min(delay_seconds * (2 ** extra), 3600)
-        if now < user.last_failed_login_at + timedelta(seconds=wait):
-            raise LoginRefused("wait")
-    if user is None or not user.active or not user.check_password(password):
-        if user is not None:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            user.last_failed_login_at = now
+    stored = user.password_hash if user is not None else _dummy_hash(hash_method)
+    password_ok = check_password_hash(stored, password)
+    if user is None or not user.active or not password_ok:
         raise LoginRefused("wrong")
-    user.failed_logins = 0
-    user.last_failed_login_at = None
+    return user
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password (no password matches it), made once per method."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def user_for_session(user_id: str) -> User | None:
+    """The user a session names (Flask-Login's user_loader), or None when the session was opened
+    before the account's last logout, password change or deactivation (User.get_id)."""
+    ident, _, version = user_id.partition(":")
+    if not (ident.isdigit() and version.isdigit()):
+        return None  # a session from before session versions, or a forged one
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
     return user

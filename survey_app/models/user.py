@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the login kept in the session cookie (get_id): bumped on logout, password change
+    # and deactivation, it makes every copy of an earlier cookie worthless.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     official: Mapped[Official | None] = relationship()
 
@@ -36,9 +39,19 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return bool(self.active)
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version (see
+        survey_app.domain.accounts.user_for_session)."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session opened so far stops working (the caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
+
     def set_password(self, password: str, method: str | None = None) -> None:
         # Werkzeug's default is scrypt; tests pass a cheap method through config.
         self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,0 +1,43 @@
+"""Security headers on every response.
+
+- Content-Security-Policy: everything from this site only, no inline script or style (the pages
+  have none: styles live in static/*.css), no plugins, no <base>, forms post only here, and no
+  other site may frame a page (clickjacking). ``data:`` images are allowed for the empty favicon
+  (``<link rel="icon" href="data:,">``, which spares a request for /favicon.ico).
+- X-Frame-Options DENY: frame-ancestors for browsers that predate it.
+- X-Content-Type-Options nosniff: a download is never run as a script or page.
+- Referrer-Policy no-referrer: a respondent's link (/s/<token>) never leaks to another site.
+- Cache-Control no-store on everything but static files: logged-in pages and the respondent's
+  form must not stay in a shared or back-button cache.
+- Strict-Transport-Security in production only (SKM_ENV=production, config ENV_NAME): a
+  development server on http://127.0.0.1 must stay reachable.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+_EVERY_RESPONSE = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
+
+
+def install(app: Flask) -> None:
+    fixed = list(_EVERY_RESPONSE)
+    if app.config.get("ENV_NAME") == "production":
+        fixed.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        for name, value in fixed:
+            headers[name] = value
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+        return response
