@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timezone
 from functools import cache
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_logging(app)
     register_questionnaires(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_access_rule(app)
     register_security_headers(app)
@@ -120,6 +122,19 @@ def _locale(code: str) -> Locale:
     """Parsed once: Flask-Babel parses what the selector returns on every request, unless it is
     a Locale already."""
     return Locale.parse(code)
+
+
+def register_url_converters(app: Flask) -> None:
+    """``<round:code>``: an address whose round code is not a code (2027-Q1) is a plain 404
+    before any view runs, so no lookup ever sees a stray character (a NUL on PostgreSQL)."""
+    from werkzeug.routing import BaseConverter
+
+    from survey_app.domain.rounds import CODE_REGEX
+
+    class RoundCode(BaseConverter):
+        regex = re.sub(r"\((?!\?)", "(?:", CODE_REGEX)  # the same pattern, without groups
+
+    app.url_map.converters["round"] = RoundCode
 
 
 def register_blueprints(app: Flask) -> None:

@@ -244,6 +244,7 @@ def test_every_page_denies_an_anonymous_visitor_unless_it_is_public(app, client)
             url = url.replace(f"<{argument}>", "1")
             for converter in ("int", "string", "path"):
                 url = url.replace(f"<{converter}:{argument}>", "1")
+            url = url.replace(f"<round:{argument}>", "2027-Q1")  # a round code (the converter)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             assert response.status_code in (302, 400), (method, url, response.status_code)
@@ -315,3 +316,20 @@ def test_a_session_without_the_right_version_is_not_a_login(app, client, users, 
         session["_user_id"] = stored_id
         session["_fresh"] = True
     assert client.get("/").status_code == 302
+
+
+def test_a_control_character_in_the_login_or_a_new_account_is_refused_in_words(client, auth,
+                                                                                 users):
+    """A NUL in an e-mail would reach the account look-up (an error on PostgreSQL): the forms
+    refuse it with the position, and nothing else happens."""
+    token = csrf_token(client, "/auth/login")
+    response = client.post("/auth/login", data={"csrf_token": token, "email": "admin\x00@x.id",
+                                                "password": "password123"})
+    assert response.status_code in (200, 400)
+    assert "U+0000" in response.get_data(as_text=True)
+    auth.login(users["admin"])
+    token = csrf_token(client, "/admin/users")
+    response = client.post("/admin/users", data={"csrf_token": token, "email": "x\x00@x.id",
+                                                 "role": "viewer", "password": "password123",
+                                                 "official_nip": "19\x0780"})
+    assert response.status_code in (200, 400) and "U+0000" in response.get_data(as_text=True)

@@ -167,9 +167,16 @@ def test_figures_page(app, client, auth, users):
     client.post(preview_url, data=preview_form(client.get(preview_url).get_data(as_text=True))
                 | {"submit": "1"})
     auth.logout()
-    auth.login(users["viewer"])  # viewers read the figures but cannot import
+    auth.login(users["viewer"])  # viewers read the figures of published rounds, cannot import
     assert client.get(INDEX).status_code == 200
     assert "Unggah" not in client.get(INDEX).get_data(as_text=True)
+    # as with its results, a round that is not published has no figures for a viewer
+    assert client.get(INDEX + "rounds/2026-Q2").status_code == 404
+    assert "2026-Q2" not in client.get(INDEX).get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(select(Round).where(Round.code == "2026-Q2")).state = "published"
+        db.session.commit()
+    assert "2026-Q2" in client.get(INDEX).get_data(as_text=True)
     page = client.get(INDEX + "rounds/2026-Q2").get_data(as_text=True)
     assert "Angka pengaduan 2026-Q2" in page
     assert "Final: diukur pada 08-07-2026 00:00 WIB, akhir triwulan ditambah batas waktu." in page

@@ -4,16 +4,21 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from survey_app.models import Official, User
+from survey_app.validators import ColumnLength, NoControlCharacters
+
 ROLE_CHOICES = [SelectChoice("coordinator", _l("survey coordinator")),
                 SelectChoice("official", _l("official")), SelectChoice("viewer", _l("viewer")),
                 SelectChoice("admin", _l("administrator"))]
 
 
 class CreateUserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), ColumnLength(User.email),
+                                                NoControlCharacters()])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     official_nip = StringField(_l("NIP of the official (for the official role)"),
-                               validators=[Optional(), Length(max=30)])
+                               validators=[Optional(), ColumnLength(Official.nip),
+                                           NoControlCharacters()])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
     submit = SubmitField(_l("Create account"))
 

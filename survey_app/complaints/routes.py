@@ -19,9 +19,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app.auth.roles import role_required
+from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
-from survey_app.domain import audit
+from survey_app.domain import audit, permissions
+from survey_app.domain.rounds import effective_state
 from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
                                                  is_final, judgment_moment, rank_units)
 from survey_app.domain.complaints import (COMPLAINT_COLUMNS, import_checked, preview_export,
@@ -72,7 +73,8 @@ def _stored_upload(token: str) -> tuple[Path, str]:
 @bp.get("/")
 @role_required("coordinator", "viewer")
 def index():
-    rounds = db.session.scalars(select(Round).order_by(Round.code.desc())).all()
+    rounds = [r for r in db.session.scalars(select(Round).order_by(Round.code.desc()))
+              if permissions.may_see(current_user.role, effective_state(r))]
     return render_template("complaints/index.html", form=UploadForm(), rounds=rounds,
                            can_import=current_user.role in ("coordinator", "admin"))
 
@@ -141,10 +143,10 @@ def confirm(token: str):
                            form=form, columns=COMPLAINT_COLUMNS), status
 
 
-@bp.get("/rounds/<code>")
+@bp.get("/rounds/<round:code>")
 @role_required("coordinator", "viewer")
 def figures(code: str):
-    round_ = db.session.scalar(select(Round).where(Round.code == code)) or abort(404)
+    round_, _state = visible_round_or_404(code)
     level = request.args.get("level", "")
     try:
         by_position = figures_for_round(round_)

@@ -60,7 +60,7 @@ def round_new():
     return render_template("coordinator/round_form.html", form=form, round_=None)
 
 
-@bp.get("/rounds/<code>")
+@bp.get("/rounds/<round:code>")
 @role_required("coordinator")
 def round_detail(code):
     round_ = _round_or_404(code)
@@ -72,7 +72,7 @@ def round_detail(code):
                            actions=rounds.ALLOWED_ACTIONS[state], form=ConfirmForm())
 
 
-@bp.route("/rounds/<code>/edit", methods=["GET", "POST"])
+@bp.route("/rounds/<round:code>/edit", methods=["GET", "POST"])
 @role_required("coordinator")
 def round_edit(code):
     round_ = _round_or_404(code)
@@ -100,7 +100,7 @@ ACTIONS = {"schedule": rounds.schedule, "open": rounds.open_now, "close": rounds
            "publish": rounds.publish, "delete": rounds.delete, "extend": None}
 
 
-@bp.route("/rounds/<code>/<action>", methods=["GET", "POST"])
+@bp.route("/rounds/<round:code>/<action>", methods=["GET", "POST"])
 @role_required("coordinator")
 def round_action(code, action):
     """GET asks for confirmation; POST does it. Refusals come back as a message, not an error."""
@@ -136,7 +136,7 @@ def round_action(code, action):
                            question=QUESTIONS[action](round_.code))
 
 
-@bp.route("/rounds/<code>/republish", methods=["GET", "POST"])
+@bp.route("/rounds/<round:code>/republish", methods=["GET", "POST"])
 @role_required("coordinator")
 def round_republish(code):
     """GET asks for the reason and confirmation; POST publishes the round again."""
@@ -166,7 +166,7 @@ def round_republish(code):
                                       code=round_.code))
 
 
-@bp.post("/rounds/<code>/next")
+@bp.post("/rounds/<round:code>/next")
 @role_required("coordinator")
 def round_next(code):
     previous = _round_or_404(code)

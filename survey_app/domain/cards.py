@@ -39,18 +39,9 @@ SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 # --- who may see what -----------------------------------------------------------------------------
 
-def round_states_for(user) -> tuple[str, ...]:
-    """The round states whose cards a user may see: unpublished ones for coordinators only."""
-    if user.role in ("coordinator", "admin"):
-        return ("open", "closed", "published")
-    if user.role in ("viewer", "official"):
-        return ("published",)
-    return ()
-
-
 def visible_entries(user, document: ResultsDocument) -> list[PositionEntry]:
     """The positions of a results document whose cards this user may see (the round's state is
-    checked separately, by round_states_for).
+    checked separately: survey_app.domain.permissions).
 
     An official sees the posts they held on the round's reference day (the `official` of the
     entry); a camat also the lurah of that kecamatan; a wali kota or bupati also the lurah and

@@ -31,7 +31,8 @@ from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_MIN_COM
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round
 
-CODE_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+CODE_REGEX = r"(\d{4})-Q([1-4])"  # a round's code, 2027-Q1; also the URL converter's (app)
+CODE_PATTERN = re.compile(f"^{CODE_REGEX}$")
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
 

@@ -12,13 +12,12 @@ import zipfile
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
 
 from reports.card import render_card
 from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
-from survey_app.auth.roles import role_required
-from survey_app.domain import audit, cards, results, rounds
+from survey_app.auth.roles import role_required, visible_round_or_404
+from survey_app.domain import audit, cards, permissions, results, rounds
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
@@ -42,12 +41,7 @@ def _verify_url() -> str:
 def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[PositionEntry]]:
     """The round, its state, its results document and the entries this user may see; 404 when
     the user may see none of them (or the round does not exist)."""
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        abort(404)
-    state = rounds.record_clock_transitions([round_])[round_.id]
-    if state not in cards.round_states_for(current_user):
-        abort(404)
+    round_, state = visible_round_or_404(code)
     document = results.results_document(round_)
     entries = cards.visible_entries(current_user, document)
     if not entries:
@@ -58,8 +52,8 @@ def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[Pos
 @bp.get("/portal/")
 @role_required(*ROLES)
 def index():
-    allowed = cards.round_states_for(current_user)
-    listing = [(r, state) for r, state, _p in rounds.listing() if state in allowed]
+    listing = [(r, state) for r, state, _p in rounds.listing()
+               if permissions.may_see(current_user.role, state)]
     if current_user.role == "official":  # only the rounds where they have a card to see
         listing = [(r, state) for r, state in listing
                    if cards.visible_entries(current_user, results.results_document(r))]
@@ -67,7 +61,7 @@ def index():
     return render_template("portal/index.html", listing=listing)
 
 
-@bp.get("/portal/<code>")
+@bp.get("/portal/<round:code>")
 @role_required(*ROLES)
 def round_cards(code):
     round_, state, document, entries = _round_and_entries(code)
@@ -75,7 +69,7 @@ def round_cards(code):
     return render_template("portal/round.html", round_=round_, state=state, entries=entries)
 
 
-@bp.get("/portal/<code>/cards/<int:position_id>.pdf")
+@bp.get("/portal/<round:code>/cards/<int:position_id>.pdf")
 @role_required(*ROLES)
 def card(code, position_id):
     round_, _state, document, entries = _round_and_entries(code)
@@ -93,7 +87,7 @@ def card(code, position_id):
                      download_name=cards.file_name(data))
 
 
-@bp.get("/portal/<code>/cards.zip")
+@bp.get("/portal/<round:code>/cards.zip")
 @role_required(*ROLES)
 def cards_zip(code):
     round_, _state, document, entries = _round_and_entries(code)
@@ -111,7 +105,7 @@ def cards_zip(code):
                      download_name=f"rapor_{round_.code}.zip")
 
 
-@bp.get("/portal/<code>/summary.pdf")
+@bp.get("/portal/<round:code>/summary.pdf")
 @role_required("viewer", "coordinator")
 def summary(code):
     """The province summary: for viewers and coordinators (officials see cards only)."""

@@ -6,43 +6,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app.auth.roles import role_required
-from survey_app.domain import results, rounds, sanctions
+from survey_app.auth.roles import role_required, visible_round_or_404
+from survey_app.domain import permissions, results, rounds, sanctions
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
-from survey_app.models import Area, Round
+from survey_app.models import Area
 from survey_app.results.forms import DecisionForm
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 
 
-def _visible_round(code: str) -> tuple[Round, str]:
-    """The round if this user may see its results: viewers see published rounds only."""
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        abort(404)
-    state = rounds.record_clock_transitions([round_])[round_.id]
-    allowed = ("published",) if current_user.role == "viewer" else ("open", "closed", "published")
-    if state not in allowed:
-        abort(404)
-    return round_, state
-
-
 @bp.get("/")
 @role_required("coordinator", "viewer")
 def index():
     listing = [(r, state, progress) for r, state, progress in rounds.listing()
-               if state == "published" or (current_user.role != "viewer"
-                                           and state in ("open", "closed"))]
+               if permissions.may_see(current_user.role, state)]
     db.session.commit()
     return render_template("results/index.html", listing=listing)
 
 
-@bp.get("/<code>")
+@bp.get("/<round:code>")
 @role_required("coordinator", "viewer")
 def league(code):
-    round_, state = _visible_round(code)
+    round_, state = visible_round_or_404(code)
     document = results.results_document(round_)
     db.session.commit()  # stored base results
     tier = request.args.get("tier", "lurah")
@@ -60,10 +47,10 @@ def league(code):
         sanctions_count=len(results.sanctions_list(document)))
 
 
-@bp.get("/<code>/sanctions")
+@bp.get("/<round:code>/sanctions")
 @role_required("coordinator", "viewer")
 def sanctions_page(code):
-    round_, state = _visible_round(code)
+    round_, state = visible_round_or_404(code)
     document = results.results_document(round_)
     db.session.commit()
     rows = results.sanctions_list(document)
@@ -80,10 +67,10 @@ def sanctions_page(code):
                            action_labels=sanctions.ACTION_LABELS)
 
 
-@bp.post("/<code>/decisions")
+@bp.post("/<round:code>/decisions")
 @role_required("coordinator")
 def record_decision(code):
-    round_, _state = _visible_round(code)
+    round_, _state = visible_round_or_404(code)
     form = DecisionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -111,8 +98,7 @@ def official_history(nip):
     except DomainError:
         abort(404)
     listing = [r for r, state, _p in rounds.listing()
-               if state == "published" or (current_user.role != "viewer"
-                                           and state in ("open", "closed"))]
+               if permissions.may_see(current_user.role, state)]
     rows = sanctions.history(official, list(reversed(listing)), results.base_results)
     db.session.commit()
     decisions = sanctions.decisions_of([official.id]).get(official.id, [])

@@ -73,13 +73,13 @@ def _round_page(round_: Round, status: int = 200, **forms):
         paper_columns=responses.paper_columns(round_)), status
 
 
-@bp.get("/<code>")
+@bp.get("/<round:code>")
 @role_required("coordinator")
 def round_page(code: str):
     return _round_page(_round_or_404(code))
 
 
-@bp.post("/<code>/preview")
+@bp.post("/<round:code>/preview")
 @role_required("coordinator")
 def preview(code: str):
     round_ = _round_or_404(code)
@@ -102,7 +102,7 @@ def preview(code: str):
                            form=ConfirmForm(upload=upload))
 
 
-@bp.post("/<code>/import")
+@bp.post("/<round:code>/import")
 @role_required("coordinator")
 def confirm(code: str):
     round_ = _round_or_404(code)
@@ -136,7 +136,7 @@ def confirm(code: str):
     return redirect(url_for("roster.round_page", code=round_.code))
 
 
-@bp.post("/<code>/paper")
+@bp.post("/<round:code>/paper")
 @role_required("coordinator")
 def paper(code: str):
     round_ = _round_or_404(code)
@@ -162,7 +162,7 @@ def paper(code: str):
     return redirect(url_for("roster.round_page", code=round_.code))
 
 
-@bp.get("/<code>/invitations.<fmt>")
+@bp.get("/<round:code>/invitations.<fmt>")
 @role_required("coordinator")
 def download(code: str, fmt: str):
     round_ = _round_or_404(code)
