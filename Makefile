@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install translations messages clean
+.PHONY: run test lint test-sqlite test-postgres install translations messages clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,14 @@ run: install
 	echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install test-sqlite test-postgres
+# Lint first: CI runs `make test`, so a lint or type regression fails it before the suites run.
+test: install lint test-sqlite test-postgres
+
+# ruff (style, real defects, import order, complexity) on the whole tree; mypy on the pure layers
+# (survey_app/domain and reports). Both are configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-sqlite:
 	$(BIN)/python -m pytest -q
