@@ -20,7 +20,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +54,8 @@ def build_world(seed: int) -> tuple[list[str], list[str]]:
         end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
         db.session.add(Round(
             code=f"{year}-Q{quarter}", questionnaire=questionnaire, state="closed",
-            opens_at=datetime.combine(end - timedelta(days=20), datetime.min.time(), timezone.utc),
-            closes_at=datetime.combine(end + timedelta(days=10), datetime.min.time(), timezone.utc)))
+            opens_at=datetime.combine(end - timedelta(days=20), datetime.min.time(), UTC),
+            closes_at=datetime.combine(end + timedelta(days=10), datetime.min.time(), UTC)))
     from survey_app.domain.bulk import reset_sequences
     db.session.flush()
     reset_sequences(db.metadata.sorted_tables)
@@ -103,8 +103,12 @@ def timed(label: str, target: float | None, action):
 
 
 def measure(label: str, url: str, rows: int, seed: int, workdir: Path) -> None:
-    from survey_app.domain.complaint_figures import (figures_by_official, figures_for_round,
-                                                     rank_units, round_by_code)
+    from survey_app.domain.complaint_figures import (
+        figures_by_official,
+        figures_for_round,
+        rank_units,
+        round_by_code,
+    )
     from survey_app.models import Complaint, Position
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,

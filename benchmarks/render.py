@@ -92,6 +92,8 @@ def main() -> None:
         build_province(database_url)
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY="benchmark")
 
+    from sqlalchemy import func, select
+
     from reports.batch import render_all
     from reports.card import render_card
     from reports.summary import render_summary
@@ -99,7 +101,6 @@ def main() -> None:
     from survey_app.domain import cards, results, rounds
     from survey_app.extensions import db
     from survey_app.models import IssuedDocument
-    from sqlalchemy import func, select
 
     baseline_document()  # warm up the imports and font metrics
     app = create_app()

@@ -28,8 +28,8 @@ import argparse
 import asyncio
 import os
 import random
-import resource
 import re
+import resource
 import signal
 import socket
 import sqlite3
@@ -41,7 +41,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import uvloop
@@ -136,8 +136,15 @@ def prepare_database(database_url: str, respondents: int) -> list[str]:
     from survey_app.domain import questionnaires
     from survey_app.domain.invitations import ensure_invitations, invitation_token
     from survey_app.extensions import db
-    from survey_app.models import (Appointment, Area, Invitation, Official, Position, Respondent,
-                                   Round)
+    from survey_app.models import (
+        Appointment,
+        Area,
+        Invitation,
+        Official,
+        Position,
+        Respondent,
+        Round,
+    )
 
     app = create_app(app_config(database_url))
     with app.app_context():
@@ -156,7 +163,7 @@ def prepare_database(database_url: str, respondents: int) -> list[str]:
             db.session.add(Appointment(official=Official(nip=f"19800101{n:010d}", name=f"Lurah {n}"),
                                        position=Position(kind="lurah", area=area),
                                        start_date=date(2020, 1, 1)))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         round_ = Round(code="2027-Q1", state="open", questionnaire=questionnaires.pin(QUESTIONNAIRE),
                        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30),
                        rating_matrix={"rt": ["lurah"]})

@@ -6,8 +6,8 @@ collects and issues the data first, then writes the files this returns.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable
 
 from reports.card import render_card
 from reports.model import CardData, SummaryData

@@ -13,8 +13,23 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 
 from reports import fmt
-from reports.drawing import (CONTENT_W, GRADE_COLOURS, GRADE_TINTS, HEAD, INK, MARGIN, MUTED,
-                             PAGE_H, PAGE_W, RULE, SOFT, WARN, DeferredCanvas, Flow, fit)
+from reports.drawing import (
+    CONTENT_W,
+    GRADE_COLOURS,
+    GRADE_TINTS,
+    HEAD,
+    INK,
+    MARGIN,
+    MUTED,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    SOFT,
+    WARN,
+    DeferredCanvas,
+    Flow,
+    fit,
+)
 from reports.labels import label, post_name
 from reports.model import CardData
 

@@ -12,8 +12,22 @@ from reportlab.lib import colors
 
 from reports import fmt
 from reports.card import quarter_label
-from reports.drawing import (CONTENT_W, GRADE_COLOURS, HEAD, INK, MARGIN, MUTED, PAGE_H, PAGE_W,
-                             RULE, SOFT, WARN, DeferredCanvas, Flow, fit)
+from reports.drawing import (
+    CONTENT_W,
+    GRADE_COLOURS,
+    HEAD,
+    INK,
+    MARGIN,
+    MUTED,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    SOFT,
+    WARN,
+    DeferredCanvas,
+    Flow,
+    fit,
+)
 from reports.labels import label, post_name
 from reports.model import SummaryData
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 from babel import Locale
@@ -12,8 +12,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey_app import config as config_module
-from survey_app.extensions import (SessionInterface, babel, csrf, db, login_manager, migrate,
-                                   ratelimits)
+from survey_app.extensions import (
+    SessionInterface,
+    babel,
+    csrf,
+    db,
+    login_manager,
+    migrate,
+    ratelimits,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -256,7 +263,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_helpers():
         from survey_app.domain.rounds import state_label
 
-        return {"current_locale": str(get_locale()), "now_utc": datetime.now(timezone.utc),
+        return {"current_locale": str(get_locale()), "now_utc": datetime.now(UTC),
                 "lang_url": lang_url, "state_label": state_label}
 
     @app.template_filter("jakarta")

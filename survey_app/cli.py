@@ -86,7 +86,8 @@ def import_areas(path):
     Levels: provinsi, kota, kabupaten, kecamatan, kelurahan. Parents come before their children.
     All-or-nothing; importing the same file again changes nothing.
     """
-    from survey_app.domain.areas import AREA_COLUMNS, import_areas as run
+    from survey_app.domain.areas import AREA_COLUMNS
+    from survey_app.domain.areas import import_areas as run
 
     _run_import(run, path, AREA_COLUMNS, "areas", _("Areas"))
 
@@ -95,7 +96,8 @@ def import_areas(path):
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def import_units(path):
     """Import units (dinas) from a CSV or XLSX FILE with columns code,name."""
-    from survey_app.domain.areas import UNIT_COLUMNS, import_units as run
+    from survey_app.domain.areas import UNIT_COLUMNS
+    from survey_app.domain.areas import import_units as run
 
     _run_import(run, path, UNIT_COLUMNS, "units", _("Units"))
 
@@ -110,7 +112,8 @@ def import_officials(path):
     kepala_dinas (with a unit_code). Dates are YYYY-MM-DD; an empty end_date means "still in post".
     Appointments of one position may not overlap. All-or-nothing; re-importing changes nothing.
     """
-    from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials as run
+    from survey_app.domain.officials import OFFICIAL_COLUMNS
+    from survey_app.domain.officials import import_officials as run
 
     _run_import(run, path, OFFICIAL_COLUMNS, "officials", _("Officials"))
 
@@ -402,8 +405,8 @@ def import_complaints(path, mappings, as_of, skip_bad):
     was reported. All-or-nothing unless --skip-bad.
     """
     from survey_app.domain import audit, clock
-    from survey_app.domain.complaints import (bad_rows_csv, import_complaints as run,
-                                              parse_mapping, read_complaints)
+    from survey_app.domain.complaints import bad_rows_csv, parse_mapping, read_complaints
+    from survey_app.domain.complaints import import_complaints as run
 
     try:
         mapping = parse_mapping(mappings)
@@ -447,8 +450,14 @@ def complaints(code):
     quarter's end plus the deadline; before it, now: provisional); rejected complaints are left
     out of the rate and the medians; medians in days to resolve and hours to the first response.
     Units are ranked only with enough complaints to judge (the round's --min-complaints)."""
-    from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
-                                                     is_final, rank_units, round_by_code)
+    from survey_app.domain.complaint_figures import (
+        cutoff_of,
+        figures_for_round,
+        figures_table,
+        is_final,
+        rank_units,
+        round_by_code,
+    )
 
     try:
         round_ = round_by_code(code)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
@@ -22,15 +22,29 @@ from sqlalchemy import func, select
 from survey_app.domain import audit
 from survey_app.domain.bulk import insert_rows, reset_sequences
 from survey_app.domain.clock import JAKARTA
-from survey_app.domain.rounds import quarter_bounds
 from survey_app.domain.invitations import invitation_token, token_hash
+from survey_app.domain.rounds import quarter_bounds
 from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX
 from survey_app.extensions import db
-from survey_app.models import (Answer, Appointment, Area, Complaint, Invitation, InvitationPosition,
-                               Official, PinnedQuestionnaire, Position, Respondent, Response, Round,
-                               SanctionDecision, Unit, User)
+from survey_app.models import (
+    Answer,
+    Appointment,
+    Area,
+    Complaint,
+    Invitation,
+    InvitationPosition,
+    Official,
+    PinnedQuestionnaire,
+    Position,
+    Respondent,
+    Response,
+    Round,
+    SanctionDecision,
+    Unit,
+    User,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @dataclass(frozen=True)

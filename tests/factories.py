@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from survey_app.extensions import db
-from survey_app.models import (Appointment, Area, Official, PinnedQuestionnaire, Position, Round,
-                               Unit, User)
+from survey_app.models import (
+    Appointment,
+    Area,
+    Official,
+    PinnedQuestionnaire,
+    Position,
+    Round,
+    Unit,
+    User,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def area(code: str, level: str, name: str | None = None, parent: Area | None = None) -> Area:

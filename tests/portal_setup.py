@@ -2,7 +2,7 @@
 official in every post, one login per kind of official, a published and an unpublished round."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from survey_app.extensions import db
 from survey_app.models import Area
 from tests import factories
 
-UTC = timezone.utc
+UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 # login email -> (NIP, name, position kind, area code); the lurah of 3171010001 is the `users`

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from survey_app.domain import roster
 from survey_app.domain.invitations import invitation_token
+from survey_app.domain.officials import get_or_create_position
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.domain.officials import get_or_create_position
 from survey_app.models import Appointment, Area, Invitation, Respondent
 from tests import factories
 

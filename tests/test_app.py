@@ -56,7 +56,6 @@ def test_translations_work_outside_a_request(app):
 def test_behind_a_trusted_proxy_rate_limits_count_each_respondents_address(tmp_path):
     """With TRUSTED_PROXIES=1 the unknown-link limit follows X-Forwarded-For: one address that
     guesses links is stopped, a neighbour behind the same proxy is not."""
-    from survey_app import create_app
     from survey_app.extensions import db
 
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
@@ -112,7 +111,6 @@ def _redis_reachable() -> bool:
 @pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
 def test_with_redis_storage_every_worker_shares_the_counts(tmp_path):
     """As the README advises for production: two workers (two apps) count against one limit."""
-    from survey_app import create_app
     from survey_app.extensions import db, ratelimits
 
     config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",

@@ -9,7 +9,7 @@ import shutil
 import stat
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
@@ -102,7 +102,7 @@ def survey_data(app, client):
     assert response.status_code == 303  # sent: on to the thank-you page
     with app.app_context():
         table = read_complaints(COMPLAINTS.encode(), "export.csv", None)
-        import_complaints(table, now=datetime(2026, 8, 1, tzinfo=timezone.utc))
+        import_complaints(table, now=datetime(2026, 8, 1, tzinfo=UTC))
         audit.record("import-complaints", "export.csv")
         db.session.commit()
     return app.config["SQLALCHEMY_DATABASE_URI"]

@@ -37,22 +37,27 @@ wali kota 3171 (those and C12): received 10, rejected 1, resolved 5, in time 4, 
   rate 4/9, median days 4.5, hours 2.5
 """
 from __future__ import annotations
-from tests.results_shape import document_of
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from survey_app.domain.complaint_figures import (ComplaintFigures, figures_by_official,
-                                                 figures_for_round, figures_table, quarter_window,
-                                                 rank_units)
-from survey_app.domain.complaints import read_complaints, import_complaints
+from survey_app.domain.complaint_figures import (
+    ComplaintFigures,
+    figures_by_official,
+    figures_for_round,
+    figures_table,
+    quarter_window,
+    rank_units,
+)
+from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.extensions import db
 from survey_app.models import Complaint, Position, Unit
 from tests import factories
+from tests.results_shape import document_of
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 J = "2026-07-08T00:00:00+07:00"  # the moment of judgment of 2026-Q2, as the figures say it
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
@@ -295,7 +300,6 @@ def test_the_results_document_joins_the_figures_and_judges_each_official_on_thei
     Budi's part (C1 in time, C2 a minute late, C3 rejected: 1 of 2) is among the earlier holders,
     too few to judge either way. The post's whole figures (7 received, in time 2 of 6) stay
     beside them."""
-    from survey_app.domain import results
 
     for _ in range(3):
         factories.response(world["round"], world["pos"]["lurah1"], "rt",
@@ -343,7 +347,6 @@ def test_a_post_with_too_few_complaints_gets_the_survey_part_alone(world):
     grade). Its 2 complaints, both in time (rate 1.0), are too few to judge at the minimum 5: the
     composite is the IKM alone, 75.00, not 0.7 x 75 + 0.3 x 100 = 82.50. With a minimum of 2
     they count: 82.50 from both parts."""
-    from survey_app.domain import results
 
     for _ in range(3):
         factories.response(world["round"], world["pos"]["lurah2"], "rt",
@@ -366,7 +369,6 @@ def test_the_kepala_dinas_rank_is_the_one_unit_ranking(world, runner):
     """With a minimum of 1 the results document ranks DBM 1, DKI 1, DPK 3 of 3, as rank_units
     and `skm complaints` do (DBM and DKI: rate 1, 0.5 h, 1 day; DPK: rate 1, 0.5 h, 2 days); a
     kepala dinas is judged on complaints alone: composite = the rate x 100 = 100.00."""
-    from survey_app.domain import results
 
     world["round"].min_complaints = 1
     db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from survey_app.models import Complaint, Round, Unit
 from tests import factories
 from tests.conftest import csrf_token
 
-UTC = timezone.utc
+UTC = UTC
 HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
 GOOD = HEADER + (
     "C1,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,2026-05-01 12:00,2026-05-03 10:00\n"

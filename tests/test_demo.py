@@ -7,8 +7,20 @@ from sqlalchemy import func, select
 
 from survey_app.demo import build_demo
 from survey_app.extensions import db
-from survey_app.models import (Answer, Appointment, Area, Complaint, Invitation, InvitationPosition,
-                               Official, Publication, Respondent, Response, Round, User)
+from survey_app.models import (
+    Answer,
+    Appointment,
+    Area,
+    Complaint,
+    Invitation,
+    InvitationPosition,
+    Official,
+    Publication,
+    Respondent,
+    Response,
+    Round,
+    User,
+)
 from tests import factories
 
 

@@ -2,7 +2,7 @@
 what they would through SQLAlchemy, on SQLite and (under `make test`) on PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
@@ -18,7 +18,7 @@ def test_the_link_look_up_reads_what_sqlalchemy_reads(ctx):
     world()
     load_roster(db.session.scalar(select(factories.Round)))
     round_ = db.session.scalar(select(Round))
-    round_.closed_at = datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # a value in every column
+    round_.closed_at = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)  # a value in every column
     answered = db.session.scalars(select(InvitationPosition)).first()
     answered.answered = True
     db.session.commit()
@@ -31,7 +31,7 @@ def test_the_link_look_up_reads_what_sqlalchemy_reads(ctx):
         assert on_the_cursor == through_sqlalchemy and on_the_cursor
     row = _link_query().rows(connection, {"digest": token_hash(token_of("R1")),
                                           "day": date.today()})[0]
-    assert row[6] == datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # aware, in UTC
+    assert row[6] == datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)  # aware, in UTC
     assert isinstance(row[4], datetime) and row[4].tzinfo is not None
 
 

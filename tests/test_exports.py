@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -54,11 +55,11 @@ def test_the_bad_rows_file_of_a_complaint_export_neutralises_its_cells(ctx):
 
 def test_the_results_csv_neutralises_names_and_keeps_numbers(ctx):
     """An official named like a formula is neutralised; a negative change stays a number."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from survey_app.domain import results
 
-    utc = timezone.utc
+    utc = UTC
     areas = factories.small_tree()
     q = factories.regulation_questionnaire()
     post = factories.position("lurah", areas["3171010001"])

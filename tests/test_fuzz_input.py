@@ -10,7 +10,8 @@ import io
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -20,8 +21,18 @@ from survey_app.domain.errors import ImportRejected
 from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.models import (Appointment, Area, Complaint, HeldResponse, Invitation, Official,
-                               Respondent, Response, Round, Unit)
+from survey_app.models import (
+    Appointment,
+    Area,
+    Complaint,
+    HeldResponse,
+    Invitation,
+    Official,
+    Respondent,
+    Response,
+    Round,
+    Unit,
+)
 from tests.respondent_setup import SECRET, load_roster, token_of, world
 
 TABLES = (Area, Unit, Official, Appointment, Respondent, Invitation, Response, HeldResponse,

@@ -61,7 +61,7 @@ def test_import_creates_positions_and_appointments_and_is_idempotent(tree):
 def test_reimport_with_an_end_date_updates_the_appointment(tree):
     load(GOOD)
     db.session.commit()
-    summary = load(GOOD.replace("Agus Salim,camat,3171010,,2025-01-01,", 
+    summary = load(GOOD.replace("Agus Salim,camat,3171010,,2025-01-01,",
                                 "Agus Salim,camat,3171010,,2025-01-01,2026-09-30"))
     assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 4)
 

@@ -18,8 +18,7 @@ from survey_app.domain.errors import ImportRejected
 from survey_app.domain.officials import OFFICIAL_COLUMNS, import_officials
 from survey_app.domain.tabular import SheetLimits, read_table
 from survey_app.extensions import db
-from survey_app.models import (Area, Complaint, HeldResponse, Official, Respondent, Response,
-                               Unit)
+from survey_app.models import Area, Complaint, HeldResponse, Official, Respondent, Response, Unit
 from tests import factories
 from tests.respondent_setup import HEADER as ROSTER_HEADER
 from tests.respondent_setup import load_roster, token_of, world

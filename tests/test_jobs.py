@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,7 @@ def two_rounds(app):
     """An open round and one the clock has closed (its closing time passed a minute ago; nobody
     looked since, so its stored state is still open), each with one held response. Returns
     their ids (open, closed)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         _areas, open_round = world()
         closed = factories.round_(code="2026-Q4", opens=now - timedelta(days=30),
@@ -202,7 +202,7 @@ def test_a_worker_process_releases_what_another_process_enqueued(app, two_rounds
     # The web side: a process that only enqueues (the hourly job, without waiting for its hour).
     subprocess.run([sys.executable, "-c", "from survey_app import jobs; jobs.release_all_held()"],
                    cwd=ROOT, env=env, check=True, timeout=30)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "skm", "worker"],

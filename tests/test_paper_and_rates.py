@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from survey_app.domain import clock, holding, responses, scoring
 from survey_app.domain.errors import ImportRejected, NotAllowed
+from survey_app.domain.officials import get_or_create_position
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.domain.officials import get_or_create_position
 from survey_app.models import Appointment, HeldAnswer, HeldResponse, Invitation, Respondent
 from tests import factories
 from tests.respondent_setup import ROSTER, load_roster, world
@@ -250,7 +250,7 @@ def test_the_last_day_of_a_closed_round_is_a_good_filled_on(rotated):
 
 
 def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):
-    later = datetime.now(timezone.utc) + timedelta(days=5)
+    later = datetime.now(UTC) + timedelta(days=5)
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
     with pytest.raises(NotAllowed, match="^Round 2027-Q1 is scheduled: paper forms are taken "):
         load(round_, HEADER + row("R1", "lurah", "3171010001"))

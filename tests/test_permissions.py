@@ -3,7 +3,7 @@ page, the API and the portal following it: a viewer sees a round's results, comp
 cards once it is published, and none of them before (the complaint figures used to show)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from survey_app.domain import permissions
 from survey_app.extensions import db
 from tests import factories
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 # Every state, each on a round of its own quarter; the clock agrees with each state.
 ROUNDS = {
     "draft": ("2029-Q1", NOW + timedelta(days=300), NOW + timedelta(days=330)),

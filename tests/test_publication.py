@@ -19,7 +19,7 @@ deadline 7 days, so every complaint of the quarter is due by 8 July 00:00 WIB; p
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, func, select
@@ -28,12 +28,19 @@ from survey_app.domain import cards, publication, results, rounds
 from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.extensions import db
-from survey_app.models import (Appointment, AuditEntry, IssuedDocument, Official, Position,
-                               Publication, ResultSnapshot, Round)
+from survey_app.models import (
+    Appointment,
+    AuditEntry,
+    IssuedDocument,
+    Position,
+    Publication,
+    ResultSnapshot,
+    Round,
+)
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = timezone.utc
+UTC = UTC
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
 PUBLISHED = datetime(2026, 8, 1, 2, 0, tzinfo=UTC)
 LATE = datetime(2026, 8, 20, 3, 0, tzinfo=UTC)

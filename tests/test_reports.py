@@ -75,7 +75,7 @@ def test_a_lurah_card_shows_the_results_document_in_indonesian(ctx, document):
     assert "Budi Santoso" in text and "198001012005011001" in text
     assert "KELURAHAN 3171010001 (3171010001)" in text and "Triwulan II 2026 (2026-Q2)" in text
     assert _id(results.ikm.shown(entry["ikm"])) in text and entry["grade"] == "C"
-    assert f"Mutu" in text and "Kurang baik" in text
+    assert "Mutu" in text and "Kurang baik" in text
     assert f"Responden: {entry['respondents']}" in text
     # the RW heads were two: left out of the score and of the comments, and the card says why
     assert entry["groups_left_out"] == ["rw"]

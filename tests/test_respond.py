@@ -3,21 +3,28 @@ finality, anonymity, and the protections (CSRF, size, rate limits)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from survey_app.domain import holding, officials, responses
 from survey_app.extensions import db
-from survey_app.models import (Answer, HeldAnswer, HeldResponse, Invitation, InvitationPosition,
-                               Position, Response)
+from survey_app.models import (
+    Answer,
+    HeldAnswer,
+    HeldResponse,
+    Invitation,
+    InvitationPosition,
+    Position,
+    Response,
+)
 from survey_app.respond.forms import form_token
 from tests import factories
 from tests.conftest import PG_URL
 from tests.respondent_setup import load_roster, token_of, world
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

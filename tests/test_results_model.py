@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from survey_app.domain import results
 from survey_app.domain.publication import upgrade_published
-from survey_app.domain.results_model import (PositionEntry, PositionResult, StoredDocumentError,
-                                             parse_base, parse_document, to_dict)
+from survey_app.domain.results_model import (
+    PositionEntry,
+    PositionResult,
+    StoredDocumentError,
+    parse_base,
+    parse_document,
+    to_dict,
+)
 from survey_app.extensions import db
 from survey_app.models import ResultSnapshot
 from tests import factories
 from tests.results_shape import DOCUMENT_PART, check_document
 
-UTC = timezone.utc
+UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 JUDGED = datetime(2027, 4, 7, 17, tzinfo=UTC)  # 2027-Q1's complaints final: snapshots stored
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from survey_app.extensions import db
 from tests import factories
 
-UTC = timezone.utc
+UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 
@@ -19,8 +19,9 @@ U = [f"U{i}" for i in range(1, 10)]
 def scored(app, users):
     """Round 2027-Q1 (closed) with a lurah scored 75.00 from three RT heads."""
     with app.app_context():
-        from survey_app.models import Area, Position
         from sqlalchemy import select
+
+        from survey_app.models import Area, Position
 
         kel = db.session.scalar(select(Area).where(Area.code == "3171010001"))
         lurah = db.session.scalar(select(Position).where(Position.area_id == kel.id))

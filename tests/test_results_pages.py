@@ -1,7 +1,7 @@
 """League tables, the grade distribution, the sanctions list and recorded decisions, per role."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from survey_app.models import Area, Position, Round, SanctionDecision
 from tests import factories
 from tests.conftest import csrf_token
 
-UTC = timezone.utc
+UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -163,7 +163,7 @@ def test_xlsx_rosters_are_accepted(ctx):
 
 
 def test_a_closed_round_takes_no_roster(english):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _areas, round_ = world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
     with pytest.raises(NotAllowed, match="^Round 2027-Q1 is closed: its roster can no longer "
                                          "change.$"):
@@ -172,7 +172,7 @@ def test_a_closed_round_takes_no_roster(english):
 
 def test_the_command_line_refuses_a_roster_for_a_closed_round_in_indonesian(app, runner,
                                                                            tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         world(opens=now - timedelta(days=20), closes=now - timedelta(days=1))
         db.session.commit()
@@ -187,7 +187,7 @@ def test_the_command_line_refuses_a_roster_for_a_closed_round_in_indonesian(app,
 def test_copy_roster_invites_the_same_people_to_the_next_round_with_new_links(ctx):
     _areas, round_ = world()
     load_roster(round_)
-    later = datetime.now(timezone.utc) + timedelta(days=90)
+    later = datetime.now(UTC) + timedelta(days=90)
     nxt = factories.round_("2027-Q2", state="draft", opens=later, closes=later + timedelta(days=30),
                            questionnaire=round_.questionnaire)
     assert invitations.copy_roster(round_, nxt) == 4  # with the app's secret key
@@ -259,14 +259,14 @@ def test_letters_are_grouped_by_kelurahan_four_to_a_page(ctx):
 
 
 def test_what_a_link_rates_is_fixed_once_the_round_is_open(ctx):
-    later = datetime.now(timezone.utc) + timedelta(days=5)
+    later = datetime.now(UTC) + timedelta(days=5)
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
     load_roster(round_)
     # before the opening a move to another kelurahan changes what the link rates ...
     load_roster(round_, ROSTER.replace("R1,Budi Santoso,rt,3171010001", "R1,Budi Santoso,rt,3171010002"))
     assert rated("R1")[0] == ("lurah", "3171010002")
     # ... once open, the contact details change but the rated positions do not
-    round_.opens_at = datetime.now(timezone.utc) - timedelta(days=1)
+    round_.opens_at = datetime.now(UTC) - timedelta(days=1)
     load_roster(round_, ROSTER)
     assert rated("R1")[0] == ("lurah", "3171010002")
     assert db.session.scalar(select(factories.Area.code).join(Respondent, Respondent.area_id == factories.Area.id)

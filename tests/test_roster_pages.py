@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC
 
 from sqlalchemy import func, select
 
@@ -148,9 +149,9 @@ def test_the_paper_form_page_names_the_optional_columns_and_counts_blanks(app, c
 
 def test_a_refusal_is_flashed_in_english_when_the_coordinator_chose_english(app, client, auth,
                                                                            users):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         world(state="closed", opens=now - timedelta(days=20), closes=now - timedelta(days=1))
         db.session.commit()

@@ -5,11 +5,10 @@ official with their own previous result. Every figure below is computed by hand 
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from survey_app.domain import results
 from survey_app.domain.complaint_figures import figures_by_official
 from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.domain.results_model import parse_document, parse_entry
@@ -17,7 +16,7 @@ from survey_app.extensions import db
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = timezone.utc
+UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 # Q2 2026: opens 1 Apr, closes 1 Jul 00:00 WIB; results looked at well after it
 Q2_OPENS, Q2_CLOSES = datetime(2026, 3, 31, 17, tzinfo=UTC), datetime(2026, 6, 30, 17, tzinfo=UTC)
@@ -58,8 +57,8 @@ def test_two_lurah_who_swap_keep_the_forms_given_while_they_were_in_post(posts):
     the whole round's), Y shows Ani's 25 (not (50 + 25) / 2 = 37.5). Both failed the quarter:
     Ani on the post she holds (a D on Y), Bayu on the post he left (a D on Y, while he held it),
     and each card says which rule failed, with the figure, the threshold and the post."""
-    from survey_app.domain import cards
     from reports.card import render_card
+    from survey_app.domain import cards
     from tests.test_reports import text_of as pdf_text
 
     p = posts

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -46,7 +46,7 @@ def test_a_coordinator_creates_a_draft_round(coordinator, app):
     assert "10-03-2027 08:00 WIB" in page  # shown back in Jakarta time
     with app.app_context():
         round_ = db.session.scalar(select(Round))
-        assert round_.opens_at == datetime(2027, 3, 10, 1, 0, tzinfo=timezone.utc)
+        assert round_.opens_at == datetime(2027, 3, 10, 1, 0, tzinfo=UTC)
         assert round_.questionnaire.key == "skm-permenpan-14-2017"
 
 
@@ -107,7 +107,7 @@ def test_an_overlapping_quarter_is_refused_next_to_the_opening_time(coordinator)
 
 
 def _now_round(app, **kw) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         factories.round_("2026-Q4", state=kw.pop("state", "draft"), opens=now + timedelta(days=1),
                          closes=now + timedelta(days=20), **kw)
@@ -123,7 +123,7 @@ def _confirm(client, code: str, action: str, **data):
 
 
 def test_the_lifecycle_through_the_pages_each_step_confirmed(coordinator, app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():  # a quarter whose complaints are judged long after any test runs
         factories.round_("2099-Q4", state="draft", opens=now + timedelta(days=1),
                          closes=now + timedelta(days=20))
@@ -206,7 +206,7 @@ def test_pages_are_indonesian_by_default(client, auth, users):
 
 
 def test_the_coordinators_home_shows_the_open_round(client, auth, users, app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         factories.round_("2026-Q4", state="scheduled", opens=now - timedelta(days=1),
                          closes=now + timedelta(days=9))

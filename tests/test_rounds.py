@@ -1,7 +1,7 @@
 """Rounds: codes, settings validation, the lifecycle (by hand and by the clock), freezing, pinning."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -12,10 +12,17 @@ from survey_app.domain.clock import JAKARTA
 from survey_app.domain.errors import NotAllowed
 from survey_app.domain.rounds import RoundInvalid, Settings
 from survey_app.extensions import db
-from survey_app.models import AuditEntry, Invitation, InvitationPosition, Respondent, Response, Round
+from survey_app.models import (
+    AuditEntry,
+    Invitation,
+    InvitationPosition,
+    Respondent,
+    Response,
+    Round,
+)
 from tests import factories
 
-UTC = timezone.utc
+UTC = UTC
 OPENS = datetime(2027, 3, 10, 8, 0, tzinfo=JAKARTA)
 CLOSES = datetime(2027, 4, 1, 0, 0, tzinfo=JAKARTA)
 BEFORE = OPENS - timedelta(days=5)

@@ -1,12 +1,12 @@
 """The whole data model of DESIGN.md.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 02:39:51.493804
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # Frozen copies of the overlap rule in survey_app/models/official.py (a migration never imports
 # code that may change after it was written).

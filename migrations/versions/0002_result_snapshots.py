@@ -10,7 +10,6 @@ from alembic import op
 
 from survey_app.models.types import UTCDateTime
 
-
 # revision identifiers, used by Alembic.
 revision = '0002'
 down_revision = '0001'

@@ -18,7 +18,6 @@ Create Date: 2026-12-01 16:40:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0003'
 down_revision = '0002'
 branch_labels = None

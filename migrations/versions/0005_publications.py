@@ -13,7 +13,6 @@ from alembic import op
 
 from survey_app.models.types import UTCDateTime
 
-
 revision = '0005'
 down_revision = '0004'
 branch_labels = None

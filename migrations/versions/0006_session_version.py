@@ -10,7 +10,6 @@ Create Date: 2027-01-05 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

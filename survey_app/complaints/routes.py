@@ -12,8 +12,17 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,12 +31,22 @@ from sqlalchemy import select
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit, permissions
-from survey_app.domain.rounds import effective_state
-from survey_app.domain.complaint_figures import (cutoff_of, figures_for_round, figures_table,
-                                                 is_final, judgment_moment, rank_units)
-from survey_app.domain.complaints import (COMPLAINT_COLUMNS, import_checked, preview_export,
-                                          source_columns)
+from survey_app.domain.complaint_figures import (
+    cutoff_of,
+    figures_for_round,
+    figures_table,
+    is_final,
+    judgment_moment,
+    rank_units,
+)
+from survey_app.domain.complaints import (
+    COMPLAINT_COLUMNS,
+    import_checked,
+    preview_export,
+    source_columns,
+)
 from survey_app.domain.errors import DomainError, ImportRejected
+from survey_app.domain.rounds import effective_state
 from survey_app.extensions import db
 from survey_app.models import Round
 

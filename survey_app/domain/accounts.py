@@ -14,7 +14,6 @@ from survey_app.domain.vocabulary import ROLES
 from survey_app.extensions import db
 from survey_app.models import Official, User
 
-
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

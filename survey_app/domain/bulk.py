@@ -3,8 +3,8 @@ on SQLite, on the session's own connection so that the caller's transaction stil
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Table, func, select, text
 
@@ -74,7 +74,7 @@ def _sqlite_value(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a bulk insert")
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):

@@ -20,8 +20,17 @@ from sqlalchemy import func, select
 
 from reports import fmt, model
 from reports.labels import post_name
-from reports.model import (CardData, Complaints, ComplaintRankRow, Element, GroupRow, LadderRow,
-                           LeagueRow, SummaryData, TrendPoint)
+from reports.model import (
+    CardData,
+    ComplaintRankRow,
+    Complaints,
+    Element,
+    GroupRow,
+    LadderRow,
+    LeagueRow,
+    SummaryData,
+    TrendPoint,
+)
 from survey_app.domain import clock, holding, ikm
 from survey_app.domain.complaint_figures import ComplaintFigures
 from survey_app.domain.results_model import PositionEntry, ResultsDocument, to_dict

@@ -1,14 +1,14 @@
 """Time: everything is stored in UTC; people enter and read Asia/Jakarta time (WIB, UTC+7)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_jakarta(value: datetime) -> datetime:
@@ -23,7 +23,7 @@ def parse_datetime(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=JAKARTA)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def jakarta_day(value: datetime) -> date:
@@ -32,4 +32,4 @@ def jakarta_day(value: datetime) -> date:
 
 def jakarta_midnight(day: date) -> datetime:
     """The start of a Jakarta calendar day, in UTC."""
-    return datetime.combine(day, time(0, 0), tzinfo=JAKARTA).astimezone(timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=JAKARTA).astimezone(UTC)

@@ -33,15 +33,26 @@ with window functions, so that only one row per position comes back to Python.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import (BigInteger, Date, Integer, and_, case, cast, func, literal, null, or_, select,
-                        union_all)
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 

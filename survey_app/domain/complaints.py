@@ -21,13 +21,27 @@ temporary table and three set-based statements (update, touch, insert), never on
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import (Column, Integer, MetaData, String, Table as SqlTable, exists, func,
-                        insert, literal, or_, select, text, update)
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import Table as SqlTable
 
 from survey_app.domain import clock, exports
 from survey_app.domain.bulk import insert_rows

@@ -29,8 +29,16 @@ from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
 from survey_app.extensions import db
-from survey_app.models import (Appointment, Area, Invitation, InvitationPosition, Official, Position,
-                               Respondent, Round)
+from survey_app.models import (
+    Appointment,
+    Area,
+    Invitation,
+    InvitationPosition,
+    Official,
+    Position,
+    Respondent,
+    Round,
+)
 from survey_app.models.driver_sql import DriverStatement
 
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")

@@ -24,8 +24,13 @@ from sqlalchemy import select, update
 
 from survey_app.domain import audit, clock
 from survey_app.domain.errors import DomainError, NotAllowed
-from survey_app.domain.results_model import (BaseResults, PublicationRef, ResultsDocument,
-                                             parse_base, parse_document)
+from survey_app.domain.results_model import (
+    BaseResults,
+    PublicationRef,
+    ResultsDocument,
+    parse_base,
+    parse_document,
+)
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Publication, Round
 

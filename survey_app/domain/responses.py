@@ -34,8 +34,16 @@ from survey_app.domain.text import first_control
 from survey_app.domain.text import row_errors as text_errors
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
-from survey_app.models import (Area, HeldResponse, Invitation, InvitationPosition,
-                               PinnedQuestionnaire, Position, Respondent, Round)
+from survey_app.models import (
+    Area,
+    HeldResponse,
+    Invitation,
+    InvitationPosition,
+    PinnedQuestionnaire,
+    Position,
+    Respondent,
+    Round,
+)
 from survey_app.models.driver_sql import DriverStatement
 
 COMMENT_MAX = 2000

@@ -34,18 +34,47 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.domain import clock, exports, holding, ikm, scoring
-from survey_app.domain.complaint_figures import (ComplaintFigures, empty_figures,
-                                                 figures_by_official, figures_for_round)
-from survey_app.domain.results_model import (GRADE_BOUNDS, BaseResults, ComparedWith,
-                                             FailureReason, GradeBounds, GradeFailure,
-                                             GroupFigures, OfficialRef, PositionEntry,
-                                             PositionResult, QuestionnaireRef, RateFailure,
-                                             ResultsDocument, Settings, StoredDocumentError,
-                                             SummedFigures, TrendPoint, parse_base, to_dict)
+from survey_app.domain.complaint_figures import (
+    ComplaintFigures,
+    empty_figures,
+    figures_by_official,
+    figures_for_round,
+)
+from survey_app.domain.results_model import (
+    GRADE_BOUNDS,
+    BaseResults,
+    ComparedWith,
+    FailureReason,
+    GradeBounds,
+    GradeFailure,
+    GroupFigures,
+    OfficialRef,
+    PositionEntry,
+    PositionResult,
+    QuestionnaireRef,
+    RateFailure,
+    ResultsDocument,
+    Settings,
+    StoredDocumentError,
+    SummedFigures,
+    TrendPoint,
+    parse_base,
+    to_dict,
+)
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
-from survey_app.models import (Appointment, Area, Complaint, Invitation, InvitationPosition,
-                               Official, Position, ResultSnapshot, Round, Unit)
+from survey_app.models import (
+    Appointment,
+    Area,
+    Complaint,
+    Invitation,
+    InvitationPosition,
+    Official,
+    Position,
+    ResultSnapshot,
+    Round,
+    Unit,
+)
 
 METHOD_VERSION = "5"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend

@@ -27,8 +27,8 @@ version of the code may lack (see there).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Union
 
 from survey_app.domain.complaint_figures import ComplaintFigures

@@ -26,8 +26,13 @@ from sqlalchemy import func, select
 from survey_app.domain import audit, clock, holding, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
-from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_MIN_COMPLAINTS,
-                                          DEFAULT_RATING_MATRIX, GROUPS, ROUND_STATES)
+from survey_app.domain.vocabulary import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_MIN_COMPLAINTS,
+    DEFAULT_RATING_MATRIX,
+    GROUPS,
+    ROUND_STATES,
+)
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round
 

@@ -19,7 +19,7 @@ read from the model's column (:func:`column_length`), never written a second tim
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from survey_app.domain.errors import N_, RowError
 

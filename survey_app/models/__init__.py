@@ -3,9 +3,16 @@ from survey_app.models.area import Area, Unit
 from survey_app.models.audit import AuditEntry, IssuedDocument, SanctionDecision
 from survey_app.models.complaint import Complaint
 from survey_app.models.official import Appointment, Official, Position
+from survey_app.models.respondent import (
+                                          Answer,
+                                          HeldAnswer,
+                                          HeldResponse,
+                                          Invitation,
+                                          InvitationPosition,
+                                          Respondent,
+                                          Response,
+)
 from survey_app.models.result import Publication, ResultSnapshot
-from survey_app.models.respondent import (Answer, HeldAnswer, HeldResponse, Invitation,
-                                          InvitationPosition, Respondent, Response)
 from survey_app.models.round import PinnedQuestionnaire, Round
 from survey_app.models.user import User
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, DDL, Date, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy import DDL, CheckConstraint, Date, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.domain.vocabulary import POSITION_KINDS

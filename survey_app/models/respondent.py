@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text,
-                        UniqueConstraint, false)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS

@@ -3,11 +3,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.domain.vocabulary import (DEFAULT_GROUP_WEIGHTS, DEFAULT_MIN_COMPLAINTS,
-                                          DEFAULT_RATING_MATRIX, ROUND_STATES)
+from survey_app.domain.vocabulary import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_MIN_COMPLAINTS,
+    DEFAULT_RATING_MATRIX,
+    ROUND_STATES,
+)
 from survey_app.extensions import db
 from survey_app.models.area import _in
 from survey_app.models.types import UTCDateTime, utcnow

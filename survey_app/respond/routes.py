@@ -6,8 +6,17 @@ a respondent may answer some now and the rest later with the same link. Every st
 """
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, g, get_template_attribute, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
