@@ -82,7 +82,7 @@ def write_export(path: Path, rows: int, kelurahan: list[str], units: list[str], 
             unit = rng.choice(units) if rng.random() < 0.2 else ""
             offset = rng.random() < 0.1  # some exports write UTC with an offset
 
-            def fmt(t: datetime) -> str:
+            def fmt(t: datetime, offset: bool = offset) -> str:
                 if offset:
                     return (t - timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
                 return t.strftime("%Y-%m-%d %H:%M:%S")
@@ -143,7 +143,7 @@ def measure(label: str, url: str, rows: int, seed: int, workdir: Path) -> None:
         for quarter in range(1, 5):
             round_ = round_by_code(f"{YEAR}-Q{quarter}")
             figures = timed(f"figures_for_round {round_.code} (every position)", 2,
-                            lambda: figures_for_round(round_))
+                            lambda round_=round_: figures_for_round(round_))
             positions = len(figures)
         received = sum(f.received for p, f in figures.items())
         print(f"  ({positions} positions; {YEAR}-Q4 received summed over positions: {received:,})")

@@ -362,7 +362,7 @@ async def drive(make_client, clients: int, seconds: float, warmup: float,
                      whole=[stats.whole[i] for i in kept] if stats.whole else [],
                      accepted=stats.accepted, errors=stats.errors)
     elapsed = (max(measured.forms) if measured.forms else stop_at) - window_start
-    return measured, elapsed, tuple(a - b for a, b in zip(cpu_after, cpu_before))
+    return measured, elapsed, tuple(a - b for a, b in zip(cpu_after, cpu_before, strict=True))
 
 
 def cpu_seconds(who: int) -> float:

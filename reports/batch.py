@@ -42,6 +42,7 @@ def render_all(jobs: Iterable[Job], processes: int = 2) -> Iterable[tuple[str, b
         context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         chunk = max(1, min(16, len(jobs) // (processes * 4)))
-        results = dict(zip(order, pool.map(render_one, [jobs[i] for i in order], chunksize=chunk)))
+        results = dict(zip(order, pool.map(render_one, [jobs[i] for i in order], chunksize=chunk),
+                           strict=True))
     for i in range(len(jobs)):
         yield results[i]

@@ -8,6 +8,7 @@ Every page carries the document number and the fingerprint, so a printed card ca
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
@@ -291,7 +292,7 @@ def _elements(flow: Flow, data: CardData) -> None:
         pdf.line(at(tick), bottom, at(tick), top + 2)
         pdf.drawCentredString(at(tick), bottom - 8, str(tick))
     y = top
-    for element, lines, height in zip(rows, names, heights):
+    for element, lines, height in zip(rows, names, heights, strict=True):
         y -= height
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica-Bold" if element.priority else "Helvetica", 8.5)
@@ -321,7 +322,8 @@ def _groups(flow: Flow, data: CardData) -> None:
     pdf.setFont("Helvetica", 8)
     pdf.setFillColor(MUTED)
     y = flow.y - 10
-    for x, key in zip(cols, ("group_col", "respondents_col", "score_col", "weight_col")):
+    for x, key in zip(cols, ("group_col", "respondents_col", "score_col", "weight_col"),
+                      strict=True):
         pdf.drawString(x, y, label(lang, key))
     for row in rows:
         y -= row_h
@@ -405,7 +407,7 @@ def _trend(flow: Flow, data: CardData) -> None:
         points.append((cx, ypos(point.ikm), point.ikm, holder))
     pdf.setStrokeColor(HEAD)
     pdf.setLineWidth(1.5)
-    for (ax, ay, _, one), (bx, by, _, other) in zip(points, points[1:]):
+    for (ax, ay, _, one), (bx, by, _, other) in pairwise(points):
         if one == other:  # one official's scores are joined; another's stand apart
             pdf.line(ax, ay, bx, by)
     for i, (cx, cy, value, _holder) in enumerate(points):
@@ -540,7 +542,7 @@ def _comments(flow: Flow, data: CardData) -> None:
     if not data.comments:
         flow.paragraph(label(lang, "comments_none"), size=9, colour=MUTED)
     counts = data.comment_counts or [1] * len(data.comments)
-    for comment, count in zip(data.comments, counts):
+    for comment, count in zip(data.comments, counts, strict=True):
         shown = fmt.printable(comment)
         text = ("“" + shown + "”" if shown else label(lang, "comments_symbols")) + \
             (f" (×{count})" if count > 1 else "")

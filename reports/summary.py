@@ -166,7 +166,7 @@ def _table(flow: Flow, title: str, columns: list[tuple[str, float, str]], body: 
 
 def _cells(pdf, values, widths, aligns, y, font, size, grade_col=None):
     x = MARGIN
-    for i, (value, width, align) in enumerate(zip(values, widths, aligns)):
+    for i, (value, width, align) in enumerate(zip(values, widths, aligns, strict=True)):
         text = fit(str(value), font, size, width - 6)
         if i == grade_col and value in GRADE_COLOURS:
             pdf.setFillColor(GRADE_COLOURS[value])

@@ -512,10 +512,10 @@ def complaints(code):
 def _print_table(headings: list[str], rows: list[list], left: tuple[int, ...]) -> None:
     """Columns as wide as their widest cell (headings are translated, so their width varies):
     text columns (``left``) aligned left, numbers right, two spaces between them."""
-    widths = [max(len(str(cell)) for cell in cells) for cells in zip(headings, *rows)]
+    widths = [max(len(str(cell)) for cell in cells) for cells in zip(headings, *rows, strict=True)]
     for row in [headings, *rows]:
         click.echo("  ".join(str(cell).ljust(width) if i in left else str(cell).rjust(width)
-                             for i, (cell, width) in enumerate(zip(row, widths))).rstrip())
+                             for i, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip())
 
 
 @skm.command("render")

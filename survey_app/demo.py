@@ -285,7 +285,7 @@ class _Builder:
             for pool, share in ((lurah_positions, 0.08), (camat_positions, 0.08)):
                 pairs = max(1, int(len(pool) * share / 2)) if len(pool) >= 3 else 0
                 chosen = self.rng.sample(pool, 2 * pairs)
-                for a, b in zip(chosen[::2], chosen[1::2]):
+                for a, b in zip(chosen[::2], chosen[1::2], strict=True):
                     moves += [(a, holder[b]), (b, holder[a])]
                 rest = [p for p in pool if p not in chosen]
                 if rest:  # a newcomer replaces one holder outright
@@ -303,7 +303,7 @@ class _Builder:
         self.summary.officials = len(officials)
 
     def holder_on(self, position_id: int, day: date) -> int | None:
-        for _id, official_id, pos_id, start, end in self._by_position().get(position_id, ()):
+        for _id, official_id, _position, start, end in self._by_position().get(position_id, ()):
             if start <= day and (end is None or day <= end):
                 return official_id
         return None

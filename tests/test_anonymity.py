@@ -102,7 +102,7 @@ def _hits_by_rank(responses, sent, rank_of) -> int:
             in_batch = [row for row in rows if sent[row[5]][1] == batch]
             guesses = sorted(in_batch, key=rank_of)
             senders = sorted(row[5] for row in in_batch)
-            hits += sum(guess[5] == sender for guess, sender in zip(guesses, senders))
+            hits += sum(guess[5] == sender for guess, sender in zip(guesses, senders, strict=True))
     return hits
 
 

@@ -58,10 +58,9 @@ def test_migrated_database_refuses_overlapping_appointments(empty_database):
             conn.execute(text("INSERT INTO officials (id, nip, name) VALUES (1, 'a', 'A'), (2, 'b', 'B')"))
             conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date, end_date)"
                               " VALUES (1, 1, '2026-01-01', '2026-03-31')"))
-        with pytest.raises(Exception, match="overlap"):
-            with db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date) "
-                                  "VALUES (2, 1, '2026-03-31')"))
+        with pytest.raises(Exception, match="overlap"), db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date) "
+                              "VALUES (2, 1, '2026-03-31')"))
         with db.engine.begin() as conn:  # the day after is fine
             conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date) "
                               "VALUES (2, 1, '2026-04-01')"))

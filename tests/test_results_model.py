@@ -136,6 +136,6 @@ def test_the_document_part_is_what_build_document_adds(round_):
     base = results.compute_base(round_, JUDGED)
     document = results.build_document(round_, base, JUDGED)
     raw = document.to_dict()
-    for entry, base_entry in zip(raw["positions"], base.to_dict()["positions"]):
+    for entry, base_entry in zip(raw["positions"], base.to_dict()["positions"], strict=True):
         assert list(entry) == list(base_entry) + DOCUMENT_PART
         assert {k: entry[k] for k in base_entry} == base_entry

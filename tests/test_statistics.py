@@ -38,7 +38,7 @@ def quarter(code: str, month: int, **settings):
 def answer(round_, post, group: str, rows: list[list[int]]) -> None:
     """One response per row of nine answers (U1..U9)."""
     for row in rows:
-        factories.response(round_, post, group, dict(zip(U, row)))
+        factories.response(round_, post, group, dict(zip(U, row, strict=True)))
 
 
 def invite(round_, post, group: str, count: int) -> None:

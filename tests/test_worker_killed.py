@@ -99,7 +99,7 @@ def test_a_killed_worker_loses_no_acknowledged_form_and_half_writes_none(app):
             return outcome
 
         with ThreadPoolExecutor(8) as pool:
-            outcomes = dict(zip(paths, pool.map(send_and_kill, paths)))
+            outcomes = dict(zip(paths, pool.map(send_and_kill, paths), strict=True))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -20,12 +20,12 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
     quoted = ", ".join(f'"{c}"' for c in columns)
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                # COPY's text format, built in large chunks: much faster than row by row.
-                for start in range(0, len(rows), 50_000):
-                    copy.write("".join("\t".join(map(_copy_text, row)) + "\n"
-                                       for row in rows[start:start + 50_000]))
+        with raw.cursor() as cursor, \
+                cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            # COPY's text format, built in large chunks: much faster than row by row.
+            for start in range(0, len(rows), 50_000):
+                copy.write("".join("\t".join(map(_copy_text, row)) + "\n"
+                                   for row in rows[start:start + 50_000]))
     else:
         marks = ", ".join("?" for _ in columns)
         raw = connection.connection.driver_connection

@@ -191,7 +191,7 @@ def stratified_ci(strata: list[Stratum], scale: float = 25.0,
     total_weight = sum(w for w, *_ in strata)
     estimate = math.fsum(w / total_weight * mean for w, _n, mean, *_ in strata)
     df_denominator = math.fsum(part * part / (n - 1)
-                               for part, (_w, n, *_) in zip(_stratum_parts(strata), strata))
+                               for part, (_w, n, *_) in zip(_stratum_parts(strata), strata, strict=True))
     if center is not None:
         estimate = float(center)
     if variance <= 0:

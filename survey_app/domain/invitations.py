@@ -157,9 +157,8 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
             db.session.add(invitation)
             existing[respondent.id] = invitation
             created += 1
-        elif state != "open":
-            if [ip.position_id for ip in invitation.positions] != wanted:
-                invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
+        elif state != "open" and [ip.position_id for ip in invitation.positions] != wanted:
+            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
     db.session.flush()
     return created, nothing_to_rate
 

@@ -155,7 +155,7 @@ def store_many(connection: Connection, round_id: int, invitation_id: int, group:
     if answers:
         _insert_held_answers(len(answers)).execute(connection, {
             f"{name}{n}": value for n, row in enumerate(answers)
-            for name, value in zip("rcv", row)}).close()
+            for name, value in zip("rcv", row, strict=True)}).close()
 
 
 # Each built once per number of rows: a fixed statement is compiled once per database.

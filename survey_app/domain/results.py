@@ -501,7 +501,7 @@ def _trend(entry: PositionResult, code: str, history, by_position) -> tuple[Tren
     belonged to and whether the holder changed since the point before (the card marks it)."""
     pid = entry.position_id
     points = [(round_code, positions_[pid]) for (round_code, _doc), positions_
-              in zip(reversed(history), reversed(by_position)) if pid in positions_]
+              in zip(reversed(history), reversed(by_position), strict=True) if pid in positions_]
     points.append((code, entry))
     trend: list[TrendPoint] = []
     last = None

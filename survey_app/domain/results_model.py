@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from survey_app.domain.complaint_figures import ComplaintFigures
 
@@ -87,7 +87,7 @@ class RateFailure:
     area_name: str | None
 
 
-FailureReason = Union[GradeFailure, RateFailure]
+FailureReason = GradeFailure | RateFailure
 
 
 @dataclass(frozen=True)
@@ -263,9 +263,8 @@ def _written(obj, name: str) -> bool:
     elif isinstance(obj, RateFailure):
         if name in ("position", "area_name"):
             return obj.position is not None
-    elif isinstance(obj, ResultsDocument):
-        if name == "publication":
-            return obj.publication is not None
+    elif isinstance(obj, ResultsDocument) and name == "publication":
+        return obj.publication is not None
     return True
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
@@ -118,6 +119,11 @@ def check_round(round_: Round) -> None:
     check_roster_open(round_)
 
 
+def _add_error(errors: list[RowError], line: int, template: str, column: str, /,
+               **params) -> None:
+    errors.append(RowError(line, template, column, **params))
+
+
 def plan(round_: Round, table: Table) -> RosterPlan:
     """Check every row; the plan says what each row would do. Raises ImportRejected."""
     check_round(round_)
@@ -129,8 +135,7 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     for line, row in table.rows:
         row_errors: list[RowError] = text.row_errors(line, row, ROSTER_TEXT, free_text=["name"])
 
-        def bad(template: str, column: str, /, **params) -> None:
-            row_errors.append(RowError(line, template, column, **params))
+        bad = partial(_add_error, row_errors, line)
 
         ref = row["respondent_ref"]
         if not ref:

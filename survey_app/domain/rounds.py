@@ -156,10 +156,10 @@ def validate(code: str, settings: Settings, *, current: Round | None = None) -> 
     """Every problem with a round's code and settings at once (RoundInvalid), or nothing."""
     errors: dict[str, str] = {}
     try:
-        year, quarter = parse_code(code)
+        year, _quarter = parse_code(code)
     except RoundInvalid as e:
         errors.update(e.errors)
-        year = quarter = None
+        year = None
     others = select(Round).where(Round.id != current.id) if current is not None else select(Round)
     if year is not None:
         clash = db.session.scalar(others.where(Round.code == code.strip()))

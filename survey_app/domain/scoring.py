@@ -129,7 +129,7 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
             select(stored.c.position_id, holder, stored.c.group, func.count())
             .group_by(stored.c.position_id, *by_holder, stored.c.group)):
         group_of(key_of(position_id, official), group).respondents = count
-    for key, score in scores.items():  # each part of a split post: the post's invited
+    for key in scores:  # each part of a split post: the post's invited
         if isinstance(key, tuple):
             for group, invited in invited_by.get(key[0], {}).items():
                 group_of(key, group).invited = invited

@@ -83,4 +83,4 @@ class DriverStatement:
         if not any(processors):
             return rows
         return [tuple(value if p is None or value is None else p(value)
-                      for p, value in zip(processors, row)) for row in rows]
+                      for p, value in zip(processors, row, strict=True)) for row in rows]

@@ -166,7 +166,7 @@ def _fresh_form(link) -> str:
         cache[key] = parts
     fills = [form_token(request.view_args["token"]),
              *(str(_fresh_section(round_, p)) for p in link.pending)]
-    return parts[0] + "".join(fill + part for fill, part in zip(fills, parts[1:]))
+    return parts[0] + "".join(fill + part for fill, part in zip(fills, parts[1:], strict=True))
 
 
 @bp.get("/s/<token>")

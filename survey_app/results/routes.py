@@ -1,6 +1,8 @@
 """Results of a round for coordinators (every round that opened) and viewers (published ones)."""
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -56,10 +58,8 @@ def sanctions_page(code):
     rows = results.sanctions_list(document)
     officials = {}
     for row in rows:
-        try:
+        with suppress(DomainError):
             officials[row.official.nip] = sanctions.official_by_nip(row.official.nip)
-        except DomainError:
-            pass
     decisions = sanctions.decisions_of(o.id for o in officials.values())
     return render_template("results/sanctions.html", round_=round_, state=state, rows=rows,
                            officials=officials, decisions=decisions, form=DecisionForm(),
