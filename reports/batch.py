@@ -36,7 +36,7 @@ def render_all(jobs: Iterable[Job], processes: int = 2) -> Iterable[tuple[str, b
     # the summary is the longest job: start it first so it does not finish last on its own
     order = sorted(range(len(jobs)), key=lambda i: not isinstance(jobs[i][1], SummaryData))
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
+        context: multiprocessing.context.BaseContext = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["reports.batch"])
     else:
         context = multiprocessing.get_context("spawn")

@@ -142,7 +142,7 @@ def _score(flow: Flow, data: CardData) -> None:
     box_h = 92
     flow.need(box_h + 60)
     top = flow.y
-    pdf.setFillColor(GRADE_TINTS.get(data.grade, SOFT))
+    pdf.setFillColor(GRADE_TINTS.get(data.grade or "", SOFT))  # no grade: no tint
     pdf.setStrokeColor(RULE)
     pdf.roundRect(MARGIN, top - box_h, CONTENT_W, box_h, 6, stroke=0, fill=1)
     pdf.setFillColor(MUTED)
@@ -161,6 +161,8 @@ def _score(flow: Flow, data: CardData) -> None:
     pdf.setFillColor(INK)
     pdf.setFont("Helvetica-Bold", 44)
     big = fmt.number(data.ikm, lang)
+    # a scored card has its grade and category (set with the IKM)
+    assert data.grade is not None and data.category is not None
     pdf.drawString(MARGIN + 12, top - 60, big)
     # the grade letter in its colour, with the category under it
     gx = MARGIN + 160
@@ -243,6 +245,7 @@ def _band(pdf, data: CardData, x: float, y: float, width: float) -> None:
         pdf.line(at(bound), y - 2, at(bound), y)
         pdf.drawCentredString(at(bound), y - 9, fmt.number(bound, data.lang))
     # the marker: a triangle above the band, and the CI as a bracket under it
+    assert data.ikm is not None  # the scale is drawn for a scored card only
     mx = at(max(SCALE_LOW, min(SCALE_HIGH, data.ikm)))
     pdf.setFillColor(INK)
     path = pdf.beginPath()
@@ -293,6 +296,7 @@ def _elements(flow: Flow, data: CardData) -> None:
         pdf.drawCentredString(at(tick), bottom - 8, str(tick))
     y = top
     for element, lines, height in zip(rows, names, heights, strict=True):
+        assert element.nrr is not None  # rows are the elements with an NRR
         y -= height
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica-Bold" if element.priority else "Helvetica", 8.5)

@@ -40,6 +40,7 @@ def p_value(p: float | None, lang: str) -> str:
     if p is None:
         return "–"
     shown = p_figure(p)
+    assert shown is not None  # p is not None
     if shown < P_FLOOR:
         return "p < " + number(P_FLOOR, lang)
     return "p = " + number(shown, lang)

@@ -144,10 +144,10 @@ def render_letters(batch: LetterBatch) -> bytes:
         c.drawString(20 * mm, PAGE_H - 30 * mm, f"Tidak ada undangan untuk periode {batch.round_code}.")
         c.showPage()
     for _key, group in groupby(batch.letters, key=lambda letter: letter.group_key):
-        group = list(group)
-        for start in range(0, len(group), COLS * ROWS):
+        letters = list(group)
+        for start in range(0, len(letters), COLS * ROWS):
             _cut_lines(c)
-            for i, letter in enumerate(group[start:start + COLS * ROWS]):
+            for i, letter in enumerate(letters[start:start + COLS * ROWS]):
                 col, row = i % COLS, i // COLS
                 _letter(c, col * CELL_W, PAGE_H - (row + 1) * CELL_H, letter, batch)
             c.showPage()

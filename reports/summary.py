@@ -7,6 +7,7 @@ the sanctions ladder. Long tables continue on the next page with their header re
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from reportlab.lib import colors
 
@@ -130,7 +131,7 @@ def _distribution(flow: Flow, data: SummaryData) -> None:
     flow.gap(8)
 
 
-def _table(flow: Flow, title: str, columns: list[tuple[str, float, str]], body: list[list[str]],
+def _table(flow: Flow, title: str, columns: Sequence[tuple[str, float, str]], body: list[list[str]],
            grade_col: int | None = None) -> None:
     pdf = flow.pdf
     flow.heading(title, keep_with=ROW_H * min(len(body) + 1, 4))

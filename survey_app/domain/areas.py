@@ -148,7 +148,8 @@ def import_units(table: Table) -> ImportSummary:
 def ancestors(area: Area) -> list[Area]:
     """The area and every area above it, nearest first."""
     chain = []
-    while area is not None:
-        chain.append(area)
-        area = area.parent
+    current: Area | None = area
+    while current is not None:
+        chain.append(current)
+        current = current.parent
     return chain

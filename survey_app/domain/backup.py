@@ -82,7 +82,7 @@ def _contents(engine: Engine) -> Restored:
         names = inspect(conn).get_table_names()
         for table in names:
             tables += 1
-            rows += conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+            rows += conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
         if "alembic_version" in names:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return Restored(tables, rows, revision)
@@ -171,6 +171,7 @@ def _sqlite_backup(engine: Engine, partial: Path) -> None:
     raw = engine.raw_connection()
     target = sqlite3.connect(partial)
     try:
+        assert raw.driver_connection is not None  # open: just connected
         raw.driver_connection.backup(target)  # all pages in one step: one snapshot
         # One self-contained file: the copy of the WAL flag would want -wal/-shm files beside it.
         target.execute("PRAGMA journal_mode=DELETE")
@@ -194,6 +195,7 @@ def _sqlite_restore(engine: Engine, source: Path) -> None:
         if check != "ok":
             raise DomainError(gettext("Nothing was restored: %(path)s is damaged (%(reason)s).",
                                       path=str(source), reason=check))
+        assert raw.driver_connection is not None  # open: just connected
         backup_file.backup(raw.driver_connection)
     except sqlite3.Error as e:
         raise DomainError(gettext("Nothing was restored: %(path)s cannot be read (%(reason)s).",
@@ -244,7 +246,7 @@ def find_tool(name: str, server_major: int, dirs: list[str] | None = None) -> st
 
 def _server_major(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000
+        return int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
 
 
 def _libpq(engine: Engine) -> tuple[str, dict]:

@@ -18,8 +18,9 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
     if not rows:
         return 0
     quoted = ", ".join(f'"{c}"' for c in columns)
+    raw = connection.connection.driver_connection
+    assert raw is not None  # the connection is open: it runs this transaction
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
         with raw.cursor() as cursor, \
                 cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             # COPY's text format, built in large chunks: much faster than row by row.
@@ -28,7 +29,6 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
                                    for row in rows[start:start + 50_000]))
     else:
         marks = ", ".join("?" for _ in columns)
-        raw = connection.connection.driver_connection
         # Convert only the columns that need it (dates, times, JSON): millions of rows pass here.
         convert = [i for i in range(len(columns))
                    if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]

@@ -141,7 +141,7 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
         official_name=official.name if official is not None else None,
         official_nip=official.nip if official is not None else None,
         rated=rated, ikm=_r(entry.ikm), grade=entry.grade, category=entry.category,
-        ci95=tuple(entry.ci95) if entry.ci95 else None,
+        ci95=(entry.ci95[0], entry.ci95[1]) if entry.ci95 else None,
         grade_bounds=(bounds.A, bounds.B, bounds.C),
         invited=entry.invited, respondents=entry.respondents,
         response_rate=_r(entry.response_rate, 3), required_sample=entry.required_sample,
@@ -180,7 +180,7 @@ def _failed_because(entry: PositionEntry, lang: str) -> list[dict]:
         elsewhere = reason.position is not None and (reason.position, reason.area_name) != (
             entry.position, entry.area_name or entry.unit_name)
         shown.append({**to_dict(reason),
-                      "elsewhere": post_name(lang, reason.position,
+                      "elsewhere": post_name(lang, reason.position or "",
                                              reason.area_name) if elsewhere else None})
     return shown
 
@@ -227,6 +227,7 @@ def _priorities(scored: list[tuple[str, float]]) -> set[str]:
 def _complaints(figures: ComplaintFigures | None) -> Complaints | None:
     if figures is None:
         return None
+    assert figures.as_of is not None  # a document's figures carry the time they were read
     return Complaints(
         received=figures.received, rejected=figures.rejected,
         resolved=figures.resolved, resolved_in_time=figures.resolved_in_time,
@@ -392,7 +393,7 @@ def _ranking_from_document(document: ResultsDocument) -> list[dict]:
     """The units as the results document ranks them (the one ranking of complaint handling)."""
     rows = [{"rank": p.rank, "name": p.unit_name or p.area_name or "", **p.complaints.as_dict()}
             for p in document.positions
-            if p.tier == "kepala_dinas" and p.rank is not None]
+            if p.tier == "kepala_dinas" and p.rank is not None and p.complaints is not None]
     rows.sort(key=lambda r: r["rank"])
     return rows
 
@@ -431,6 +432,7 @@ def verify(number: str, fingerprint: str | None = None) -> Verification:
     if record is None:
         return Verification(found=False)
     round_ = db.session.get(Round, record.round_id)
+    assert round_ is not None  # issued_documents.round_id is a foreign key
     given = "".join((fingerprint or "").split()).lower()
     matches = None
     if given:

@@ -349,7 +349,7 @@ class UnitRank:
     figures: ComplaintFigures
 
 
-def complaint_handling_ranks(figures: Mapping[K, Mapping]) -> dict[K, int]:
+def complaint_handling_ranks(figures: Mapping[K, Mapping | None]) -> dict[K, int]:
     """The one ranking of units (dinas are not surveyed), used by ``skm complaints`` and the
     results document alike: units with enough complaints to judge, as the LAPOR! pilot ranked
     them: by in-time rate (higher first), then by response speed: median hours to first

@@ -249,6 +249,8 @@ def check_export(table: Table, as_of: datetime | None = None,
         if errors:
             bad.append((line, row, errors))
         else:
+            # a row with no error has its status and reported_at (their absence is an error)
+            assert status is not None and reported is not None
             good.append(CheckedRow(line, external_id, row.get("channel") or None,
                                    row.get("category") or None, area_id, unit_id, status,
                                    reported, first_response, resolved))
@@ -361,8 +363,9 @@ def write_export(checked: CheckedExport, now: datetime | None = None) -> Complai
     not_newer = or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of <= as_of)
     differs = or_(*(complaints.c[c].is_distinct_from(staging.c[c]) for c in DATA_COLUMNS))
     known = select(func.count()).select_from(staging.join(complaints, matched))
-    total_known = connection.scalar(known)
-    summary.kept_newer = connection.scalar(known.where(complaints.c.source_as_of > as_of))
+    total_known = connection.execute(known).scalar_one()
+    summary.kept_newer = connection.execute(
+        known.where(complaints.c.source_as_of > as_of)).scalar_one()
     summary.updated = connection.execute(
         update(complaints).where(matched, not_newer, differs)
         .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, union_all
-from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Subquery
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql import CompoundSelect, Select, Subquery
 
 from survey_app.extensions import db
 from survey_app.models import Answer, HeldAnswer, HeldResponse, Response
@@ -49,7 +50,7 @@ def release_held(round_ids: Iterable[int] | None = None) -> int:
             return 0
         query = query.where(HeldResponse.round_id.in_(round_ids))
     held_ids = list(session.scalars(query))
-    taken: list[tuple] = []
+    taken: list[Row[Any]] = []
     answers: dict[int, list[tuple[str, int]]] = {}
     for start in range(0, len(held_ids), _CHUNK):
         chunk = held_ids[start:start + _CHUNK]
@@ -92,7 +93,7 @@ def rounds_with_held() -> list[int]:
 
 
 def held_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(HeldResponse))
+    return db.session.execute(select(func.count()).select_from(HeldResponse)).scalar_one()
 
 
 # --- what results read: released and held responses alike ------------------------------------
@@ -108,8 +109,8 @@ def stored_responses(round_id) -> Subquery:
     released = Response.__table__.c
     held = HeldResponse.__table__.c
     columns = ("position_id", "official_id", "group", "area_id", "source", "comment")
-    query = select(released.id, *(released[c] for c in columns)).where(
-        released.round_id == round_id)
+    query: Select[Any] | CompoundSelect[Any] = select(
+        released.id, *(released[c] for c in columns)).where(released.round_id == round_id)
     if _holds(round_id):
         query = union_all(query, select((-held.id).label("id"), *(held[c] for c in columns))
                           .where(held.round_id == round_id))
@@ -123,6 +124,7 @@ def stored_answers(round_id) -> Subquery:
     Only a round with held responses gets the UNION: a plain join is flattened into the
     caller's aggregate by SQLite, a UNION is not (scoring a province round: 2.0 s against 2.9 s,
     benchmarks/scoring.py), and every round but the open one holds nothing."""
+    query: Select[Any] | CompoundSelect[Any]
     query = (select(Response.id.label("response_id"), Response.position_id, Response.official_id,
                     Response.group, Answer.item_code, Answer.value)
              .join(Answer, Answer.response_id == Response.id).where(Response.round_id == round_id))

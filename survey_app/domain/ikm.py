@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -69,7 +70,7 @@ def shown(value: Number, places: int = 2) -> float:
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
-def grade(ikm: float) -> tuple[str, str]:
+def grade(ikm: Number) -> tuple[str, str]:
     """(mutu, kinerja) of an IKM, lower bounds inclusive: 88.31 is A, 88.30 is B, 65.00 is C.
 
     The regulation's table has gaps (64.99 < x < 65.00); the inclusive lower bounds close them.
@@ -110,7 +111,7 @@ def group_nrr(item_sums: dict[str, tuple[int, int]], element_items: dict[str, li
     return items, elements
 
 
-def weighted_mean(values: dict[str, Number], weights: dict[str, Number]) -> Fraction | None:
+def weighted_mean(values: Mapping[str, Number], weights: Mapping[str, Number]) -> Fraction | None:
     """Mean of ``values`` weighted by ``weights``, renormalised over the keys that have a value
     and a positive weight, exactly (see ``exact``); None when there is none."""
     used = [k for k in values if weights.get(k, 0.0) > 0]
@@ -129,8 +130,8 @@ def _exact_sum(terms: list[tuple[int, int]]) -> Fraction:
     return Fraction(sum(n * (common // d) for n, d in terms), common)
 
 
-def combine(groups: dict[str, dict[str, Number]], group_weights: dict[str, Number],
-            element_weights: dict[str, Number]) -> tuple[dict[str, Fraction], Fraction | None]:
+def combine(groups: Mapping[str, Mapping[str, Number]], group_weights: Mapping[str, Number],
+            element_weights: Mapping[str, Number]) -> tuple[dict[str, Fraction], Fraction | None]:
     """Element NRR across the counting groups, and the index.
 
     ``groups`` maps each counting group to its element NRR.

@@ -194,7 +194,7 @@ class RatedPosition:
 
 @dataclass(frozen=True)
 class RoundInfo:
-    """What the public form needs of a round (duck-types Round for rounds.effective_state)."""
+    """What the public form needs of a round: a rounds.RoundLike, as Round is."""
 
     id: int
     code: str
@@ -310,10 +310,11 @@ def export_rows(round_: Round, base_url: str, secret_key: str,
         query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
                                            InvitationPosition.answered.is_(False)))
     areas = {a.id: a for a in db.session.scalars(select(Area))}
-    kinds = dict(db.session.execute(
+    kinds: dict[int, int] = dict(db.session.execute(
         select(InvitationPosition.invitation_id, func.count())
         .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
-        .where(Invitation.round_id == round_.id).group_by(InvitationPosition.invitation_id)).all())
+        .where(Invitation.round_id == round_.id).group_by(InvitationPosition.invitation_id))
+        .tuples().all())
     rows = []
     for invitation, respondent, area in db.session.execute(query):
         if not kinds.get(invitation.id):

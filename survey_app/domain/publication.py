@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 
 from survey_app.domain import audit, clock
 from survey_app.domain.errors import DomainError, NotAllowed
@@ -89,10 +93,10 @@ def republish(round_: Round, reason: str, user=None, now: datetime | None = None
     publication = Publication(round_id=round_.id, number=number, reason=reason,
                               **_computed(round_, number, now))
     db.session.add(publication)
-    superseded = db.session.execute(
+    superseded = cast(CursorResult, db.session.execute(
         update(IssuedDocument).where(IssuedDocument.round_id == round_.id,
                                      IssuedDocument.superseded_at.is_(None))
-        .values(superseded_at=now)).rowcount
+        .values(superseded_at=now))).rowcount  # an UPDATE's result is a CursorResult
     db.session.flush()
     audit.record("round-republish", round_.code, user, {
         "reason": reason, "publication": number,
@@ -146,7 +150,7 @@ def upgrade_published(raw: dict, method_version: str | None) -> dict:
         return raw
 
     def upgraded(entry: dict) -> dict:
-        missing = {key: [] for key in _ADDED_IN_5 if key not in entry
+        missing: dict[str, list] = {key: [] for key in _ADDED_IN_5 if key not in entry
                    and (key == "failed_because" or entry.get("official") is not None)}
         return {**entry, **missing} if missing else entry
 
@@ -157,10 +161,8 @@ def upgrade_published(raw: dict, method_version: str | None) -> dict:
 def _insert_once(round_: Round, now: datetime) -> None:
     """Publication 1 of a round published before publications were stored, unless another
     first look stored it already (INSERT .. ON CONFLICT DO NOTHING on (round, number))."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
     db.session.execute(insert(Publication).values(round_id=round_.id, number=1,
                                                   **_computed(round_, 1, now))
                        .on_conflict_do_nothing(index_elements=["round_id", "number"]))

@@ -15,6 +15,7 @@ form was filled in is kept instead (DOMAIN.md section 4a). The caller commits.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -28,7 +29,7 @@ from survey_app.domain import clock, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
 from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
-from survey_app.domain.rounds import effective_state, state_label
+from survey_app.domain.rounds import RoundLike, effective_state, state_label
 from survey_app.domain.tabular import Table
 from survey_app.domain.text import first_control
 from survey_app.domain.text import row_errors as text_errors
@@ -90,7 +91,7 @@ def pinned_content(questionnaire_id: int) -> dict:
     return cache[("content", questionnaire_id)]
 
 
-def item_rules(round_: Round) -> tuple[tuple[str, bool], ...]:
+def item_rules(round_: RoundLike) -> tuple[tuple[str, bool], ...]:
     """(item code, required) of the round's questionnaire, in order."""
     cache = _pinned_cache()
     key = ("items", round_.questionnaire_id)
@@ -100,7 +101,7 @@ def item_rules(round_: Round) -> tuple[tuple[str, bool], ...]:
     return cache[key]
 
 
-def check_answers(round_: Round, answers: dict[str, int | None]) -> dict[str, int]:
+def check_answers(round_: RoundLike, answers: dict[str, int | None]) -> dict[str, int]:
     """The answers to store (blanks dropped). Raises Incomplete for any required blank or value
     off the scale; codes the questionnaire does not have are ignored by the caller's parsing."""
     missing, invalid, kept = [], [], {}
@@ -122,7 +123,8 @@ Section = tuple[dict[str, int], str | None]  # one position's (answers, comment)
 
 
 def store_many(connection: Connection, round_id: int, invitation_id: int, group: str,
-               area_id: int, sections: dict[int, Section], officials: dict[int, int | None],
+               area_id: int, sections: Mapping[int, Section],
+               officials: Mapping[int, int | None],
                source: str = "web") -> None:
     """Mark each position answered (exactly once) and hold its response for release, in
     ``connection``'s transaction (on its DBAPI cursor, models/driver_sql.py: this is the public
@@ -193,7 +195,7 @@ def _insert_held_answers(rows: int) -> DriverStatement:
                                 f"VALUES {values}"))
 
 
-def submit_web(connection: Connection, link, by_position: dict[int, Section], now=None) -> int:
+def submit_web(connection: Connection, link, by_position: Mapping[int, Section], now=None) -> int:
     """Store the web form's answered sections (position -> (answers, comment)), all or none, in
     ``connection``'s transaction.
 
@@ -328,7 +330,7 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
                                                     "blank)"), code, item=code, value=text))
                 continue
             answers[code] = int(text)
-        comment = row.get("comment", "")
+        comment: str | None = row.get("comment", "")
         if blanks == len(rules) and not comment:
             row_errors.append(RowError(line, N_("every answer is blank and there is no comment: "
                                                 "nothing to store")))

@@ -30,6 +30,8 @@ import dataclasses
 import hashlib
 import json
 from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import cast
 
 from sqlalchemy import func, select
 
@@ -194,8 +196,8 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
 
     def entry_for(position_id: int, official: Official | None, score, complaints) -> dict:
         position = positions[position_id]
-        area = areas.get(position.area_id)
-        unit = units.get(position.unit_id)
+        area = areas.get(position.area_id) if position.area_id is not None else None
+        unit = units.get(position.unit_id) if position.unit_id is not None else None
         return {
             "position_id": position_id,
             "position": position.kind,
@@ -215,7 +217,8 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
             "official_complaints": None,
         }
 
-    entries, earlier = [], []
+    entries: list[dict] = []
+    earlier: list[dict] = []
     for position_id in sorted(position_ids):
         official = holders.get(position_id)
         if position_id not in split:
@@ -240,7 +243,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
             own.setdefault(entry["official"].nip, []).append(entry["complaints"])
     for entry in entries + earlier:
         nip = entry["official"].nip if entry["official"] is not None else None
-        if len(own.get(nip, ())) > 1:
+        if nip is not None and len(own.get(nip, ())) > 1:
             entry["official_complaints"] = _sum_figures(own[nip])
         entry["failed"] = _failed(round_, entry)
         entry["failed_because"] = _failed_because(round_, entry)
@@ -272,7 +275,7 @@ def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str,
     while area is not None:
         if area.level in levels:
             return area.code
-        area = areas.get(area.parent_id)
+        area = areas.get(area.parent_id) if area.parent_id is not None else None
     return None
 
 
@@ -297,7 +300,9 @@ def _survey_part(round_: Round, score: scoring.PositionScore) -> dict:
         "meets_required_sample": respondents >= score.required_sample if score.invited else None,
         "elements": {code: float(nrr) for code, nrr in score.elements.items()},
         "items": {code: float(nrr) for code, nrr in score.items.items()},
-        "groups": {g: (GroupFigures(n=counting[g].respondents, mean=float(counting[g].index))
+        # a counting group has its index
+        "groups": {g: (GroupFigures(n=counting[g].respondents,
+                                    mean=float(cast(Fraction, counting[g].index)))
                        if g in counting else None) for g in GROUPS},
         "groups_left_out": tuple(sorted(g for g, r in score.groups.items()
                                         if r.respondents and g not in weights)),
@@ -454,6 +459,7 @@ def build_document(round_: Round, base: BaseResults, now: datetime | None = None
         previous = found[1] if found else None
         change = p_value = None
         if previous and entry.ikm is not None:
+            assert previous.ikm is not None  # _own_previous finds scored entries only
             # the difference of the two IKM as written (no float noise: 80.0 - 65.3 is 14.7)
             change = float(ikm.exact(entry.ikm) - ikm.exact(previous.ikm))
             p_value = ikm.change_p_value(change, entry.index_variance, previous.index_variance)
@@ -467,7 +473,7 @@ def build_document(round_: Round, base: BaseResults, now: datetime | None = None
                                         area_name=previous.area_name,
                                         unit_name=previous.unit_name,
                                         same_post=previous.position_id == pid)
-                           if found else None),
+                           if found and previous else None),
             change=change,
             change_p_value=p_value,
             change_significant=(p_value is not None and p_value < SIGNIFICANCE),

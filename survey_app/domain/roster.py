@@ -151,7 +151,7 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         name = " ".join(row["name"].split())
         if not name:
             bad(N_("name is empty"), "name")
-        elif len(name) > text.column_length(Respondent.name):
+        elif len(name) > (text.column_length(Respondent.name) or 0):
             bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name",
                 n=text.column_length(Respondent.name))
         group = row["group"].lower()
@@ -198,6 +198,7 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         if row_errors:
             errors.extend(row_errors)
             continue
+        assert area is not None  # an unknown area_code is a row error
         values = {"name": name, "group": group, "area_id": area.id, "rw": rw, "rt": rt,
                   "phone": phone, "email": email}
         current = stored.get(ref)

@@ -19,6 +19,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol, TypedDict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -41,7 +42,19 @@ CODE_PATTERN = re.compile(f"^{CODE_REGEX}$")
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
 
-DEFAULT_SETTINGS = {
+
+
+class DefaultSettings(TypedDict):
+    deadline_days: int
+    min_group: int
+    survey_weight: float
+    complaint_weight: float
+    min_in_time_rate: float
+    failing_grades: str
+    min_complaints: int
+
+
+DEFAULT_SETTINGS: DefaultSettings = {
     "deadline_days": 7,
     "min_group": 3,
     "survey_weight": 0.7,
@@ -302,7 +315,27 @@ def _add_months(value: datetime, months: int) -> datetime:
 
 # --- the lifecycle --------------------------------------------------------------------------
 
-def effective_state(round_, now: datetime | None = None) -> str:
+
+class RoundLike(Protocol):
+    """What the lifecycle and the public form read of a round: a Round, or the light
+    invitations.RoundInfo that the public form's hot path reads in one query."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def opens_at(self) -> datetime: ...
+    @property
+    def closes_at(self) -> datetime: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def questionnaire_id(self) -> int: ...
+
+def effective_state(round_: RoundLike, now: datetime | None = None) -> str:
     """The state a round is in at ``now``, following the clock from its recorded state."""
     now = now or clock.now()
     state = round_.state

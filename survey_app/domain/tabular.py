@@ -134,7 +134,7 @@ def _read_csv(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[i
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
-        rows = []
+        rows: list[tuple[int, list[str]]] = []
         for row in reader:
             if len(rows) >= limits.rows or len(row) > limits.columns:
                 raise _too_big(limits)
@@ -191,7 +191,7 @@ def _read_sheet(workbook, limits: SheetLimits) -> tuple[list[str], list[tuple[in
     header = [_cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     # Missing rows come as empty ones, so the line numbers are the spreadsheet's own.
     for line, row in enumerate(rows_iter, start=2):
         if len(rows) >= limits.rows or len(row) > limits.columns:
