@@ -117,3 +117,24 @@ def test_cli_reports_errors_and_exit_code(tree, runner, tmp_path):
     path.write_text(GOOD)
     result = runner.invoke(args=["skm", "import-officials", str(path)])
     assert result.exit_code == 0 and result.output == "Pejabat: 5 baru, 0 diperbarui, 0 tidak berubah.\n"
+
+
+def test_an_xlsx_with_real_date_cells_is_read_as_days(tree):
+    """A spreadsheet's date cells (not text) are the days they show, as in the paper-form
+    import: the one reader of days is tabular.day_cell."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["198001012005011001", "Budi Santoso", "lurah", "3171010001", None,
+                  datetime(2026, 1, 1), datetime(2026, 5, 31)])
+    data = io.BytesIO()
+    book.save(data)
+    import_officials(read_table(data.getvalue(), "officials.xlsx", required=OFFICIAL_COLUMNS))
+    db.session.flush()
+    stored = db.session.scalar(select(Appointment))
+    assert (stored.start_date, stored.end_date) == (date(2026, 1, 1), date(2026, 5, 31))

@@ -8,7 +8,7 @@ from sqlalchemy import and_, or_, select
 from survey_app.domain import text
 from survey_app.domain.areas import ImportSummary
 from survey_app.domain.errors import N_, ImportRejected, RowError
-from survey_app.domain.tabular import Table
+from survey_app.domain.tabular import Table, day_cell
 from survey_app.domain.vocabulary import POSITION_AREA_LEVEL, POSITION_KINDS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Official, Position, Unit
@@ -19,10 +19,6 @@ FAR_FUTURE = date(9999, 12, 31)
 OFFICIAL_TEXT = {"nip": Official.nip, "name": Official.name, "position": None,
                  "area_code": Area.code, "unit_code": Unit.code, "start_date": None,
                  "end_date": None}
-
-
-def _parse_date(text: str) -> date:
-    return date.fromisoformat(text.strip())
 
 
 def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
@@ -106,20 +102,8 @@ def import_officials(table: Table) -> ImportSummary:
                                            found_level=found.level))
             else:
                 area = areas[row["area_code"]]
-        start = end = None
-        try:
-            start = _parse_date(row["start_date"])
-        except ValueError:
-            row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
-                                                "(YYYY-MM-DD)"), "start_date",
-                                       column="start_date", value=row["start_date"]))
-        if row["end_date"]:
-            try:
-                end = _parse_date(row["end_date"])
-            except ValueError:
-                row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
-                                                    "(YYYY-MM-DD)"), "end_date",
-                                           column="end_date", value=row["end_date"]))
+        start = day_cell(row, "start_date", line, row_errors, required=True)
+        end = day_cell(row, "end_date", line, row_errors)
         if start and end and end < start:
             row_errors.append(RowError(line, N_("end_date is before start_date"), "end_date"))
         errors.extend(row_errors)

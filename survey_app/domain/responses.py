@@ -30,7 +30,7 @@ from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed
 from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import RoundLike, effective_state, state_label
-from survey_app.domain.tabular import Table
+from survey_app.domain.tabular import Table, day_cell
 from survey_app.domain.text import first_control
 from survey_app.domain.text import row_errors as text_errors
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
@@ -245,16 +245,6 @@ def _round_days(round_: Round) -> tuple[date, date]:
             clock.jakarta_day(round_.closes_at - timedelta(microseconds=1)))
 
 
-def _parse_day(text: str) -> date:
-    """A day as YYYY-MM-DD, as every importer takes it; an XLSX date cell reads as that day at
-    midnight (tabular._cell_text). Raises ValueError."""
-    if len(text) == 19 and text.endswith("T00:00:00"):
-        text = text[:10]
-    if len(text) != 10:
-        raise ValueError(text)
-    return date.fromisoformat(text)
-
-
 def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
     """`import-responses`: one row per respondent and rated position, the rules of the web form
     (one response per invitation and position, values 1..4) except that any answer may be blank:
@@ -335,22 +325,17 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
             row_errors.append(RowError(line, N_("every answer is blank and there is no comment: "
                                                 "nothing to store")))
         day = today
-        if row.get("filled_on"):
-            try:
-                day = _parse_day(row["filled_on"])
-            except ValueError:
-                row_errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date "
-                                                    "(YYYY-MM-DD)"), "filled_on",
-                                           column="filled_on", value=row["filled_on"]))
-            else:
-                if day > today:
-                    row_errors.append(RowError(line, N_("filled_on %(day)s is in the future"),
-                                               "filled_on", day=day.isoformat()))
-                elif not first_day <= day <= last_day:
-                    row_errors.append(RowError(
-                        line, N_("filled_on %(day)s is outside the round (%(first)s to "
-                                 "%(last)s)"), "filled_on", day=day.isoformat(),
-                        first=first_day.isoformat(), last=last_day.isoformat()))
+        filled_on = day_cell(row, "filled_on", line, row_errors)
+        if filled_on is not None:
+            day = filled_on
+            if day > today:
+                row_errors.append(RowError(line, N_("filled_on %(day)s is in the future"),
+                                           "filled_on", day=day.isoformat()))
+            elif not first_day <= day <= last_day:
+                row_errors.append(RowError(
+                    line, N_("filled_on %(day)s is outside the round (%(first)s to "
+                             "%(last)s)"), "filled_on", day=day.isoformat(),
+                    first=first_day.isoformat(), last=last_day.isoformat()))
         if row_errors:
             errors.extend(row_errors)
             continue

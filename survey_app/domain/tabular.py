@@ -18,6 +18,7 @@ import io
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -234,3 +235,23 @@ def _check_header(header: list[str], required: list[str], optional: list[str],
                                    extra=", ".join(extra), expected=",".join(required + optional)))
     if errors:
         raise ImportRejected(errors)
+
+
+def day_cell(row: dict[str, str], column: str, line: int, errors: list[RowError],
+             required: bool = False) -> date | None:
+    """The day in ``row[column]`` as every importer takes it: YYYY-MM-DD, or an XLSX date cell
+    (read as that day at midnight, _cell_text). None when the cell is blank (an error if it is
+    ``required``); a RowError added to ``errors`` (and None) when it is not a day."""
+    text = row.get(column, "").strip()
+    if not text and not required:
+        return None
+    if len(text) == 19 and text.endswith("T00:00:00"):
+        text = text[:10]
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date (YYYY-MM-DD)"),
+                               column, column=column, value=row[column]))
+        return None
