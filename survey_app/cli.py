@@ -699,6 +699,8 @@ def worker(workers, verbose):
                                    "that asks for it: there is no queue for a worker.")
     logging.basicConfig(level=logging.INFO,
                         format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    # The app's own loggers (survey_app.jobs) already write through Flask's handler: once only.
+    current_app.logger.propagate = False
     logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
     jobs.use_app(current_app._get_current_object())
     consumer = jobs.huey.create_consumer(workers=workers, periodic=True)
