@@ -43,53 +43,7 @@ def import_areas(table: Table) -> ImportSummary:
     later_codes = {row["code"]: line for line, row in table.rows}
     for line, row in table.rows:
         errors.extend(text.row_errors(line, row, AREA_TEXT))
-        code, parent_code, level, name = (row[c] for c in AREA_COLUMNS)
-        if not code:
-            errors.append(RowError(line, N_("code is empty"), "code"))
-            continue
-        if not CODE_PATTERN.match(code):
-            errors.append(RowError(line, N_("code '%(code)s' has characters other than letters, "
-                                            "digits, '.' and '-'"), "code", code=code))
-        if code in seen:
-            errors.append(RowError(line, N_("code %(code)s appears twice (also on line %(line)s)"),
-                                   "code", code=code, line=seen[code][0]))
-            continue
-        level = level.lower()
-        if level not in LEVELS:
-            errors.append(RowError(line, N_("unknown level '%(level)s'; use one of %(levels)s"),
-                                   "level", level=level, levels=", ".join(LEVELS)))
-        if not name:
-            errors.append(RowError(line, N_("name is empty"), "name"))
-        seen[code] = (line, level)
-        if level not in LEVELS:
-            continue
-        if level == "provinsi":
-            if parent_code:
-                errors.append(RowError(line, N_("a provinsi has no parent; leave parent_code "
-                                                "empty"), "parent_code"))
-            continue
-        if not parent_code:
-            errors.append(RowError(line, N_("a %(level)s needs a parent_code"), "parent_code",
-                                   level=level))
-            continue
-        if parent_code in seen:
-            parent_level = seen[parent_code][1]
-        elif parent_code in existing:
-            parent_level = existing[parent_code].level
-        elif parent_code in later_codes:
-            errors.append(RowError(line, N_("parent %(code)s comes later in the file (line "
-                                            "%(line)s); list parents before their children"),
-                                   "parent_code", code=parent_code, line=later_codes[parent_code]))
-            continue
-        else:
-            errors.append(RowError(line, N_("parent %(code)s does not exist"), "parent_code",
-                                   code=parent_code))
-            continue
-        if parent_level not in PARENT_LEVELS[level]:
-            errors.append(RowError(line, N_("a %(level)s cannot sit under a %(parent_level)s "
-                                            "(%(code)s); its parent must be a %(parent_levels)s"),
-                                   "parent_code", level=level, parent_level=parent_level,
-                                   code=parent_code, parent_levels="/".join(PARENT_LEVELS[level])))
+        errors.extend(_area_row_errors(line, row, seen, existing, later_codes))
     if errors:
         raise ImportRejected(errors)
 
@@ -110,6 +64,78 @@ def import_areas(table: Table) -> ImportSummary:
         else:
             summary.unchanged += 1
     return summary
+
+
+def _area_row_errors(line: int, row: dict[str, str], seen: dict[str, tuple[int, str]],
+                     existing: dict[str, Area], later_codes: dict[str, int]) -> list[RowError]:
+    """One row of an areas file: its code, level and name, then its parent. A row without a code
+    or repeating one is not checked further; a row is recorded in ``seen`` once its code is new."""
+    code, parent_code, level, name = (row[c] for c in AREA_COLUMNS)
+    if not code:
+        return [RowError(line, N_("code is empty"), "code")]
+    errors = _area_code_errors(line, code, seen)
+    if code in seen:
+        return errors
+    level = level.lower()
+    errors.extend(_level_and_name_errors(line, level, name))
+    seen[code] = (line, level)
+    if level in LEVELS:
+        errors.extend(_parent_errors(line, level, parent_code, seen, existing, later_codes))
+    return errors
+
+
+def _area_code_errors(line: int, code: str, seen: dict[str, tuple[int, str]]) -> list[RowError]:
+    """The code has only letters, digits, '.' and '-', and no earlier row has it."""
+    errors = []
+    if not CODE_PATTERN.match(code):
+        errors.append(RowError(line, N_("code '%(code)s' has characters other than letters, "
+                                        "digits, '.' and '-'"), "code", code=code))
+    if code in seen:
+        errors.append(RowError(line, N_("code %(code)s appears twice (also on line %(line)s)"),
+                               "code", code=code, line=seen[code][0]))
+    return errors
+
+
+def _level_and_name_errors(line: int, level: str, name: str) -> list[RowError]:
+    """A known level (lower-cased) and a name."""
+    errors = []
+    if level not in LEVELS:
+        errors.append(RowError(line, N_("unknown level '%(level)s'; use one of %(levels)s"),
+                               "level", level=level, levels=", ".join(LEVELS)))
+    if not name:
+        errors.append(RowError(line, N_("name is empty"), "name"))
+    return errors
+
+
+def _parent_errors(line: int, level: str, parent_code: str, seen: dict[str, tuple[int, str]],
+                   existing: dict[str, Area], later_codes: dict[str, int]) -> list[RowError]:
+    """A provinsi has no parent; any other level has one, stored or earlier in the file, of a
+    level it may sit under."""
+    if level == "provinsi":
+        if parent_code:
+            return [RowError(line, N_("a provinsi has no parent; leave parent_code "
+                                      "empty"), "parent_code")]
+        return []
+    if not parent_code:
+        return [RowError(line, N_("a %(level)s needs a parent_code"), "parent_code",
+                         level=level)]
+    if parent_code in seen:
+        parent_level = seen[parent_code][1]
+    elif parent_code in existing:
+        parent_level = existing[parent_code].level
+    elif parent_code in later_codes:
+        return [RowError(line, N_("parent %(code)s comes later in the file (line "
+                                  "%(line)s); list parents before their children"),
+                         "parent_code", code=parent_code, line=later_codes[parent_code])]
+    else:
+        return [RowError(line, N_("parent %(code)s does not exist"), "parent_code",
+                         code=parent_code)]
+    if parent_level not in PARENT_LEVELS[level]:
+        return [RowError(line, N_("a %(level)s cannot sit under a %(parent_level)s "
+                                  "(%(code)s); its parent must be a %(parent_levels)s"),
+                         "parent_code", level=level, parent_level=parent_level,
+                         code=parent_code, parent_levels="/".join(PARENT_LEVELS[level]))]
+    return []
 
 
 def import_units(table: Table) -> ImportSummary:

@@ -179,70 +179,16 @@ def check_export(table: Table, as_of: datetime | None = None,
     first_line: dict[str, int] = {}
     duplicated: dict[str, list[int]] = {}
     for line, row in table.rows:
-        errors: list[RowError] = []
-        external_id = row["complaint_id"]
-        if not external_id:
-            errors.append(RowError(line, N_("complaint_id is empty"), "complaint_id"))
-        elif external_id in first_line:
-            duplicated.setdefault(external_id, []).append(line)
-        else:
-            first_line[external_id] = line
+        errors = _id_errors(line, row["complaint_id"], first_line, duplicated)
         errors.extend(text_errors(line, row, COMPLAINT_TEXT))
-        area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
-        area_id = unit_id = None
-        if unit_code:
-            if unit_code in units:
-                unit_id = units[unit_code]
-            else:
-                errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
-                                                "first)"), "unit_code", code=unit_code))
-        if area_code:
-            if area_code not in areas:
-                errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
-                                       code=area_code))
-            elif not unit_code and areas[area_code][1] != "kelurahan":
-                errors.append(RowError(line, N_("area %(code)s is a %(level)s; a complaint "
-                                                "without a unit is filed at a kelurahan"),
-                                       "area_code", code=area_code, level=areas[area_code][1]))
-            else:
-                area_id = areas[area_code][0]
-        elif not unit_code:
-            errors.append(RowError(line, N_("the complaint needs an area_code (its kelurahan) "
-                                            "or a unit_code"), "area_code"))
-        reported = _parse_time(line, row, "reported_at", errors)
-        if reported is None and not row["reported_at"]:
-            errors.append(RowError(line, N_("reported_at is empty"), "reported_at"))
-        first_response = _parse_time(line, row, "first_response_at", errors)
-        resolved = _parse_time(line, row, "resolved_at", errors)
-        if reported and resolved and resolved < reported:
-            errors.append(RowError(line, N_("resolved_at is before reported_at"), "resolved_at"))
-        if reported and first_response and first_response < reported:
-            errors.append(RowError(line, N_("first_response_at is before reported_at"),
-                                   "first_response_at"))
-        for column, value in (("reported_at", reported), ("first_response_at", first_response),
-                              ("resolved_at", resolved)):
-            if value and value > limit:
-                if as_of:
-                    errors.append(RowError(line, N_("%(column)s is after the export's as-of "
-                                                    "time"), column, column=column))
-                else:
-                    errors.append(RowError(line, N_("%(column)s is in the future"), column,
-                                           column=column))
+        unit_id = _unit_id(line, row, units, errors)
+        area_id = _area_id(line, row, areas, errors)
+        reported, first_response, resolved = _times(line, row, errors)
+        errors.extend(_order_errors(line, reported, first_response, resolved))
+        errors.extend(_limit_errors(line, (reported, first_response, resolved), limit,
+                                    as_of_given))
         if has_status:
-            raw_status = row["status"]
-            status = COMPLAINT_STATUS_ALIASES.get(raw_status.lower())
-            if not raw_status:
-                errors.append(RowError(line, N_("status is empty"), "status"))
-            elif status is None:
-                errors.append(RowError(line, N_("unknown status '%(value)s'; use Menunggu, "
-                                                "Koordinasi, Disposisi, Proses, Selesai or "
-                                                "Ditolak"), "status", value=raw_status))
-            elif status == "resolved" and not resolved and not row.get("resolved_at"):
-                errors.append(RowError(line, N_("status is resolved but resolved_at is empty"),
-                                       "resolved_at"))
-            elif status in OPEN_STATUSES and (resolved or row.get("resolved_at")):
-                errors.append(RowError(line, N_("status '%(value)s' is still open but "
-                                                "resolved_at is set"), "status", value=raw_status))
+            status = _status(line, row, resolved, errors)
         else:
             # No status column (LAPOR! open data): a closing time means done.
             status = "resolved" if resolved else "waiting"
@@ -251,7 +197,7 @@ def check_export(table: Table, as_of: datetime | None = None,
         else:
             # a row with no error has its status and reported_at (their absence is an error)
             assert status is not None and reported is not None
-            good.append(CheckedRow(line, external_id, row.get("channel") or None,
+            good.append(CheckedRow(line, row["complaint_id"], row.get("channel") or None,
                                    row.get("category") or None, area_id, unit_id, status,
                                    reported, first_response, resolved))
     if duplicated:
@@ -260,6 +206,113 @@ def check_export(table: Table, as_of: datetime | None = None,
         as_of = max((max(t for t in (r.reported_at, r.first_response_at, r.resolved_at) if t)
                      for r in good), default=now)
     return CheckedExport(good, sorted(bad, key=lambda b: b[0]), as_of, as_of_given)
+
+
+def _id_errors(line: int, external_id: str, first_line: dict[str, int],
+               duplicated: dict[str, list[int]]) -> list[RowError]:
+    """complaint_id is filled; a repeat is noted here and reported by ``_mark_duplicates``."""
+    if not external_id:
+        return [RowError(line, N_("complaint_id is empty"), "complaint_id")]
+    if external_id in first_line:
+        duplicated.setdefault(external_id, []).append(line)
+    else:
+        first_line[external_id] = line
+    return []
+
+
+def _unit_id(line: int, row: dict[str, str], units: dict[str, int],
+             errors: list[RowError]) -> int | None:
+    """The stored unit the row names, if any; a unit that is not stored is an error."""
+    unit_code = row.get("unit_code", "")
+    if not unit_code:
+        return None
+    if unit_code not in units:
+        errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
+                                        "first)"), "unit_code", code=unit_code))
+        return None
+    return units[unit_code]
+
+
+def _area_id(line: int, row: dict[str, str], areas: dict[str, tuple[int, str]],
+             errors: list[RowError]) -> int | None:
+    """The stored area the row names: a kelurahan unless a unit is named; one of both is needed."""
+    area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
+    if not area_code:
+        if not unit_code:
+            errors.append(RowError(line, N_("the complaint needs an area_code (its kelurahan) "
+                                            "or a unit_code"), "area_code"))
+        return None
+    if area_code not in areas:
+        errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
+                               code=area_code))
+        return None
+    if not unit_code and areas[area_code][1] != "kelurahan":
+        errors.append(RowError(line, N_("area %(code)s is a %(level)s; a complaint "
+                                        "without a unit is filed at a kelurahan"),
+                               "area_code", code=area_code, level=areas[area_code][1]))
+        return None
+    return areas[area_code][0]
+
+
+_Times = tuple[datetime | None, datetime | None, datetime | None]
+
+
+def _times(line: int, row: dict[str, str], errors: list[RowError]) -> _Times:
+    """reported_at (required), first_response_at and resolved_at, each a date and time."""
+    reported = _parse_time(line, row, "reported_at", errors)
+    if reported is None and not row["reported_at"]:
+        errors.append(RowError(line, N_("reported_at is empty"), "reported_at"))
+    first_response = _parse_time(line, row, "first_response_at", errors)
+    resolved = _parse_time(line, row, "resolved_at", errors)
+    return reported, first_response, resolved
+
+
+def _order_errors(line: int, reported: datetime | None, first_response: datetime | None,
+                  resolved: datetime | None) -> list[RowError]:
+    """Neither the resolution nor the first response comes before the report."""
+    errors: list[RowError] = []
+    if reported and resolved and resolved < reported:
+        errors.append(RowError(line, N_("resolved_at is before reported_at"), "resolved_at"))
+    if reported and first_response and first_response < reported:
+        errors.append(RowError(line, N_("first_response_at is before reported_at"),
+                               "first_response_at"))
+    return errors
+
+
+def _limit_errors(line: int, times: _Times, limit: datetime,
+                  as_of_given: bool) -> list[RowError]:
+    """No time lies after the export's as-of time (when given) or after now."""
+    errors: list[RowError] = []
+    columns = ("reported_at", "first_response_at", "resolved_at")
+    for column, value in zip(columns, times, strict=True):
+        if value and value > limit:
+            if as_of_given:
+                errors.append(RowError(line, N_("%(column)s is after the export's as-of "
+                                                "time"), column, column=column))
+            else:
+                errors.append(RowError(line, N_("%(column)s is in the future"), column,
+                                       column=column))
+    return errors
+
+
+def _status(line: int, row: dict[str, str], resolved: datetime | None,
+            errors: list[RowError]) -> str | None:
+    """The status column's value, known and agreeing with resolved_at."""
+    raw_status = row["status"]
+    status = COMPLAINT_STATUS_ALIASES.get(raw_status.lower())
+    if not raw_status:
+        errors.append(RowError(line, N_("status is empty"), "status"))
+    elif status is None:
+        errors.append(RowError(line, N_("unknown status '%(value)s'; use Menunggu, "
+                                        "Koordinasi, Disposisi, Proses, Selesai or "
+                                        "Ditolak"), "status", value=raw_status))
+    elif status == "resolved" and not resolved and not row.get("resolved_at"):
+        errors.append(RowError(line, N_("status is resolved but resolved_at is empty"),
+                               "resolved_at"))
+    elif status in OPEN_STATUSES and (resolved or row.get("resolved_at")):
+        errors.append(RowError(line, N_("status '%(value)s' is still open but "
+                                        "resolved_at is set"), "status", value=raw_status))
+    return status
 
 
 def _mark_duplicates(good, bad, first_line, duplicated, table):

@@ -51,61 +51,11 @@ def import_officials(table: Table) -> ImportSummary:
     names_by_nip: dict[str, tuple[int, str]] = {}
     for line, row in table.rows:
         row_errors = text.row_errors(line, row, OFFICIAL_TEXT)
-        nip, name, kind = row["nip"], row["name"], row["position"].lower()
-        if not nip:
-            row_errors.append(RowError(line, N_("nip is empty"), "nip"))
-        elif not nip.replace(" ", "").isdigit():
-            row_errors.append(RowError(line, N_("nip '%(nip)s' must contain digits only"), "nip",
-                                       nip=nip))
-        nip = nip.replace(" ", "")
-        if not name:
-            row_errors.append(RowError(line, N_("name is empty"), "name"))
-        elif nip in names_by_nip and names_by_nip[nip][1] != name:
-            row_errors.append(RowError(line, N_("NIP %(nip)s has another name on line %(line)s"),
-                                       "name", nip=nip, line=names_by_nip[nip][0]))
-        names_by_nip.setdefault(nip, (line, name))
-        area = unit = None
-        if kind not in POSITION_KINDS:
-            row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
-                                                "%(positions)s"), "position",
-                                       position=kind, positions=", ".join(POSITION_KINDS)))
-        elif kind == "kepala_dinas":
-            if not row["unit_code"]:
-                row_errors.append(RowError(line, N_("a kepala_dinas needs a unit_code"),
-                                           "unit_code"))
-            elif row["unit_code"] not in units:
-                row_errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
-                                                    "first)"), "unit_code", code=row["unit_code"]))
-            else:
-                unit = units[row["unit_code"]]
-            if row["area_code"]:
-                row_errors.append(RowError(line, N_("a kepala_dinas heads a unit: leave area_code "
-                                                    "empty"), "area_code"))
-        else:
-            wanted = POSITION_AREA_LEVEL[kind]
-            if row["unit_code"]:
-                row_errors.append(RowError(line, N_("a %(position)s heads an area: leave unit_code "
-                                                    "empty"), "unit_code", position=kind))
-            if not row["area_code"]:
-                row_errors.append(RowError(line, N_("a %(position)s needs the area_code of a "
-                                                    "%(level)s"), "area_code",
-                                           position=kind, level=wanted))
-            elif row["area_code"] not in areas:
-                row_errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
-                                           code=row["area_code"]))
-            elif areas[row["area_code"]].level != wanted:
-                found = areas[row["area_code"]]
-                row_errors.append(RowError(line, N_("a %(position)s heads a %(level)s, but "
-                                                    "%(code)s (%(name)s) is a %(found_level)s"),
-                                           "area_code", position=kind, level=wanted,
-                                           code=found.code, name=found.name,
-                                           found_level=found.level))
-            else:
-                area = areas[row["area_code"]]
-        start = day_cell(row, "start_date", line, row_errors, required=True)
-        end = day_cell(row, "end_date", line, row_errors)
-        if start and end and end < start:
-            row_errors.append(RowError(line, N_("end_date is before start_date"), "end_date"))
+        name, kind = row["name"], row["position"].lower()
+        nip = _nip(line, row["nip"], row_errors)
+        _check_name(line, nip, name, names_by_nip, row_errors)
+        area, unit = _place(line, row, kind, areas, units, row_errors)
+        start, end = _dates(line, row, row_errors)
         errors.extend(row_errors)
         if not row_errors:
             parsed.append((line, nip, name, kind, area, unit, start, end))
@@ -113,6 +63,96 @@ def import_officials(table: Table) -> ImportSummary:
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: e.line))
     return _write(parsed)
+
+
+# The row checks of import_officials: each adds its RowErrors to the row's list.
+
+def _nip(line: int, nip: str, row_errors: list[RowError]) -> str:
+    """The NIP without its spaces: filled, digits only."""
+    if not nip:
+        row_errors.append(RowError(line, N_("nip is empty"), "nip"))
+    elif not nip.replace(" ", "").isdigit():
+        row_errors.append(RowError(line, N_("nip '%(nip)s' must contain digits only"), "nip",
+                                   nip=nip))
+    return nip.replace(" ", "")
+
+
+def _check_name(line: int, nip: str, name: str, names_by_nip: dict[str, tuple[int, str]],
+                row_errors: list[RowError]) -> None:
+    """A name, the same on every row of a NIP (the first row's name is recorded)."""
+    if not name:
+        row_errors.append(RowError(line, N_("name is empty"), "name"))
+    elif nip in names_by_nip and names_by_nip[nip][1] != name:
+        row_errors.append(RowError(line, N_("NIP %(nip)s has another name on line %(line)s"),
+                                   "name", nip=nip, line=names_by_nip[nip][0]))
+    names_by_nip.setdefault(nip, (line, name))
+
+
+def _place(line: int, row: dict[str, str], kind: str, areas: dict[str, Area],
+           units: dict[str, Unit], row_errors: list[RowError]) -> tuple[Area | None, Unit | None]:
+    """(area, unit) the position heads: a unit for a kepala_dinas, an area for the others."""
+    if kind not in POSITION_KINDS:
+        row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
+                                            "%(positions)s"), "position",
+                                   position=kind, positions=", ".join(POSITION_KINDS)))
+        return None, None
+    if kind == "kepala_dinas":
+        return None, _headed_unit(line, row, units, row_errors)
+    return _headed_area(line, row, kind, areas, row_errors), None
+
+
+def _headed_unit(line: int, row: dict[str, str], units: dict[str, Unit],
+                 row_errors: list[RowError]) -> Unit | None:
+    """A kepala_dinas names a stored unit and no area."""
+    unit = None
+    if not row["unit_code"]:
+        row_errors.append(RowError(line, N_("a kepala_dinas needs a unit_code"),
+                                   "unit_code"))
+    elif row["unit_code"] not in units:
+        row_errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
+                                            "first)"), "unit_code", code=row["unit_code"]))
+    else:
+        unit = units[row["unit_code"]]
+    if row["area_code"]:
+        row_errors.append(RowError(line, N_("a kepala_dinas heads a unit: leave area_code "
+                                            "empty"), "area_code"))
+    return unit
+
+
+def _headed_area(line: int, row: dict[str, str], kind: str, areas: dict[str, Area],
+                 row_errors: list[RowError]) -> Area | None:
+    """Any other position names no unit and a stored area of the level it heads."""
+    wanted = POSITION_AREA_LEVEL[kind]
+    if row["unit_code"]:
+        row_errors.append(RowError(line, N_("a %(position)s heads an area: leave unit_code "
+                                            "empty"), "unit_code", position=kind))
+    if not row["area_code"]:
+        row_errors.append(RowError(line, N_("a %(position)s needs the area_code of a "
+                                            "%(level)s"), "area_code",
+                                   position=kind, level=wanted))
+    elif row["area_code"] not in areas:
+        row_errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
+                                   code=row["area_code"]))
+    elif areas[row["area_code"]].level != wanted:
+        found = areas[row["area_code"]]
+        row_errors.append(RowError(line, N_("a %(position)s heads a %(level)s, but "
+                                            "%(code)s (%(name)s) is a %(found_level)s"),
+                               "area_code", position=kind, level=wanted,
+                               code=found.code, name=found.name,
+                               found_level=found.level))
+    else:
+        return areas[row["area_code"]]
+    return None
+
+
+def _dates(line: int, row: dict[str, str],
+           row_errors: list[RowError]) -> tuple[date | None, date | None]:
+    """A start date, an optional end date, not before the start."""
+    start = day_cell(row, "start_date", line, row_errors, required=True)
+    end = day_cell(row, "end_date", line, row_errors)
+    if start and end and end < start:
+        row_errors.append(RowError(line, N_("end_date is before start_date"), "end_date"))
+    return start, end
 
 
 def _position_key(kind: str, area: Area | None, unit: Unit | None) -> tuple:

@@ -62,6 +62,23 @@ def validate(raw: dict) -> dict:
 
     Raises QuestionnaireError naming the field that is wrong.
     """
+    comment = _check_top(raw)
+    elements_raw = raw.get("elements")
+    if not isinstance(elements_raw, list) or not elements_raw:
+        raise QuestionnaireError("'elements' must list at least one element")
+    element_codes: set[str] = set()
+    item_codes: set[str] = set()
+    elements = [_element(n, element, element_codes, item_codes)
+                for n, element in enumerate(elements_raw, start=1)]
+    return {"key": raw["key"].strip(), "version": raw["version"].strip(),
+            "title": _text_pair(raw.get("title"), "title"), "comment": comment,
+            "elements": elements}
+
+
+# Each check below raises QuestionnaireError at the first problem, in the order of the file.
+
+def _check_top(raw: object) -> bool:
+    """The questionnaire is a table with known fields, a key and a version; returns ``comment``."""
     if not isinstance(raw, dict):
         raise QuestionnaireError("the questionnaire must be a table")
     _no_unknown(raw, _TOP_FIELDS, "the questionnaire")
@@ -71,65 +88,71 @@ def validate(raw: dict) -> dict:
     comment = raw.get("comment", True)
     if not isinstance(comment, bool):
         raise QuestionnaireError("'comment' must be true or false")
-    elements_raw = raw.get("elements")
-    if not isinstance(elements_raw, list) or not elements_raw:
-        raise QuestionnaireError("'elements' must list at least one element")
-    elements, element_codes, item_codes = [], set(), set()
-    for n, element in enumerate(elements_raw, start=1):
-        where = f"elements[{n}]"
-        if not isinstance(element, dict):
-            raise QuestionnaireError(f"{where} must be a table")
-        code = element.get("code")
-        if not isinstance(code, str) or not code.strip():
-            raise QuestionnaireError(f"{where}.code must be a non-empty text")
-        where = f"element {code}"
-        _no_unknown(element, _ELEMENT_FIELDS, where)
-        if code in element_codes:
-            raise QuestionnaireError(f"{where}: the code appears twice")
-        element_codes.add(code)
-        weight = element.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
-            raise QuestionnaireError(f"{where}.weight must be a number above 0")
-        items_raw = element.get("items")
-        if not isinstance(items_raw, list) or not items_raw:
-            raise QuestionnaireError(f"{where}.items must list at least one item")
-        items = []
-        for m, item in enumerate(items_raw, start=1):
-            item_where = f"{where}, items[{m}]"
-            if not isinstance(item, dict):
-                raise QuestionnaireError(f"{item_where} must be a table")
-            item_code = item.get("code")
-            if not isinstance(item_code, str) or not item_code.strip():
-                raise QuestionnaireError(f"{item_where}.code must be a non-empty text")
-            item_where = f"item {item_code}"
-            _no_unknown(item, _ITEM_FIELDS, item_where)
-            if item_code in item_codes:
-                raise QuestionnaireError(f"{item_where}: item codes must be unique in the file")
-            item_codes.add(item_code)
-            labels = item.get("labels")
-            if not isinstance(labels, dict) or set(labels) != set(LANGUAGES):
-                raise QuestionnaireError(f"{item_where}.labels must have exactly the languages "
-                                         "id and en")
-            for lang in LANGUAGES:
-                texts = labels[lang]
-                if (not isinstance(texts, list) or len(texts) != SCALE_POINTS
-                        or not all(isinstance(t, str) and t.strip() for t in texts)):
-                    raise QuestionnaireError(f"{item_where}.labels.{lang} must list {SCALE_POINTS} "
-                                             "non-empty labels, from answer 1 to answer 4")
-            required = item.get("required", True)
-            if not isinstance(required, bool):
-                raise QuestionnaireError(f"{item_where}.required must be true or false")
-            items.append({
-                "code": item_code,
-                "question": _text_pair(item.get("question"), f"{item_where}.question"),
-                "labels": {lang: [t.strip() for t in labels[lang]] for lang in LANGUAGES},
-                "required": required,
-            })
-        elements.append({"code": code, "name": _text_pair(element.get("name"), f"{where}.name"),
-                         "weight": float(weight), "items": items})
-    return {"key": raw["key"].strip(), "version": raw["version"].strip(),
-            "title": _text_pair(raw.get("title"), "title"), "comment": comment,
-            "elements": elements}
+    return comment
+
+
+def _code(entry: object, where: str) -> str:
+    """A table with a non-empty text ``code``."""
+    if not isinstance(entry, dict):
+        raise QuestionnaireError(f"{where} must be a table")
+    code = entry.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise QuestionnaireError(f"{where}.code must be a non-empty text")
+    return code
+
+
+def _element(n: int, element: dict, element_codes: set[str], item_codes: set[str]) -> dict:
+    """The n-th element: a unique code, a weight above 0 and at least one item."""
+    code = _code(element, f"elements[{n}]")
+    where = f"element {code}"
+    _no_unknown(element, _ELEMENT_FIELDS, where)
+    if code in element_codes:
+        raise QuestionnaireError(f"{where}: the code appears twice")
+    element_codes.add(code)
+    weight = element.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+        raise QuestionnaireError(f"{where}.weight must be a number above 0")
+    items_raw = element.get("items")
+    if not isinstance(items_raw, list) or not items_raw:
+        raise QuestionnaireError(f"{where}.items must list at least one item")
+    items = [_item(f"{where}, items[{m}]", item, item_codes)
+             for m, item in enumerate(items_raw, start=1)]
+    return {"code": code, "name": _text_pair(element.get("name"), f"{where}.name"),
+            "weight": float(weight), "items": items}
+
+
+def _item(position: str, item: dict, item_codes: set[str]) -> dict:
+    """An item: a code unique in the file, labels in every language, ``required`` a boolean."""
+    item_code = _code(item, position)
+    item_where = f"item {item_code}"
+    _no_unknown(item, _ITEM_FIELDS, item_where)
+    if item_code in item_codes:
+        raise QuestionnaireError(f"{item_where}: item codes must be unique in the file")
+    item_codes.add(item_code)
+    labels = _labels(item.get("labels"), item_where)
+    required = item.get("required", True)
+    if not isinstance(required, bool):
+        raise QuestionnaireError(f"{item_where}.required must be true or false")
+    return {
+        "code": item_code,
+        "question": _text_pair(item.get("question"), f"{item_where}.question"),
+        "labels": {lang: [t.strip() for t in labels[lang]] for lang in LANGUAGES},
+        "required": required,
+    }
+
+
+def _labels(labels: object, item_where: str) -> dict:
+    """Exactly the languages id and en, each listing SCALE_POINTS non-empty labels."""
+    if not isinstance(labels, dict) or set(labels) != set(LANGUAGES):
+        raise QuestionnaireError(f"{item_where}.labels must have exactly the languages "
+                                 "id and en")
+    for lang in LANGUAGES:
+        texts = labels[lang]
+        if (not isinstance(texts, list) or len(texts) != SCALE_POINTS
+                or not all(isinstance(t, str) and t.strip() for t in texts)):
+            raise QuestionnaireError(f"{item_where}.labels.{lang} must list {SCALE_POINTS} "
+                                     "non-empty labels, from answer 1 to answer 4")
+    return labels
 
 
 def load_file(path: Path) -> dict:

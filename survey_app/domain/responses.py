@@ -286,56 +286,16 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
                   **{code.lower(): None for code, _required in rules}}
     for line, row in table.rows:
         row_errors = text_errors(line, row, paper_text, free_text=["comment"])
-        ref, kind, area_code = row["respondent_ref"], row["position"].lower(), row["area_code"]
-        key = (ref, kind, area_code)
-        if kind not in POSITION_KINDS:
-            row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
-                                                "%(positions)s"), "position",
-                                       position=row["position"],
-                                       positions="lurah, camat, walikota, bupati"))
-        elif ref not in known_refs:
-            row_errors.append(RowError(line, N_("respondent %(ref)s is not invited to round "
-                                                "%(round)s"), "respondent_ref",
-                                       ref=ref, round=round_.code))
-        elif key not in invited:
-            row_errors.append(RowError(line, N_("respondent %(ref)s does not rate the "
-                                                "%(position)s of %(code)s in this round"),
-                                       "area_code", ref=ref, position=kind, code=area_code))
-        elif key in seen:
-            row_errors.append(RowError(line, N_("the same respondent and position appear twice "
-                                                "(also on line %(line)s)"), line=seen[key]))
-        elif invited[key][4]:
-            row_errors.append(RowError(line, N_("respondent %(ref)s has already answered for the "
-                                                "%(position)s of %(code)s"),
-                                       ref=ref, position=kind, code=area_code))
+        key = (row["respondent_ref"], row["position"].lower(), row["area_code"])
+        _check_paper_invitation(line, row, key, invited, known_refs, seen, round_.code,
+                                row_errors)
         seen.setdefault(key, line)
-        answers, blanks = {}, 0
-        for code, _required in rules:
-            text = row.get(code.lower(), "")
-            if not text:
-                blanks += 1
-                continue
-            if text not in ("1", "2", "3", "4"):
-                row_errors.append(RowError(line, N_("%(item)s '%(value)s' must be 1, 2, 3 or 4 (or "
-                                                    "blank)"), code, item=code, value=text))
-                continue
-            answers[code] = int(text)
+        answers, blanks = _paper_answers(line, row, rules, row_errors)
         comment: str | None = row.get("comment", "")
         if blanks == len(rules) and not comment:
             row_errors.append(RowError(line, N_("every answer is blank and there is no comment: "
                                                 "nothing to store")))
-        day = today
-        filled_on = day_cell(row, "filled_on", line, row_errors)
-        if filled_on is not None:
-            day = filled_on
-            if day > today:
-                row_errors.append(RowError(line, N_("filled_on %(day)s is in the future"),
-                                           "filled_on", day=day.isoformat()))
-            elif not first_day <= day <= last_day:
-                row_errors.append(RowError(
-                    line, N_("filled_on %(day)s is outside the round (%(first)s to "
-                             "%(last)s)"), "filled_on", day=day.isoformat(),
-                    first=first_day.isoformat(), last=last_day.isoformat()))
+        day = _filled_on(line, row, today, (first_day, last_day), row_errors)
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -392,6 +352,71 @@ class Rates:
     by_kecamatan: list[Rate]
     by_kelurahan: list[Rate]
     by_group: list[Rate]
+
+
+# The row checks of import_paper: each adds its RowErrors to the row's list.
+
+def _check_paper_invitation(line: int, row: dict[str, str], key: tuple[str, str, str],
+                            invited: dict, known_refs: set[str], seen: dict[tuple, int],
+                            round_code: str, row_errors: list[RowError]) -> None:
+    """A known position kind that the respondent was invited to rate, once in the file, and not
+    answered yet."""
+    ref, kind, area_code = key
+    if kind not in POSITION_KINDS:
+        row_errors.append(RowError(line, N_("unknown position '%(position)s'; use one of "
+                                            "%(positions)s"), "position",
+                                   position=row["position"],
+                                   positions="lurah, camat, walikota, bupati"))
+    elif ref not in known_refs:
+        row_errors.append(RowError(line, N_("respondent %(ref)s is not invited to round "
+                                            "%(round)s"), "respondent_ref",
+                                   ref=ref, round=round_code))
+    elif key not in invited:
+        row_errors.append(RowError(line, N_("respondent %(ref)s does not rate the "
+                                            "%(position)s of %(code)s in this round"),
+                                   "area_code", ref=ref, position=kind, code=area_code))
+    elif key in seen:
+        row_errors.append(RowError(line, N_("the same respondent and position appear twice "
+                                            "(also on line %(line)s)"), line=seen[key]))
+    elif invited[key][4]:
+        row_errors.append(RowError(line, N_("respondent %(ref)s has already answered for the "
+                                            "%(position)s of %(code)s"),
+                                   ref=ref, position=kind, code=area_code))
+
+
+def _paper_answers(line: int, row: dict[str, str], rules: tuple[tuple[str, bool], ...],
+                   row_errors: list[RowError]) -> tuple[dict[str, int], int]:
+    """(answers by item code, number of blanks): each answer blank or 1 to 4."""
+    answers, blanks = {}, 0
+    for code, _required in rules:
+        value = row.get(code.lower(), "")
+        if not value:
+            blanks += 1
+            continue
+        if value not in ("1", "2", "3", "4"):
+            row_errors.append(RowError(line, N_("%(item)s '%(value)s' must be 1, 2, 3 or 4 (or "
+                                                "blank)"), code, item=code, value=value))
+            continue
+        answers[code] = int(value)
+    return answers, blanks
+
+
+def _filled_on(line: int, row: dict[str, str], today: date, round_days: tuple[date, date],
+               row_errors: list[RowError]) -> date:
+    """The day the form was filled in (today when blank): not in the future, within the round."""
+    filled_on = day_cell(row, "filled_on", line, row_errors)
+    if filled_on is None:
+        return today
+    first_day, last_day = round_days
+    if filled_on > today:
+        row_errors.append(RowError(line, N_("filled_on %(day)s is in the future"),
+                                   "filled_on", day=filled_on.isoformat()))
+    elif not first_day <= filled_on <= last_day:
+        row_errors.append(RowError(
+            line, N_("filled_on %(day)s is outside the round (%(first)s to "
+                     "%(last)s)"), "filled_on", day=filled_on.isoformat(),
+            first=first_day.isoformat(), last=last_day.isoformat()))
+    return filled_on
 
 
 def response_rates(round_: Round) -> Rates:

@@ -9,6 +9,7 @@ checks every row first (and is the coordinator's preview); ``apply`` writes. The
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -138,80 +139,127 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         bad = partial(_add_error, row_errors, line)
 
         ref = row["respondent_ref"]
-        if not ref:
-            bad(N_("respondent_ref is empty"), "respondent_ref")
-        elif not REF_PATTERN.match(ref):
-            bad(N_("respondent_ref '%(ref)s' may have up to 40 letters, digits and . _ / -"),
-                "respondent_ref", ref=ref)
-        elif ref in seen:
-            bad(N_("respondent_ref %(ref)s appears twice (also on line %(line)s)"),
-                "respondent_ref", ref=ref, line=seen[ref])
-        else:
-            seen[ref] = line
-        name = " ".join(row["name"].split())
-        if not name:
-            bad(N_("name is empty"), "name")
-        elif len(name) > (text.column_length(Respondent.name) or 0):
-            bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name",
-                n=text.column_length(Respondent.name))
+        _check_ref(bad, line, ref, seen)
+        name = _name(bad, row)
         group = row["group"].lower()
-        if group not in GROUPS:
-            bad(N_("unknown group '%(group)s'; use one of %(groups)s"), "group",
-                group=row["group"], groups=", ".join(GROUPS))
-        area = areas.get(row["area_code"])
-        if not row["area_code"]:
-            bad(N_("area_code is empty"), "area_code")
-        elif area is None:
-            bad(N_("area %(code)s does not exist"), "area_code", code=row["area_code"])
-        elif area.level not in RESPONDENT_AREA_LEVELS:
-            bad(N_("area %(code)s (%(name)s) is a %(level)s; a respondent belongs to a kelurahan "
-                   "or a kecamatan"), "area_code", code=area.code, name=area.name, level=area.level)
-        elif group in ("rt", "rw", "lmk") and area.level != "kelurahan":
-            bad(N_("a %(group)s respondent belongs to a kelurahan, but %(code)s (%(name)s) is a "
-                   "%(level)s"), "area_code",
-                group=group, code=area.code, name=area.name, level=area.level)
-        rw = rt = None
-        for column in ("rw", "rt"):
-            try:
-                value = _rw_rt(row.get(column, ""))
-            except ValueError:
-                bad(N_("%(column)s '%(value)s' must be a number from 1 to 999"), column,
-                    column=column, value=row.get(column))
-                continue
-            if column == "rw":
-                rw = value
-            else:
-                rt = value
-        if group == "rt" and not (rw and rt):
-            bad(N_("an rt respondent needs both rw and rt"), "rt")
-        elif group in ("rw", "lmk") and not rw:
-            bad(N_("an %(group)s respondent needs rw"), "rw", group=group)
-        phone = None
-        if row.get("phone"):
-            phone = normalise_phone(row["phone"])
-            if phone is None:
-                bad(N_("phone '%(phone)s' is not an Indonesian mobile number (08..., +628... or "
-                       "628...)"), "phone", phone=row["phone"])
-        email = row.get("email", "").strip() or None
-        if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
-            bad(N_("email '%(email)s' is not an email address"), "email", email=email)
+        _check_group(bad, row, group)
+        area = _area(bad, row, areas, group)
+        rw, rt = _rw_and_rt(bad, row, group)
+        phone = _phone(bad, row)
+        email = _email(bad, row)
         if row_errors:
             errors.extend(row_errors)
             continue
         assert area is not None  # an unknown area_code is a row error
         values = {"name": name, "group": group, "area_id": area.id, "rw": rw, "rt": rt,
                   "phone": phone, "email": email}
-        current = stored.get(ref)
-        if current is None:
-            action = "new"
-        elif all(getattr(current, f) == values[f] for f in CONTACT_FIELDS):
-            action = "unchanged"
-        else:
-            action = "update"
+        action = _action(stored.get(ref), values)
         result.rows.append(PlannedRow(line, ref, values, action, area.code, area.name))
     if errors:
         raise ImportRejected(errors)
     return result
+
+
+# Each check below reports through ``bad`` (``_add_error`` bound to the row's errors and line).
+_Bad = Callable[..., None]
+
+
+def _check_ref(bad: _Bad, line: int, ref: str, seen: dict[str, int]) -> None:
+    """respondent_ref is filled, well-formed and not on an earlier line."""
+    if not ref:
+        bad(N_("respondent_ref is empty"), "respondent_ref")
+    elif not REF_PATTERN.match(ref):
+        bad(N_("respondent_ref '%(ref)s' may have up to 40 letters, digits and . _ / -"),
+            "respondent_ref", ref=ref)
+    elif ref in seen:
+        bad(N_("respondent_ref %(ref)s appears twice (also on line %(line)s)"),
+            "respondent_ref", ref=ref, line=seen[ref])
+    else:
+        seen[ref] = line
+
+
+def _name(bad: _Bad, row: dict[str, str]) -> str:
+    """The name with its spaces joined: filled and not longer than the column."""
+    name = " ".join(row["name"].split())
+    if not name:
+        bad(N_("name is empty"), "name")
+    elif len(name) > (text.column_length(Respondent.name) or 0):
+        bad(N_("%(column)s is longer than %(n)s characters"), "name", column="name",
+            n=text.column_length(Respondent.name))
+    return name
+
+
+def _check_group(bad: _Bad, row: dict[str, str], group: str) -> None:
+    """The group (lower-cased) is one of GROUPS."""
+    if group not in GROUPS:
+        bad(N_("unknown group '%(group)s'; use one of %(groups)s"), "group",
+            group=row["group"], groups=", ".join(GROUPS))
+
+
+def _area(bad: _Bad, row: dict[str, str], areas: dict[str, Area], group: str) -> Area | None:
+    """The stored area: a kelurahan or kecamatan, and a kelurahan for rt, rw and lmk."""
+    area = areas.get(row["area_code"])
+    if not row["area_code"]:
+        bad(N_("area_code is empty"), "area_code")
+    elif area is None:
+        bad(N_("area %(code)s does not exist"), "area_code", code=row["area_code"])
+    elif area.level not in RESPONDENT_AREA_LEVELS:
+        bad(N_("area %(code)s (%(name)s) is a %(level)s; a respondent belongs to a kelurahan "
+               "or a kecamatan"), "area_code", code=area.code, name=area.name, level=area.level)
+    elif group in ("rt", "rw", "lmk") and area.level != "kelurahan":
+        bad(N_("a %(group)s respondent belongs to a kelurahan, but %(code)s (%(name)s) is a "
+               "%(level)s"), "area_code",
+            group=group, code=area.code, name=area.name, level=area.level)
+    return area
+
+
+def _rw_and_rt(bad: _Bad, row: dict[str, str], group: str) -> tuple[str | None, str | None]:
+    """rw and rt as three digits; an rt respondent needs both, an rw or lmk one needs rw."""
+    rw = rt = None
+    for column in ("rw", "rt"):
+        try:
+            value = _rw_rt(row.get(column, ""))
+        except ValueError:
+            bad(N_("%(column)s '%(value)s' must be a number from 1 to 999"), column,
+                column=column, value=row.get(column))
+            continue
+        if column == "rw":
+            rw = value
+        else:
+            rt = value
+    if group == "rt" and not (rw and rt):
+        bad(N_("an rt respondent needs both rw and rt"), "rt")
+    elif group in ("rw", "lmk") and not rw:
+        bad(N_("an %(group)s respondent needs rw"), "rw", group=group)
+    return rw, rt
+
+
+def _phone(bad: _Bad, row: dict[str, str]) -> str | None:
+    """The phone, when given, as an Indonesian mobile number (628...)."""
+    phone = None
+    if row.get("phone"):
+        phone = normalise_phone(row["phone"])
+        if phone is None:
+            bad(N_("phone '%(phone)s' is not an Indonesian mobile number (08..., +628... or "
+                   "628...)"), "phone", phone=row["phone"])
+    return phone
+
+
+def _email(bad: _Bad, row: dict[str, str]) -> str | None:
+    """The email, when given, looks like an address and fits 254 characters."""
+    email = row.get("email", "").strip() or None
+    if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        bad(N_("email '%(email)s' is not an email address"), "email", email=email)
+    return email
+
+
+def _action(current: Respondent | None, values: dict) -> str:
+    """new, unchanged or update: what the row would do to the stored respondent."""
+    if current is None:
+        return "new"
+    if all(getattr(current, f) == values[f] for f in CONTACT_FIELDS):
+        return "unchanged"
+    return "update"
 
 
 def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol, TypedDict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from survey_app.domain import audit, clock, holding, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
@@ -167,21 +167,46 @@ def parse_rating_matrix(pairs: list[str]) -> dict[str, list[str]]:
 
 def validate(code: str, settings: Settings, *, current: Round | None = None) -> None:
     """Every problem with a round's code and settings at once (RoundInvalid), or nothing."""
-    errors: dict[str, str] = {}
-    try:
-        year, _quarter = parse_code(code)
-    except RoundInvalid as e:
-        errors.update(e.errors)
-        year = None
     others = select(Round).where(Round.id != current.id) if current is not None else select(Round)
-    if year is not None:
-        clash = db.session.scalar(others.where(Round.code == code.strip()))
-        if clash is not None:
-            errors["code"] = str(_l("A round for %(code)s already exists.", code=code.strip()))
+    errors: dict[str, str] = {}
+    errors.update(_code_errors(code, others))
+    errors.update(_questionnaire_errors(settings))
+    errors.update(_time_errors(settings, others, code_is_valid="code" not in errors))
+    errors.update(_group_weight_errors(settings.group_weights))
+    errors.update(_rating_matrix_errors(settings.rating_matrix))
+    errors.update(_bound_errors(settings))
+    if errors:
+        raise RoundInvalid(errors)
+
+
+# Each check below returns its field errors (field name -> message); ``validate`` joins them in
+# this order. ``others`` selects every round but the one being changed.
+
+def _code_errors(code: str, others: Select) -> dict[str, str]:
+    """The code reads like 2027-Q1 and no other round has it."""
+    try:
+        parse_code(code)
+    except RoundInvalid as e:
+        return dict(e.errors)
+    clash = db.session.scalar(others.where(Round.code == code.strip()))
+    if clash is not None:
+        return {"code": str(_l("A round for %(code)s already exists.", code=code.strip()))}
+    return {}
+
+
+def _questionnaire_errors(settings: Settings) -> dict[str, str]:
+    """The questionnaire exists and is valid."""
     try:
         questionnaires.get(settings.questionnaire, _questionnaire_dir())
     except questionnaires.QuestionnaireError as e:
-        errors["questionnaire"] = str(e)
+        return {"questionnaire": str(e)}
+    return {}
+
+
+def _time_errors(settings: Settings, others: Select, *, code_is_valid: bool) -> dict[str, str]:
+    """Both times are given, the round closes after it opens and overlaps no other round (the
+    overlap is only told when the code is valid)."""
+    errors: dict[str, str] = {}
     if settings.opens_at is None:
         errors["opens_at"] = str(_l("Enter the opening time."))
     if settings.closes_at is None:
@@ -193,29 +218,44 @@ def validate(code: str, settings: Settings, *, current: Round | None = None) -> 
             overlap = db.session.scalar(others.where(
                 Round.opens_at < settings.closes_at, Round.closes_at > settings.opens_at,
             ).order_by(Round.opens_at))
-            if overlap is not None and "code" not in errors:
+            if overlap is not None and code_is_valid:
                 errors["opens_at"] = str(_l(
                     "These dates overlap round %(code)s (%(opens)s to %(closes)s); rounds may not "
                     "run at the same time.", code=overlap.code,
                     opens=_wib(overlap.opens_at), closes=_wib(overlap.closes_at)))
-    weights = settings.group_weights
+    return errors
+
+
+def _group_weight_errors(weights: dict[str, float]) -> dict[str, str]:
+    """Known groups, no negative weight, at least one above zero."""
     if set(weights) - set(GROUPS):
-        errors["group_weights"] = str(_l("Unknown group(s): %(groups)s.",
-                                         groups=", ".join(sorted(set(weights) - set(GROUPS)))))
-    elif any(w < 0 for w in weights.values()):
-        errors["group_weights"] = str(_l("A group's weight may not be negative."))
-    elif not any(w > 0 for w in weights.values()):
-        errors["group_weights"] = str(_l("At least one group must have a weight above zero."))
-    matrix = settings.rating_matrix
+        return {"group_weights": str(_l("Unknown group(s): %(groups)s.",
+                                        groups=", ".join(sorted(set(weights) - set(GROUPS)))))}
+    if any(w < 0 for w in weights.values()):
+        return {"group_weights": str(_l("A group's weight may not be negative."))}
+    if not any(w > 0 for w in weights.values()):
+        return {"group_weights": str(_l("At least one group must have a weight above zero."))}
+    return {}
+
+
+def _rating_matrix_errors(matrix: dict[str, list[str]]) -> dict[str, str]:
+    """Known groups rating known tiers, and at least one group rating someone."""
     bad_tiers = sorted({t for tiers in matrix.values() for t in tiers} - set(RATED_TIERS))
     if set(matrix) - set(GROUPS):
-        errors["rating_matrix"] = str(_l("Unknown group(s): %(groups)s.",
-                                         groups=", ".join(sorted(set(matrix) - set(GROUPS)))))
-    elif bad_tiers:
-        errors["rating_matrix"] = str(_l("Unknown level(s) %(levels)s; groups rate %(known)s.",
-                                         levels=", ".join(bad_tiers), known=", ".join(RATED_TIERS)))
-    elif not any(matrix.values()):
-        errors["rating_matrix"] = str(_l("At least one group must rate someone."))
+        return {"rating_matrix": str(_l("Unknown group(s): %(groups)s.",
+                                        groups=", ".join(sorted(set(matrix) - set(GROUPS)))))}
+    if bad_tiers:
+        return {"rating_matrix": str(_l("Unknown level(s) %(levels)s; groups rate %(known)s.",
+                                        levels=", ".join(bad_tiers),
+                                        known=", ".join(RATED_TIERS)))}
+    if not any(matrix.values()):
+        return {"rating_matrix": str(_l("At least one group must rate someone."))}
+    return {}
+
+
+def _bound_errors(settings: Settings) -> dict[str, str]:
+    """The numeric settings and the failing grades within their bounds."""
+    errors: dict[str, str] = {}
     if not isinstance(settings.deadline_days, int) or not 1 <= settings.deadline_days <= 90:
         errors["deadline_days"] = str(_l("The complaint deadline must be 1 to 90 days."))
     if not isinstance(settings.min_group, int) or not 1 <= settings.min_group <= 100:
@@ -230,8 +270,7 @@ def validate(code: str, settings: Settings, *, current: Round | None = None) -> 
         errors["failing_grades"] = str(_l("Failing grades are letters among A, B, C and D."))
     if not isinstance(settings.min_complaints, int) or not 1 <= settings.min_complaints <= 10000:
         errors["min_complaints"] = str(_l("The fewest complaints to judge must be 1 to 10000."))
-    if errors:
-        raise RoundInvalid(errors)
+    return errors
 
 
 def _wib(value: datetime) -> str:
