@@ -136,7 +136,7 @@ def register_url_converters(app: Flask) -> None:
     before any view runs, so no lookup ever sees a stray character (a NUL on PostgreSQL)."""
     from werkzeug.routing import BaseConverter
 
-    from survey_app.domain.rounds import CODE_REGEX
+    from survey_app.domain.quarters import CODE_REGEX
 
     class RoundCode(BaseConverter):
         regex = re.sub(r"\((?!\?)", "(?:", CODE_REGEX)  # the same pattern, without groups

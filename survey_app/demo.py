@@ -23,7 +23,10 @@ from survey_app.domain import audit
 from survey_app.domain.bulk import insert_rows, reset_sequences
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.invitations import invitation_token, token_hash
-from survey_app.domain.rounds import quarter_bounds
+from survey_app.domain.quarters import bounds as quarter_bounds
+from survey_app.domain.quarters import of_day as quarter_of
+from survey_app.domain.quarters import parse as parse_code
+from survey_app.domain.quarters import preceding as previous_quarter
 from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX
 from survey_app.extensions import db
 from survey_app.models import (
@@ -153,14 +156,6 @@ class DemoSummary:
 
 def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count()).select_from(Area))
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
 def wib(day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -529,7 +524,7 @@ class _Builder:
             db.session.add(SanctionDecision(
                 official_id=official_id, round_id=self.round_ids[round_code],
                 action="perhatian" if n else "sp1",
-                decided_on=quarter_bounds(int(round_code[:4]), int(round_code[-1]))[1]
+                decided_on=quarter_bounds(*parse_code(round_code))[1]
                 + timedelta(days=20),
                 letter_number=f"{800 + n}/-1.862.3/{round_code[:4]}" if not n else None,
                 note="Dicatat dari data demo."))

@@ -7,7 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from survey_app.domain import rounds
+from survey_app.domain import quarters, rounds
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.errors import NotAllowed
 from survey_app.domain.rounds import RoundInvalid, Settings
@@ -61,8 +61,8 @@ def test_bad_codes_are_refused(code, ctx):
 def test_quarters_next_previous_and_bounds():
     assert rounds.next_code("2026-Q4") == "2027-Q1" and rounds.next_code("2027-Q1") == "2027-Q2"
     assert rounds.previous_code("2027-Q1") == "2026-Q4"
-    assert rounds.quarter_bounds(2027, 1) == (date(2027, 1, 1), date(2027, 3, 31))
-    assert rounds.quarter_bounds(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert quarters.bounds(2027, 1) == (date(2027, 1, 1), date(2027, 3, 31))
+    assert quarters.bounds(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
 
 
 # --- creating: defaults, pinning, refused inputs ---------------------------------------------

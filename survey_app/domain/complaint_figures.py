@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from flask_babel import gettext
@@ -56,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from survey_app.domain import clock
+from survey_app.domain import clock, quarters
 from survey_app.domain.errors import DomainError
 from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
 from survey_app.extensions import db
@@ -137,24 +137,10 @@ def _jakarta_date_postgresql(element, compiler, **kw):
 
 # --- the round's window ------------------------------------------------------------------------
 
-def quarter_window(code: str) -> tuple[datetime, datetime]:
-    """The quarter of a round code ``YYYY-Qn`` as [start, end) in UTC, Jakarta midnights."""
-    try:
-        year, quarter = int(code[:4]), int(code[6:])
-        if code[4:6] != "-Q" or not 1 <= quarter <= 4:
-            raise ValueError
-    except ValueError:
-        message = gettext("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4).")
-        raise DomainError(message) from None
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return clock.jakarta_midnight(start), clock.jakarta_midnight(end)
-
-
 def judgment_moment(round_: Round) -> datetime:
     """J: the end of the round's quarter plus its complaint deadline (Q4 2026 with 7 days:
     2027-01-08 00:00 WIB). By J every complaint of the quarter is due."""
-    return quarter_window(round_.code)[1] + timedelta(days=round_.deadline_days)
+    return quarters.window(round_.code)[1] + timedelta(days=round_.deadline_days)
 
 
 def cutoff_of(round_: Round, now: datetime | None = None) -> datetime:
@@ -206,7 +192,7 @@ def figures_by_official(round_: Round, now: datetime | None = None,
 def _aggregate(round_: Round, now: datetime | None, by_official: bool,
                positions: Collection[int] | None = None) -> dict[tuple, ComplaintFigures]:
     now = now or clock.now()
-    start, end = quarter_window(round_.code)
+    start, end = quarters.window(round_.code)
     cutoff = literal(cutoff_of(round_, now), UTCDateTime)
     moment = _moment(round_, now)
     deadline_ms = round_.deadline_days * DAY_MS

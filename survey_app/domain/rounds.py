@@ -16,15 +16,14 @@ The caller commits.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, TypedDict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from survey_app.domain import audit, clock, holding, questionnaires
+from survey_app.domain import audit, clock, holding, quarters, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.vocabulary import (
@@ -37,8 +36,6 @@ from survey_app.domain.vocabulary import (
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round
 
-CODE_REGEX = r"(\d{4})-Q([1-4])"  # a round's code, 2027-Q1; also the URL converter's (app)
-CODE_PATTERN = re.compile(f"^{CODE_REGEX}$")
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
 
@@ -77,27 +74,18 @@ class RoundInvalid(DomainError):
 
 def parse_code(code: str) -> tuple[int, int]:
     """'2027-Q1' -> (2027, 1); raises RoundInvalid for anything else."""
-    match = CODE_PATTERN.match((code or "").strip())
-    if not match:
-        raise RoundInvalid({"code": str(_l("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4)."))})
-    return int(match.group(1)), int(match.group(2))
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    """The first and last day of a quarter."""
-    first = date(year, 3 * quarter - 2, 1)
-    last = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1))
-    return first, last
+    try:
+        return quarters.parse(code)
+    except quarters.BadCode as bad:
+        raise RoundInvalid({"code": str(bad)}) from None
 
 
 def next_code(code: str) -> str:
-    year, quarter = parse_code(code)
-    return f"{year + (quarter == 4)}-Q{quarter % 4 + 1}"
+    return quarters.code_of(*quarters.following(*parse_code(code)))
 
 
 def previous_code(code: str) -> str:
-    year, quarter = parse_code(code)
-    return f"{year - (quarter == 1)}-Q{(quarter - 2) % 4 + 1}"
+    return quarters.code_of(*quarters.preceding(*parse_code(code)))
 
 
 # --- settings -------------------------------------------------------------------------------
