@@ -292,9 +292,9 @@ def round_republish(code, reason):
 @click.argument("code")
 def round_next(code):
     """Create the next quarter's draft from round CODE (same settings, dates moved 3 months)."""
-    from survey_app.domain import rounds
+    from survey_app.domain import invitations
 
-    _round_action(code, rounds.next_quarter)
+    _round_action(code, invitations.next_quarter)
 
 
 @skm.command("results")
@@ -456,11 +456,11 @@ def complaints(code):
         figures_table,
         is_final,
         rank_units,
-        round_by_code,
     )
+    from survey_app.domain.rounds import by_code
 
     try:
-        round_ = round_by_code(code)
+        round_ = by_code(code)
         figures = figures_for_round(round_)
     except DomainError as e:
         fail(e)
@@ -571,11 +571,11 @@ def _run_round_import(code: str, path: str, label: str, columns_of, importer) ->
     """Like _run_import, for a file that belongs to a round: find round CODE, read FILE with the
     columns the round asks for, run the all-or-nothing import, commit once, and report."""
     from survey_app.domain import audit
-    from survey_app.domain.invitations import round_by_code
+    from survey_app.domain.rounds import by_code
     from survey_app.domain.tabular import read_table
 
     try:
-        round_ = round_by_code(code)
+        round_ = by_code(code)
         required, optional = columns_of(round_)
         summary = importer(round_, read_table(path, required=required, optional=optional))
         audit.record(f"import-{label}", round_.code, detail={"file": path, "summary": str(summary)})
@@ -619,10 +619,10 @@ def invitations_export(code, fmt, out, pending):
     codes, four to an A4 page, grouped by kelurahan."""
     from pathlib import Path
 
-    from survey_app.domain import invitations
+    from survey_app.domain import invitations, rounds
 
     try:
-        round_ = invitations.round_by_code(code)
+        round_ = rounds.by_code(code)
         rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
                                        current_app.config["SECRET_KEY"], pending_only=pending)
         if fmt == "csv":

@@ -38,7 +38,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from flask_babel import gettext
 from sqlalchemy import (
     BigInteger,
     Date,
@@ -57,7 +56,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from survey_app.domain import clock, quarters
-from survey_app.domain.errors import DomainError
 from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Round, Unit
@@ -373,11 +371,3 @@ def rank_units(round_: Round, now: datetime | None = None,
     for unit in units:
         unit.rank = ranks.get(unit.unit_code)
     return sorted(units, key=lambda u: (u.rank is None, u.rank or 0))  # stable: by code within
-
-
-def round_by_code(code: str) -> Round:
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        raise DomainError(gettext("There is no round %(code)s.", code=code))
-    return round_
-

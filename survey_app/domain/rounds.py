@@ -276,20 +276,14 @@ def update(round_: Round, settings: Settings, user=None, now: datetime | None = 
     return round_
 
 
-def next_quarter(previous: Round, user=None) -> Round:
+def next_quarter_draft(previous: Round, user=None) -> Round:
     """A new draft for the quarter after ``previous``: the same settings, the times three months
-    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy), and
-    the same roster, each respondent with a new link."""
-    from survey_app.domain.invitations import copy_roster  # the roster side needs rounds
-
+    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
+    ``invitations.next_quarter`` adds the roster."""
     settings = Settings.of(previous)
     settings.opens_at = _add_months(previous.opens_at, 3)
     settings.closes_at = _add_months(previous.closes_at, 3)
-    round_ = create(next_code(previous.code), settings, user)
-    invited = copy_roster(previous, round_)
-    audit.record("round-next-quarter", round_.code, user,
-                 {"from": previous.code, "invitations": invited})
-    return round_
+    return create(next_code(previous.code), settings, user)
 
 
 def _add_months(value: datetime, months: int) -> datetime:
@@ -532,10 +526,16 @@ def progress_by_round() -> dict[int, Progress]:
     return {round_id: Progress(invited, completed) for round_id, invited, completed in rows}
 
 
+class UnknownRound(DomainError):
+    """No round has that code."""
+
+
 def by_code(code: str) -> Round:
+    """The round ``code`` (surrounding spaces ignored), or UnknownRound: the look-up of domain
+    code and commands (views use ``auth.roles.get_round_or_404``)."""
     round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
     if round_ is None:
-        raise DomainError(str(_l("There is no round %(code)s.", code=code)))
+        raise UnknownRound(str(_l("There is no round %(code)s.", code=code)))
     return round_
 
 
