@@ -11,7 +11,7 @@ from flask_babel import ngettext, pgettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
-from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
+from survey_app.domain.vocabulary import DEFAULT_SETTINGS
 from survey_app.extensions import db
 
 skm = AppGroup("skm", help="SKM survey platform tools.")
@@ -164,15 +164,19 @@ def _wib(value) -> str:
 @click.option("--rates", multiple=True, metavar="GROUP=TIER+TIER",
               help="which levels a group rates, e.g. --rates fkdm=camat+walikota "
                    "(repeatable; default: every group rates lurah, camat and walikota)")
-@click.option("--deadline-days", type=int, default=7, show_default=True,
+@click.option("--deadline-days", type=int,
+              default=DEFAULT_SETTINGS["deadline_days"], show_default=True,
               help="complaint resolution deadline")
-@click.option("--min-group", type=int, default=3, show_default=True,
+@click.option("--min-group", type=int,
+              default=DEFAULT_SETTINGS["min_group"], show_default=True,
               help="fewest respondents for a group to count for a position")
-@click.option("--survey-weight", type=float, default=0.7, show_default=True,
+@click.option("--survey-weight", type=float,
+              default=DEFAULT_SETTINGS["survey_weight"], show_default=True,
               help="weight of the survey in the composite score")
-@click.option("--complaint-weight", type=float, default=0.3, show_default=True,
+@click.option("--complaint-weight", type=float,
+              default=DEFAULT_SETTINGS["complaint_weight"], show_default=True,
               help="weight of complaint handling in the composite score")
-@click.option("--min-complaints", type=int, default=DEFAULT_MIN_COMPLAINTS, show_default=True,
+@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"], show_default=True,
               help="fewest complaints for an in-time rate to count against anyone")
 @click.option("--schedule", "schedule_it", is_flag=True,
               help="schedule it at once (it opens by itself at its opening time)")

@@ -27,7 +27,11 @@ from survey_app.domain.quarters import bounds as quarter_bounds
 from survey_app.domain.quarters import of_day as quarter_of
 from survey_app.domain.quarters import parse as parse_code
 from survey_app.domain.quarters import preceding as previous_quarter
-from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX
+from survey_app.domain.vocabulary import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
+)
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
@@ -371,7 +375,10 @@ class _Builder:
                 id=round_id, code=code, questionnaire_id=self.questionnaire.id, opens_at=opens,
                 closes_at=closes, state=state, group_weights=dict(DEFAULT_GROUP_WEIGHTS),
                 rating_matrix={g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()},
-                deadline_days=7, min_group=3, survey_weight=0.7, complaint_weight=0.3,
+                deadline_days=DEFAULT_SETTINGS["deadline_days"],
+                min_group=DEFAULT_SETTINGS["min_group"],
+                survey_weight=DEFAULT_SETTINGS["survey_weight"],
+                complaint_weight=DEFAULT_SETTINGS["complaint_weight"],
                 opened_at=opens, closed_at=None if current else closes,
                 published_at=None if state != "published" else closes + timedelta(days=10)))
             db.session.flush()

@@ -56,7 +56,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from survey_app.domain import clock, quarters
-from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
+from survey_app.domain.vocabulary import DEFAULT_SETTINGS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Round, Unit
 from survey_app.models.types import UTCDateTime
@@ -83,8 +83,8 @@ class ComplaintFigures:
     median_days_to_resolve: float | None = None
     median_hours_to_first_response: float | None = None
     open_overdue: int = 0
-    deadline_days: int = 7
-    min_complaints: int = DEFAULT_MIN_COMPLAINTS
+    deadline_days: int = DEFAULT_SETTINGS["deadline_days"]
+    min_complaints: int = DEFAULT_SETTINGS["min_complaints"]
     enough_to_judge: bool = False
     as_of: str | None = None
     final: bool = False

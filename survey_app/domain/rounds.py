@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol, TypedDict
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -28,8 +28,8 @@ from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.vocabulary import (
     DEFAULT_GROUP_WEIGHTS,
-    DEFAULT_MIN_COMPLAINTS,
     DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
     GROUPS,
     ROUND_STATES,
 )
@@ -39,27 +39,6 @@ from survey_app.models import Invitation, InvitationPosition, Round
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
 
-
-
-class DefaultSettings(TypedDict):
-    deadline_days: int
-    min_group: int
-    survey_weight: float
-    complaint_weight: float
-    min_in_time_rate: float
-    failing_grades: str
-    min_complaints: int
-
-
-DEFAULT_SETTINGS: DefaultSettings = {
-    "deadline_days": 7,
-    "min_group": 3,
-    "survey_weight": 0.7,
-    "complaint_weight": 0.3,
-    "min_in_time_rate": 0.8,
-    "failing_grades": "CD",
-    "min_complaints": DEFAULT_MIN_COMPLAINTS,
-}
 
 
 class RoundInvalid(DomainError):

@@ -1,6 +1,8 @@
 """The fixed vocabularies of the domain (DOMAIN.md sections 2 to 5), in one place."""
 from __future__ import annotations
 
+from typing import TypedDict
+
 # Administrative levels, top to bottom. A kota and a kabupaten sit at the same depth.
 LEVELS = ("provinsi", "kota", "kabupaten", "kecamatan", "kelurahan")
 PARENT_LEVELS = {
@@ -38,9 +40,31 @@ RESPONDENT_AREA_LEVELS = ("kelurahan", "kecamatan")
 ROLES = ("admin", "coordinator", "official", "viewer")
 
 ROUND_STATES = ("draft", "scheduled", "open", "closed", "published")
-# The fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md section 5):
-# a round's default, here because the model needs it too (see rounds.DEFAULT_SETTINGS).
+# The fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md section 5).
 DEFAULT_MIN_COMPLAINTS = 5
+
+
+class DefaultSettings(TypedDict):
+    deadline_days: int
+    min_group: int
+    survey_weight: float
+    complaint_weight: float
+    min_in_time_rate: float
+    failing_grades: str
+    min_complaints: int
+
+
+# A new round's settings (besides the group weights and rating matrix above), read by the model's
+# column defaults, the round form, the CLI's options and rounds.Settings.
+DEFAULT_SETTINGS: DefaultSettings = {
+    "deadline_days": 7,
+    "min_group": 3,
+    "survey_weight": 0.7,
+    "complaint_weight": 0.3,
+    "min_in_time_rate": 0.8,
+    "failing_grades": "CD",
+    "min_complaints": DEFAULT_MIN_COMPLAINTS,
+}
 
 # Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
 COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved", "rejected")
