@@ -66,11 +66,11 @@ class CardData:
     official_name: str | None
     official_nip: str | None
     rated: bool  # the survey rates this post (a kepala dinas is judged on complaints only)
+    grade_bounds: tuple[float, float, float]  # lowest IKM of A, B and C (the results document's)
     ikm: float | None = None
     grade: str | None = None
     category: str | None = None  # the regulation's Indonesian kinerja
     ci95: tuple[float, float] | None = None
-    grade_bounds: tuple[float, float, float] = (88.31, 76.61, 65.00)
     invited: int = 0
     respondents: int = 0
     response_rate: float | None = None
