@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from flask_babel import lazy_gettext as _l
+
 # Administrative levels, top to bottom. A kota and a kabupaten sit at the same depth.
 LEVELS = ("provinsi", "kota", "kabupaten", "kecamatan", "kelurahan")
 PARENT_LEVELS = {
@@ -21,6 +23,9 @@ POSITION_AREA_LEVEL = {
     "walikota": "kota",
     "bupati": "kabupaten",
 }
+# What each position is called on pages, before its area's name ("Lurah PELA TIMUR").
+POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("Wali Kota"),
+                   "bupati": _l("Bupati"), "kepala_dinas": _l("Kepala dinas")}
 # Peers are compared within a tier: a bupati ranks with the wali kota.
 POSITION_TIER = {
     "lurah": "lurah",
