@@ -45,8 +45,6 @@ RESPONDENT_AREA_LEVELS = ("kelurahan", "kecamatan")
 ROLES = ("admin", "coordinator", "official", "viewer")
 
 ROUND_STATES = ("draft", "scheduled", "open", "closed", "published")
-# The fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md section 5).
-DEFAULT_MIN_COMPLAINTS = 5
 
 
 class DefaultSettings(TypedDict):
@@ -68,7 +66,8 @@ DEFAULT_SETTINGS: DefaultSettings = {
     "complaint_weight": 0.3,
     "min_in_time_rate": 0.8,
     "failing_grades": "CD",
-    "min_complaints": DEFAULT_MIN_COMPLAINTS,
+    # the fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md 5)
+    "min_complaints": 5,
 }
 
 # Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
