@@ -263,7 +263,7 @@ def _band(pdf, data: CardData, x: float, y: float, width: float) -> None:
         pdf.line(hi, y + height + 1, hi, y + height + 7)
     pdf.setFont("Helvetica", 7)
     pdf.setFillColor(MUTED)
-    pdf.drawString(x, y - 21, label(data.lang, "band_where"))
+    pdf.drawString(x, y - 21, label(data.lang, "band_where", **_bounds(data)))
     pdf.drawString(x, y - 30, label(data.lang, "band_marks"))
     pdf.setFillColor(INK)
 
@@ -558,13 +558,20 @@ def _comments(flow: Flow, data: CardData) -> None:
     flow.gap(8)
 
 
+def _bounds(data: CardData) -> dict[str, str]:
+    """The grade bounds (A, B, C) as the labels print them, in the card's language."""
+    return {key: fmt.number(bound, data.lang)
+            for key, bound in zip("abc", data.grade_bounds, strict=True)}
+
+
 def _method(flow: Flow, data: CardData) -> None:
     lang = data.lang
     weights = ", ".join(f"{label(lang, 'g_' + g.group)} {fmt.percent(g.weight, lang)}"
                         for g in data.groups if not g.left_out and g.weight is not None)
     flow.heading(label(lang, "method_title"), size=9.5, keep_with=50)
     flow.paragraph(label(lang, "method", k=data.element_count,
-                         weights=weights or label(lang, "weights_none"), min=data.min_group),
+                         weights=weights or label(lang, "weights_none"), min=data.min_group,
+                         **_bounds(data)),
                    size=7.5, colour=MUTED, leading=9.5)
 
 

@@ -36,8 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
               "penanganan pengaduan saja.",
         "en": "This post is not rated by survey respondents; it is assessed on complaint "
               "handling only."},
-    "band_where": {"id": "Batas mutu: D di bawah 65,00 · C mulai 65,00 · B mulai 76,61 · A mulai 88,31",
-                   "en": "Grade bounds: D below 65.00 · C from 65.00 · B from 76.61 · A from 88.31"},
+    "band_where": {"id": "Batas mutu: D di bawah {c} · C mulai {c} · B mulai {b} · A mulai {a}",
+                   "en": "Grade bounds: D below {c} · C from {c} · B from {b} · A from {a}"},
     "band_marks": {"id": "Segitiga: IKM jabatan ini · garis di atasnya: rentang keyakinan 95%",
                    "en": "Triangle: this post's IKM · the line above it: the 95% confidence range"},
     "ci": {"id": "Dengan keyakinan 95%, nilai sebenarnya terletak antara {low} dan {high}.",
@@ -209,14 +209,14 @@ LABELS: dict[str, dict[str, str]] = {
               "/ banyak jawaban (skala 1-4); nilai indeks = rata-rata NRR dengan bobot 1/{k} tiap "
               "unsur; IKM = nilai indeks x 25. Nilai dihitung dulu per kelompok responden lalu "
               "digabung dengan bobot: {weights}. Kelompok dengan kurang dari {min} responden tidak "
-              "dihitung. Mutu: A mulai 88,31 (Sangat baik), B mulai 76,61 (Baik), C mulai 65,00 "
+              "dihitung. Mutu: A mulai {a} (Sangat baik), B mulai {b} (Baik), C mulai {c} "
               "(Kurang baik), D di bawahnya (Tidak baik). Perhatikan: bila semua menjawab \"3\" "
               "(Baik), IKM = 75,00, yaitu mutu C (Kurang baik).",
         "en": "The IKM follows PermenPANRB 14/2017: each element's average (NRR) = sum of answers / "
               "number of answers (scale 1-4); index = mean of the NRR, each element weighing "
               "1/{k}; IKM = index x 25. Scores are computed per respondent group first, then "
               "combined with the weights: {weights}. Groups with fewer than {min} respondents are "
-              "left out. Grades: A from 88.31 (Very good), B from 76.61 (Good), C from 65.00 (Poor), "
+              "left out. Grades: A from {a} (Very good), B from {b} (Good), C from {c} (Poor), "
               "D below (Very poor). Note: if everyone answers \"3\" (Good), the IKM is 75.00, "
               "which is grade C (Poor)."},
     "weights_none": {"id": "tidak ada", "en": "none"},

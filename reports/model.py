@@ -66,11 +66,15 @@ class CardData:
     official_name: str | None
     official_nip: str | None
     rated: bool  # the survey rates this post (a kepala dinas is judged on complaints only)
+    grade_bounds: tuple[float, float, float]  # lowest IKM of A, B and C (the results document's)
+    # The round's settings the card explains (the results document's, never a default here).
+    min_group: int
+    survey_weight: float
+    complaint_weight: float
     ikm: float | None = None
     grade: str | None = None
     category: str | None = None  # the regulation's Indonesian kinerja
     ci95: tuple[float, float] | None = None
-    grade_bounds: tuple[float, float, float] = (88.31, 76.61, 65.00)
     invited: int = 0
     respondents: int = 0
     response_rate: float | None = None
@@ -78,7 +82,6 @@ class CardData:
     meets_required_sample: bool | None = None
     elements: list[Element] = field(default_factory=list)
     groups: list[GroupRow] = field(default_factory=list)
-    min_group: int = 3
     element_count: int = 9
     previous_round: str | None = None
     previous_ikm: float | None = None
@@ -93,8 +96,6 @@ class CardData:
     peers: int = 0
     composite: float | None = None
     composite_basis: str | None = None  # survey+complaints, survey, complaints (None: no composite)
-    survey_weight: float = 0.7
-    complaint_weight: float = 0.3
     sanction_level: str = "none"
     failed_rounds_in_a_row: int = 0
     # Why this quarter counts as failed: dicts as the results document's failed_because, each

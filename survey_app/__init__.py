@@ -136,7 +136,7 @@ def register_url_converters(app: Flask) -> None:
     before any view runs, so no lookup ever sees a stray character (a NUL on PostgreSQL)."""
     from werkzeug.routing import BaseConverter
 
-    from survey_app.domain.rounds import CODE_REGEX
+    from survey_app.domain.quarters import CODE_REGEX
 
     class RoundCode(BaseConverter):
         regex = re.sub(r"\((?!\?)", "(?:", CODE_REGEX)  # the same pattern, without groups
@@ -262,9 +262,11 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_helpers():
         from survey_app.domain.rounds import state_label
+        from survey_app.domain.vocabulary import POSITION_LABELS
 
         return {"current_locale": str(get_locale()), "now_utc": datetime.now(UTC),
-                "lang_url": lang_url, "state_label": state_label}
+                "lang_url": lang_url, "state_label": state_label,
+                "position_labels": POSITION_LABELS}
 
     @app.template_filter("jakarta")
     def to_jakarta(value, fmt: str = "%d-%m-%Y %H:%M"):

@@ -11,7 +11,7 @@ from flask_babel import ngettext, pgettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.domain.errors import DomainError, ImportRejected
-from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
+from survey_app.domain.vocabulary import DEFAULT_SETTINGS
 from survey_app.extensions import db
 
 skm = AppGroup("skm", help="SKM survey platform tools.")
@@ -164,15 +164,19 @@ def _wib(value) -> str:
 @click.option("--rates", multiple=True, metavar="GROUP=TIER+TIER",
               help="which levels a group rates, e.g. --rates fkdm=camat+walikota "
                    "(repeatable; default: every group rates lurah, camat and walikota)")
-@click.option("--deadline-days", type=int, default=7, show_default=True,
+@click.option("--deadline-days", type=int,
+              default=DEFAULT_SETTINGS["deadline_days"], show_default=True,
               help="complaint resolution deadline")
-@click.option("--min-group", type=int, default=3, show_default=True,
+@click.option("--min-group", type=int,
+              default=DEFAULT_SETTINGS["min_group"], show_default=True,
               help="fewest respondents for a group to count for a position")
-@click.option("--survey-weight", type=float, default=0.7, show_default=True,
+@click.option("--survey-weight", type=float,
+              default=DEFAULT_SETTINGS["survey_weight"], show_default=True,
               help="weight of the survey in the composite score")
-@click.option("--complaint-weight", type=float, default=0.3, show_default=True,
+@click.option("--complaint-weight", type=float,
+              default=DEFAULT_SETTINGS["complaint_weight"], show_default=True,
               help="weight of complaint handling in the composite score")
-@click.option("--min-complaints", type=int, default=DEFAULT_MIN_COMPLAINTS, show_default=True,
+@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"], show_default=True,
               help="fewest complaints for an in-time rate to count against anyone")
 @click.option("--schedule", "schedule_it", is_flag=True,
               help="schedule it at once (it opens by itself at its opening time)")
@@ -292,9 +296,9 @@ def round_republish(code, reason):
 @click.argument("code")
 def round_next(code):
     """Create the next quarter's draft from round CODE (same settings, dates moved 3 months)."""
-    from survey_app.domain import rounds
+    from survey_app.domain import invitations
 
-    _round_action(code, rounds.next_quarter)
+    _round_action(code, invitations.next_quarter)
 
 
 @skm.command("results")
@@ -456,11 +460,11 @@ def complaints(code):
         figures_table,
         is_final,
         rank_units,
-        round_by_code,
     )
+    from survey_app.domain.rounds import by_code
 
     try:
-        round_ = round_by_code(code)
+        round_ = by_code(code)
         figures = figures_for_round(round_)
     except DomainError as e:
         fail(e)
@@ -571,11 +575,11 @@ def _run_round_import(code: str, path: str, label: str, columns_of, importer) ->
     """Like _run_import, for a file that belongs to a round: find round CODE, read FILE with the
     columns the round asks for, run the all-or-nothing import, commit once, and report."""
     from survey_app.domain import audit
-    from survey_app.domain.invitations import round_by_code
+    from survey_app.domain.rounds import by_code
     from survey_app.domain.tabular import read_table
 
     try:
-        round_ = round_by_code(code)
+        round_ = by_code(code)
         required, optional = columns_of(round_)
         summary = importer(round_, read_table(path, required=required, optional=optional))
         audit.record(f"import-{label}", round_.code, detail={"file": path, "summary": str(summary)})
@@ -619,10 +623,10 @@ def invitations_export(code, fmt, out, pending):
     codes, four to an A4 page, grouped by kelurahan."""
     from pathlib import Path
 
-    from survey_app.domain import invitations
+    from survey_app.domain import invitations, rounds
 
     try:
-        round_ = invitations.round_by_code(code)
+        round_ = rounds.by_code(code)
         rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
                                        current_app.config["SECRET_KEY"], pending_only=pending)
         if fmt == "csv":

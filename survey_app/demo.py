@@ -23,8 +23,15 @@ from survey_app.domain import audit
 from survey_app.domain.bulk import insert_rows, reset_sequences
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.invitations import invitation_token, token_hash
-from survey_app.domain.rounds import quarter_bounds
-from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX
+from survey_app.domain.quarters import bounds as quarter_bounds
+from survey_app.domain.quarters import of_day as quarter_of
+from survey_app.domain.quarters import parse as parse_code
+from survey_app.domain.quarters import preceding as previous_quarter
+from survey_app.domain.vocabulary import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
+)
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
@@ -153,14 +160,6 @@ class DemoSummary:
 
 def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count()).select_from(Area))
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
 def wib(day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -376,7 +375,10 @@ class _Builder:
                 id=round_id, code=code, questionnaire_id=self.questionnaire.id, opens_at=opens,
                 closes_at=closes, state=state, group_weights=dict(DEFAULT_GROUP_WEIGHTS),
                 rating_matrix={g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()},
-                deadline_days=7, min_group=3, survey_weight=0.7, complaint_weight=0.3,
+                deadline_days=DEFAULT_SETTINGS["deadline_days"],
+                min_group=DEFAULT_SETTINGS["min_group"],
+                survey_weight=DEFAULT_SETTINGS["survey_weight"],
+                complaint_weight=DEFAULT_SETTINGS["complaint_weight"],
                 opened_at=opens, closed_at=None if current else closes,
                 published_at=None if state != "published" else closes + timedelta(days=10)))
             db.session.flush()
@@ -529,7 +531,7 @@ class _Builder:
             db.session.add(SanctionDecision(
                 official_id=official_id, round_id=self.round_ids[round_code],
                 action="perhatian" if n else "sp1",
-                decided_on=quarter_bounds(int(round_code[:4]), int(round_code[-1]))[1]
+                decided_on=quarter_bounds(*parse_code(round_code))[1]
                 + timedelta(days=20),
                 letter_number=f"{800 + n}/-1.862.3/{round_code[:4]}" if not n else None,
                 note="Dicatat dari data demo."))

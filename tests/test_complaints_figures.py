@@ -43,12 +43,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from survey_app.domain import quarters
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     figures_by_official,
     figures_for_round,
     figures_table,
-    quarter_window,
     rank_units,
 )
 from survey_app.domain.complaints import import_complaints, read_complaints
@@ -125,10 +125,10 @@ def ids(world, *names):
 
 
 def test_quarter_is_jakarta_time():
-    start, end = quarter_window("2026-Q2")
+    start, end = quarters.window("2026-Q2")
     assert start == datetime(2026, 3, 31, 17, tzinfo=UTC)
     assert end == datetime(2026, 6, 30, 17, tzinfo=UTC)
-    assert quarter_window("2026-Q4")[1] == datetime(2026, 12, 31, 17, tzinfo=UTC)
+    assert quarters.window("2026-Q4")[1] == datetime(2026, 12, 31, 17, tzinfo=UTC)
 
 
 def test_lurah_figures_cover_every_rule(world):

@@ -7,7 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from survey_app.domain import rounds
+from survey_app.domain import invitations, quarters, rounds
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.errors import NotAllowed
 from survey_app.domain.rounds import RoundInvalid, Settings
@@ -61,8 +61,8 @@ def test_bad_codes_are_refused(code, ctx):
 def test_quarters_next_previous_and_bounds():
     assert rounds.next_code("2026-Q4") == "2027-Q1" and rounds.next_code("2027-Q1") == "2027-Q2"
     assert rounds.previous_code("2027-Q1") == "2026-Q4"
-    assert rounds.quarter_bounds(2027, 1) == (date(2027, 1, 1), date(2027, 3, 31))
-    assert rounds.quarter_bounds(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert quarters.bounds(2027, 1) == (date(2027, 1, 1), date(2027, 3, 31))
+    assert quarters.bounds(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
 
 
 # --- creating: defaults, pinning, refused inputs ---------------------------------------------
@@ -357,14 +357,14 @@ def test_a_round_with_responses_is_never_deleted(ctx):
 
 def test_next_quarter_copies_the_settings_three_months_later(ctx):
     round_ = make(deadline_days=10, group_weights={"rt": 1, "rw": 1, "lmk": 0, "fkdm": 0, "tokoh": 0})
-    nxt = rounds.next_quarter(round_)
+    nxt = invitations.next_quarter(round_)
     assert nxt.code == "2027-Q2" and nxt.state == "draft"
     assert nxt.opens_at == datetime(2027, 6, 10, 8, 0, tzinfo=JAKARTA)
     assert nxt.closes_at == datetime(2027, 7, 1, 0, 0, tzinfo=JAKARTA)
     assert nxt.deadline_days == 10 and nxt.group_weights["lmk"] == 0
     assert nxt.questionnaire_id == round_.questionnaire_id  # same file, same pinned copy
     with pytest.raises(RoundInvalid):  # it exists now
-        rounds.next_quarter(round_)
+        invitations.next_quarter(round_)
 
 
 def test_months_move_by_the_calendar_with_the_day_clipped():
@@ -444,7 +444,7 @@ def test_next_quarter_copies_the_roster_with_new_links(ctx):
     db.session.flush()
     round_ = make()
     ensure_invitations(round_, people, "test-secret")
-    nxt = rounds.next_quarter(round_)
+    nxt = invitations.next_quarter(round_)
     db.session.commit()
     old = {i.respondent_id: i for i in db.session.scalars(select(Invitation).where(
         Invitation.round_id == round_.id))}

@@ -6,19 +6,23 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from survey_app.domain import permissions, rounds
+from survey_app.models import Round
 
-def visible_round_or_404(code: str):
+
+def get_round_or_404(code: str) -> Round:
+    """The round ``code``, or 404: the look-up of views whose role check is enough (the
+    coordinator's pages); pages shown to other roles use ``visible_round_or_404``."""
+    try:
+        return rounds.by_code(code)
+    except rounds.UnknownRound:
+        abort(404)
+
+
+def visible_round_or_404(code: str) -> tuple[Round, str]:
     """(round, effective state) of the round ``code`` if the current user may see it
     (survey_app.domain.permissions); 404 otherwise, so as not to confirm that it exists."""
-    from sqlalchemy import select
-
-    from survey_app.domain import permissions, rounds
-    from survey_app.extensions import db
-    from survey_app.models import Round
-
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        abort(404)
+    round_ = get_round_or_404(code)
     state = rounds.record_clock_transitions([round_])[round_.id]
     if not permissions.may_see(current_user.role, state):
         abort(404)

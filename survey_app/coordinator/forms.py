@@ -17,8 +17,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.domain import clock
-from survey_app.domain.rounds import DEFAULT_SETTINGS, RATED_TIERS, Settings
-from survey_app.domain.vocabulary import DEFAULT_GROUP_WEIGHTS, DEFAULT_RATING_MATRIX, GROUPS
+from survey_app.domain.rounds import RATED_TIERS, Settings
+from survey_app.domain.vocabulary import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
+    GROUPS,
+)
 from survey_app.validators import NoControlCharacters
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -65,19 +70,19 @@ class RoundForm(FlaskForm):
     rates_lmk = _rates_field("lmk")
     rates_fkdm = _rates_field("fkdm")
     rates_tokoh = _rates_field("tokoh")
-    deadline_days = IntegerField(_l("Complaint deadline (days)"), default=7,
+    deadline_days = IntegerField(_l("Complaint deadline (days)"), default=DEFAULT_SETTINGS["deadline_days"],
                                  validators=[InputRequired(message=_l("Enter a number of days."))])
-    min_group = IntegerField(_l("Fewest respondents for a group to count"), default=3,
+    min_group = IntegerField(_l("Fewest respondents for a group to count"), default=DEFAULT_SETTINGS["min_group"],
                              validators=[InputRequired(message=_l("Enter a number."))])
-    survey_weight = FloatField(_l("Weight of the survey in the composite score"), default=0.7,
+    survey_weight = FloatField(_l("Weight of the survey in the composite score"), default=DEFAULT_SETTINGS["survey_weight"],
                                validators=[InputRequired(message=_l("Enter a weight."))])
     complaint_weight = FloatField(_l("Weight of complaint handling in the composite score"),
-                                  default=0.3,
+                                  default=DEFAULT_SETTINGS["complaint_weight"],
                                   validators=[InputRequired(message=_l("Enter a weight."))])
-    min_in_time_rate = FloatField(_l("Lowest acceptable in-time rate (0 to 1)"), default=0.8,
+    min_in_time_rate = FloatField(_l("Lowest acceptable in-time rate (0 to 1)"), default=DEFAULT_SETTINGS["min_in_time_rate"],
                                   validators=[InputRequired(message=_l("Enter a rate.")),
                                               NumberRange(0, 1, message=_l("Between 0 and 1."))])
-    failing_grades = CheckboxesField(_l("Grades that fail a round"), default=["C", "D"],
+    failing_grades = CheckboxesField(_l("Grades that fail a round"), default=list(DEFAULT_SETTINGS["failing_grades"]),
                                      choices=[SelectChoice(g, g) for g in "ABCD"])
     min_complaints = IntegerField(_l("Fewest complaints for an in-time rate to count"),
                                   default=DEFAULT_SETTINGS["min_complaints"],

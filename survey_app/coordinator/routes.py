@@ -4,24 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from survey_app.auth.roles import role_required
+from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RepublishForm, RoundForm
-from survey_app.domain import clock, rounds
+from survey_app.domain import clock, invitations, rounds
 from survey_app.domain.errors import DomainError
 from survey_app.domain.rounds import RoundInvalid
 from survey_app.extensions import db
-from survey_app.models import Round
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-
-def _round_or_404(code: str) -> Round:
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        abort(404)
-    return round_
 
 
 def _questionnaire_choices() -> list[tuple[str, str]]:
@@ -62,7 +53,7 @@ def round_new():
 @bp.get("/rounds/<round:code>")
 @role_required("coordinator")
 def round_detail(code):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     state = rounds.record_clock_transitions([round_])[round_.id]
     db.session.commit()
     progress = rounds.progress_by_round().get(round_.id, rounds.Progress(0, 0))
@@ -74,7 +65,7 @@ def round_detail(code):
 @bp.route("/rounds/<round:code>/edit", methods=["GET", "POST"])
 @role_required("coordinator")
 def round_edit(code):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = RoundForm(questionnaire_choices=_questionnaire_choices())
     if request.method == "GET":
         form.fill_from(rounds.Settings.of(round_), round_.code)
@@ -105,7 +96,7 @@ def round_action(code, action):
     """GET asks for confirmation; POST does it. Refusals come back as a message, not an error."""
     if action not in ACTIONS:
         abort(404)
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = ExtendForm() if action == "extend" else ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -141,7 +132,7 @@ def round_republish(code):
     """GET asks for the reason and confirmation; POST publishes the round again."""
     from survey_app.domain import publication
 
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = RepublishForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -168,12 +159,12 @@ def round_republish(code):
 @bp.post("/rounds/<round:code>/next")
 @role_required("coordinator")
 def round_next(code):
-    previous = _round_or_404(code)
+    previous = get_round_or_404(code)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        round_ = rounds.next_quarter(previous, current_user)
+        round_ = invitations.next_quarter(previous, current_user)
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "error")

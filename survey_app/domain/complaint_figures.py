@@ -35,10 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
-from flask_babel import gettext
 from sqlalchemy import (
     BigInteger,
     Date,
@@ -56,9 +55,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from survey_app.domain import clock
-from survey_app.domain.errors import DomainError
-from survey_app.domain.vocabulary import DEFAULT_MIN_COMPLAINTS
+from survey_app.domain import clock, quarters
+from survey_app.domain.vocabulary import DEFAULT_SETTINGS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Round, Unit
 from survey_app.models.types import UTCDateTime
@@ -85,8 +83,8 @@ class ComplaintFigures:
     median_days_to_resolve: float | None = None
     median_hours_to_first_response: float | None = None
     open_overdue: int = 0
-    deadline_days: int = 7
-    min_complaints: int = DEFAULT_MIN_COMPLAINTS
+    deadline_days: int = DEFAULT_SETTINGS["deadline_days"]
+    min_complaints: int = DEFAULT_SETTINGS["min_complaints"]
     enough_to_judge: bool = False
     as_of: str | None = None
     final: bool = False
@@ -137,24 +135,10 @@ def _jakarta_date_postgresql(element, compiler, **kw):
 
 # --- the round's window ------------------------------------------------------------------------
 
-def quarter_window(code: str) -> tuple[datetime, datetime]:
-    """The quarter of a round code ``YYYY-Qn`` as [start, end) in UTC, Jakarta midnights."""
-    try:
-        year, quarter = int(code[:4]), int(code[6:])
-        if code[4:6] != "-Q" or not 1 <= quarter <= 4:
-            raise ValueError
-    except ValueError:
-        message = gettext("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4).")
-        raise DomainError(message) from None
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return clock.jakarta_midnight(start), clock.jakarta_midnight(end)
-
-
 def judgment_moment(round_: Round) -> datetime:
     """J: the end of the round's quarter plus its complaint deadline (Q4 2026 with 7 days:
     2027-01-08 00:00 WIB). By J every complaint of the quarter is due."""
-    return quarter_window(round_.code)[1] + timedelta(days=round_.deadline_days)
+    return quarters.window(round_.code)[1] + timedelta(days=round_.deadline_days)
 
 
 def cutoff_of(round_: Round, now: datetime | None = None) -> datetime:
@@ -206,7 +190,7 @@ def figures_by_official(round_: Round, now: datetime | None = None,
 def _aggregate(round_: Round, now: datetime | None, by_official: bool,
                positions: Collection[int] | None = None) -> dict[tuple, ComplaintFigures]:
     now = now or clock.now()
-    start, end = quarter_window(round_.code)
+    start, end = quarters.window(round_.code)
     cutoff = literal(cutoff_of(round_, now), UTCDateTime)
     moment = _moment(round_, now)
     deadline_ms = round_.deadline_days * DAY_MS
@@ -387,11 +371,3 @@ def rank_units(round_: Round, now: datetime | None = None,
     for unit in units:
         unit.rank = ranks.get(unit.unit_code)
     return sorted(units, key=lambda u: (u.rank is None, u.rank or 0))  # stable: by code within
-
-
-def round_by_code(code: str) -> Round:
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        raise DomainError(gettext("There is no round %(code)s.", code=code))
-    return round_
-

@@ -24,8 +24,8 @@ from flask_babel import gettext
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from survey_app.domain import clock, exports
-from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain import audit, clock, exports, rounds
+from survey_app.domain.errors import NotAllowed
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
 from survey_app.extensions import db
@@ -45,17 +45,6 @@ TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 # Rosters may still change until a round closes; afterwards the roster is history.
 ROSTER_STATES = ("draft", "scheduled", "open")
 EXPORT_COLUMNS = ["respondent_ref", "name", "group", "area_code", "phone", "link", "whatsapp_url"]
-
-
-class UnknownRound(DomainError):
-    """No round has that code."""
-
-
-def round_by_code(code: str) -> Round:
-    round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
-    if round_ is None:
-        raise UnknownRound(gettext("There is no round %(code)s.", code=code))
-    return round_
 
 
 def check_roster_open(round_: Round) -> str:
@@ -177,6 +166,16 @@ def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = Non
         .where(Invitation.round_id == from_round.id).order_by(Respondent.id)))
     created, _none = ensure_invitations(to_round, respondents, secret_key)
     return created
+
+
+def next_quarter(previous: Round, user=None) -> Round:
+    """A new draft for the quarter after ``previous`` (``rounds.next_quarter_draft``: the same
+    settings three months later) with the same roster, each respondent with a new link."""
+    round_ = rounds.next_quarter_draft(previous, user)
+    invited = copy_roster(previous, round_)
+    audit.record("round-next-quarter", round_.code, user,
+                 {"from": previous.code, "invitations": invited})
+    return round_
 
 
 # --- what a link shows ----------------------------------------------------------------------

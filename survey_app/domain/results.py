@@ -35,7 +35,7 @@ from typing import cast
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, exports, holding, ikm, scoring
+from survey_app.domain import clock, exports, holding, ikm, quarters, scoring
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     empty_figures,
@@ -133,9 +133,7 @@ def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, Complai
 def _changed_hands(round_: Round) -> set[int]:
     """Positions not held by one official for the whole of the round's quarter: a holder came
     or went during it (a rotation, or a vacancy at either end)."""
-    from survey_app.domain.rounds import parse_code, quarter_bounds
-
-    first, last = quarter_bounds(*parse_code(round_.code))
+    first, last = quarters.bounds(*quarters.parse(round_.code))
     in_quarter = select(Appointment.position_id, Appointment.start_date, Appointment.end_date).where(
         Appointment.start_date <= last,
         (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))

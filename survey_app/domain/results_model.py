@@ -32,9 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey_app.domain.complaint_figures import ComplaintFigures
+from survey_app.domain.ikm import GRADE_BANDS
 
 # Where a figure's absence is not a value but "this key is not written" (see the module's doc).
-GRADE_BOUNDS = {"A": 88.31, "B": 76.61, "C": 65.00}
+# The lowest IKM of each grade but the last, as the document carries them (ikm.GRADE_BANDS).
+GRADE_BOUNDS = {letter: bound for bound, letter, _kinerja in GRADE_BANDS[:-1]}
 
 
 class StoredDocumentError(ValueError):

@@ -16,53 +16,29 @@ The caller commits.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Protocol, TypedDict
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from survey_app.domain import audit, clock, holding, questionnaires
+from survey_app.domain import audit, clock, holding, quarters, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.vocabulary import (
     DEFAULT_GROUP_WEIGHTS,
-    DEFAULT_MIN_COMPLAINTS,
     DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
     GROUPS,
     ROUND_STATES,
 )
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round
 
-CODE_REGEX = r"(\d{4})-Q([1-4])"  # a round's code, 2027-Q1; also the URL converter's (app)
-CODE_PATTERN = re.compile(f"^{CODE_REGEX}$")
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
 
-
-
-class DefaultSettings(TypedDict):
-    deadline_days: int
-    min_group: int
-    survey_weight: float
-    complaint_weight: float
-    min_in_time_rate: float
-    failing_grades: str
-    min_complaints: int
-
-
-DEFAULT_SETTINGS: DefaultSettings = {
-    "deadline_days": 7,
-    "min_group": 3,
-    "survey_weight": 0.7,
-    "complaint_weight": 0.3,
-    "min_in_time_rate": 0.8,
-    "failing_grades": "CD",
-    "min_complaints": DEFAULT_MIN_COMPLAINTS,
-}
 
 
 class RoundInvalid(DomainError):
@@ -77,27 +53,18 @@ class RoundInvalid(DomainError):
 
 def parse_code(code: str) -> tuple[int, int]:
     """'2027-Q1' -> (2027, 1); raises RoundInvalid for anything else."""
-    match = CODE_PATTERN.match((code or "").strip())
-    if not match:
-        raise RoundInvalid({"code": str(_l("The code must look like 2027-Q1 (year, -Q, quarter 1 to 4)."))})
-    return int(match.group(1)), int(match.group(2))
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    """The first and last day of a quarter."""
-    first = date(year, 3 * quarter - 2, 1)
-    last = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1))
-    return first, last
+    try:
+        return quarters.parse(code)
+    except quarters.BadCode as bad:
+        raise RoundInvalid({"code": str(bad)}) from None
 
 
 def next_code(code: str) -> str:
-    year, quarter = parse_code(code)
-    return f"{year + (quarter == 4)}-Q{quarter % 4 + 1}"
+    return quarters.code_of(*quarters.following(*parse_code(code)))
 
 
 def previous_code(code: str) -> str:
-    year, quarter = parse_code(code)
-    return f"{year - (quarter == 1)}-Q{(quarter - 2) % 4 + 1}"
+    return quarters.code_of(*quarters.preceding(*parse_code(code)))
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -327,20 +294,14 @@ def update(round_: Round, settings: Settings, user=None, now: datetime | None = 
     return round_
 
 
-def next_quarter(previous: Round, user=None) -> Round:
+def next_quarter_draft(previous: Round, user=None) -> Round:
     """A new draft for the quarter after ``previous``: the same settings, the times three months
-    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy), and
-    the same roster, each respondent with a new link."""
-    from survey_app.domain.invitations import copy_roster  # the roster side needs rounds
-
+    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
+    ``invitations.next_quarter`` adds the roster."""
     settings = Settings.of(previous)
     settings.opens_at = _add_months(previous.opens_at, 3)
     settings.closes_at = _add_months(previous.closes_at, 3)
-    round_ = create(next_code(previous.code), settings, user)
-    invited = copy_roster(previous, round_)
-    audit.record("round-next-quarter", round_.code, user,
-                 {"from": previous.code, "invitations": invited})
-    return round_
+    return create(next_code(previous.code), settings, user)
 
 
 def _add_months(value: datetime, months: int) -> datetime:
@@ -583,10 +544,16 @@ def progress_by_round() -> dict[int, Progress]:
     return {round_id: Progress(invited, completed) for round_id, invited, completed in rows}
 
 
+class UnknownRound(DomainError):
+    """No round has that code."""
+
+
 def by_code(code: str) -> Round:
+    """The round ``code`` (surrounding spaces ignored), or UnknownRound: the look-up of domain
+    code and commands (views use ``auth.roles.get_round_or_404``)."""
     round_ = db.session.scalar(select(Round).where(Round.code == (code or "").strip()))
     if round_ is None:
-        raise DomainError(str(_l("There is no round %(code)s.", code=code)))
+        raise UnknownRound(str(_l("There is no round %(code)s.", code=code)))
     return round_
 
 

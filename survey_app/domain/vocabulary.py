@@ -1,6 +1,10 @@
 """The fixed vocabularies of the domain (DOMAIN.md sections 2 to 5), in one place."""
 from __future__ import annotations
 
+from typing import TypedDict
+
+from flask_babel import lazy_gettext as _l
+
 # Administrative levels, top to bottom. A kota and a kabupaten sit at the same depth.
 LEVELS = ("provinsi", "kota", "kabupaten", "kecamatan", "kelurahan")
 PARENT_LEVELS = {
@@ -19,6 +23,9 @@ POSITION_AREA_LEVEL = {
     "walikota": "kota",
     "bupati": "kabupaten",
 }
+# What each position is called on pages, before its area's name ("Lurah PELA TIMUR").
+POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("Wali Kota"),
+                   "bupati": _l("Bupati"), "kepala_dinas": _l("Kepala dinas")}
 # Peers are compared within a tier: a bupati ranks with the wali kota.
 POSITION_TIER = {
     "lurah": "lurah",
@@ -38,9 +45,30 @@ RESPONDENT_AREA_LEVELS = ("kelurahan", "kecamatan")
 ROLES = ("admin", "coordinator", "official", "viewer")
 
 ROUND_STATES = ("draft", "scheduled", "open", "closed", "published")
-# The fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md section 5):
-# a round's default, here because the model needs it too (see rounds.DEFAULT_SETTINGS).
-DEFAULT_MIN_COMPLAINTS = 5
+
+
+class DefaultSettings(TypedDict):
+    deadline_days: int
+    min_group: int
+    survey_weight: float
+    complaint_weight: float
+    min_in_time_rate: float
+    failing_grades: str
+    min_complaints: int
+
+
+# A new round's settings (besides the group weights and rating matrix above), read by the model's
+# column defaults, the round form, the CLI's options and rounds.Settings.
+DEFAULT_SETTINGS: DefaultSettings = {
+    "deadline_days": 7,
+    "min_group": 3,
+    "survey_weight": 0.7,
+    "complaint_weight": 0.3,
+    "min_in_time_rate": 0.8,
+    "failing_grades": "CD",
+    # the fewest complaints an in-time rate must be over to count against anyone (DOMAIN.md 5)
+    "min_complaints": 5,
+}
 
 # Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
 COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved", "rejected")

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.domain.vocabulary import (
     DEFAULT_GROUP_WEIGHTS,
-    DEFAULT_MIN_COMPLAINTS,
     DEFAULT_RATING_MATRIX,
+    DEFAULT_SETTINGS,
     ROUND_STATES,
 )
 from survey_app.extensions import db
@@ -67,15 +67,18 @@ class Round(db.Model):
     group_weights: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_GROUP_WEIGHTS))
     rating_matrix: Mapped[dict] = mapped_column(
         JSON, default=lambda: {g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()})
-    deadline_days: Mapped[int] = mapped_column(Integer, default=7)
-    min_group: Mapped[int] = mapped_column(Integer, default=3)
-    survey_weight: Mapped[float] = mapped_column(Float, default=0.7)
-    complaint_weight: Mapped[float] = mapped_column(Float, default=0.3)
+    deadline_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_SETTINGS["deadline_days"])
+    min_group: Mapped[int] = mapped_column(Integer, default=DEFAULT_SETTINGS["min_group"])
+    survey_weight: Mapped[float] = mapped_column(Float, default=DEFAULT_SETTINGS["survey_weight"])
+    complaint_weight: Mapped[float] = mapped_column(
+        Float, default=DEFAULT_SETTINGS["complaint_weight"])
     # Sanctions thresholds: a round is failed below this in-time rate or at these grades.
-    min_in_time_rate: Mapped[float] = mapped_column(Float, default=0.8)
-    failing_grades: Mapped[str] = mapped_column(String(8), default="CD")
+    min_in_time_rate: Mapped[float] = mapped_column(
+        Float, default=DEFAULT_SETTINGS["min_in_time_rate"])
+    failing_grades: Mapped[str] = mapped_column(
+        String(8), default=DEFAULT_SETTINGS["failing_grades"])
     # An in-time rate over fewer complaints than this never fails anyone (too few to judge).
-    min_complaints: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_COMPLAINTS)
+    min_complaints: Mapped[int] = mapped_column(Integer, default=DEFAULT_SETTINGS["min_complaints"])
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

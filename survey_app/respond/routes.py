@@ -25,14 +25,13 @@ from sqlalchemy.engine import Connection
 from survey_app.domain import invitations as invitation_rules
 from survey_app.domain import responses
 from survey_app.domain.rounds import effective_state
+from survey_app.domain.vocabulary import POSITION_LABELS
 from survey_app.extensions import csrf, db, ratelimits
 from survey_app.respond.forms import check_form_token, field_name, form_token, read_sections
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)  # its CSRF token is bound to the link instead (see respond/forms.py)
 
-POSITION_LABELS = {"lurah": _l("Lurah"), "camat": _l("Camat"), "walikota": _l("Wali Kota"),
-                   "bupati": _l("Bupati")}
 
 
 # Per address. Generous for every request: a whole kelurahan may share one mobile gateway. Much

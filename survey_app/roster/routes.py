@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from survey_app.auth.roles import role_required
+from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.domain import audit, invitations, responses, roster
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.rounds import effective_state
@@ -31,13 +31,6 @@ from survey_app.models import Invitation, Round
 from survey_app.roster.forms import ConfirmForm, DownloadForm, PaperForm, UploadForm
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator/roster")
-
-
-def _round_or_404(code: str) -> Round:
-    try:
-        return invitations.round_by_code(code)
-    except invitations.UnknownRound:
-        abort(404)
 
 
 def _uploads() -> Path:
@@ -85,13 +78,13 @@ def _round_page(round_: Round, status: int = 200, **forms):
 @bp.get("/<round:code>")
 @role_required("coordinator")
 def round_page(code: str):
-    return _round_page(_round_or_404(code))
+    return _round_page(get_round_or_404(code))
 
 
 @bp.post("/<round:code>/preview")
 @role_required("coordinator")
 def preview(code: str):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = UploadForm()
     if not form.validate_on_submit():
         return _round_page(round_, 400, upload_form=form)
@@ -114,7 +107,7 @@ def preview(code: str):
 @bp.post("/<round:code>/import")
 @role_required("coordinator")
 def confirm(code: str):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -148,7 +141,7 @@ def confirm(code: str):
 @bp.post("/<round:code>/paper")
 @role_required("coordinator")
 def paper(code: str):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     form = PaperForm()
     if not form.validate_on_submit():
         return _round_page(round_, 400, paper_form=form)
@@ -174,7 +167,7 @@ def paper(code: str):
 @bp.get("/<round:code>/invitations.<fmt>")
 @role_required("coordinator")
 def download(code: str, fmt: str):
-    round_ = _round_or_404(code)
+    round_ = get_round_or_404(code)
     if fmt not in ("csv", "pdf"):
         abort(404)
     pending = DownloadForm(request.args).pending.data
