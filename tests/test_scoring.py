@@ -291,3 +291,37 @@ def test_scoring_reads_aggregates_not_answers(setting, monkeypatch):
         event.remove(engine, "before_cursor_execute", record)
     reading_answers = [s for s in statements if "answers" in s]
     assert reading_answers and all("GROUP BY" in s for s in reading_answers)
+
+
+def test_the_items_come_in_the_questionnaires_order_whatever_the_run(ctx):
+    """The document's per-item NRR are listed in the questionnaire's order, not in the order of a
+    set (which changes from one process to the next with the hash seed): the JSON of a round is
+    the same bytes every time it is computed."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from survey_app.domain import scoring\n"
+        "from survey_app.extensions import db\n"
+        "from tests import factories\n"
+        "from survey_app import create_app\n"
+        "app = create_app({'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite://', "
+        "'SQLALCHEMY_ENGINE_OPTIONS': {}})\n"
+        "with app.app_context():\n"
+        "    db.create_all()\n"
+        "    areas = factories.small_tree()\n"
+        "    content = factories.questionnaire_content(items_per_element=3)\n"
+        "    round_ = factories.round_('2027-Q1', questionnaire=factories.pinned(content))\n"
+        "    post = factories.position('lurah', areas['3171010001'])\n"
+        "    codes = [i['code'] for e in content['elements'] for i in e['items']]\n"
+        "    for _ in range(3):\n"
+        "        factories.response(round_, post, 'rt', {c: 3 for c in codes})\n"
+        "    db.session.flush()\n"
+        "    score = scoring.score_round(round_)[post.id]\n"
+        "    print(list(score.items) == codes, flush=True)\n")
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed},
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
+        assert done.stdout.strip() == "True", done.stderr[-2000:]

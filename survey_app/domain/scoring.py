@@ -97,6 +97,7 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
     keyed (position id, official id or None), each part with the post's invited."""
     content = round_.questionnaire.content
     element_items = {e["code"]: [i["code"] for i in e["items"]] for e in content["elements"]}
+    item_order = [code for codes in element_items.values() for code in codes]
     # Relative weights as written (1, 1, ...): exact sums; weighted_mean normalises them.
     weights_of_elements = {e["code"]: float(e.get("weight", 1.0)) for e in content["elements"]}
     scores: dict = {}
@@ -179,8 +180,9 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
             continue
         score.elements, score.index = ikm.combine(
             {g: r.elements for g, r in counting.items()}, group_weights, weights_of_elements)
-        all_items = {code for r in counting.values() for code in r.items}
-        for code in all_items:
+        present = {code for r in counting.values() for code in r.items}
+        # in the questionnaire's order: the document reads the same from one run to the next
+        for code in [c for c in item_order if c in present] + sorted(present - set(item_order)):
             per_group = {g: r.items[code] for g, r in counting.items() if code in r.items}
             value = ikm.weighted_mean(per_group, group_weights)
             if value is not None:
