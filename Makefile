@@ -24,7 +24,7 @@ translations: $(BIN)/.installed
 
 # Re-extract the strings after changing the code; then translate survey_app/translations/id.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l --width 100 -o messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k NP_:1c,2 --width 100 -o messages.pot .
 	$(BIN)/pybabel update -i messages.pot -d survey_app/translations --width 100
 	rm messages.pot
 

@@ -8,6 +8,7 @@ Every page carries the document number and the fingerprint, so a printed card ca
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from itertools import pairwise
 
 from reportlab.lib import colors
@@ -41,10 +42,10 @@ SCALE_LOW, SCALE_HIGH = 25.0, 100.0
 def render_card(data: CardData) -> bytes:
     """The card as PDF bytes."""
     out = io.BytesIO()
-    lang = data.lang
+    texts = data.texts
     pdf = DeferredCanvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1,
                          footer=lambda c, n, total: _footer(c, data, n, total))
-    pdf.setTitle(f"{label(lang, 'card_title')} {data.round_code} {data.official_name or ''}")
+    pdf.setTitle(f"{label(texts, 'card_title')} {data.round_code} {data.official_name or ''}")
     pdf.setAuthor("SKM")
     flow = Flow(pdf, top_gap=0)
     _header(flow, data)
@@ -57,7 +58,7 @@ def render_card(data: CardData) -> bytes:
         if len(data.trend) > 1 or data.ikm is not None:
             _trend(flow, data)
     else:
-        flow.paragraph(label(lang, "complaints_only"), size=10, font="Helvetica-Oblique")
+        flow.paragraph(label(texts, "complaints_only"), size=10, font="Helvetica-Oblique")
         flow.gap(6)
     _complaints(flow, data)
     _standing(flow, data)
@@ -69,9 +70,9 @@ def render_card(data: CardData) -> bytes:
     return out.getvalue()
 
 
-def quarter_label(code: str, lang: str) -> str:
+def quarter_label(code: str, lang: str, texts: Mapping[str, str]) -> str:
     year, q = fmt.quarter(code)
-    return label(lang, "quarter", q=ROMAN[q] if lang == "id" else q, year=year)
+    return label(texts, "quarter", q=ROMAN[q] if lang == "id" else q, year=year)
 
 
 LEVEL_WORDS = {"lurah": "Kelurahan", "camat": "Kecamatan", "walikota": "Kota",
@@ -80,7 +81,7 @@ LEVEL_WORDS = {"lurah": "Kelurahan", "camat": "Kecamatan", "walikota": "Kota",
 
 def post_title(data: CardData) -> str:
     """'Lurah PELA TIMUR', 'Kepala Dinas Bina Marga'."""
-    return post_name(data.lang, data.position, data.area_name or data.unit_name)
+    return post_name(data.texts, data.position, data.area_name or data.unit_name)
 
 
 def area_title(data: CardData) -> str:
@@ -96,34 +97,36 @@ def area_title(data: CardData) -> str:
 
 def _header(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     height = 44
     pdf.setFillColor(HEAD)
     pdf.rect(MARGIN, flow.y - height, CONTENT_W, height, stroke=0, fill=1)
     pdf.setFillColor(colors.white)
     pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(MARGIN + 10, flow.y - 19, label(lang, "card_title"))
+    pdf.drawString(MARGIN + 10, flow.y - 19, label(texts, "card_title"))
     pdf.setFont("Helvetica", 10)
-    pdf.drawString(MARGIN + 10, flow.y - 35, f"{quarter_label(data.round_code, lang)} "
+    pdf.drawString(MARGIN + 10, flow.y - 35, f"{quarter_label(data.round_code, lang, texts)} "
                                               f"({data.round_code})")
     pdf.setFont("Helvetica", 8)
-    pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 19, label(lang, "doc_number"))
+    pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 19, label(texts, "doc_number"))
     pdf.setFont("Helvetica-Bold", 10)
     pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 33, data.number)
     flow.gap(height + 6)
     if not data.published:
         pdf.setFillColor(WARN)
         pdf.setFont("Helvetica-Bold", 9)
-        pdf.drawString(MARGIN, flow.y - 9, label(lang, "summary_not_published"))
+        pdf.drawString(MARGIN, flow.y - 9, label(texts, "summary_not_published"))
         flow.gap(14)
     pdf.setFillColor(INK)
 
 
 def _identity(flow: Flow, data: CardData) -> None:
-    pdf, lang = flow.pdf, data.lang
-    rows = [(label(lang, "name"), data.official_name or label(lang, "vacant")),
-            (label(lang, "nip"), data.official_nip or "–"),
-            (label(lang, "position"), label(lang, "pos_" + data.position)),
-            (label(lang, "area") if data.area_name else label(lang, "unit"), area_title(data))]
+    pdf = flow.pdf
+    texts = data.texts
+    rows = [(label(texts, "name"), data.official_name or label(texts, "vacant")),
+            (label(texts, "nip"), data.official_nip or "–"),
+            (label(texts, "position"), label(texts, "pos_" + data.position)),
+            (label(texts, "area") if data.area_name else label(texts, "unit"), area_title(data))]
     y = flow.y
     for i, (key, value) in enumerate(rows):
         y -= 15 if i else 16
@@ -139,6 +142,7 @@ def _identity(flow: Flow, data: CardData) -> None:
 
 def _score(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     box_h = 92
     flow.need(box_h + 60)
     top = flow.y
@@ -147,13 +151,13 @@ def _score(flow: Flow, data: CardData) -> None:
     pdf.roundRect(MARGIN, top - box_h, CONTENT_W, box_h, 6, stroke=0, fill=1)
     pdf.setFillColor(MUTED)
     pdf.setFont("Helvetica", 8.5)
-    pdf.drawString(MARGIN + 12, top - 16, label(lang, "ikm"))
+    pdf.drawString(MARGIN + 12, top - 16, label(texts, "ikm"))
     if data.ikm is None:
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica-Bold", 22)
-        pdf.drawString(MARGIN + 12, top - 46, label(lang, "no_score"))
+        pdf.drawString(MARGIN + 12, top - 46, label(texts, "no_score"))
         flow.y = top - 54
-        flow.paragraph(label(lang, "no_score_why", min=data.min_group), size=9.5,
+        flow.paragraph(label(texts, "no_score_why", min=data.min_group), size=9.5,
                        x=MARGIN + 12, width=CONTENT_W - 24)
         flow.y = min(flow.y, top - box_h) - 10
         _sample(flow, data)
@@ -173,53 +177,54 @@ def _score(flow: Flow, data: CardData) -> None:
     pdf.drawCentredString(gx + 25, top - 54, data.grade)
     pdf.setFillColor(INK)
     pdf.setFont("Helvetica", 8.5)
-    pdf.drawCentredString(gx + 25, top - 78, label(lang, "grade"))
+    pdf.drawCentredString(gx + 25, top - 78, label(texts, "grade"))
     pdf.setFont("Helvetica-Bold", 11)
-    pdf.drawString(MARGIN + 12, top - 80, label(lang, "cat_" + data.category))
+    pdf.drawString(MARGIN + 12, top - 80, label(texts, "cat_" + data.category))
     _band(pdf, data, MARGIN + 232, top - 62, CONTENT_W - 244)
     flow.y = top - box_h - 6
     # the uncertainty, the change and the sample, in words
     if data.ci95:
         low, high = data.ci95
-        text = label(lang, "ci", low=fmt.number(low, lang, 1), high=fmt.number(high, lang, 1))
+        text = label(texts, "ci", low=fmt.number(low, lang, 1), high=fmt.number(high, lang, 1))
         if any(low < bound <= high for bound in data.grade_bounds):
-            text += " " + label(lang, "ci_crosses")
+            text += " " + label(texts, "ci_crosses")
         flow.paragraph(text, size=9.5)
     else:
-        flow.paragraph(label(lang, "ci_none"), size=9.5)
+        flow.paragraph(label(texts, "ci_none"), size=9.5)
     if data.previous_ikm is not None and data.change is not None:
         key = "change_up" if data.change > 0.005 else "change_down" if data.change < -0.005 \
             else "change_same"
-        text = label(lang, key, prev=data.previous_round, value=fmt.number(data.previous_ikm, lang),
+        text = label(texts, key, prev=data.previous_round, value=fmt.number(data.previous_ikm, lang),
                      delta=fmt.number(abs(data.change), lang))
         if data.change_p_value is not None:
-            text += label(lang, "change_sig" if data.change_significant else "change_not_sig",
+            text += label(texts, "change_sig" if data.change_significant else "change_not_sig",
                           p=fmt.p_value(data.change_p_value, lang))
         else:
-            text += label(lang, "change_no_p")
+            text += label(texts, "change_no_p")
         if data.compared_elsewhere:
-            text += " " + label(lang, "compared_elsewhere", post=data.compared_elsewhere)
+            text += " " + label(texts, "compared_elsewhere", post=data.compared_elsewhere)
         flow.paragraph(text, size=9.5)
     elif data.new_holder:
-        flow.paragraph(label(lang, "new_holder"), size=9.5)
+        flow.paragraph(label(texts, "new_holder"), size=9.5)
     _sample(flow, data)
 
 
 def _sample(flow: Flow, data: CardData) -> None:
     lang = data.lang
+    texts = data.texts
     if not data.invited:
-        flow.paragraph(label(lang, "sample_no_invites", n=fmt.integer(data.respondents, lang)),
+        flow.paragraph(label(texts, "sample_no_invites", n=fmt.integer(data.respondents, lang)),
                        size=9.5)
         flow.gap(6)
         return
-    text = label(lang, "sample", n=fmt.integer(data.respondents, lang),
+    text = label(texts, "sample", n=fmt.integer(data.respondents, lang),
                  invited=fmt.integer(data.invited, lang), rate=fmt.percent(data.response_rate, lang),
                  required=fmt.integer(data.required_sample, lang))
     flow.paragraph(text, size=9.5)
     if data.meets_required_sample is False:
-        flow.paragraph(label(lang, "sample_below"), size=9.5, font="Helvetica-Bold", colour=WARN)
+        flow.paragraph(label(texts, "sample_below"), size=9.5, font="Helvetica-Bold", colour=WARN)
     elif data.meets_required_sample:
-        flow.paragraph(label(lang, "sample_ok"), size=9.5)
+        flow.paragraph(label(texts, "sample_ok"), size=9.5)
     flow.gap(6)
 
 
@@ -263,13 +268,14 @@ def _band(pdf, data: CardData, x: float, y: float, width: float) -> None:
         pdf.line(hi, y + height + 1, hi, y + height + 7)
     pdf.setFont("Helvetica", 7)
     pdf.setFillColor(MUTED)
-    pdf.drawString(x, y - 21, label(data.lang, "band_where", **_bounds(data)))
-    pdf.drawString(x, y - 30, label(data.lang, "band_marks"))
+    pdf.drawString(x, y - 21, label(data.texts, "band_where", **_bounds(data)))
+    pdf.drawString(x, y - 30, label(data.texts, "band_marks"))
     pdf.setFillColor(INK)
 
 
 def _elements(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     rows = [e for e in data.elements if e.nrr is not None]
     if not rows:
         return
@@ -280,7 +286,7 @@ def _elements(flow: Flow, data: CardData) -> None:
     names = [simpleSplit(f"{e.code} {e.name_id if lang == 'id' else e.name_en}",
                          "Helvetica-Bold", 8.5, name_w - 8)[:2] for e in rows]
     heights = [15 if len(lines) == 1 else 23 for lines in names]
-    flow.heading(label(lang, "elements_title"), keep_with=sum(heights) + 30)
+    flow.heading(label(texts, "elements_title"), keep_with=sum(heights) + 30)
 
     def at(v: float) -> float:
         return bar_x + bar_w * (v - 1) / 3
@@ -311,54 +317,56 @@ def _elements(flow: Flow, data: CardData) -> None:
         if element.priority:
             pdf.setFillColor(WARN)
             pdf.setFont("Helvetica-Bold", 7.5)
-            pdf.drawString(bar_x + bar_w + value_w + 2, bar_y + 2, label(lang, "priority"))
+            pdf.drawString(bar_x + bar_w + value_w + 2, bar_y + 2, label(texts, "priority"))
     flow.y = bottom - 12
-    flow.paragraph(label(lang, "priorities_note"), size=8, colour=MUTED)
+    flow.paragraph(label(texts, "priorities_note"), size=8, colour=MUTED)
     flow.gap(6)
 
 
 def _groups(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     rows = data.groups
     row_h = 14
-    flow.heading(label(lang, "groups_title"), keep_with=row_h * (len(rows) + 1) + 30)
+    flow.heading(label(texts, "groups_title"), keep_with=row_h * (len(rows) + 1) + 30)
     cols = (MARGIN, MARGIN + 170, MARGIN + 270, MARGIN + 380)
     pdf.setFont("Helvetica", 8)
     pdf.setFillColor(MUTED)
     y = flow.y - 10
     for x, key in zip(cols, ("group_col", "respondents_col", "score_col", "weight_col"),
                       strict=True):
-        pdf.drawString(x, y, label(lang, key))
+        pdf.drawString(x, y, label(texts, key))
     for row in rows:
         y -= row_h
         pdf.setFillColor(MUTED if row.left_out else INK)
         pdf.setFont("Helvetica", 9)
-        pdf.drawString(cols[0], y, label(lang, "g_" + row.group))
+        pdf.drawString(cols[0], y, label(texts, "g_" + row.group))
         pdf.drawString(cols[1], y, f"< {data.min_group}" if row.left_out
                        else fmt.integer(row.respondents, lang))
         if row.left_out:
             pdf.setFont("Helvetica-Oblique", 9)
-            pdf.drawString(cols[2], y, label(lang, "left_out"))
+            pdf.drawString(cols[2], y, label(texts, "left_out"))
         else:
             pdf.drawString(cols[2], y, fmt.number(row.score, lang))
             pdf.drawString(cols[3], y, fmt.percent(row.weight, lang))
     if not rows:
         y -= row_h
         pdf.setFont("Helvetica-Oblique", 9)
-        pdf.drawString(cols[0], y, label(lang, "no_respondents"))
+        pdf.drawString(cols[0], y, label(texts, "no_respondents"))
     flow.y = y - 8
     left_out = [g.group for g in data.groups if g.left_out]
     if left_out:
-        names = ", ".join(label(lang, "g_" + g) for g in left_out)
-        flow.paragraph(label(lang, "left_out_why", groups=names, min=data.min_group), size=8.5,
+        names = ", ".join(label(texts, "g_" + g) for g in left_out)
+        flow.paragraph(label(texts, "left_out_why", groups=names, min=data.min_group), size=8.5,
                        colour=MUTED)
     flow.gap(8)
 
 
 def _trend(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     height = 96
-    flow.heading(label(lang, "trend_title"), keep_with=height + 24)
+    flow.heading(label(texts, "trend_title"), keep_with=height + 24)
     values = [p.ikm for p in data.trend if p.ikm is not None]
     low = min([60.0] + [v - 5 for v in values])
     low = max(SCALE_LOW, 5 * int(low // 5))
@@ -401,12 +409,12 @@ def _trend(flow: Flow, data: CardData) -> None:
             pdf.setDash()
             pdf.setFillColor(MUTED)
             pdf.setFont("Helvetica-Oblique", 6.5)
-            pdf.drawString(cx - step / 2 + 2, top - 8, label(lang, "trend_holder_changed"))
+            pdf.drawString(cx - step / 2 + 2, top - 8, label(texts, "trend_holder_changed"))
             pdf.setFillColor(INK)
             pdf.setFont("Helvetica", 7.5)
         if point.ikm is None:
             pdf.setFillColor(MUTED)
-            pdf.drawCentredString(cx, bottom + 6, label(lang, "trend_none"))
+            pdf.drawCentredString(cx, bottom + 6, label(texts, "trend_none"))
             continue
         points.append((cx, ypos(point.ikm), point.ikm, holder))
     pdf.setStrokeColor(HEAD)
@@ -426,28 +434,29 @@ def _trend(flow: Flow, data: CardData) -> None:
 
 def _complaints(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     c = data.complaints
     if c is None:
-        flow.heading(label(lang, "complaints_title"), keep_with=14)
-        flow.paragraph(label(lang, "complaints_none"), size=9.5, colour=MUTED)
+        flow.heading(label(texts, "complaints_title"), keep_with=14)
+        flow.paragraph(label(texts, "complaints_none"), size=9.5, colour=MUTED)
         flow.gap(6)
         return
-    rows = [(label(lang, "c_received"), fmt.integer(c.received, lang)),
-            (label(lang, "c_rejected"), fmt.integer(c.rejected, lang)),
-            (label(lang, "c_resolved"), fmt.integer(c.resolved, lang)),
-            (label(lang, "c_in_time", days=c.deadline_days if c.deadline_days is not None else "–"),
+    rows = [(label(texts, "c_received"), fmt.integer(c.received, lang)),
+            (label(texts, "c_rejected"), fmt.integer(c.rejected, lang)),
+            (label(texts, "c_resolved"), fmt.integer(c.resolved, lang)),
+            (label(texts, "c_in_time", days=c.deadline_days if c.deadline_days is not None else "–"),
              fmt.integer(c.resolved_in_time, lang)),
-            (label(lang, "c_rate"), fmt.percent(c.in_time_rate, lang)),
-            (label(lang, "c_median"), "–" if c.median_days_to_resolve is None else
-             label(lang, "days", n=fmt.number(c.median_days_to_resolve, lang, 1))),
-            (label(lang, "c_overdue"), fmt.integer(c.open_overdue, lang))]
+            (label(texts, "c_rate"), fmt.percent(c.in_time_rate, lang)),
+            (label(texts, "c_median"), "–" if c.median_days_to_resolve is None else
+             label(texts, "days", n=fmt.number(c.median_days_to_resolve, lang, 1))),
+            (label(texts, "c_overdue"), fmt.integer(c.open_overdue, lang))]
     if c.median_hours_to_first_response is not None:
-        rows.insert(6, (label(lang, "c_first"),
-                        label(lang, "hours", n=fmt.number(c.median_hours_to_first_response, lang, 1))))
+        rows.insert(6, (label(texts, "c_first"),
+                        label(texts, "hours", n=fmt.number(c.median_hours_to_first_response, lang, 1))))
     row_h = 13
-    flow.heading(label(lang, "complaints_title"), keep_with=row_h * len(rows))
+    flow.heading(label(texts, "complaints_title"), keep_with=row_h * len(rows))
     days = c.deadline_days if c.deadline_days is not None else "–"
-    _complaint_notes(pdf, c, lang, days, flow.y, row_h * len(rows))
+    _complaint_notes(pdf, c, lang, texts, days, flow.y, row_h * len(rows))
     y = flow.y
     for key, value in rows:
         y -= row_h
@@ -457,7 +466,7 @@ def _complaints(flow: Flow, data: CardData) -> None:
         pdf.setFont("Helvetica-Bold", 9)
         pdf.drawRightString(MARGIN + 330, y, value)
     flow.y = y - 6
-    flow.paragraph(label(lang, "complaints_method", days=days), size=7.5, colour=MUTED,
+    flow.paragraph(label(texts, "complaints_method", days=days), size=7.5, colour=MUTED,
                    leading=9.5)
     flow.gap(8)
 
@@ -465,17 +474,18 @@ def _complaints(flow: Flow, data: CardData) -> None:
 NOTE_X = MARGIN + 345  # the complaint notes sit beside the figures, which end at MARGIN + 330
 
 
-def _complaint_notes(pdf, c, lang: str, days, top: float, height: float) -> None:
+def _complaint_notes(pdf, c, lang: str, texts: Mapping[str, str], days, top: float,
+                     height: float) -> None:
     """Beside the figures: whether they are final or provisional (and as of when), and whether
     the in-time rate is over too few complaints to judge anyone on it."""
     notes = []
     if c.as_of is not None:
-        notes.append((label(lang, "c_final" if c.final else "c_provisional", time=c.as_of,
+        notes.append((label(texts, "c_final" if c.final else "c_provisional", time=c.as_of,
                             days=days), "Helvetica" if c.final else "Helvetica-Bold",
                       MUTED if c.final else WARN))
     if not c.enough_to_judge:
         judged = (c.resolved or 0) + (c.open_overdue or 0)  # the in-time rate's denominator
-        notes.append((label(lang, "c_too_few", n=fmt.integer(judged, lang),
+        notes.append((label(texts, "c_too_few", n=fmt.integer(judged, lang),
                             min=fmt.integer(c.min_complaints, lang)), "Helvetica-Bold", WARN))
     width, size, leading = MARGIN + CONTENT_W - NOTE_X, 7.5, 9
     y = top
@@ -493,68 +503,69 @@ def _complaint_notes(pdf, c, lang: str, days, top: float, height: float) -> None
 
 def _standing(flow: Flow, data: CardData) -> None:
     lang = data.lang
-    flow.heading(label(lang, "standing_title"), keep_with=50)
+    texts = data.texts
+    flow.heading(label(texts, "standing_title"), keep_with=50)
     by_complaints = data.tier == "kepala_dinas"  # dinas are not surveyed
     too_few = data.complaints is None or not data.complaints.enough_to_judge
     if data.rank is not None:
-        flow.paragraph(label(lang, "rank_complaints" if by_complaints else "rank", rank=data.rank,
-                             peers=data.peers, tier=label(lang, "tier_" + data.tier)), size=9.5)
+        flow.paragraph(label(texts, "rank_complaints" if by_complaints else "rank", rank=data.rank,
+                             peers=data.peers, tier=label(texts, "tier_" + data.tier)), size=9.5)
     elif by_complaints:
-        flow.paragraph(label(lang, "rank_complaints_none"), size=9.5)
+        flow.paragraph(label(texts, "rank_complaints_none"), size=9.5)
     elif data.rated and data.ikm is not None and data.meets_required_sample is False:
-        flow.paragraph(label(lang, "rank_below_sample"), size=9.5)
+        flow.paragraph(label(texts, "rank_below_sample"), size=9.5)
     elif data.rated:
-        flow.paragraph(label(lang, "rank_none"), size=9.5)
+        flow.paragraph(label(texts, "rank_none"), size=9.5)
     value = fmt.number(data.composite, lang)
     if data.composite_basis == "complaints":
-        flow.paragraph(label(lang, "composite_complaints_only", value=value), size=9.5)
+        flow.paragraph(label(texts, "composite_complaints_only", value=value), size=9.5)
     elif data.composite_basis == "survey":
-        flow.paragraph(label(lang, "composite_survey_too_few" if too_few
+        flow.paragraph(label(texts, "composite_survey_too_few" if too_few
                              else "composite_survey_only", value=value), size=9.5)
     elif data.composite_basis is not None:
-        flow.paragraph(label(lang, "composite", value=value,
+        flow.paragraph(label(texts, "composite", value=value,
                              sw=fmt.number(data.survey_weight, lang, 1),
                              cw=fmt.number(data.complaint_weight, lang, 1)), size=9.5)
     elif too_few:
-        flow.paragraph(label(lang, "composite_none_too_few"), size=9.5)
+        flow.paragraph(label(texts, "composite_none_too_few"), size=9.5)
     else:
-        flow.paragraph(label(lang, "composite_none"), size=9.5)
-    text = label(lang, "sanction", level=label(lang, "s_" + data.sanction_level))
+        flow.paragraph(label(texts, "composite_none"), size=9.5)
+    text = label(texts, "sanction", level=label(texts, "s_" + data.sanction_level))
     if data.failed_rounds_in_a_row:
-        text += label(lang, "sanction_rounds", n=data.failed_rounds_in_a_row)
+        text += label(texts, "sanction_rounds", n=data.failed_rounds_in_a_row)
     flow.paragraph(text, size=9.5, font="Helvetica-Bold",
                    colour=WARN if data.sanction_level != "none" else INK)
     for reason in data.failed_because:
-        where = (label(lang, "why_where", post=reason["elsewhere"]) if reason.get("elsewhere")
-                 else label(lang, "why_posts") if reason.get("posts", 1) > 1 else "")
+        where = (label(texts, "why_where", post=reason["elsewhere"]) if reason.get("elsewhere")
+                 else label(texts, "why_posts") if reason.get("posts", 1) > 1 else "")
         if reason["rule"] == "grade":
-            text = label(lang, "why_grade", grade=reason["grade"],
+            text = label(texts, "why_grade", grade=reason["grade"],
                          ikm=fmt.number(reason["ikm"], lang),
                          grades=" / ".join(reason["failing_grades"]), where=where)
         else:
-            text = label(lang, "why_rate", rate=fmt.percent(reason["rate"], lang),
+            text = label(texts, "why_rate", rate=fmt.percent(reason["rate"], lang),
                          n=reason["complaints"], minimum=fmt.percent(reason["minimum"], lang),
                          where=where)
         flow.paragraph(text, size=9, colour=WARN)
-    flow.paragraph(label(lang, "sanction_note"), size=8, colour=MUTED)
+    flow.paragraph(label(texts, "sanction_note"), size=8, colour=MUTED)
     flow.gap(8)
 
 
 def _comments(flow: Flow, data: CardData) -> None:
-    lang = data.lang
-    flow.heading(label(lang, "comments_title"), keep_with=24)
+    texts = data.texts
+    flow.heading(label(texts, "comments_title"), keep_with=24)
     if not data.comments:
-        flow.paragraph(label(lang, "comments_none"), size=9, colour=MUTED)
+        flow.paragraph(label(texts, "comments_none"), size=9, colour=MUTED)
     counts = data.comment_counts or [1] * len(data.comments)
     for comment, count in zip(data.comments, counts, strict=True):
         shown = fmt.printable(comment)
-        text = ("“" + shown + "”" if shown else label(lang, "comments_symbols")) + \
+        text = ("“" + shown + "”" if shown else label(texts, "comments_symbols")) + \
             (f" (×{count})" if count > 1 else "")
         flow.paragraph(text, size=8.5, x=MARGIN + 8, width=CONTENT_W - 8, leading=11)
         flow.gap(2)
     hidden = data.comments_total - sum(counts)
     if hidden > 0:
-        flow.paragraph(label(lang, "comments_more", n=hidden), size=8, colour=MUTED)
+        flow.paragraph(label(texts, "comments_more", n=hidden), size=8, colour=MUTED)
     flow.gap(8)
 
 
@@ -566,33 +577,34 @@ def _bounds(data: CardData) -> dict[str, str]:
 
 def _method(flow: Flow, data: CardData) -> None:
     lang = data.lang
-    weights = ", ".join(f"{label(lang, 'g_' + g.group)} {fmt.percent(g.weight, lang)}"
+    texts = data.texts
+    weights = ", ".join(f"{label(texts, 'g_' + g.group)} {fmt.percent(g.weight, lang)}"
                         for g in data.groups if not g.left_out and g.weight is not None)
-    flow.heading(label(lang, "method_title"), size=9.5, keep_with=50)
-    flow.paragraph(label(lang, "method", k=data.element_count,
-                         weights=weights or label(lang, "weights_none"), min=data.min_group,
+    flow.heading(label(texts, "method_title"), size=9.5, keep_with=50)
+    flow.paragraph(label(texts, "method", k=data.element_count,
+                         weights=weights or label(texts, "weights_none"), min=data.min_group,
                          **_bounds(data)),
                    size=7.5, colour=MUTED, leading=9.5)
 
 
 def _footer(pdf, data: CardData, page: int, total: int) -> None:
-    lang = data.lang
+    texts = data.texts
     y = MARGIN + FOOTER_OFFSET
     pdf.setStrokeColor(RULE)
     pdf.setLineWidth(0.6)
     pdf.line(MARGIN, y + 10, MARGIN + CONTENT_W, y + 10)
     pdf.setFillColor(INK)
     pdf.setFont("Helvetica-Bold", 7.5)
-    pdf.drawString(MARGIN, y, f"{label(lang, 'doc_number')}: {data.number}")
+    pdf.drawString(MARGIN, y, f"{label(texts, 'doc_number')}: {data.number}")
     pdf.setFont("Helvetica", 7.5)
-    pdf.drawRightString(MARGIN + CONTENT_W, y, label(lang, "page", n=page, total=total))
+    pdf.drawRightString(MARGIN + CONTENT_W, y, label(texts, "page", n=page, total=total))
     pdf.setFont("Courier", 6.5)
-    pdf.drawString(MARGIN, y - 10, f"{label(lang, 'fingerprint')}: {data.fingerprint}")
+    pdf.drawString(MARGIN, y - 10, f"{label(texts, 'fingerprint')}: {data.fingerprint}")
     pdf.setFont("Helvetica", 7)
     pdf.setFillColor(MUTED)
-    pdf.drawString(MARGIN, y - 20, label(lang, "verify_at", url=data.verify_url))
+    pdf.drawString(MARGIN, y - 20, label(texts, "verify_at", url=data.verify_url))
     if data.issued_on:
-        pdf.drawRightString(MARGIN + CONTENT_W, y - 20, label(lang, "issued", date=data.issued_on))
+        pdf.drawRightString(MARGIN + CONTENT_W, y - 20, label(texts, "issued", date=data.issued_on))
 
 
 FOOTER_OFFSET = 24

@@ -111,12 +111,16 @@ class CardData:
     fingerprint: str = ""
     verify_url: str = ""
     issued_on: str = ""
+    # The printed texts in the card's language (reports/labels.py's messages, translated by the
+    # caller from the gettext catalogs): words, not figures.
+    texts: dict[str, str] = field(default_factory=dict)
 
     def figures(self) -> dict:
         """The figures the card shows, language-free, as stored with its number. Comments count
         by their digest (the public verification page must not print them)."""
         data = asdict(self)
-        for key in ("lang", "number", "fingerprint", "verify_url", "issued_on", "comments"):
+        for key in ("lang", "number", "fingerprint", "verify_url", "issued_on", "comments",
+                    "texts"):
             data.pop(key)
         data["comments_sha256"] = hashlib.sha256(
             "\n\x00".join(self.comments).encode()).hexdigest()
@@ -177,3 +181,4 @@ class SummaryData:
     number: str = ""
     verify_url: str = ""
     issued_on: str = ""
+    texts: dict[str, str] = field(default_factory=dict)  # as CardData.texts

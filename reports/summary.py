@@ -39,22 +39,24 @@ LADDER_ORDER = ("rotasi", "sp2", "sp1", "perhatian")
 def render_summary(data: SummaryData) -> bytes:
     out = io.BytesIO()
     lang = data.lang
+    texts = data.texts
     pdf = DeferredCanvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1,
                          footer=lambda c, n, total: _footer(c, data, n, total))
-    pdf.setTitle(f"{label(lang, 'summary_title')} {data.round_code}")
+    pdf.setTitle(f"{label(texts, 'summary_title')} {data.round_code}")
     flow = Flow(pdf)
     _header(flow, data)
     _distribution(flow, data)
     for tier, rows in data.leagues.items():
-        columns = [(label(lang, "col_rank"), 28, "r"), (label(lang, "col_area"), 130, "l"),
-                   (label(lang, "col_official"), 130, "l"), (label(lang, "col_resp"), 36, "r"),
-                   (label(lang, "col_ikm"), 44, "r"), (label(lang, "col_grade"), 34, "c"),
-                   (label(lang, "col_composite"), 50, "r"), (label(lang, "col_sanction"), 71, "l")]
-        body = [[str(r.rank) if r.rank else "–", r.area, r.official or label(lang, "vacant"),
+        columns = [(label(texts, "col_rank"), 28, "r"), (label(texts, "col_area"), 130, "l"),
+                   (label(texts, "col_official"), 130, "l"), (label(texts, "col_resp"), 36, "r"),
+                   (label(texts, "col_ikm"), 44, "r"), (label(texts, "col_grade"), 34, "c"),
+                   (label(texts, "col_composite"), 50, "r"),
+                   (label(texts, "col_sanction"), 71, "l")]
+        body = [[str(r.rank) if r.rank else "–", r.area, r.official or label(texts, "vacant"),
                  fmt.integer(r.respondents, lang), fmt.number(r.ikm, lang),
                  r.grade or "–", fmt.number(r.composite, lang),
                  "" if r.sanction_level == "none" else r.sanction_level.upper()] for r in rows]
-        _table(flow, label(lang, "league_title", tier=label(lang, "tier_" + tier)), columns, body,
+        _table(flow, label(texts, "league_title", tier=label(texts, "tier_" + tier)), columns, body,
                grade_col=5)
     _complaint_ranking(flow, data)
     _ladder(flow, data)
@@ -65,14 +67,15 @@ def render_summary(data: SummaryData) -> bytes:
 
 def _header(flow: Flow, data: SummaryData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     pdf.setFillColor(HEAD)
     pdf.rect(MARGIN, flow.y - 44, CONTENT_W, 44, stroke=0, fill=1)
     pdf.setFillColor(colors.white)
     pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(MARGIN + 10, flow.y - 19, label(lang, "summary_title"))
+    pdf.drawString(MARGIN + 10, flow.y - 19, label(texts, "summary_title"))
     pdf.setFont("Helvetica", 10)
     pdf.drawString(MARGIN + 10, flow.y - 35,
-                   f"{quarter_label(data.round_code, lang)} ({data.round_code})")
+                   f"{quarter_label(data.round_code, lang, texts)} ({data.round_code})")
     if data.number:
         pdf.setFont("Helvetica-Bold", 10)
         pdf.drawRightString(MARGIN + CONTENT_W - 10, flow.y - 33, data.number)
@@ -80,19 +83,20 @@ def _header(flow: Flow, data: SummaryData) -> None:
     if not data.published:
         pdf.setFillColor(WARN)
         pdf.setFont("Helvetica-Bold", 9)
-        pdf.drawString(MARGIN, flow.y - 9, label(lang, "summary_not_published"))
+        pdf.drawString(MARGIN, flow.y - 9, label(texts, "summary_not_published"))
         flow.gap(14)
     total = sum(sum(c.values()) for c in data.distribution.values())
     scored = sum(sum(v for g, v in c.items() if g != "-") for c in data.distribution.values())
-    flow.paragraph(label(lang, "summary_positions", n=fmt.integer(total, lang),
+    flow.paragraph(label(texts, "summary_positions", n=fmt.integer(total, lang),
                          scored=fmt.integer(scored, lang)), size=9.5)
     flow.gap(4)
 
 
 def _distribution(flow: Flow, data: SummaryData) -> None:
     pdf, lang = flow.pdf, data.lang
+    texts = data.texts
     tiers = list(data.distribution)
-    flow.heading(label(lang, "distribution_title"), keep_with=22 * len(tiers) + 10)
+    flow.heading(label(texts, "distribution_title"), keep_with=22 * len(tiers) + 10)
     bar_x, bar_w = MARGIN + 110, CONTENT_W - 160
     for tier in tiers:
         counts = data.distribution[tier]
@@ -100,7 +104,7 @@ def _distribution(flow: Flow, data: SummaryData) -> None:
         y = flow.y - 16
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 9)
-        pdf.drawString(MARGIN, y + 3, label(lang, "tier_" + tier).capitalize())
+        pdf.drawString(MARGIN, y + 3, label(texts, "tier_" + tier).capitalize())
         x = bar_x
         for grade in ("A", "B", "C", "D", "-"):
             n = counts.get(grade, 0)
@@ -111,22 +115,22 @@ def _distribution(flow: Flow, data: SummaryData) -> None:
             pdf.rect(x, y, width, 14, stroke=0, fill=1)
             pdf.setFillColor(colors.white)
             pdf.setFont("Helvetica-Bold", 7.5)
-            text = f"{grade if grade != '-' else label(lang, 'no_grade')} {n}"
+            text = f"{grade if grade != '-' else label(texts, 'no_grade')} {n}"
             if width > 8 + pdf.stringWidth(text, "Helvetica-Bold", 7.5):
                 pdf.drawCentredString(x + width / 2, y + 4, text)
             x += width
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 8.5)
         pdf.drawString(bar_x + bar_w + 6, y + 3,
-                       f"{label(lang, 'col_total')} {fmt.integer(sum(counts.values()), lang)}")
+                       f"{label(texts, 'col_total')} {fmt.integer(sum(counts.values()), lang)}")
         flow.y = y - 6
     # the counts as text as well (a printout in grey loses the colours)
     flow.gap(2)
     for tier in tiers:
         counts = data.distribution[tier]
         parts = [f"{g} {counts.get(g, 0)}" for g in ("A", "B", "C", "D")]
-        parts.append(f"{label(lang, 'no_grade')} {counts.get('-', 0)}")
-        flow.paragraph(f"{label(lang, 'tier_' + tier).capitalize()}: " + " · ".join(parts),
+        parts.append(f"{label(texts, 'no_grade')} {counts.get('-', 0)}")
+        flow.paragraph(f"{label(texts, 'tier_' + tier).capitalize()}: " + " · ".join(parts),
                        size=8, colour=MUTED)
     flow.gap(8)
 
@@ -186,50 +190,52 @@ def _cells(pdf, values, widths, aligns, y, font, size, grade_col=None):
 
 def _complaint_ranking(flow: Flow, data: SummaryData) -> None:
     lang = data.lang
+    texts = data.texts
     if not data.complaint_ranking:
-        flow.heading(label(lang, "complaint_rank_title"), keep_with=14)
-        flow.paragraph(label(lang, "complaint_rank_none"), size=9, colour=MUTED)
+        flow.heading(label(texts, "complaint_rank_title"), keep_with=14)
+        flow.paragraph(label(texts, "complaint_rank_none"), size=9, colour=MUTED)
         flow.gap(8)
         return
-    columns = [(label(lang, "col_rank"), 28, "r"), (label(lang, "col_unit"), 220, "l"),
-               (label(lang, "col_received"), 60, "r"), (label(lang, "col_in_time"), 60, "r"),
-               (label(lang, "col_median"), 60, "r"), (label(lang, "col_overdue"), 60, "r")]
+    columns = [(label(texts, "col_rank"), 28, "r"), (label(texts, "col_unit"), 220, "l"),
+               (label(texts, "col_received"), 60, "r"), (label(texts, "col_in_time"), 60, "r"),
+               (label(texts, "col_median"), 60, "r"), (label(texts, "col_overdue"), 60, "r")]
     body = [[str(r.rank), r.name, fmt.integer(r.received, lang), fmt.percent(r.in_time_rate, lang),
              fmt.number(r.median_days, lang, 1), fmt.integer(r.open_overdue, lang)]
             for r in data.complaint_ranking]
-    _table(flow, label(lang, "complaint_rank_title"), columns, body)
+    _table(flow, label(texts, "complaint_rank_title"), columns, body)
 
 
 def _ladder(flow: Flow, data: SummaryData) -> None:
     lang = data.lang
+    texts = data.texts
     if not data.ladder:
-        flow.heading(label(lang, "ladder_title"), keep_with=14)
-        flow.paragraph(label(lang, "ladder_empty"), size=9, colour=MUTED)
+        flow.heading(label(texts, "ladder_title"), keep_with=14)
+        flow.paragraph(label(texts, "ladder_empty"), size=9, colour=MUTED)
         return
-    columns = [(label(lang, "col_official"), 130, "l"), (label(lang, "nip"), 110, "l"),
-               (label(lang, "position"), 150, "l"), (label(lang, "col_failed"), 60, "r"),
-               (label(lang, "col_ikm"), 50, "r"), (label(lang, "col_grade"), 34, "c")]
+    columns = [(label(texts, "col_official"), 130, "l"), (label(texts, "nip"), 110, "l"),
+               (label(texts, "position"), 150, "l"), (label(texts, "col_failed"), 60, "r"),
+               (label(texts, "col_ikm"), 50, "r"), (label(texts, "col_grade"), 34, "c")]
     for level in LADDER_ORDER:
         rows = [r for r in data.ladder if r.level == level]
         if not rows:
             continue
-        body = [[r.official, r.nip, post_name(lang, r.position, r.area),
+        body = [[r.official, r.nip, post_name(texts, r.position, r.area),
                  str(r.failed_rounds_in_a_row),
                  fmt.number(r.ikm, lang), r.grade or "–"] for r in rows]
-        title = f"{label(lang, 'ladder_title')}: {label(lang, 's_' + level)} ({len(rows)})"
+        title = f"{label(texts, 'ladder_title')}: {label(texts, 's_' + level)} ({len(rows)})"
         _table(flow, title, columns, body, grade_col=5)
-    flow.paragraph(label(lang, "sanction_note"), size=8, colour=MUTED)
+    flow.paragraph(label(texts, "sanction_note"), size=8, colour=MUTED)
 
 
 def _footer(pdf, data: SummaryData, page: int, total: int) -> None:
-    lang = data.lang
+    texts = data.texts
     y = MARGIN + 14
     pdf.setStrokeColor(RULE)
     pdf.line(MARGIN, y + 10, MARGIN + CONTENT_W, y + 10)
     pdf.setFont("Helvetica", 7.5)
     pdf.setFillColor(MUTED)
-    left = f"{label(lang, 'doc_number')}: {data.number}" if data.number else data.round_code
+    left = f"{label(texts, 'doc_number')}: {data.number}" if data.number else data.round_code
     pdf.drawString(MARGIN, y, left)
-    pdf.drawRightString(MARGIN + CONTENT_W, y, label(lang, "page", n=page, total=total))
+    pdf.drawRightString(MARGIN + CONTENT_W, y, label(texts, "page", n=page, total=total))
     if data.verify_url:
-        pdf.drawString(MARGIN, y - 10, label(lang, "verify_at", url=data.verify_url))
+        pdf.drawString(MARGIN, y - 10, label(texts, "verify_at", url=data.verify_url))

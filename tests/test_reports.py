@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reports.card import render_card
-from reports.labels import LABELS, LANGUAGES
+from reports.labels import LANGUAGES, MESSAGES, label, post_name
 from reports.summary import render_summary
 from survey_app.domain import cards, results, rounds
 from survey_app.domain.results_model import parse_document, parse_entry
@@ -262,11 +262,21 @@ def test_skm_render_writes_every_card_and_the_summary(app, document, runner, tmp
     assert runner.invoke(args=["skm", "render", "2099-Q1", "--out", str(out)]).exit_code == 1
 
 
-def test_every_label_exists_in_both_languages():
-    for key, texts in LABELS.items():
-        assert set(texts) == set(LANGUAGES), key
-        fields = [set(re.findall(r"{(\w+)}", texts[lang])) for lang in LANGUAGES]
+def test_every_label_exists_in_both_languages(ctx):
+    """The printed texts come from the gettext catalogs: every message has its Indonesian text
+    (not the English msgid), with the same placeholders, and English prints the msgid."""
+    texts = {lang: cards.report_texts(lang) for lang in LANGUAGES}
+    for key, message in MESSAGES.items():
+        english = message[1] if isinstance(message, tuple) else message
+        assert texts["en"][key] == english, key
+        fields = [set(re.findall(r"%\((\w+)\)s", texts[lang][key])) for lang in LANGUAGES]
         assert fields[0] == fields[1], key
+    assert texts["id"]["card_title"] == "Rapor Survei Kepuasan Masyarakat (SKM)"
+    assert texts["id"]["unit"] == "Unit kerja" and texts["id"]["col_rank"] == "No."
+    assert label(texts["id"], "ci", low="70,0", high="80,0") == (
+        "Dengan keyakinan 95%, nilai sebenarnya terletak antara 70,0 dan 80,0.")
+    assert post_name(texts["en"], "kepala_dinas", "Dinas Bina Marga") == "Head of Dinas Bina Marga"
+    assert post_name(texts["id"], "lurah", "PELA TIMUR") == "Lurah PELA TIMUR"
 
 
 def test_the_fullest_card_still_fits_two_pages(ctx, document):

@@ -11,7 +11,7 @@ from survey_app.domain.errors import N_, ImportRejected, RowError
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "survey_app/translations/id/LC_MESSAGES/messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "pgettext": ((1, "c"), 2), "N_": None}
+            "pgettext": ((1, "c"), 2), "N_": None, "NP_": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

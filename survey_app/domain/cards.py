@@ -13,12 +13,14 @@ walked one by one on the public verification page.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import force_locale, gettext, pgettext
 from sqlalchemy import func, select
 
-from reports import fmt, model
+from reports import fmt, labels, model
 from reports.labels import post_name
 from reports.model import (
     CardData,
@@ -109,11 +111,19 @@ def comments_by_position(round_: Round, entries: list[PositionEntry]) -> dict[in
     return found
 
 
+def report_texts(lang: str) -> dict[str, str]:
+    """The texts a card or the summary prints (reports/labels.py's messages), in ``lang``, from
+    the gettext catalogs: reports/ is given them in the plain data, as it does not translate."""
+    with force_locale(lang):
+        return labels.translated(gettext, pgettext)
+
+
 def card_data(entry: PositionEntry, document: ResultsDocument, *,
               names: list[tuple[str, str, str]], rated: bool, comments: list[str],
               published: bool, lang: str = "id") -> CardData:
     """The figures of one card from its results-document entry (pure: no database)."""
     settings = document.settings
+    texts = report_texts(lang)
     has_score = entry.ikm is not None
     known = {code for code, _i, _e in names}
     ordered = names + [(code, code, code) for code in sorted(entry.elements) if code not in known]
@@ -153,7 +163,7 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
         change_p_value=fmt.p_figure(entry.change_p_value),
         change_significant=entry.change_significant,
         trend=[TrendPoint(t.round, _r(t.ikm), t.holder_changed) for t in entry.trend],
-        compared_elsewhere=_compared_elsewhere(entry, lang),
+        compared_elsewhere=_compared_elsewhere(entry, texts),
         new_holder=(official is not None and entry.compared_with is None
                     and any(t.holder_changed for t in entry.trend)),
         complaints=_complaints(entry.complaints),
@@ -163,13 +173,13 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
         complaint_weight=settings.complaint_weight,
         sanction_level=entry.sanction_level,
         failed_rounds_in_a_row=entry.failed_rounds_in_a_row,
-        failed_because=_failed_because(entry, lang),
+        failed_because=_failed_because(entry, texts),
         comments=shown_comments, comment_counts=counts,
         comments_total=len(comments) if rated else 0,
-        published=published, lang=lang)
+        published=published, lang=lang, texts=texts)
 
 
-def _failed_because(entry: PositionEntry, lang: str) -> list[dict]:
+def _failed_because(entry: PositionEntry, texts: Mapping[str, str]) -> list[dict]:
     """The rules that failed the official this quarter (on every post they held in it), each
     with the post it failed on when that is not this card's post (for a post nobody holds, the
     post's own)."""
@@ -180,17 +190,17 @@ def _failed_because(entry: PositionEntry, lang: str) -> list[dict]:
         elsewhere = reason.position is not None and (reason.position, reason.area_name) != (
             entry.position, entry.area_name or entry.unit_name)
         shown.append({**to_dict(reason),
-                      "elsewhere": post_name(lang, reason.position or "",
-                                             reason.area_name) if elsewhere else None})
+                      "elsewhere": post_name(texts, reason.position or "",
+                                              reason.area_name) if elsewhere else None})
     return shown
 
 
-def _compared_elsewhere(entry: PositionEntry, lang: str) -> str | None:
+def _compared_elsewhere(entry: PositionEntry, texts: Mapping[str, str]) -> str | None:
     """The official's earlier post the change is measured against, when it is another post."""
     compared = entry.compared_with
     if compared is None or compared.same_post:
         return None
-    return post_name(lang, compared.position, compared.area_name or compared.unit_name)
+    return post_name(texts, compared.position, compared.area_name or compared.unit_name)
 
 
 def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
@@ -280,7 +290,7 @@ def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDo
     from dataclasses import asdict
 
     figures = asdict(data)
-    for key in ("lang", "number", "verify_url", "issued_on"):
+    for key in ("lang", "number", "verify_url", "issued_on", "texts"):
         figures.pop(key)
     digest = model.fingerprint(figures)
     publication_id, in_force = _in_force(round_)
@@ -386,7 +396,7 @@ def summary_data(document: ResultsDocument, lang: str = "id",
         for i, row in enumerate(complaint_ranking, start=1)] if complaint_ranking else None
     return SummaryData(round_code=document.round, published=published, leagues=leagues,
                        distribution=distribution, ladder=ladder, complaint_ranking=ranking,
-                       lang=lang)
+                       lang=lang, texts=report_texts(lang))
 
 
 def _ranking_from_document(document: ResultsDocument) -> list[dict]:

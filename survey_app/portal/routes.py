@@ -131,6 +131,6 @@ def verify():
     submitted = request.args.get("number") is not None
     if submitted and form.validate():
         outcome = cards.verify(form.number.data, form.fingerprint.data)
-    lang = str(get_locale())
+    texts = cards.report_texts(str(get_locale()))
     return render_template("portal/verify.html", form=form, outcome=outcome,
-                           submitted=submitted, L=lambda key: label(lang, key))
+                           submitted=submitted, L=lambda key: label(texts, key))
