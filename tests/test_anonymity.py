@@ -234,3 +234,30 @@ def test_a_release_killed_before_its_commit_moves_nothing_and_loses_nothing(app,
         counts = [db.session.scalar(select(text("count(*)")).select_from(model))
                   for model in (HeldResponse, HeldAnswer, Response, Answer)]
         assert counts == [0, 0, 36, 36 * 9]
+
+
+@pytest.mark.parametrize("sent", [("Zebra cross rusak", "Antrean lama", "Lampu mati"),
+                                  ("Lampu mati", "Antrean lama", "Zebra cross rusak")])
+def test_comments_read_out_in_the_order_of_their_words_not_of_their_arrival(ctx, sent):
+    """Held responses' ids still follow their arrival until a batch is released: the card's
+    comments are read in the order of their words, the same whichever order they came in."""
+    from survey_app.domain import cards, results
+    from survey_app.models import Invitation
+
+    world()
+    rows = "".join(f"C{n},Warga {n},rt,3171010001,1,{n + 1},,\n" for n in range(3))
+    round_ = db.session.scalar(select(factories.Round))
+    load_roster(round_, HEADER + rows)
+    db.session.flush()
+    lurah = db.session.scalar(select(Position).where(Position.kind == "lurah",
+                                                     Position.area.has(code="3171010001")))
+    invitations = list(db.session.scalars(select(Invitation).order_by(Invitation.id)))
+    from survey_app.domain import responses
+
+    for invitation, comment in zip(invitations, sent, strict=True):
+        responses.store_many(db.session.connection(), round_.id, invitation.id, "rt",
+                             lurah.area_id, {lurah.id: ({"U1": 3}, comment)}, {})
+    db.session.flush()
+    document = results.results_document(round_)
+    entries = [e for e in document.positions if e.position_id == lurah.id]
+    assert cards.comments_by_position(round_, entries)[lurah.id] == sorted(sent)

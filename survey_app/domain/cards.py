@@ -92,7 +92,8 @@ def rated_tiers(round_: Round) -> set[str]:
 def comments_by_position(round_: Round, entries: list[PositionEntry]) -> dict[int, list[str]]:
     """The anonymous comments per position, from the groups that count for it only (a group
     under the minimum is left out of the comments as well as the score: DOMAIN.md section 4).
-    In the order of their ids, which says nothing of when they were given (domain/holding.py)."""
+    In the order of their words: neither ids nor rows may say when a comment was given (a held
+    response's id still follows its arrival until its batch is released, domain/holding.py)."""
     counting = {e.position_id: {g for g, v in e.groups.items() if v is not None}
                 for e in entries}
     wanted = [pid for pid, groups in counting.items() if groups]
@@ -104,7 +105,7 @@ def comments_by_position(round_: Round, entries: list[PositionEntry]) -> dict[in
         select(stored.c.position_id, stored.c.group, stored.c.comment)
         .where(stored.c.position_id.in_(wanted), stored.c.comment.is_not(None),
                func.length(func.trim(stored.c.comment)) > 0)
-        .order_by(stored.c.id)).all()
+        .order_by(stored.c.comment)).all()
     for position_id, group, comment in rows:
         if group in counting[position_id]:
             found[position_id].append(comment.strip())
@@ -205,9 +206,9 @@ def _compared_elsewhere(entry: PositionEntry, texts: Mapping[str, str]) -> str |
 
 def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
     """The distinct comments (the same words from several people printed once, with how many),
-    the most frequent first, then the newest; as many as fit the card's second page."""
+    the most frequent first, then in the order given; as many as fit the card's second page."""
     counts: dict[str, int] = {}
-    for comment in comments:  # newest first: dict order keeps the first (newest) appearance
+    for comment in comments:  # dict order keeps each text's first appearance
         text = " ".join(comment.split())
         if len(text) > COMMENT_MAX_CHARS:
             text = text[:COMMENT_MAX_CHARS].rstrip() + "…"
