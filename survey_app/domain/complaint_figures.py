@@ -56,6 +56,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from survey_app.domain import clock, quarters
+from survey_app.domain.officials import in_post
 from survey_app.domain.vocabulary import DEFAULT_SETTINGS
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Round, Unit
@@ -249,9 +250,7 @@ def _attributed(quarter, by_official: bool, positions: Collection[int] | None = 
     own_source = quarter
     if by_official:
         term = Appointment.__table__.alias("own_term")
-        own_source = quarter.outerjoin(term, and_(
-            term.c.position_id == q.position_id, term.c.start_date <= q.day,
-            or_(term.c.end_date.is_(None), term.c.end_date >= q.day)))
+        own_source = quarter.outerjoin(term, in_post(term.c, q.position_id, q.day))
         own_official = term.c.official_id
     own = select(q.position_id.label("position_id"), own_official.label("official_id"),
                  *values).select_from(own_source).where(q.position_id.is_not(None))
@@ -270,9 +269,7 @@ def _attributed(quarter, by_official: bool, positions: Collection[int] | None = 
         official = cast(null(), Integer)
         if by_official:
             term = Appointment.__table__.alias("term")
-            source = source.outerjoin(term, and_(
-                term.c.position_id == head.c.id, term.c.start_date <= q.day,
-                or_(term.c.end_date.is_(None), term.c.end_date >= q.day)))
+            source = source.outerjoin(term, in_post(term.c, head.c.id, q.day))
             official = term.c.official_id
         branch = select(head.c.id, official, *values).select_from(source).where(
             q.unit_id.is_(None))

@@ -21,11 +21,12 @@ from functools import cache
 from urllib.parse import quote
 
 from flask_babel import gettext
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from survey_app.domain import audit, clock, exports, rounds
 from survey_app.domain.errors import NotAllowed
+from survey_app.domain.officials import in_post
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
 from survey_app.extensions import db
@@ -227,9 +228,7 @@ def _link_query():
     """Built once: invitation, round, respondent and each rated position with its holder on
     ``:day``, for the invitation whose token hashes to ``:digest``. Appointments of a position
     never overlap (a database constraint), so the outer join finds at most one holder."""
-    in_post = and_(Appointment.position_id == Position.id,
-                   Appointment.start_date <= bindparam("day"),
-                   or_(Appointment.end_date.is_(None), Appointment.end_date >= bindparam("day")))
+    holding = in_post(Appointment, Position.id, bindparam("day"))
     return DriverStatement(
         select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at, Round.closes_at,
                Round.closed_at, Round.questionnaire_id, Respondent.group, Respondent.area_id,
@@ -240,7 +239,7 @@ def _link_query():
         .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .outerjoin(Position, Position.id == InvitationPosition.position_id)
         .outerjoin(Area, Area.id == Position.area_id)
-        .outerjoin(Appointment, in_post)
+        .outerjoin(Appointment, holding)
         .outerjoin(Official, Official.id == Appointment.official_id)
         .where(Invitation.token_hash == bindparam("digest")))
 

@@ -240,18 +240,25 @@ def _write(parsed) -> ImportSummary:
     return summary
 
 
+def in_post(term, position, day):
+    """The condition "appointment ``term`` held ``position`` on ``day``" (end date inclusive,
+    open-ended when null): the one statement of it for every query that asks who held a post.
+    ``term`` is the Appointment model or an alias's columns; ``position`` and ``day`` are columns,
+    values or bound parameters."""
+    return and_(term.position_id == position, term.start_date <= day,
+                or_(term.end_date.is_(None), term.end_date >= day))
+
+
 def holder_on(position_id: int, day: date) -> Official | None:
     """The official who held the position on that day, if any."""
     return db.session.scalar(
-        select(Official).join(Appointment, Appointment.official_id == Official.id).where(
-            Appointment.position_id == position_id, Appointment.start_date <= day,
-            or_(Appointment.end_date.is_(None), Appointment.end_date >= day)))
+        select(Official).join(Appointment, Appointment.official_id == Official.id)
+        .where(in_post(Appointment, position_id, day)))
 
 
 def holders_on(day: date) -> dict[int, Official]:
     """Every position's holder on that day, in one query: position_id -> Official."""
     rows = db.session.execute(
-        select(Appointment.position_id, Official).join(Appointment.official).where(
-            and_(Appointment.start_date <= day,
-                 or_(Appointment.end_date.is_(None), Appointment.end_date >= day)))).all()
+        select(Appointment.position_id, Official).join(Appointment.official)
+        .where(in_post(Appointment, Appointment.position_id, day))).all()
     return {position_id: official for position_id, official in rows}

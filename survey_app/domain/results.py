@@ -42,6 +42,7 @@ from survey_app.domain.complaint_figures import (
     figures_by_official,
     figures_for_round,
 )
+from survey_app.domain.officials import holders_on
 from survey_app.domain.results_model import (
     GRADE_BOUNDS,
     BaseResults,
@@ -116,15 +117,6 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def _holders(day: date) -> dict[int, Official]:
-    rows = db.session.execute(
-        select(Appointment.position_id, Official)
-        .join(Official, Official.id == Appointment.official_id)
-        .where(Appointment.start_date <= day,
-               (Appointment.end_date.is_(None)) | (Appointment.end_date >= day))).all()
-    return {position_id: official for position_id, official in rows}
-
-
 def _complaint_figures(round_: Round, now: datetime | None) -> dict[int, ComplaintFigures]:
     """Each position's complaint figures for the round's quarter (every complaint filed there)."""
     return figures_for_round(round_, now)
@@ -189,7 +181,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     units = {u.id: u for u in db.session.scalars(select(Unit))}
     officials = {o.id: o for o in db.session.scalars(select(Official))}
-    holders = _holders(reference_day(round_, now))
+    holders = holders_on(reference_day(round_, now))
     empty = empty_figures(round_, now)
 
     def entry_for(position_id: int, official: Official | None, score, complaints) -> dict:
