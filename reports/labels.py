@@ -212,6 +212,37 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "col_failed": N_("Failed in a row"),
     "summary_not_published": N_("NOT PUBLISHED: for coordinators only."),
     "head_of": N_("Head of %(name)s"),
+    # fair comparisons (issue 20)
+    "too_few_title": N_("Too few responses to rank: %(tier)s"),
+    "too_few_note": N_(
+        "Fewer respondents than the required sample: the IKM is shown but not ranked, and on "
+        "its own it puts nobody on the sanctions ladder."),
+    "col_required": N_("Required"),
+    "funnel_title": N_("Funnel plot: %(tier)s"),
+    "funnel_note_ikm": N_(
+        "Each post's IKM against its number of respondents. The dashed line is the province "
+        "mean (%(mean)s, weighted by respondents); the bands are the 95%% and 99.8%% control "
+        "limits, mean ± z × sd / sqrt(n) with sd = %(sd)s, the spread between respondents "
+        "(Spiegelhalter 2005). A post outside them differs from the mean by more than chance "
+        "explains; inside them, small posts are not told apart by a rank."),
+    "funnel_note_rate": N_(
+        "Each unit's in-time rate of complaints against the complaints it is over. The dashed "
+        "line is the pooled rate (%(mean)s%%); the bands are the 95%% and 99.8%% control "
+        "limits, rate ± z × sqrt(rate × (100 - rate) / n) (Spiegelhalter 2005)."),
+    "funnel_x_ikm": N_("respondents"),
+    "funnel_x_rate": N_("complaints judged"),
+    "funnel_y_ikm": N_("IKM"),
+    "funnel_y_rate": N_("in time (%%)"),
+    "funnel_above_998": N_("Above the 99.8%% limits: %(names)s"),
+    "funnel_below_998": N_("Below the 99.8%% limits: %(names)s"),
+    "funnel_above_95": N_("Above the 95%% limits (within 99.8%%): %(names)s"),
+    "funnel_below_95": N_("Below the 95%% limits (within 99.8%%): %(names)s"),
+    "funnel_none": N_("Funnel plot: %(tier)s: fewer than two posts with a figure, nothing to "
+                      "compare."),
+    "funnel_inside": N_("Every post lies within the 95%% limits."),
+    "funnel_no_limits": N_(
+        "No limits drawn: the spread between respondents is not known (every invited person "
+        "answered, or too few respondents)."),
 }
 
 

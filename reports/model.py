@@ -145,6 +145,30 @@ class LeagueRow:
     grade: str | None
     composite: float | None
     sanction_level: str
+    required_sample: int = 0
+
+
+@dataclass(frozen=True)
+class FunnelDot:
+    label: str  # the post's area or unit
+    n: int  # respondents (or complaints judged)
+    value: float  # IKM (or in-time rate in percent), two decimals
+    outside: int  # 0 inside the 95% limits, 95 outside them, 998 outside the 99.8% too
+    above: bool
+
+
+@dataclass(frozen=True)
+class FunnelChart:
+    """One tier's funnel plot (survey_app/domain/funnel.py): the points, the mean and the limits
+    already computed (``curve``: (n, low 95%, high 95%, low 99.8%, high 99.8%) rows)."""
+    tier: str
+    measure: str  # "ikm" (against respondents) or "in_time_rate" (against complaints judged)
+    mean: float
+    sd: float | None  # None: no spread known, no limits
+    lowest: float
+    highest: float
+    points: list[FunnelDot]
+    curve: list[tuple[float, float, float, float, float]]
 
 
 @dataclass(frozen=True)
@@ -182,3 +206,7 @@ class SummaryData:
     verify_url: str = ""
     issued_on: str = ""
     texts: dict[str, str] = field(default_factory=dict)  # as CardData.texts
+    # Fair comparisons (issue 20): per tier the posts below the required sample, listed apart
+    # from the league table, and one funnel plot per tier.
+    too_few: dict[str, list[LeagueRow]] = field(default_factory=dict)
+    funnels: list[FunnelChart] = field(default_factory=list)

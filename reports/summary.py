@@ -29,6 +29,7 @@ from reports.drawing import (
     Flow,
     fit,
 )
+from reports.funnel_plot import draw_funnel
 from reports.labels import label, post_name
 from reports.model import SummaryData
 
@@ -46,7 +47,8 @@ def render_summary(data: SummaryData) -> bytes:
     flow = Flow(pdf)
     _header(flow, data)
     _distribution(flow, data)
-    for tier, rows in data.leagues.items():
+    for tier in [*data.leagues, *(t for t in data.too_few if t not in data.leagues)]:
+        rows = data.leagues.get(tier, [])
         columns = [(label(texts, "col_rank"), 28, "r"), (label(texts, "col_area"), 130, "l"),
                    (label(texts, "col_official"), 130, "l"), (label(texts, "col_resp"), 36, "r"),
                    (label(texts, "col_ikm"), 44, "r"), (label(texts, "col_grade"), 34, "c"),
@@ -56,8 +58,18 @@ def render_summary(data: SummaryData) -> bytes:
                  fmt.integer(r.respondents, lang), fmt.number(r.ikm, lang),
                  r.grade or "–", fmt.number(r.composite, lang),
                  "" if r.sanction_level == "none" else r.sanction_level.upper()] for r in rows]
-        _table(flow, label(texts, "league_title", tier=label(texts, "tier_" + tier)), columns, body,
-               grade_col=5)
+        if rows:
+            _table(flow, label(texts, "league_title", tier=label(texts, "tier_" + tier)), columns,
+                   body, grade_col=5)
+        _too_few(flow, data, tier)
+    for chart in data.funnels:
+        draw_funnel(flow, chart, data)
+    charted = {chart.tier for chart in data.funnels}
+    for tier in [t for t in data.distribution if t not in charted]:
+        flow.paragraph(label(texts, "funnel_none", tier=label(texts, "tier_" + tier)), size=8,
+                       colour=MUTED)
+    if len(charted) < len(data.distribution):
+        flow.gap(8)
     _complaint_ranking(flow, data)
     _ladder(flow, data)
     pdf.showPage()
@@ -186,6 +198,25 @@ def _cells(pdf, values, widths, aligns, y, font, size, grade_col=None):
             pdf.drawString(x + 3, y, text)
         pdf.setFillColor(INK)
         x += width
+
+
+def _too_few(flow: Flow, data: SummaryData, tier: str) -> None:
+    """The posts of a tier below the required sample, apart from its league table (issue 20)."""
+    rows = data.too_few.get(tier)
+    if not rows:
+        return
+    lang, texts = data.lang, data.texts
+    columns = [(label(texts, "col_area"), 150, "l"), (label(texts, "col_official"), 150, "l"),
+               (label(texts, "col_resp"), 50, "r"), (label(texts, "col_required"), 55, "r"),
+               (label(texts, "col_ikm"), 50, "r"), (label(texts, "col_grade"), 40, "c")]
+    body = [[r.area, r.official or label(texts, "vacant"), fmt.integer(r.respondents, lang),
+             fmt.integer(r.required_sample, lang), fmt.number(r.ikm, lang), r.grade or "–"]
+            for r in rows]
+    _table(flow, label(texts, "too_few_title", tier=label(texts, "tier_" + tier)), columns, body,
+           grade_col=5)
+    flow.gap(-8)
+    flow.paragraph(label(texts, "too_few_note"), size=8, colour=MUTED)
+    flow.gap(10)
 
 
 def _complaint_ranking(flow: Flow, data: SummaryData) -> None:

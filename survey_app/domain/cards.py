@@ -27,13 +27,15 @@ from reports.model import (
     ComplaintRankRow,
     Complaints,
     Element,
+    FunnelChart,
+    FunnelDot,
     GroupRow,
     LadderRow,
     LeagueRow,
     SummaryData,
     TrendPoint,
 )
-from survey_app.domain import clock, holding, ikm
+from survey_app.domain import clock, funnel, holding, ikm, ranking
 from survey_app.domain.complaint_figures import ComplaintFigures
 from survey_app.domain.results_model import PositionEntry, ResultsDocument, to_dict
 from survey_app.domain.vocabulary import GROUPS
@@ -373,14 +375,19 @@ def summary_data(document: ResultsDocument, lang: str = "id",
     the complaint figures in the document, and there is no ranking when there are none."""
     from survey_app.domain import results
 
-    leagues = {}
+    def league_row(p: PositionEntry) -> LeagueRow:
+        return LeagueRow(p.rank, p.area_name or p.unit_name or "",
+                         p.official.name if p.official is not None else None,
+                         p.respondents, _r(p.ikm), p.grade, _r(p.composite),
+                         p.sanction_level, p.required_sample)
+
+    leagues, too_few = {}, {}
     for tier in TIERS:
-        rows = results.league_table(document, tier)
-        if rows:
-            leagues[tier] = [LeagueRow(p.rank, p.area_name or p.unit_name or "",
-                                       p.official.name if p.official is not None else None,
-                                       p.respondents, _r(p.ikm), p.grade, _r(p.composite),
-                                       p.sanction_level) for p in rows]
+        table = ranking.split(results.league_table(document, tier))
+        if table.ranked:
+            leagues[tier] = [league_row(p) for p in table.ranked]
+        if table.too_few:  # fair comparisons: listed apart, never ranked
+            too_few[tier] = [league_row(p) for p in table.too_few]
     distribution = {tier: counts for tier, counts in results.grade_distribution(document).items()}
     ladder = [LadderRow(p.sanction_level, p.official.name, p.official.nip,
                         p.position, p.area_name or p.unit_name or "",
@@ -388,7 +395,7 @@ def summary_data(document: ResultsDocument, lang: str = "id",
               for p in results.sanctions_list(document) if p.official is not None]
     if complaint_ranking is None:
         complaint_ranking = _ranking_from_document(document)
-    ranking = [ComplaintRankRow(
+    units = [ComplaintRankRow(
         rank=row.get("rank") or i, name=row.get("name") or row.get("unit_name")
         or row.get("area_name") or "", received=row.get("received") or 0,
         in_time_rate=_r(row.get("in_time_rate"), 3),
@@ -396,8 +403,27 @@ def summary_data(document: ResultsDocument, lang: str = "id",
         open_overdue=row.get("open_overdue") or 0)
         for i, row in enumerate(complaint_ranking, start=1)] if complaint_ranking else None
     return SummaryData(round_code=document.round, published=published, leagues=leagues,
-                       distribution=distribution, ladder=ladder, complaint_ranking=ranking,
-                       lang=lang, texts=report_texts(lang))
+                       distribution=distribution, ladder=ladder, complaint_ranking=units,
+                       lang=lang, texts=report_texts(lang), too_few=too_few,
+                       funnels=funnel_charts(document))
+
+
+def funnel_charts(document: ResultsDocument) -> list[FunnelChart]:
+    """One funnel plot per tier (survey_app/domain/funnel.py), as the summary draws it."""
+    charts = []
+    for tier in TIERS:
+        found = funnel.of_tier(document.positions, tier)
+        if found is None:
+            continue
+        measure, shape = found
+        charts.append(FunnelChart(
+            tier=tier, measure=measure, mean=ikm.shown(shape.mean, 2),
+            sd=_r(shape.sd, 3), lowest=shape.lowest, highest=shape.highest,
+            points=[FunnelDot(p.label, p.n, ikm.shown(p.value, 2), p.outside, p.above)
+                    for p in shape.points],
+            curve=[(round(n, 3), round(a, 3), round(b, 3), round(c, 3), round(d, 3))
+                   for n, a, b, c, d in shape.curve()]))
+    return charts
 
 
 def _ranking_from_document(document: ResultsDocument) -> list[dict]:

@@ -35,7 +35,7 @@ from typing import cast
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, exports, holding, ikm, quarters, scoring
+from survey_app.domain import clock, exports, holding, ikm, quarters, ranking, scoring
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     empty_figures,
@@ -521,7 +521,7 @@ def _ranks(entries: tuple[PositionResult, ...]) -> tuple[dict[int, int], dict[st
     for entry in entries:
         if entry.tier == "kepala_dinas":
             continue
-        if entry.meets_required_sample is False:
+        if not ranking.rankable(entry):
             continue  # below the required sample: shown and marked, not ranked (DOMAIN.md 3)
         value = entry.ikm if entry.tier in surveyed else entry.composite
         if value is not None:

@@ -17,7 +17,7 @@ from reports.card import render_card
 from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import audit, cards, permissions, results, rounds
+from survey_app.domain import audit, cards, early_warning, permissions, results, rounds
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
@@ -66,7 +66,9 @@ def index():
 def round_cards(code):
     round_, state, document, entries = _round_and_entries(code)
     db.session.commit()  # stored base results
-    return render_template("portal/round.html", round_=round_, state=state, entries=entries)
+    own = current_user.official.nip if current_user.official is not None else None
+    return render_template("portal/round.html", round_=round_, state=state, entries=entries,
+                           drops=early_warning.significant_drops(entries, own_nip=own))
 
 
 @bp.get("/portal/<round:code>/cards/<int:position_id>.pdf")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import permissions, results, rounds, sanctions
+from survey_app.domain import early_warning, permissions, ranking, results, rounds, sanctions
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Area
@@ -42,9 +42,11 @@ def league(code):
     sort = request.args.get("sort", "rank")
     kotas = db.session.scalars(select(Area).where(Area.level.in_(("kota", "kabupaten")))
                                .order_by(Area.code)).all()
+    table = ranking.split(results.league_table(document, tier, kota, grade, sort))
     return render_template(
         "results/league.html", round_=round_, state=state, document=document, tier=tier,
-        rows=results.league_table(document, tier, kota, grade, sort), kota=kota, grade=grade,
+        rows=table.ranked, too_few=table.too_few, kota=kota, grade=grade,
+        drops=early_warning.significant_drops(document.positions),
         sort=sort, kotas=kotas, tiers=TIERS, distribution=results.grade_distribution(document),
         sanctions_count=len(results.sanctions_list(document)))
 
