@@ -115,6 +115,9 @@ def select_locale() -> Locale:
     if not has_request_context():  # command line, PDF rendering: the default language
         return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
+    if request.blueprint == "public":  # the address alone decides: its pages are cached
+        return _locale(chosen if chosen in languages
+                       else current_app.config["BABEL_DEFAULT_LOCALE"])
     if chosen in languages:
         if request.blueprint != "respond":
             session["lang"] = chosen
@@ -152,19 +155,21 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
     from survey_app.portal.routes import bp as portal_bp
+    from survey_app.public.routes import bp as public_bp
     from survey_app.respond.routes import bp as respond_bp
     from survey_app.results.routes import bp as results_bp
     from survey_app.roster.routes import bp as roster_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
-                      results_bp, complaints_bp, portal_bp, api_bp):
+                      results_bp, complaints_bp, portal_bp, api_bp, public_bp):
         app.register_blueprint(blueprint)
 
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
-# /verify: anyone holding a printed report card may check that it is genuine.
+# /verify: anyone holding a printed report card may check that it is genuine. /publik: the
+# published rounds a coordinator made public (survey_app/public).
 PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "portal.verify"}
-PUBLIC_BLUEPRINTS = {"respond"}
+PUBLIC_BLUEPRINTS = {"respond", "public"}
 
 
 def is_public(endpoint: str | None) -> bool:
@@ -267,6 +272,13 @@ def register_template_helpers(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "now_utc": datetime.now(UTC),
                 "lang_url": lang_url, "state_label": state_label,
                 "position_labels": POSITION_LABELS}
+
+    @app.template_filter("p_value")
+    def p_value(value):
+        """A p-value written the one way (reports.fmt.p_value: 'p = 0,21', 'p < 0,01')."""
+        from reports.fmt import p_value as written
+
+        return written(value, str(get_locale()))
 
     @app.template_filter("jakarta")
     def to_jakarta(value, fmt: str = "%d-%m-%Y %H:%M"):

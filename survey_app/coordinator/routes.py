@@ -195,3 +195,22 @@ DONE_MESSAGES = {
     "publish": lambda c: _("Round %(code)s is published.", code=c),
     "delete": lambda c: _("Round %(code)s was deleted.", code=c),
 }
+
+
+@bp.post("/rounds/<round:code>/public")
+@role_required("coordinator")
+def round_public(code):
+    """Make the round's published results public on /publik, or withdraw them (audit-logged)."""
+    from survey_app.domain import public_results
+
+    round_ = get_round_or_404(code)
+    if ConfirmForm().validate_on_submit():
+        public = request.form.get("public") == "1"
+        if public_results.set_public(round_, public, current_user):
+            db.session.commit()
+            flash(_("Round %(code)s is public on /publik once published.", code=round_.code)
+                  if public else _("Round %(code)s is no longer public.", code=round_.code),
+                  "success")
+    else:
+        flash(_("The form was out of date. Go back, reload the page and try again."), "error")
+    return redirect(url_for("coordinator.round_detail", code=code))

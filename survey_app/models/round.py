@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,5 +86,8 @@ class Round(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The coordinator made the round's published results public on /publik (issue 20; shown
+    # there only once the round is published; every change is audit-logged).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     questionnaire: Mapped[PinnedQuestionnaire] = relationship()

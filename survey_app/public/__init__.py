@@ -1,0 +1,1 @@
+"""The public results (/publik): no login, read only from published documents."""
