@@ -123,7 +123,7 @@ class PublicTable:
         groups: dict[str | None, list[dict]] = {}
         for row in self.rows:
             groups.setdefault(row["kota_code"], []).append(row)
-        keys: list[str | None] = sorted(k for k in groups if k is not None)
+        keys: list[str | None] = [*sorted(k for k in groups if k is not None)]
         if None in groups:
             keys.append(None)
         return [Kota(k, groups[k][0]["kota_name"], groups[k]) for k in keys]
