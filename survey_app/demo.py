@@ -380,7 +380,8 @@ class _Builder:
                 survey_weight=DEFAULT_SETTINGS["survey_weight"],
                 complaint_weight=DEFAULT_SETTINGS["complaint_weight"],
                 opened_at=opens, closed_at=None if current else closes,
-                published_at=None if state != "published" else closes + timedelta(days=10)))
+                published_at=None if state != "published" else closes + timedelta(days=10),
+                public=state == "published"))  # /publik shows the published demo rounds
             db.session.flush()
             self.round_ids[code] = round_id
             self.summary.rounds.append(code)

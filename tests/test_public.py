@@ -137,6 +137,17 @@ def test_ranks_only_among_posts_that_meet_the_sample(app, published):
             apart = text.index("Too few responses to rank: lurah")
             assert text.index("KELURAHAN 3171020001") > apart > text.index("KELURAHAN 3171010002")
             assert "Funnel plot: lurah" in text
+            # the small post's card says why it has no rank; a ranked one gives its rank
+            from reports.card import render_card
+
+            for code, said in (("3171020001", "Rank: not ranked (below the minimum sample)"),
+                               ("3171010002", "Rank: 2 of 3 lurah (by IKM)")):
+                card = cards.card_data(entries[code], document,
+                                       names=cards.element_names(_round()), rated=True,
+                                       comments=[], published=True, lang="en")
+                text = subprocess.run(["pdftotext", "-", "-"], input=render_card(card),
+                                      capture_output=True, check=True).stdout.decode()
+                assert said in " ".join(text.split())
 
 
 def test_the_league_page_lists_the_small_post_apart(client, auth, users, published):
