@@ -17,7 +17,8 @@ from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
 from tests.test_public import published  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="Debian's chromium is not installed")]
 AXE = Path(os.environ.get("AXE_CORE_JS", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 PAGES = ("/publik/", "/publik/2026-Q2", "/publik/2026-Q2?lang=en", "/publik/kamus-data")
 
@@ -72,7 +73,8 @@ def test_axe_finds_no_serious_violation_on_publik(app, published):  # noqa: F811
         for address in PAGES:
             page.goto(base + address)
             page.add_script_tag(path=str(AXE))
-            found = page.evaluate("async () => (await axe.run()).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))")
+            found = page.evaluate(
+                "async () => (await axe.run()).violations"
+                ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))")
             serious = [v for v in found if v["impact"] in ("critical", "serious")]
             assert serious == [], (address, serious)
