@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from survey_app.domain import audit, text
 from survey_app.domain.errors import DomainError
@@ -137,8 +137,6 @@ def roster_rows(round_: Round, search: str = "", limit: int = 50, offset: int = 
                 ) -> tuple[list[tuple[Respondent, Invitation]], int]:
     """A page of a round's roster (by area, RW, RT, ref), inactive ones included, filtered by a
     ref or name fragment; and how many match. Nothing about answers is read."""
-    from sqlalchemy import func, or_
-
     query = (select(Respondent, Invitation)
              .join(Invitation, Invitation.respondent_id == Respondent.id)
              .where(Invitation.round_id == round_.id))
