@@ -168,7 +168,8 @@ def register_blueprints(app: Flask) -> None:
 # Endpoints anyone may reach without logging in; everything else is denied by default.
 # /verify: anyone holding a printed report card may check that it is genuine. /publik: the
 # published rounds a coordinator made public (survey_app/public).
-PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "portal.verify"}
+# /auth/password/set/<token>: a one-time link to set a password (the link is the key).
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.set_password", "main.health", "portal.verify"}
 PUBLIC_BLUEPRINTS = {"respond", "public"}
 
 

@@ -757,3 +757,61 @@ def restore_command(source):
     click.echo(_("Restored %(path)s: %(tables)s tables, %(rows)s rows, schema revision "
                  "%(revision)s.", path=source, tables=restored.tables, rows=restored.rows,
                  revision=restored.revision or "-"))
+
+
+# --- roster lifecycle and officials' accounts (issue 18) -----------------------------------
+
+respondent_group = AppGroup("respondent", help="A respondent's place on the roster.")
+skm.add_command(respondent_group)
+
+
+def _lifecycle(action: str, ref: str) -> None:
+    from survey_app.domain import lifecycle
+
+    try:
+        changed = getattr(lifecycle, action)(lifecycle.by_ref(ref))
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    click.echo(_("Respondent %(ref)s deactivated; %(num)s invitations withdrawn.", ref=ref,
+                 num=changed) if action == "deactivate" else
+               _("Respondent %(ref)s reactivated; %(num)s invitations work again.", ref=ref,
+                 num=changed))
+
+
+@respondent_group.command("deactivate")
+@click.argument("ref")
+def respondent_deactivate(ref):
+    """Take respondent REF off the roster: no letters, not counted as invited, not copied to the
+    next quarter; their links in rounds whose roster may still change stop working. Answers
+    already given stay counted."""
+    _lifecycle("deactivate", ref)
+
+
+@respondent_group.command("reactivate")
+@click.argument("ref")
+def respondent_reactivate(ref):
+    """Put respondent REF back on the roster (their withdrawn links work again)."""
+    _lifecycle("reactivate", ref)
+
+
+@respondent_group.command("replace")
+@click.argument("ref")
+@click.option("--new-ref", required=True, help="the new person's respondent_ref")
+@click.option("--name", required=True, help="the new person's name")
+@click.option("--phone", default="", help="the new person's mobile number")
+@click.option("--email", default="", help="the new person's email")
+def respondent_replace(ref, new_ref, name, phone, email):
+    """Replace respondent REF by a new person of the same group and area: REF is deactivated,
+    the new one gets their own link in every round whose roster may still change."""
+    from survey_app.domain import lifecycle
+
+    try:
+        new = lifecycle.replace(lifecycle.by_ref(ref), lifecycle.Newcomer(new_ref, name, phone,
+                                                                          email),
+                                current_app.config["SECRET_KEY"])
+        db.session.commit()
+    except DomainError as e:
+        fail(e)
+    click.echo(_("%(new)s replaces %(old)s, with a new personal link; %(old)s is inactive.",
+                 new=new.ref, old=ref))

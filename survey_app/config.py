@@ -92,6 +92,14 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "20 per minute",
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
     "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "10 per 15 minutes",
+    # One-time links to set a password (survey_app/domain/accounts.py): how long a new account's
+    # link and an admin's reset link work, the login given to officials' accounts made in bulk
+    # (NIP@domain: a login name; .invalid is never a real mailbox), and requests per address on
+    # the link's page.
+    "ACCOUNT_LINK_DAYS": 14,
+    "PASSWORD_RESET_HOURS": 48,
+    "OFFICIAL_LOGIN_DOMAIN": "pejabat.skm.invalid",
+    "SET_PASSWORD_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     # One counter per address and minute. It lets a burst of up to twice a limit through across
     # the turn of a minute, which is harmless for limits this generous, and costs the public

@@ -276,8 +276,15 @@ class _Builder:
         holder = {pos_id: new_official() for pos_id, _kind, _a, _u in self.positions}
         start = {pos_id: first_day - timedelta(days=self.rng.randint(0, 600)) for pos_id in holder}
         appointments = []
-        lurah_positions = [p for p, kind, _a, _u in self.positions if kind == "lurah"]
-        camat_positions = [p for p, kind, _a, _u in self.positions if kind == "camat"]
+        # The posts of the demo's lurah and camat logins (build_users) keep their holder: a login
+        # rotated in after the last published round would open on no report card.
+        first_kel = self.kelurahan[0][0]
+        steady = {self.position_of[("lurah", first_kel)],
+                  self.position_of[("camat", self.kec_of_kel[first_kel])]}
+        lurah_positions = [p for p, kind, _a, _u in self.positions
+                           if kind == "lurah" and p not in steady]
+        camat_positions = [p for p, kind, _a, _u in self.positions
+                           if kind == "camat" and p not in steady]
         for year, quarter in quarters[1:]:
             boundary = quarter_bounds(year, quarter)[0]
             moves = []
@@ -360,6 +367,7 @@ class _Builder:
         element_bias = {element["code"]: float(self.np.normal(0, 0.18))
                         for element in content["elements"]}
         self.round_ids = {}
+        self.last_published_end: date | None = None
         for index, (year, quarter) in enumerate(quarters):
             code = f"{year}-Q{quarter}"
             q_start, q_end = quarter_bounds(year, quarter)
@@ -367,6 +375,8 @@ class _Builder:
             closes = wib(q_end + timedelta(days=1))
             current = index == len(quarters) - 1
             state = "open" if current else ("closed" if index == len(quarters) - 2 else "published")
+            if state == "published":
+                self.last_published_end = q_end
             round_id = self.next_id("round")
             opens = wib(opens_day, 8)
             if current and opens.date() > self.today:
@@ -502,15 +512,27 @@ class _Builder:
                 first_response, resolved, position_id, official_id, now, now)
 
     # --- accounts and recorded decisions -------------------------------------------------------
+    def steady_holder(self, positions: list[int]) -> int | None:
+        """Today's holder of the first of ``positions`` held by the same official since the last
+        published round (so that their login opens on a published card, not on nothing: a camat
+        rotated in after it has no card yet); today's holder of the first one otherwise."""
+        since = self.last_published_end or self.today
+        for position_id in positions:
+            for _id, official_id, _pos, start, end in self._by_position().get(position_id, ()):
+                if start <= since and (end is None or end >= self.today):
+                    return official_id
+        return self.holder_on(positions[0], self.today) if positions else None
+
     def build_users(self, hash_method: str) -> None:
-        first_kel = self.kelurahan[0][0]
-        first_kec = self.kec_of_kel[first_kel]
+        kel_ids = [kel_id for kel_id, _code, _kec in self.kelurahan]
+        first_kec = self.kec_of_kel[kel_ids[0]]  # the camat over the lurah login comes first
+        kec_ids = [first_kec] + [k for k, _code, _kota in self.kecamatan if k != first_kec]
+        kota_ids = list(dict.fromkeys(self.kota_of_kec[k] for k in kec_ids))
         official_for = {
-            "lurah": self.holder_on(self.position_of[("lurah", first_kel)], self.today),
-            "camat": self.holder_on(self.position_of[("camat", first_kec)], self.today),
-            "walikota": self.holder_on(self.position_of[("walikota", self.kota_of_kec[first_kec])],
-                                       self.today),
-            "kepala_dinas": self.holder_on(self.unit_positions[0][1], self.today),
+            "lurah": self.steady_holder([self.position_of[("lurah", k)] for k in kel_ids]),
+            "camat": self.steady_holder([self.position_of[("camat", k)] for k in kec_ids]),
+            "walikota": self.steady_holder([self.position_of[("walikota", k)] for k in kota_ids]),
+            "kepala_dinas": self.steady_holder([pos for _unit, pos in self.unit_positions]),
         }
         for key, (email, password) in DEMO_PASSWORDS.items():
             role = key if key in ("admin", "coordinator", "viewer") else "official"

@@ -17,6 +17,9 @@ import re
 
 RESPONDENT_PATH = re.compile(r'/s/[^/?\s"]+')
 REDACTED_PATH = "/s/…"
+# A one-time link to set an account's password is a credential too: logged without its token.
+PASSWORD_LINK_PATH = re.compile(r'/auth/password/set/[^/?\s"]+')
+REDACTED_PASSWORD_LINK = "/auth/password/set/…"
 
 # Every logger that writes the path of a request (gunicorn's are used by its workers, in which
 # create_app runs; they are plain loggers, so nothing of gunicorn is imported here).
@@ -25,7 +28,8 @@ REQUEST_LOGGERS = ("werkzeug", "gunicorn.error", "gunicorn.access")
 
 def redact(text: str) -> str:
     """``text`` with every respondent's path shortened to ``/s/…``."""
-    return RESPONDENT_PATH.sub(REDACTED_PATH, text)
+    return PASSWORD_LINK_PATH.sub(REDACTED_PASSWORD_LINK,
+                                  RESPONDENT_PATH.sub(REDACTED_PATH, text))
 
 
 class RedactRespondentPaths(logging.Filter):

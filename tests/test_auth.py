@@ -167,7 +167,7 @@ def test_opening_the_login_page_is_not_counted(app, client, auth, users):
     ("javascript:alert(1)", "/"),
 ])
 def test_next_redirects_only_to_local_paths(auth, users, next_url, expected):
-    response = auth.login(users["viewer"], next_url=next_url)
+    response = auth.login(users["coordinator"], next_url=next_url)  # the coordinator's home: /
     assert response.headers["Location"] == expected
 
 

@@ -30,3 +30,13 @@ class UpdateUserForm(FlaskForm):
 
 class ToggleActiveForm(FlaskForm):
     submit = SubmitField(_l("Change"))
+
+
+class ResetPasswordForm(FlaskForm):
+    submit = SubmitField(_l("Reset password"))
+
+
+class OfficialAccountsForm(FlaskForm):
+    fmt = SelectField(_l("File format"), choices=[SelectChoice("xlsx", "XLSX"),
+                                                  SelectChoice("csv", "CSV")])
+    submit = SubmitField(_l("Create accounts and download their links"))

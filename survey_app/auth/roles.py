@@ -29,6 +29,16 @@ def visible_round_or_404(code: str) -> tuple[Round, str]:
     return round_, state
 
 
+# Where a login lands (without a ``next``): the page with the role's data on it. Officials open on
+# their report cards, viewers on the results; coordinators and admins on the home page, which
+# shows the current round.
+HOME_ENDPOINTS = {"official": "portal.index", "viewer": "results.index"}
+
+
+def home_endpoint(role: str) -> str:
+    return HOME_ENDPOINTS.get(role, "main.index")
+
+
 def role_required(*roles: str):
     """Allow the view only to users with one of these roles (admin is always allowed)."""
 

@@ -11,11 +11,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from survey_app.auth.forms import LoginForm, LogoutForm
+from survey_app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, SetPasswordForm
+from survey_app.auth.roles import home_endpoint
 from survey_app.auth.urls import safe_next
 from survey_app.domain import accounts, audit
+from survey_app.domain.errors import DomainError
 from survey_app.extensions import db, ratelimits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -59,7 +61,7 @@ def login():
         login_user(user)
         audit.record("login", user.email, user)
         db.session.commit()
-        return redirect(safe_next(form.next.data) or url_for("main.index"))
+        return redirect(safe_next(form.next.data) or url_for(home_endpoint(user.role)))
     return render_template("auth/login.html", form=form)
 
 
@@ -77,3 +79,51 @@ def logout():
             session["lang"] = lang
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """A one-time link (new account or reset): choose a password. Public; the link is the key.
+    Every request counts against a per-address limit, so links cannot be tried in bulk."""
+    ratelimits.hit(current_app.config["SET_PASSWORD_RATE_LIMIT"], "set-password")
+    if accounts.user_for_link(token) is None:
+        return render_template("auth/link_refused.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.set_password_with_link(token, form.new_password.data,
+                                                   current_app.config["PASSWORD_HASH_METHOD"])
+        except DomainError as e:
+            db.session.rollback()
+            form.new_password.errors = [*form.new_password.errors, str(e)]
+        else:
+            audit.record("set-password", user.email, user)
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Everyone changes their own password (the current one is asked again); every other
+    session of the account ends, this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data,
+                                     form.new_password.data,
+                                     current_app.config["PASSWORD_HASH_METHOD"])
+        except DomainError as e:
+            db.session.rollback()
+            form.current_password.errors = [*form.current_password.errors, str(e)]
+        else:
+            audit.record("change-password", current_user.email, current_user)
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session, at the new version
+            flash(_("Your password was changed; your other sessions have ended."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)

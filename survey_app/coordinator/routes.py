@@ -121,8 +121,14 @@ def round_action(code, action):
     elif request.method == "GET" and action == "extend":
         form.closes_at.data = clock.to_jakarta(round_.closes_at).replace(tzinfo=None)
     state = rounds.record_clock_transitions([round_])[round_.id]
+    checklist = None
+    if action == "publish" and state == "closed":  # irreversible: what to check first
+        from survey_app.domain.checklist import publish_checklist
+
+        checklist = publish_checklist(round_)
+        db.session.commit()  # stored base results
     return render_template("coordinator/confirm.html", round_=round_, action=action, form=form,
-                           state=state, state_label=rounds.state_label,
+                           state=state, state_label=rounds.state_label, checklist=checklist,
                            question=QUESTIONS[action](round_.code))
 
 

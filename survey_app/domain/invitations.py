@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from survey_app.domain import audit, clock, exports, rounds
-from survey_app.domain.errors import NotAllowed
+from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.officials import in_post
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
@@ -39,6 +39,7 @@ from survey_app.models import (
     Position,
     Respondent,
     Round,
+    invitation_counted,
 )
 from survey_app.models.driver_sql import DriverStatement
 
@@ -133,6 +134,8 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
         select(Invitation).where(Invitation.round_id == round_.id))}
     created = nothing_to_rate = 0
     for respondent in respondents:
+        if not respondent.active:
+            continue  # off the roster (survey_app.domain.lifecycle): no new link
         wanted = tree.rated_positions(respondent.area_id,
                                       list(round_.rating_matrix.get(respondent.group, [])))
         invitation = existing.get(respondent.id)
@@ -164,7 +167,8 @@ def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = Non
         secret_key = current_app.config["SECRET_KEY"]
     respondents = list(db.session.scalars(
         select(Respondent).join(Invitation, Invitation.respondent_id == Respondent.id)
-        .where(Invitation.round_id == from_round.id).order_by(Respondent.id)))
+        .where(Invitation.round_id == from_round.id).order_by(Respondent.id)
+        .where(Respondent.active.is_(True))))  # inactive respondents are not copied
     created, _none = ensure_invitations(to_round, respondents, secret_key)
     return created
 
@@ -241,7 +245,8 @@ def _link_query():
         .outerjoin(Area, Area.id == Position.area_id)
         .outerjoin(Appointment, holding)
         .outerjoin(Official, Official.id == Appointment.official_id)
-        .where(Invitation.token_hash == bindparam("digest")))
+        .where(Invitation.token_hash == bindparam("digest"))
+        .where(invitation_counted()))  # a withdrawn link (lifecycle) no longer works
 
 
 def open_link(connection: Connection, token: str, day: date | None = None) -> LinkView | None:
@@ -296,14 +301,42 @@ def whatsapp_url(phone: str | None, text: str) -> str:
     return f"https://wa.me/{phone}?text={quote(text, safe='')}"
 
 
+class KeyChanged(DomainError):
+    """The server's SECRET_KEY is not the one the round's links were made with."""
+
+
+KEY_SAMPLE = 5
+
+
+def check_secret_key(round_: Round, secret_key: str) -> None:
+    """KeyChanged unless ``secret_key`` gives back the stored hashes of a few of the round's
+    invitations (the oldest, the newest and some at random): links printed under another key
+    would all be dead, so none is printed."""
+    ids = select(Invitation.id).where(Invitation.round_id == round_.id)
+    sample = set(db.session.scalars(ids.order_by(Invitation.id).limit(1)))
+    sample |= set(db.session.scalars(ids.order_by(Invitation.id.desc()).limit(1)))
+    sample |= set(db.session.scalars(ids.order_by(func.random()).limit(KEY_SAMPLE - 2)))
+    for nonce, stored in db.session.execute(select(Invitation.token_nonce, Invitation.token_hash)
+                                            .where(Invitation.id.in_(sample))):
+        if token_hash(invitation_token(secret_key, nonce)) != stored:
+            raise KeyChanged(gettext(
+                "The links of round %(code)s were made with another SECRET_KEY than the "
+                "server's: every link printed now would be dead. Nothing was exported. Start "
+                "the server with the SECRET_KEY the links were made with.", code=round_.code))
+
+
 def export_rows(round_: Round, base_url: str, secret_key: str,
                 pending_only: bool = False) -> list[InvitationRow]:
-    """Every invitation of the round (or only those not finished), ordered by kelurahan, RW, RT."""
+    """Every invitation of the round (or only those not finished), ordered by kelurahan, RW, RT.
+    KeyChanged (nothing exported) when the key no longer makes the stored links."""
+    check_secret_key(round_, secret_key)
     closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
     query = (select(Invitation, Respondent, Area)
              .join(Respondent, Respondent.id == Invitation.respondent_id)
              .join(Area, Area.id == Respondent.area_id)
              .where(Invitation.round_id == round_.id))
+    # no letters for respondents off the roster (survey_app.domain.lifecycle)
+    query = query.where(invitation_counted(), Respondent.active.is_(True))
     if pending_only:
         query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
                                            InvitationPosition.answered.is_(False)))

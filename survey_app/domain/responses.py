@@ -44,6 +44,7 @@ from survey_app.models import (
     Position,
     Respondent,
     Round,
+    invitation_counted,
 )
 from survey_app.models.driver_sql import DriverStatement
 
@@ -240,9 +241,11 @@ def paper_columns(round_: Round) -> tuple[list[str], list[str]]:
 
 def _round_days(round_: Round) -> tuple[date, date]:
     """The first and last Jakarta day on which the round is open (closes_at itself is the first
-    moment it is not: a round closing at midnight has its last day before it)."""
+    moment it is not: a round closing at midnight has its last day before it; a round closed
+    early by hand ended at closed_at)."""
+    ended = min(round_.closed_at or round_.closes_at, round_.closes_at)
     return (clock.jakarta_day(round_.opens_at),
-            clock.jakarta_day(round_.closes_at - timedelta(microseconds=1)))
+            clock.jakarta_day(ended - timedelta(microseconds=1)))
 
 
 def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
@@ -273,7 +276,8 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
             .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
             .join(Position, Position.id == InvitationPosition.position_id)
             .join(Area, Area.id == Position.area_id)
-            .where(Invitation.round_id == round_.id, Respondent.ref.in_(refs))):
+            .where(Invitation.round_id == round_.id, Respondent.ref.in_(refs))
+            .where(invitation_counted())):  # a withdrawn invitation takes no paper form
         invited[(ref, kind, area_code)] = (inv_id, group, area_id, pos_id, completed)
     known_refs = {key[0] for key in invited}
     errors: list[RowError] = []
@@ -424,17 +428,24 @@ def response_rates(round_: Round) -> Rates:
     hundred rows) rolls them up to kecamatan and kota."""
     per_invitation = (
         select(Invitation.id.label("invitation_id"), Respondent.area_id, Respondent.group,
+               invitation_counted().label("counted"),
                func.count().label("forms"),
                func.count().filter(InvitationPosition.answered).label("done"))
         .join(Respondent, Respondent.id == Invitation.respondent_id)
         .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .where(Invitation.round_id == round_.id)
-        .group_by(Invitation.id, Respondent.area_id, Respondent.group)).subquery()
+        .group_by(Invitation.id, Invitation.withdrawn, Respondent.area_id, Respondent.group)
+    ).subquery()
+    # Withdrawn invitations (survey_app.domain.lifecycle) leave the denominators (invited, forms);
+    # the answers already given stay counted, whoever gave them.
+    counted = per_invitation.c.counted
     rows = db.session.execute(
-        select(per_invitation.c.area_id, per_invitation.c.group, func.count(),
+        select(per_invitation.c.area_id, per_invitation.c.group,
+               func.sum(case((counted, 1), else_=0)),
                func.sum(case((per_invitation.c.done > 0, 1), else_=0)),
                func.sum(case((per_invitation.c.done == per_invitation.c.forms, 1), else_=0)),
-               func.sum(per_invitation.c.forms), func.sum(per_invitation.c.done))
+               func.sum(case((counted, per_invitation.c.forms), else_=0)),
+               func.sum(per_invitation.c.done))
         .group_by(per_invitation.c.area_id, per_invitation.c.group)).all()
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     total = Rate("", "")
@@ -445,8 +456,8 @@ def response_rates(round_: Round) -> Rates:
         return buckets[kind].setdefault(key, Rate(str(key), label))
 
     for area_id, group, invited, responded, finished, forms, done in rows:
-        part = Rate("", "", invited, int(responded or 0), int(finished or 0), int(forms or 0),
-                    int(done or 0))
+        part = Rate("", "", int(invited or 0), int(responded or 0), int(finished or 0),
+                    int(forms or 0), int(done or 0))
         total.add(part)
         bucket("group", group, group).add(part)
         area = areas.get(area_id)

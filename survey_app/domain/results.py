@@ -85,9 +85,11 @@ SIGNIFICANCE = 0.05
 
 
 def reference_day(round_: Round, now: datetime | None = None) -> date:
-    """The last day the round was open (a close at midnight belongs to the day before)."""
+    """The last day the round was open (a close at midnight belongs to the day before); a round
+    closed early by hand ended at ``closed_at``, before its scheduled ``closes_at``."""
     now = now or clock.now()
-    return clock.jakarta_day(min(round_.closes_at - timedelta(microseconds=1), now))
+    ended = min(round_.closed_at or round_.closes_at, round_.closes_at)
+    return clock.jakarta_day(min(ended - timedelta(microseconds=1), now))
 
 
 # --- the base results of one round -------------------------------------------------------------
@@ -99,7 +101,8 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
     responses = db.session.execute(
         select(func.count()).select_from(holding.stored_responses(round_.id))).one()
     invited = db.session.execute(
-        select(func.count(), func.count().filter(InvitationPosition.answered))
+        select(func.count(), func.count().filter(InvitationPosition.answered),
+               func.count().filter(Invitation.withdrawn))  # lifecycle: withdrawn invitations
         .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
         .where(Invitation.round_id == round_.id)).one()
     appointments = db.session.execute(select(func.count(), func.max(Appointment.id),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -34,7 +34,7 @@ from survey_app.domain.vocabulary import (
     ROUND_STATES,
 )
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Round
+from survey_app.models import Invitation, InvitationPosition, Round, invitation_counted
 
 RATED_TIERS = ("lurah", "camat", "walikota")
 EDITABLE_STATES = ("draft", "scheduled")
@@ -295,8 +295,8 @@ def update(round_: Round, settings: Settings, user=None, now: datetime | None = 
 
 
 def next_quarter_draft(previous: Round, user=None) -> Round:
-    """A new draft for the quarter after ``previous``: the same settings, the times three months
-    later, the questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
+    """A new draft for the quarter after ``previous``: the same settings, the scheduled times three
+    months later (an early close, ``closed_at``, does not shorten the next round), the questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
     ``invitations.next_quarter`` adds the roster."""
     settings = Settings.of(previous)
     settings.opens_at = _add_months(previous.opens_at, 3)
@@ -428,9 +428,9 @@ def open_now(round_: Round, user=None, now: datetime | None = None) -> Round:
 
 
 def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
-    """open -> closed, now (to stop a round early; nothing is deleted)."""
+    """open -> closed, now (to stop a round early; nothing is deleted). ``closes_at`` keeps the
+    scheduled close (what the next quarter is planned from); ``closed_at`` is when it closed."""
     now = _require(round_, "close", now)
-    round_.closes_at = max(now, round_.opens_at + timedelta(seconds=1))
     round_.state = "closed"
     round_.closed_at = now
     holding.release_held([round_.id])  # no response waits in the holding table past the close
@@ -537,8 +537,8 @@ class Progress:
 def progress_by_round() -> dict[int, Progress]:
     """Each round's response rate, in one aggregate query."""
     rows = db.session.execute(
-        select(Invitation.round_id, func.count(),
-               func.count().filter(InvitationPosition.answered))
+        select(Invitation.round_id, func.count().filter(invitation_counted()),
+               func.count().filter(InvitationPosition.answered))  # answers given stay counted
         .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .group_by(Invitation.round_id)).all()
     return {round_id: Progress(invited, completed) for round_id, invited, completed in rows}

@@ -23,7 +23,13 @@ from sqlalchemy import Float, Integer, case, func, literal, select
 from survey_app.domain import holding, ikm
 from survey_app.domain.questionnaires import element_weights
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Respondent, Round
+from survey_app.models import (
+    Invitation,
+    InvitationPosition,
+    Respondent,
+    Round,
+    invitation_counted,
+)
 
 
 @dataclass
@@ -119,6 +125,7 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
             .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
             .join(Respondent, Respondent.id == Invitation.respondent_id)
             .where(Invitation.round_id == round_.id)
+            .where(invitation_counted())  # withdrawn invitations are not counted as invited
             .group_by(InvitationPosition.position_id, Respondent.group)):
         invited_by.setdefault(position_id, {})[group] = invited
         if position_id not in split:

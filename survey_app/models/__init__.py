@@ -11,6 +11,7 @@ from survey_app.models.respondent import (
                                           InvitationPosition,
                                           Respondent,
                                           Response,
+                                          invitation_counted,
 )
 from survey_app.models.result import Publication, ResultSnapshot
 from survey_app.models.round import PinnedQuestionnaire, Round
@@ -21,5 +22,5 @@ __all__ = [
     "Invitation", "InvitationPosition",
     "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Publication", "Respondent",
     "Response", "ResultSnapshot",
-    "Round", "SanctionDecision", "Unit", "User",
+    "Round", "SanctionDecision", "Unit", "User", "invitation_counted",
 ]

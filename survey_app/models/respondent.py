@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +46,10 @@ class Respondent(db.Model):
     rt: Mapped[str | None] = mapped_column(String(8))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    # An inactive respondent (left the post, replaced) gets no letters, is not invited to later
+    # rounds and is not counted as invited where their invitation was withdrawn
+    # (survey_app.domain.lifecycle).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     area: Mapped[Area] = relationship()
 
@@ -65,11 +70,22 @@ class Invitation(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_nonce: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the respondent is deactivated while the round's roster may still change: the link
+    # stops working and the invitation is not counted as invited (nor sent); any answers already
+    # given stay counted (they are not linked to it). Closed rounds keep their history.
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     round: Mapped[Round] = relationship()
     respondent: Mapped[Respondent] = relationship()
     positions: Mapped[list[InvitationPosition]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan")
+
+
+def invitation_counted():
+    """Which invitations count as invited (response-rate denominators, letters): those not
+    withdrawn. Answers given through a withdrawn invitation stay counted: they are not linked to
+    it (docs/anonymity.md), so only the denominator changes, the same whether they answered."""
+    return Invitation.withdrawn.is_(False)
 
 
 class InvitationPosition(db.Model):

@@ -31,6 +31,12 @@ class User(UserMixin, db.Model):
     # Part of the login kept in the session cookie (get_id): bumped on logout, password change
     # and deactivation, it makes every copy of an earlier cookie worthless.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # A one-time link to set the password (new accounts, resets): only its SHA-256 is kept; it
+    # works once, until it expires (survey_app.domain.accounts).
+    password_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner last chose a password; null while an account made in bulk waits for its first.
+    password_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     official: Mapped[Official | None] = relationship()
 
@@ -51,6 +57,8 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str, method: str | None = None) -> None:
         # Werkzeug's default is scrypt; tests pass a cheap method through config.
         self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.password_set_at = utcnow()
+        self.password_token_hash = self.password_token_expires_at = None  # links are used up
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

@@ -106,3 +106,5 @@ def official_history(nip):
     decisions = sanctions.decisions_of([official.id]).get(official.id, [])
     return render_template("results/official.html", official=official, rows=rows,
                            decisions=decisions, action_labels=sanctions.ACTION_LABELS)
+
+from survey_app.results import downloads  # noqa: E402,F401 - its routes join this blueprint

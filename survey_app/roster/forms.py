@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField
-from wtforms.validators import DataRequired, Regexp
+from wtforms import BooleanField, HiddenField, IntegerField, SearchField, StringField, TelField
+from wtforms.validators import DataRequired, Optional, Regexp
 
 
 class UploadForm(FlaskForm):
@@ -26,3 +26,23 @@ class DownloadForm(FlaskForm):
         csrf = False  # a download (GET) changes nothing
 
     pending = BooleanField(_l("Only those who have not finished (for reminders)"))
+
+
+class RosterSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search (GET) changes nothing
+
+    q = SearchField(_l("Search by ref or name"), validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional()])
+
+
+class LifecycleForm(FlaskForm):
+    """Deactivate or reactivate (the button says which)."""
+
+
+class ReplaceForm(FlaskForm):
+    ref = StringField(_l("New respondent_ref"), validators=[DataRequired()],
+                      description=_l("A new ref: the new person keeps nothing of the old one."))
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    phone = TelField(_l("Phone (optional)"), validators=[Optional()])
+    email = StringField(_l("Email (optional)"), validators=[Optional()])

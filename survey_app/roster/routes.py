@@ -171,8 +171,12 @@ def download(code: str, fmt: str):
     if fmt not in ("csv", "pdf"):
         abort(404)
     pending = DownloadForm(request.args).pending.data
-    rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
-                                   current_app.config["SECRET_KEY"], pending_only=pending)
+    try:
+        rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
+                                       current_app.config["SECRET_KEY"], pending_only=pending)
+    except invitations.KeyChanged as e:
+        flash(str(e), "error")
+        return redirect(url_for("roster.round_page", code=round_.code))
     if fmt == "csv":
         data, mimetype = invitations.export_csv(rows), "text/csv; charset=utf-8"
     else:
@@ -185,3 +189,5 @@ def download(code: str, fmt: str):
     name = f"undangan-{round_.code}{'-belum-selesai' if pending else ''}.{fmt}"
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+from survey_app.roster import lifecycle_routes  # noqa: E402,F401 - its routes join this blueprint
