@@ -35,7 +35,7 @@ from typing import cast
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, exports, holding, ikm, quarters, scoring
+from survey_app.domain import clock, exports, holding, ikm, quarters, sanctions, scoring
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     empty_figures,
@@ -114,6 +114,8 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
              reference_day(round_, now),
              tuple(responses), tuple(invited), tuple(appointments), tuple(officials),
              tuple(complaints)]
+    if followups_may_count():
+        parts.append(sanctions.followup_fingerprint())
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
@@ -249,6 +251,10 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
             for reason in entry["failed_because"]:
                 if reason not in reasons.setdefault(nip, []):
                     reasons[nip].append(reason)
+    if followups_may_count():  # missing or overdue follow-up plans (domain/sanctions.py)
+        for nip, reason in sanctions.followup_failures(round_, now).items():
+            outcome[nip] = True
+            reasons.setdefault(nip, []).append(reason)
     for entry in entries + earlier:
         if entry["official"] is not None:
             entry["official_failed"] = outcome.get(entry["official"].nip)
@@ -259,6 +265,13 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
                        reference_day=reference_day(round_, now).isoformat(),
                        positions=tuple(PositionResult(**e) for e in entries),
                        earlier_holders=tuple(PositionResult(**e) for e in earlier))
+
+
+def followups_may_count() -> bool:
+    """Whether any round requires follow-up plans (else the plans never touch the ladder, and
+    the results do not depend on them)."""
+    return bool(db.session.scalar(select(func.count()).select_from(Round)
+                                  .where(Round.followup_required.is_(True))))
 
 
 def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:
