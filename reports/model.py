@@ -69,7 +69,7 @@ class FollowupRow:
 @dataclass(frozen=True)
 class FollowupCount:
     """The follow-up plans of one kota (or of the dinas) by state, for the province summary."""
-    area: str
+    area: str | None  # None: the dinas (their heads are not in a kota)
     counts: dict[str, int]  # state -> plans
     missing: int  # priority elements with no plan written
 

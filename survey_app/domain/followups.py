@@ -130,7 +130,7 @@ def reviewed_position_ids(user, day: date | None = None) -> list[int]:
 
     day = day or today()
     superior = aliased(Position)
-    found = []
+    found: list[int] = []
     for kind, superior_kinds in REVIEWED_BY_HOLDER.items():
         found += db.session.scalars(
             select(Position.id).join(Area, Area.id == Position.area_id)
@@ -476,8 +476,8 @@ def counts_by_kota(round_: Round, document: ResultsDocument) -> list[FollowupCou
         for code in cards.priority_elements(entry, names):
             if (entry.position_id, entry.official.nip, code) not in written:
                 missing[entry.kota_code] = missing.get(entry.kota_code, 0) + 1
-    kota_names = dict(db.session.execute(select(Area.code, Area.name)
-                                         .where(Area.level.in_(("kota", "kabupaten")))).all())
+    kota_names: dict[str, str] = {code: name for code, name in db.session.execute(
+        select(Area.code, Area.name).where(Area.level.in_(("kota", "kabupaten"))))}
     rows = [FollowupCount(area=kota_names.get(kota, kota) if kota else None,
                           counts=counts.get(kota, {state: 0 for state in FOLLOWUP_STATES}),
                           missing=missing.get(kota, 0))

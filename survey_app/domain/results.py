@@ -251,10 +251,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
             for reason in entry["failed_because"]:
                 if reason not in reasons.setdefault(nip, []):
                     reasons[nip].append(reason)
-    if followups_may_count():  # missing or overdue follow-up plans (domain/sanctions.py)
-        for nip, reason in sanctions.followup_failures(round_, now).items():
-            outcome[nip] = True
-            reasons.setdefault(nip, []).append(reason)
+    _followup_failures(round_, now, outcome, reasons)
     for entry in entries + earlier:
         if entry["official"] is not None:
             entry["official_failed"] = outcome.get(entry["official"].nip)
@@ -265,6 +262,17 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
                        reference_day=reference_day(round_, now).isoformat(),
                        positions=tuple(PositionResult(**e) for e in entries),
                        earlier_holders=tuple(PositionResult(**e) for e in earlier))
+
+
+def _followup_failures(round_: Round, now: datetime | None, outcome: dict[str, bool | None],
+                       reasons: dict[str, list[FailureReason]]) -> None:
+    """Missing or overdue follow-up plans fail the person too, where a round requires plans
+    (survey_app/domain/sanctions.py, followup_failures)."""
+    if not followups_may_count():
+        return
+    for nip, reason in sanctions.followup_failures(round_, now).items():
+        outcome[nip] = True
+        reasons.setdefault(nip, []).append(reason)
 
 
 def followups_may_count() -> bool:
