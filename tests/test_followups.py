@@ -435,3 +435,31 @@ def test_the_next_quarters_card_and_the_summary_show_the_plans(app, posts):
         assert "Rencana tindak lanjut per kota" in text
         assert re.search(r"KOTA JAKARTA SELATAN 0 0 0 1 0 0 5", text), text
         assert followups.counts_by_kota(q3, document) == []  # not published: no plans yet
+
+
+# --- the demo -------------------------------------------------------------------------------------
+
+def test_the_demo_has_plans_in_every_state_and_work_for_every_role(ctx):
+    from collections import Counter
+
+    from survey_app.demo import DEMO_PASSWORDS, build_demo
+    from tests import factories
+
+    build_demo("small", 3, factories.pinned(), today=date.today(), secret_key="k",
+               hash_method="pbkdf2:sha256:1")
+    db.session.commit()
+    latest = db.session.scalars(select(Round).where(Round.state == "published")
+                                .order_by(Round.opens_at.desc())).first()
+    plans = followups.plans_of_round(latest)
+    assert set(Counter(p.state for p in plans)) == {"draft", "submitted", "returned", "approved",
+                                                    "done", "verified"}
+    user = {key: db.session.scalar(select(User).where(User.email == email))
+            for key, (email, _p) in DEMO_PASSWORDS.items()}
+    own = sorted(p.state for p in plans if followups.is_author(user["lurah"], p))
+    assert own == ["approved", "draft", "returned"]
+    for key in ("camat", "walikota", "coordinator"):
+        waiting = {p.state for p in plans if followups.may_review(user[key], p)}
+        assert {"submitted", "done"} <= waiting, key
+    # the round before it: its plans are on the latest published cards
+    earlier = followups.previous_round(latest)
+    assert earlier is not None and followups.plans_of_round(earlier)
