@@ -142,6 +142,11 @@ def test_the_superior_is_derived_from_areas_and_todays_appointments(app, posts):
         db.session.flush()
         assert followups.reviewer_of(lurah, date(2026, 7, 1)) == followups.Reviewer(True, None)
         assert followups.reviewed_position_ids(camat_user, date(2026, 7, 1)) == []
+        plan = _plan(posts)  # today the camat's post is vacant: the coordinator reviews
+        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+        assert followups.may_review(coordinator, plan)
+        assert not followups.may_review(camat_user, plan)
+        assert posts["3171010001"] in followups.reviewed_position_ids(coordinator)
         newcomer = Official(nip="199001012015011099", name="Hadi Camat Baru")
         db.session.add(newcomer)
         db.session.add(Appointment(official=newcomer, position=camat,

@@ -142,12 +142,25 @@ def reviewed_position_ids(user, day: date | None = None) -> list[int]:
 
 
 def _vacant_superiors() -> list[int]:
-    """Posts of a lurah or camat whose superior post nobody holds today: the coordinator stands
-    in (reviewer_of says so for each plan)."""
-    ids = db.session.scalars(select(FollowupPlan.position_id).distinct()).all()
-    positions = db.session.scalars(select(Position).where(Position.id.in_(ids))).all()
-    return [p.id for p in positions
-            if p.kind in REVIEWED_BY_HOLDER and reviewer_of(p).coordinator]
+    """Posts of a lurah or camat with plans whose superior post nobody holds today (or that has
+    no superior post): the coordinator stands in, as ``reviewer_of`` says for each plan. In a
+    few queries, whatever the number of plans."""
+    from survey_app.domain.officials import holders_on
+
+    ids = select(FollowupPlan.position_id).distinct()
+    posts = db.session.execute(
+        select(Position.id, Position.kind, Area.parent_id).join(Area, Area.id == Position.area_id)
+        .where(Position.id.in_(ids), Position.kind.in_(list(REVIEWED_BY_HOLDER)))).all()
+    superiors = {(kind, area_id): pid for pid, kind, area_id in db.session.execute(
+        select(Position.id, Position.kind, Position.area_id).where(
+            Position.kind.in_({k for kinds in REVIEWED_BY_HOLDER.values() for k in kinds})))}
+    held = holders_on(today())
+    vacant = []
+    for pid, kind, parent_id in posts:
+        found = [superiors.get((k, parent_id)) for k in REVIEWED_BY_HOLDER[kind]]
+        if not any(p is not None and p in held for p in found):
+            vacant.append(pid)
+    return vacant
 
 
 def is_author(user, plan: FollowupPlan) -> bool:
