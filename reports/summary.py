@@ -233,9 +233,9 @@ def _followups(flow: Flow, data: SummaryData) -> None:
     """The follow-up plans written after this round, by state per kota."""
     lang, texts = data.lang, data.texts
     states = ("draft", "submitted", "returned", "approved", "done", "verified")
-    columns = ([(label(texts, "col_area"), 120, "l")]
+    columns = ([(label(texts, "col_area"), 110, "l")]
                + [(label(texts, "fu_" + s), 52, "r") for s in states]
-               + [(label(texts, "fu_missing"), 52, "r")])
+               + [(label(texts, "fu_missing"), 66, "r")])
     body = [[r.area or label(texts, "fu_units")]
             + [fmt.integer(r.counts.get(s, 0), lang) for s in states]
             + [fmt.integer(r.missing, lang)] for r in data.followups or []]

@@ -187,8 +187,8 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
     flat = " ".join(text.split())
     assert "Rencana tindak lanjut setelah 2026-Q2" in flat
     assert "U3 Waktu Penyelesaian: 2,00 pada 2026-Q2, kini 2,00 (+0,00)" in flat
-    assert ("Tindakan: Membuka loket kedua pukul 08.00-12.00 pada Senin dan Jumat · selesai pada "
-            "2026-Q3 · terverifikasi") in flat
+    assert ("Tindakan: Membuka loket kedua pukul 08.00-12.00 pada Senin dan Jumat · target "
+            "2026-Q3 · status: terverifikasi") in flat
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "70", str(card), str(shots / card.stem)],
                        check=True)

@@ -417,7 +417,7 @@ def test_the_next_quarters_card_and_the_summary_show_the_plans(app, posts):
         text = _pdftotext(render_card(card))
         assert "Rencana tindak lanjut setelah 2026-Q2" in text
         assert "U3 Waktu Penyelesaian: 2,00 pada 2026-Q2, kini 2,00 (+0,00)" in text
-        assert "Tindakan: Loket kedua · selesai pada 2026-Q3 · disetujui" in text
+        assert "Tindakan: Loket kedua · target 2026-Q3 · status: disetujui" in text
         assert "followups" not in card.figures()  # the plans move; the figures do not
         # Q2's own card (no round before it) shows none
         [q2_card] = cards.cards_for(q2, results.results_document(q2),

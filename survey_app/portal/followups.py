@@ -72,6 +72,8 @@ def write(code, position_id, element):
     if priority is None or element not in priority.elements:
         abort(404)
     plan = priority.plans.get(element)
+    if plan is not None and plan.state not in followups.EDITABLE:
+        return redirect(url_for("followups.detail", plan_id=plan.id))
     form = PlanForm(obj=plan)
     form.due_quarter.choices = [(q, q) for q in followups.due_choices(round_.code)]
     if form.validate_on_submit():
