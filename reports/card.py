@@ -57,6 +57,8 @@ def render_card(data: CardData) -> bytes:
         _groups(flow, data)
         if len(data.trend) > 1 or data.ikm is not None:
             _trend(flow, data)
+    if data.followups:
+        _followups(flow, data)
     else:
         flow.paragraph(label(texts, "complaints_only"), size=10, font="Helvetica-Oblique")
         flow.gap(6)
@@ -323,6 +325,29 @@ def _elements(flow: Flow, data: CardData) -> None:
     flow.gap(6)
 
 
+def _followups(flow: Flow, data: CardData) -> None:
+    """Last quarter's follow-up plans, each beside its element's change since then."""
+    lang, texts = data.lang, data.texts
+    flow.heading(label(texts, "fu_title", round=data.followups_round or ""), keep_with=40)
+    for row in data.followups:
+        change = (fmt.number(row.nrr_now - row.nrr_then, lang)
+                  if row.nrr_now is not None and row.nrr_then is not None else "–")
+        if change[:1] not in ("-", "–"):
+            change = "+" + change
+        flow.paragraph(label(texts, "fu_line", code=row.element,
+                             name=row.name_id if lang == "id" else row.name_en,
+                             then=fmt.number(row.nrr_then, lang),
+                             round=data.followups_round or "",
+                             now=fmt.number(row.nrr_now, lang), change=change),
+                       size=9, font="Helvetica-Bold")
+        flow.paragraph(label(texts, "fu_plan", action=fmt.printable(row.action),
+                             due=row.due_quarter, state=label(texts, "fu_" + row.state)),
+                       size=8.5, x=MARGIN + 8, width=CONTENT_W - 8)
+        flow.gap(3)
+    flow.paragraph(label(texts, "fu_note"), size=8, colour=MUTED)
+    flow.gap(6)
+
+
 def _groups(flow: Flow, data: CardData) -> None:
     pdf, lang = flow.pdf, data.lang
     texts = data.texts
@@ -538,7 +563,10 @@ def _standing(flow: Flow, data: CardData) -> None:
     for reason in data.failed_because:
         where = (label(texts, "why_where", post=reason["elsewhere"]) if reason.get("elsewhere")
                  else label(texts, "why_posts") if reason.get("posts", 1) > 1 else "")
-        if reason["rule"] == "grade":
+        if reason["rule"] == "followup":
+            text = label(texts, "why_followup", missing=reason["missing"],
+                         overdue=reason["overdue"])
+        elif reason["rule"] == "grade":
             text = label(texts, "why_grade", grade=reason["grade"],
                          ikm=fmt.number(reason["ikm"], lang),
                          grades=" / ".join(reason["failing_grades"]), where=where)

@@ -243,6 +243,24 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "funnel_no_limits": N_(
         "No limits drawn: the spread between respondents is not known (every invited person "
         "answered, or too few respondents)."),
+    # follow-up plans (issue 20)
+    "why_followup": N_(
+        "Failed this quarter on follow-up plans: %(missing)s priority elements without a "
+        "submitted plan, %(overdue)s plans overdue."),
+    "fu_title": N_("Follow-up plans written after %(round)s"),
+    "fu_line": N_("%(code)s %(name)s: %(then)s in %(round)s, now %(now)s (%(change)s)"),
+    "fu_plan": N_("Action: %(action)s · done by %(due)s · %(state)s"),
+    "fu_note": N_("The state of each plan as on the day the card was printed; plans are "
+                  "reviewed and verified by the superior."),
+    "fu_summary_title": N_("Follow-up plans by kota"),
+    "fu_units": N_("Agencies (dinas)"),
+    "fu_missing": N_("No plan"),
+    "fu_draft": NP_("followup", "draft"),
+    "fu_submitted": NP_("followup", "submitted"),
+    "fu_returned": NP_("followup", "returned"),
+    "fu_approved": NP_("followup", "approved"),
+    "fu_done": NP_("followup", "done"),
+    "fu_verified": NP_("followup", "verified"),
 }
 
 

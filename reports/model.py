@@ -53,6 +53,27 @@ class TrendPoint:
     holder_changed: bool = False  # another official held the post than at the point before
 
 
+@dataclass(frozen=True)
+class FollowupRow:
+    """A follow-up plan written after the previous quarter's card, as this card shows it."""
+    element: str
+    name_id: str
+    name_en: str
+    action: str
+    due_quarter: str
+    state: str  # draft, submitted, returned, approved, done, verified
+    nrr_then: float | None  # the element's NRR in the quarter the plan was written after
+    nrr_now: float | None  # in this card's quarter
+
+
+@dataclass(frozen=True)
+class FollowupCount:
+    """The follow-up plans of one kota (or of the dinas) by state, for the province summary."""
+    area: str | None  # None: the dinas (their heads are not in a kota)
+    counts: dict[str, int]  # state -> plans
+    missing: int  # priority elements with no plan written
+
+
 @dataclass
 class CardData:
     """Everything one report card shows. ``figures()`` is what the fingerprint covers."""
@@ -105,6 +126,10 @@ class CardData:
     comment_counts: list[int] = field(default_factory=list)  # how many gave each text
     comments_total: int = 0  # every comment that may be shown, printed or not
     published: bool = True
+    # The plans written after the previous quarter (their round's code), with their state when
+    # the card is printed: not figures of this quarter, so outside the fingerprint.
+    followups: list[FollowupRow] = field(default_factory=list)
+    followups_round: str | None = None
     # Set when the card is issued (not figures): language, number, fingerprint, where to verify.
     lang: str = "id"
     number: str = ""
@@ -120,7 +145,7 @@ class CardData:
         by their digest (the public verification page must not print them)."""
         data = asdict(self)
         for key in ("lang", "number", "fingerprint", "verify_url", "issued_on", "comments",
-                    "texts"):
+                    "texts", "followups", "followups_round"):
             data.pop(key)
         data["comments_sha256"] = hashlib.sha256(
             "\n\x00".join(self.comments).encode()).hexdigest()
@@ -201,6 +226,9 @@ class SummaryData:
     distribution: dict[str, dict[str, int]]  # tier -> grade (A..D, '-') -> count
     ladder: list[LadderRow]
     complaint_ranking: list[ComplaintRankRow] | None = None  # None: no complaint data
+    # The follow-up plans written after this round, by state per kota (None: none written);
+    # they move after publication, so they are outside the summary's fingerprint.
+    followups: list[FollowupCount] | None = None
     lang: str = "id"
     number: str = ""
     verify_url: str = ""

@@ -72,6 +72,8 @@ def render_summary(data: SummaryData) -> bytes:
         flow.gap(8)
     _complaint_ranking(flow, data)
     _ladder(flow, data)
+    if data.followups:
+        _followups(flow, data)
     pdf.showPage()
     pdf.save()
     return out.getvalue()
@@ -256,6 +258,20 @@ def _ladder(flow: Flow, data: SummaryData) -> None:
         title = f"{label(texts, 'ladder_title')}: {label(texts, 's_' + level)} ({len(rows)})"
         _table(flow, title, columns, body, grade_col=5)
     flow.paragraph(label(texts, "sanction_note"), size=8, colour=MUTED)
+
+
+def _followups(flow: Flow, data: SummaryData) -> None:
+    """The follow-up plans written after this round, by state per kota."""
+    lang, texts = data.lang, data.texts
+    states = ("draft", "submitted", "returned", "approved", "done", "verified")
+    columns = ([(label(texts, "col_area"), 110, "l")]
+               + [(label(texts, "fu_" + s), 52, "r") for s in states]
+               + [(label(texts, "fu_missing"), 66, "r")])
+    body = [[r.area or label(texts, "fu_units")]
+            + [fmt.integer(r.counts.get(s, 0), lang) for s in states]
+            + [fmt.integer(r.missing, lang)] for r in data.followups or []]
+    flow.gap(8)
+    _table(flow, label(texts, "fu_summary_title"), columns, body)
 
 
 def _footer(pdf, data: SummaryData, page: int, total: int) -> None:

@@ -178,10 +178,13 @@ def _wib(value) -> str:
               help="weight of complaint handling in the composite score")
 @click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"], show_default=True,
               help="fewest complaints for an in-time rate to count against anyone")
+@click.option("--followup-required", is_flag=True,
+              help="a missing or overdue follow-up plan counts as a failed quarter")
 @click.option("--schedule", "schedule_it", is_flag=True,
               help="schedule it at once (it opens by itself at its opening time)")
 def round_create(code, questionnaire, opens, closes, weights, rates, deadline_days, min_group,
-                 survey_weight, complaint_weight, min_complaints, schedule_it):
+                 survey_weight, complaint_weight, min_complaints, followup_required,
+                 schedule_it):
     """Create round CODE (like 2027-Q1) as a draft, pinning the questionnaire as it is now."""
     from survey_app.domain import rounds
 
@@ -190,7 +193,7 @@ def round_create(code, questionnaire, opens, closes, weights, rates, deadline_da
             questionnaire=questionnaire, opens_at=_when(opens, "--opens"),
             closes_at=_when(closes, "--closes"), deadline_days=deadline_days, min_group=min_group,
             survey_weight=survey_weight, complaint_weight=complaint_weight,
-            min_complaints=min_complaints)
+            min_complaints=min_complaints, followup_required=followup_required)
         if weights:
             settings.group_weights = rounds.parse_weights(weights)
         if rates:
@@ -537,7 +540,7 @@ def render_command(code, out_dir, lang, processes):
     import time
 
     from reports.batch import render_all
-    from survey_app.domain import audit, cards, results, rounds
+    from survey_app.domain import audit, cards, followups, results, rounds
 
     started = time.perf_counter()
     try:
@@ -547,7 +550,8 @@ def render_command(code, out_dir, lang, processes):
         verify_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
         issued = cards.cards_for(round_, document, list(document.positions), lang, verify_url)
         summary = cards.summary_data(document, lang, cards.complaint_ranking(round_),
-                                     published=round_.state == "published")
+                                     published=round_.state == "published",
+                                     followup_counts=followups.counts_by_kota(round_, document))
         cards.issue_summary(round_, summary, verify_url)
         audit.record("render", round_.code, None, {"lang": lang, "cards": len(issued),
                                                    "summary": summary.number})
@@ -815,3 +819,28 @@ def respondent_replace(ref, new_ref, name, phone, email):
         fail(e)
     click.echo(_("%(new)s replaces %(old)s, with a new personal link; %(old)s is inactive.",
                  new=new.ref, old=ref))
+# --- follow-up plans (issue 20) -------------------------------------------------------------------
+
+@skm.command("followups")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True)
+def followups_command(code, fmt):
+    """Print the follow-up plans (rencana tindak lanjut) written after round CODE: position,
+    area, official, element, action, due quarter, person responsible and state; JSON (a list
+    of objects) or CSV with a header row."""
+    import json
+
+    from survey_app.domain import exports, followups, rounds
+
+    try:
+        round_ = rounds.by_code(code)
+    except DomainError as e:
+        fail(e)
+    rows = followups.export_rows(round_)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        click.echo(exports.csv_text(followups.EXPORT_COLUMNS,
+                                    ([row[c] or "" for c in followups.EXPORT_COLUMNS]
+                                     for row in rows)), nl=False)

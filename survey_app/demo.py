@@ -24,6 +24,8 @@ from survey_app.domain.bulk import insert_rows, reset_sequences
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.invitations import invitation_token, token_hash
 from survey_app.domain.quarters import bounds as quarter_bounds
+from survey_app.domain.quarters import code_of as quarter_code
+from survey_app.domain.quarters import following as next_quarter
 from survey_app.domain.quarters import of_day as quarter_of
 from survey_app.domain.quarters import parse as parse_code
 from survey_app.domain.quarters import preceding as previous_quarter
@@ -570,6 +572,116 @@ def _freeze_published() -> None:
         publication.freeze(round_, round_.published_at)
 
 
+# --- follow-up plans (issue 20) ---------------------------------------------------------------
+
+FOLLOWUP_ACTIONS = (
+    "Membuka loket tambahan pada jam sibuk dan mengumumkan jadwalnya di papan informasi.",
+    "Rapat koordinasi bulanan dengan ketua RT/RW untuk menindaklanjuti keluhan warga.",
+    "Menyusun standar waktu layanan dan memasangnya di ruang tunggu kantor.",
+    "Pelatihan pelayanan prima bagi seluruh petugas loket.",
+    "Memperbaiki ruang tunggu: kursi, kipas angin dan akses kursi roda.",
+    "Menanggapi setiap pengaduan warga paling lambat dua hari kerja.",
+)
+RESPONSIBLE = ("Sekretaris Kelurahan", "Kasi Pemerintahan", "Kasi Pelayanan Umum",
+               "Sekretaris Kecamatan", "Kepala Bagian Tata Pemerintahan")
+# The states of the plans after the latest published round, in turn (every state of the loop,
+# and now and then an element with no plan), and after the round before it (mostly finished:
+# the latest published card shows them).
+LATEST_STATES = ("submitted", "approved", "done", "returned", "verified", "draft", None)
+EARLIER_STATES = ("verified", "done", "verified", "approved", "returned")
+
+
+def build_followups(rng: random.Random) -> int:
+    """Follow-up plans after the two latest published rounds, in every state, so that every role
+    sees the loop: the demo lurah has a returned plan (with the camat's note) and an approved one
+    waiting for evidence; the demo camat has plans of the kecamatan's lurah to review and to
+    verify; the demo wali kota the camat's; the coordinator the wali kota's. Returns how many."""
+    from survey_app.domain import cards, publication
+
+    published = db.session.scalars(select(Round).where(Round.state == "published")
+                                   .order_by(Round.opens_at)).all()[-2:]
+    logins = {email: official_id for email, official_id in db.session.execute(
+        select(User.email, User.official_id))}
+    demo_users = {key: logins.get(email) for key, (email, _p) in DEMO_PASSWORDS.items()}
+    # the kecamatan the demo camat heads today: the lurah there are the ones they review
+    camat_area = db.session.scalar(
+        select(Area.code).join(Position, Position.area_id == Area.id)
+        .join(Appointment, Appointment.position_id == Position.id)
+        .where(Appointment.official_id == demo_users.get("camat"),
+               Appointment.end_date.is_(None), Position.kind == "camat"))
+    made = 0
+    for round_ in published:
+        latest = round_ is published[-1]
+        stored = publication.in_force(round_)
+        if stored is None:
+            continue
+        document = publication.published_document(stored)
+        names = cards.element_names(round_)
+        due = quarter_code(*next_quarter(*parse_code(round_.code)))
+        pairs = [(entry, code) for entry in document.positions if entry.official is not None
+                 for code in cards.priority_elements(entry, names)]
+        nips = {nip: oid for oid, nip in db.session.execute(select(Official.id, Official.nip))}
+        states = _demo_states(latest, pairs, demo_users, nips, camat_area)
+        for (entry, code), state in zip(pairs, states, strict=True):
+            if state is None:
+                continue
+            db.session.add(_demo_plan(rng, round_, entry.position_id, nips[entry.official.nip],
+                                      code, due, state))
+            made += 1
+    db.session.flush()
+    audit.record("demo-followups", None, detail={"plans": made})
+    return made
+
+
+def _demo_states(latest: bool, pairs, demo_users: dict, nips: dict,
+                 camat_area: str | None) -> list[str | None]:
+    """The state of each demo plan (None: no plan written), in turn, with the demo logins' own
+    plans set so that each login has something to do: the lurah a returned, an approved and a
+    draft plan; the camat the kecamatan's other lurah's plans to review and to verify; the wali
+    kota the camat's; the coordinator the wali kota's."""
+    if not latest:
+        return [EARLIER_STATES[n % len(EARLIER_STATES)] for n in range(len(pairs))]
+    states: list[str | None] = [LATEST_STATES[n % len(LATEST_STATES)] for n in range(len(pairs))]
+    reviewed = ("submitted", "done", "verified")
+    seen: dict[str, int] = {}
+    for n, (entry, _code) in enumerate(pairs):
+        official_id = nips[entry.official.nip]
+        if official_id == demo_users.get("lurah"):
+            group, turns = "lurah", ("returned", "approved", "draft")
+        elif entry.position == "lurah" and entry.kecamatan_code == camat_area:
+            group, turns = "kecamatan", reviewed
+        elif official_id == demo_users.get("camat") or entry.position in ("walikota", "bupati"):
+            group, turns = entry.position, reviewed
+        else:
+            continue
+        states[n] = turns[seen.get(group, 0) % len(turns)]
+        seen[group] = seen.get(group, 0) + 1
+    return states
+
+
+def _demo_plan(rng: random.Random, round_: Round, position_id: int, official_id: int, code: str,
+               due: str, state: str):
+    from survey_app.models import FollowupPlan
+
+    start = round_.published_at or round_.closes_at
+    steps = ("draft", "submitted", "approved", "done", "verified")
+    reached = steps.index(state) if state in steps else 1  # a returned one was submitted
+    moments = [start + timedelta(days=3 + 4 * k) for k in range(5)]
+    plan = FollowupPlan(
+        round_id=round_.id, position_id=position_id, official_id=official_id, element_code=code,
+        action=rng.choice(FOLLOWUP_ACTIONS), due_quarter=due, responsible=rng.choice(RESPONSIBLE),
+        state=state, created_at=moments[0], updated_at=moments[reached],
+        submitted_at=moments[1] if reached >= 1 else None,
+        approved_at=moments[2] if reached >= 2 and state != "returned" else None,
+        done_at=moments[3] if reached >= 3 else None,
+        verified_at=moments[4] if reached >= 4 else None)
+    if state == "returned":
+        plan.review_note = "Mohon sebutkan jadwal dan ukuran keberhasilan yang jelas."
+    if reached >= 3:
+        plan.evidence = "Dilaksanakan sesuai rencana; foto kegiatan dan daftar hadir tersedia."
+    return plan
+
+
 def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *, today: date,
                secret_key: str, hash_method: str = "scrypt", finished_rounds: int = 4) -> DemoSummary:
     """Fill an empty database with a whole demo (the caller commits)."""
@@ -590,5 +702,6 @@ def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *
     db.session.flush()
     reset_sequences(table for table in db.metadata.sorted_tables)
     _freeze_published()
+    build_followups(random.Random(seed))
     audit.record("demo", scale_name, detail={"seed": seed, "rounds": builder.summary.rounds})
     return builder.summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     FloatField,
     IntegerField,
@@ -19,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.domain import clock
 from survey_app.domain.rounds import RATED_TIERS, Settings
 from survey_app.domain.vocabulary import (
+    DEFAULT_FOLLOWUP_REQUIRED,
     DEFAULT_GROUP_WEIGHTS,
     DEFAULT_RATING_MATRIX,
     DEFAULT_SETTINGS,
@@ -88,6 +90,11 @@ class RoundForm(FlaskForm):
                                   default=DEFAULT_SETTINGS["min_complaints"],
                                   description=_l("Below this the rate is shown but fails nobody."),
                                   validators=[InputRequired(message=_l("Enter a number."))])
+    followup_required = BooleanField(
+        _l("A missing or overdue follow-up plan counts as a failed quarter"),
+        default=DEFAULT_FOLLOWUP_REQUIRED,
+        description=_l("Plans are written after this round is published, for the weakest "
+                       "elements of each card."))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000),
                                                  NoControlCharacters(free_text=True)])
 
@@ -114,7 +121,8 @@ class RoundForm(FlaskForm):
             survey_weight=self.survey_weight.data, complaint_weight=self.complaint_weight.data,
             min_in_time_rate=self.min_in_time_rate.data,
             failing_grades="".join(self.failing_grades.data or []),
-            min_complaints=self.min_complaints.data, note=self.note.data)
+            min_complaints=self.min_complaints.data, note=self.note.data,
+            followup_required=bool(self.followup_required.data))
 
     def fill_from(self, settings: Settings, code: str) -> None:
         self.code.data = code
@@ -132,6 +140,7 @@ class RoundForm(FlaskForm):
         self.failing_grades.data = list(settings.failing_grades)
         self.min_complaints.data = settings.min_complaints
         self.note.data = settings.note
+        self.followup_required.data = settings.followup_required
 
     def show_domain_errors(self, errors: dict[str, str]) -> None:
         """Put each of the domain's complaints next to the field (or fieldset) it is about."""

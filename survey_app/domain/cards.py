@@ -27,6 +27,7 @@ from reports.model import (
     ComplaintRankRow,
     Complaints,
     Element,
+    FollowupCount,
     FunnelChart,
     FunnelDot,
     GroupRow,
@@ -127,12 +128,8 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
     """The figures of one card from its results-document entry (pure: no database)."""
     settings = document.settings
     texts = report_texts(lang)
-    has_score = entry.ikm is not None
-    known = {code for code, _i, _e in names}
-    ordered = names + [(code, code, code) for code in sorted(entry.elements) if code not in known]
-    scored = [(code, entry.elements[code]) for code, _i, _e in ordered
-              if entry.elements.get(code) is not None]
-    weakest = _priorities(scored) if has_score else set()
+    ordered = _ordered_elements(entry, names)
+    weakest = set(priority_elements(entry, names))
     elements = [Element(code, name_id, name_en, _r(entry.elements.get(code)),
                         priority=code in weakest)
                 for code, name_id, name_en in ordered if entry.elements.get(code) is not None]
@@ -180,6 +177,24 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
         comments=shown_comments, comment_counts=counts,
         comments_total=len(comments) if rated else 0,
         published=published, lang=lang, texts=texts)
+
+
+def _ordered_elements(entry: PositionEntry, names: list[tuple[str, str, str]]
+                      ) -> list[tuple[str, str, str]]:
+    known = {code for code, _i, _e in names}
+    return names + [(code, code, code) for code in sorted(entry.elements) if code not in known]
+
+
+def priority_elements(entry: PositionEntry, names: list[tuple[str, str, str]]) -> list[str]:
+    """The codes of the elements the card marks as priorities (the weakest; _priorities), in
+    questionnaire order; none for a post without a score. The follow-up plans are written for
+    exactly these (survey_app/domain/followups.py)."""
+    if entry.ikm is None:
+        return []
+    scored = [(code, entry.elements[code]) for code, _i, _e in _ordered_elements(entry, names)
+              if entry.elements.get(code) is not None]
+    weakest = _priorities(scored)
+    return [code for code, _value in scored if code in weakest]
 
 
 def _failed_because(entry: PositionEntry, texts: Mapping[str, str]) -> list[dict]:
@@ -293,7 +308,7 @@ def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDo
     from dataclasses import asdict
 
     figures = asdict(data)
-    for key in ("lang", "number", "verify_url", "issued_on", "texts"):
+    for key in ("lang", "number", "verify_url", "issued_on", "texts", "followups"):
         figures.pop(key)
     digest = model.fingerprint(figures)
     publication_id, in_force = _in_force(round_)
@@ -351,11 +366,16 @@ def cards_for(round_: Round, document: ResultsDocument, entries: list[PositionEn
     tiers = rated_tiers(round_)
     comments = comments_by_position(round_, entries)
     published = round_.state == "published"
+    from survey_app.domain import followups
+
+    previous_code, plans = followups.card_rows(round_, entries, names)
     cards = []
     for entry in entries:
         data = card_data(entry, document, names=names, rated=entry.tier in tiers,
                          comments=comments.get(entry.position_id, []), published=published,
                          lang=lang)
+        data.followups = plans.get(entry.position_id, [])
+        data.followups_round = previous_code if data.followups else None
         issue_card(round_, entry, data, verify_url)
         cards.append(data)
     return cards
@@ -369,7 +389,8 @@ def file_name(data: CardData) -> str:
 
 def summary_data(document: ResultsDocument, lang: str = "id",
                  complaint_ranking: list[dict] | None = None,
-                 published: bool = True) -> SummaryData:
+                 published: bool = True,
+                 followup_counts: list[FollowupCount] | None = None) -> SummaryData:
     """The summary's figures from the results document (pure). ``complaint_ranking`` is the
     complaint module's ranking of units when there is one; without it the units are ranked from
     the complaint figures in the document, and there is no ranking when there are none."""
@@ -404,7 +425,8 @@ def summary_data(document: ResultsDocument, lang: str = "id",
         for i, row in enumerate(complaint_ranking, start=1)] if complaint_ranking else None
     return SummaryData(round_code=document.round, published=published, leagues=leagues,
                        distribution=distribution, ladder=ladder, complaint_ranking=units,
-                       lang=lang, texts=report_texts(lang), too_few=too_few,
+                       followups=followup_counts or None, lang=lang,
+                       texts=report_texts(lang), too_few=too_few,
                        funnels=funnel_charts(document))
 
 

@@ -35,7 +35,7 @@ from typing import cast
 
 from sqlalchemy import func, select
 
-from survey_app.domain import clock, exports, holding, ikm, quarters, ranking, scoring
+from survey_app.domain import clock, exports, holding, ikm, quarters, ranking, sanctions, scoring
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     empty_figures,
@@ -117,6 +117,8 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
              reference_day(round_, now),
              tuple(responses), tuple(invited), tuple(appointments), tuple(officials),
              tuple(complaints)]
+    if followups_may_count():
+        parts.append(sanctions.followup_fingerprint())
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
@@ -252,6 +254,7 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
             for reason in entry["failed_because"]:
                 if reason not in reasons.setdefault(nip, []):
                     reasons[nip].append(reason)
+    _followup_failures(round_, now, outcome, reasons)
     for entry in entries + earlier:
         if entry["official"] is not None:
             entry["official_failed"] = outcome.get(entry["official"].nip)
@@ -262,6 +265,24 @@ def compute_base(round_: Round, now: datetime | None = None) -> BaseResults:
                        reference_day=reference_day(round_, now).isoformat(),
                        positions=tuple(PositionResult(**e) for e in entries),
                        earlier_holders=tuple(PositionResult(**e) for e in earlier))
+
+
+def _followup_failures(round_: Round, now: datetime | None, outcome: dict[str, bool | None],
+                       reasons: dict[str, list[FailureReason]]) -> None:
+    """Missing or overdue follow-up plans fail the person too, where a round requires plans
+    (survey_app/domain/sanctions.py, followup_failures)."""
+    if not followups_may_count():
+        return
+    for nip, reason in sanctions.followup_failures(round_, now).items():
+        outcome[nip] = True
+        reasons.setdefault(nip, []).append(reason)
+
+
+def followups_may_count() -> bool:
+    """Whether any round requires follow-up plans (else the plans never touch the ladder, and
+    the results do not depend on them)."""
+    return bool(db.session.scalar(select(func.count()).select_from(Round)
+                                  .where(Round.followup_required.is_(True))))
 
 
 def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:

@@ -89,7 +89,20 @@ class RateFailure:
     area_name: str | None
 
 
-FailureReason = GradeFailure | RateFailure
+@dataclass(frozen=True)
+class FollowupFailure:
+    """The official failed on follow-up plans (a round with ``followup_required``; see
+    survey_app/domain/sanctions.py): ``missing`` priority elements of the previous quarter's
+    card with no plan submitted, ``overdue`` plans due by this quarter and not done. Never tied
+    to one post (``position`` None: not written)."""
+    rule: str  # "followup"
+    missing: int
+    overdue: int
+    position: str | None = None
+    area_name: str | None = None
+
+
+FailureReason = GradeFailure | RateFailure | FollowupFailure
 
 
 @dataclass(frozen=True)
@@ -262,7 +275,7 @@ def _written(obj, name: str) -> bool:
             return obj.official_complaints is not None
         if name in ("official_failed", "official_failed_because"):
             return obj.official is not None
-    elif isinstance(obj, RateFailure):
+    elif isinstance(obj, (RateFailure, FollowupFailure)):
         if name in ("position", "area_name"):
             return obj.position is not None
     elif isinstance(obj, ResultsDocument) and name == "publication":
@@ -321,6 +334,9 @@ def _reason(raw, where: str) -> FailureReason:
         if ("position" in values) != ("area_name" in values):
             raise StoredDocumentError(f"{where}: 'position' and 'area_name' go together")
         return RateFailure(**{"position": None, "area_name": None, **values})
+    if rule == "followup":
+        values = _fields(FollowupFailure, raw, where, optional=("position", "area_name"))
+        return FollowupFailure(**values)
     raise StoredDocumentError(f"{where}: unknown rule {rule!r}")
 
 

@@ -27,6 +27,7 @@ from survey_app.domain import audit, clock, holding, quarters, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.vocabulary import (
+    DEFAULT_FOLLOWUP_REQUIRED,
     DEFAULT_GROUP_WEIGHTS,
     DEFAULT_RATING_MATRIX,
     DEFAULT_SETTINGS,
@@ -87,6 +88,7 @@ class Settings:
     failing_grades: str = DEFAULT_SETTINGS["failing_grades"]
     min_complaints: int = DEFAULT_SETTINGS["min_complaints"]
     note: str | None = None
+    followup_required: bool = DEFAULT_FOLLOWUP_REQUIRED
 
     @classmethod
     def of(cls, round_: Round) -> Settings:
@@ -96,7 +98,8 @@ class Settings:
                    deadline_days=round_.deadline_days, min_group=round_.min_group,
                    survey_weight=round_.survey_weight, complaint_weight=round_.complaint_weight,
                    min_in_time_rate=round_.min_in_time_rate, failing_grades=round_.failing_grades,
-                   min_complaints=round_.min_complaints, note=round_.note)
+                   min_complaints=round_.min_complaints, note=round_.note,
+                   followup_required=bool(round_.followup_required))
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -267,6 +270,7 @@ def _apply(round_: Round, settings: Settings) -> None:
     round_.failing_grades = "".join(sorted(set(settings.failing_grades.upper())))
     round_.min_complaints = settings.min_complaints
     round_.note = (settings.note or "").strip() or None
+    round_.followup_required = bool(settings.followup_required)
 
 
 # --- creating and editing -------------------------------------------------------------------

@@ -3,16 +3,17 @@ history (results from post to post, and the decisions). The product never acts b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from survey_app.domain import audit
+from survey_app.domain import audit, clock, quarters
 from survey_app.domain.errors import DomainError
+from survey_app.domain.results_model import FollowupFailure
 from survey_app.domain.vocabulary import SANCTION_ACTIONS
 from survey_app.extensions import db
-from survey_app.models import Official, Round, SanctionDecision
+from survey_app.models import FollowupPlan, Official, Round, SanctionDecision
 
 LEVEL_LABELS = {"none": _l("no step"), "perhatian": _l("watch (perhatian)"),
                 "sp1": _l("warning letter 1 (SP1)"), "sp2": _l("warning letter 2 (SP2)"),
@@ -84,3 +85,78 @@ def history(official: Official, rounds_: list[Round], base_of) -> list[HistoryRo
                                         if entry.complaints is not None else None),
                                        entry.failed))
     return rows
+
+
+# --- follow-up plans on the ladder (issue 20) -----------------------------------------------------
+
+def followup_failures(round_: Round, now: datetime | None = None) -> dict[str, FollowupFailure]:
+    """The officials whose quarter ``round_`` counts as failed because of follow-up plans, by NIP.
+
+    The rule, where the round a plan is written after has ``followup_required`` set (it is off
+    by default: then plans never fail anyone):
+    - missing: the previous quarter's round is published and the official's card there marked
+      priority elements (survey_app/domain/cards.py's rule) with no plan submitted by the end of
+      this round's quarter;
+    - overdue: a plan due in this quarter or before is not done by the end of this quarter
+      (marked done, with its evidence, and not sent back).
+    Judged as of min(now, the quarter's end), so the answer does not depend on when one looks
+    once the quarter is over."""
+    _start, end = quarters.window(round_.code)
+    as_of = min(now or clock.now(), end)
+    missing = _missing_plans(round_, as_of)
+    overdue = _overdue_plans(round_.code, as_of)
+    return {nip: FollowupFailure(rule="followup", missing=missing.get(nip, 0),
+                                 overdue=overdue.get(nip, 0))
+            for nip in sorted(set(missing) | set(overdue))}
+
+
+def _missing_plans(round_: Round, as_of: datetime) -> dict[str, int]:
+    from survey_app.domain import cards, publication
+
+    previous = db.session.scalar(select(Round).where(
+        Round.code == quarters.code_of(*quarters.preceding(*quarters.parse(round_.code)))))
+    if previous is None or not previous.followup_required or previous.state != "published":
+        return {}
+    published = publication.in_force(previous)
+    if published is None:
+        return {}
+    document = publication.published_document(published)
+    submitted = {(pid, nip, element) for pid, nip, element in db.session.execute(
+        select(FollowupPlan.position_id, Official.nip, FollowupPlan.element_code)
+        .join(Official, Official.id == FollowupPlan.official_id)
+        .where(FollowupPlan.round_id == previous.id, FollowupPlan.submitted_at.is_not(None),
+               FollowupPlan.submitted_at <= as_of))}
+    names = cards.element_names(previous)
+    found: dict[str, int] = {}
+    for entry in document.positions:
+        if entry.official is None:
+            continue
+        nip = entry.official.nip
+        lacking = [code for code in cards.priority_elements(entry, names)
+                   if (entry.position_id, nip, code) not in submitted]
+        if lacking:
+            found[nip] = found.get(nip, 0) + len(lacking)
+    return found
+
+
+def _overdue_plans(code: str, as_of: datetime) -> dict[str, int]:
+    found: dict[str, int] = {}
+    rows = db.session.execute(
+        select(Official.nip, FollowupPlan.done_at)
+        .join(Official, Official.id == FollowupPlan.official_id)
+        .join(Round, Round.id == FollowupPlan.round_id)
+        .where(Round.followup_required.is_(True), FollowupPlan.due_quarter <= code))
+    for nip, done_at in rows:
+        if done_at is None or done_at > as_of:
+            found[nip] = found.get(nip, 0) + 1
+    return found
+
+
+def followup_fingerprint() -> list:
+    """What followup_failures reads besides the round itself, for the results' fingerprint: the
+    plans as they change, and which rounds require them."""
+    plans = db.session.execute(select(func.count(), func.max(FollowupPlan.updated_at))).one()
+    required = db.session.execute(select(Round.code, Round.state)
+                                  .where(Round.followup_required.is_(True))
+                                  .order_by(Round.code)).all()
+    return [tuple(plans), [tuple(r) for r in required]]

@@ -95,3 +95,12 @@ ANSWER_MIN, ANSWER_MAX = 1, 4
 # Sanctions ladder (DOMAIN.md section 6): consecutive failed rounds -> recommended step.
 SANCTION_LEVELS = ("none", "perhatian", "sp1", "sp2", "rotasi")
 SANCTION_ACTIONS = ("perhatian", "sp1", "sp2", "rotasi", "mutasi", "demosi", "dibatalkan")
+
+# Follow-up plans (rencana tindak lanjut, issue 20): their states, in the order of the loop
+# (draft > submitted > approved or returned > done > verified; survey_app/domain/followups.py).
+FOLLOWUP_STATES = ("draft", "submitted", "returned", "approved", "done", "verified")
+FOLLOWUP_STATE_LABELS = {"draft": _l("draft"), "submitted": _l("submitted for review"),
+                         "returned": _l("returned for changes"), "approved": _l("approved"),
+                         "done": _l("done (evidence given)"), "verified": _l("verified")}
+# A round setting: whether a missing or overdue plan counts as a failed quarter on the ladder.
+DEFAULT_FOLLOWUP_REQUIRED = False

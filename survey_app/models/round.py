@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.domain.vocabulary import (
+    DEFAULT_FOLLOWUP_REQUIRED,
     DEFAULT_GROUP_WEIGHTS,
     DEFAULT_RATING_MATRIX,
     DEFAULT_SETTINGS,
@@ -81,6 +82,9 @@ class Round(db.Model):
         String(8), default=DEFAULT_SETTINGS["failing_grades"])
     # An in-time rate over fewer complaints than this never fails anyone (too few to judge).
     min_complaints: Mapped[int] = mapped_column(Integer, default=DEFAULT_SETTINGS["min_complaints"])
+    # Whether a missing or overdue follow-up plan counts as a failed quarter on the ladder
+    # (survey_app/domain/sanctions.py, followup_failures).
+    followup_required: Mapped[bool] = mapped_column(Boolean, default=DEFAULT_FOLLOWUP_REQUIRED)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

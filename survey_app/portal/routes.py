@@ -17,7 +17,15 @@ from reports.card import render_card
 from reports.labels import LANGUAGES, label
 from reports.summary import render_summary
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import audit, cards, early_warning, permissions, results, rounds
+from survey_app.domain import (
+    audit,
+    cards,
+    early_warning,
+    followups,
+    permissions,
+    results,
+    rounds,
+)
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
@@ -114,7 +122,8 @@ def summary(code):
     round_, _state, document, _entries = _round_and_entries(code)
     lang = _pdf_language()
     data = cards.summary_data(document, lang, cards.complaint_ranking(round_),
-                              published=round_.state == "published")
+                              published=round_.state == "published",
+                              followup_counts=followups.counts_by_kota(round_, document))
     cards.issue_summary(round_, data, _verify_url())
     pdf = render_summary(data)
     audit.record("summary-download", data.number, current_user, {"round": round_.code,
