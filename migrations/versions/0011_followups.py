@@ -12,7 +12,7 @@ from alembic import op
 from survey_app.models.types import UTCDateTime
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
