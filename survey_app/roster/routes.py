@@ -73,7 +73,7 @@ def _round_page(round_: Round, status: int = 200, **forms):
         errors=forms.get("errors"), error_title=forms.get("error_title"),
         accepts_roster=effective_state(round_) in invitations.ROSTER_STATES,
         accepts_paper=effective_state(round_) in responses.PAPER_STATES,
-        paper_columns=responses.paper_columns(round_),
+        paper_header=templates.paper_template(round_).columns,
         paper_items=templates.paper_items(round_)), status
 
 
