@@ -24,7 +24,8 @@ from tests.live import CHROMIUM, browser_page, csp_violations, serving
 from tests.respondent_setup import load_roster, world
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="Debian's chromium is not installed")]
 
 AXE = Path(os.environ.get("SKM_AXE", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 # The lurah of 3171010002 (tests.respondent_setup.world) leaves at the end of 2026; Dewi follows.
