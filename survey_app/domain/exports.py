@@ -38,12 +38,12 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "
 
 
 def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data",
-               notes: Iterable[Iterable] | None = None, text_rows: int = 0) -> bytes:
+               notes: Iterable[Iterable] | None = None, text_columns: bool = False) -> bytes:
     """An XLSX workbook whose first sheet is ``header`` then ``rows``, every cell through
     safe_cell (as csv_text), and, when ``notes`` are given, a second sheet of explanations
     (importers read the first sheet only). Text stays text: a code such as ``0812`` or
-    ``3171010001`` is written as a string, never turned into a number. ``text_rows`` empty
-    rows below the header are formatted as text, so that codes typed into a template keep their
+    ``3171010001`` is written as a string, never turned into a number. With ``text_columns``
+    the header's columns are formatted as text, so that codes typed into a template keep their
     leading zeros."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -58,12 +58,11 @@ def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data",
     sheet.freeze_panes = "A2"
     for row in rows:
         sheet.append([safe_cell(value) for value in row])
-    for row_cells in sheet.iter_rows(min_row=2, max_row=text_rows + 1, max_col=len(header)):
-        for cell in row_cells:
-            cell.number_format = "@"
     for column_cells in sheet.iter_cols(min_row=1, max_row=1):
         letter = column_cells[0].column_letter
         sheet.column_dimensions[letter].width = max(12, len(str(column_cells[0].value)) + 4)
+        if text_columns:
+            sheet.column_dimensions[letter].number_format = "@"
     if notes is not None:
         extra = workbook.create_sheet("info")
         for row in notes:

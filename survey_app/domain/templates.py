@@ -20,7 +20,6 @@ from survey_app.domain.officials import OFFICIAL_COLUMNS
 from survey_app.domain.vocabulary import GROUPS, LEVELS, POSITION_KINDS
 from survey_app.models import Round
 
-TEXT_ROWS = 1000  # rows of an XLSX template formatted as text (codes keep their leading zeros)
 FORMATS = ("csv", "xlsx")
 # kind -> (the importer's columns, file name); the paper forms' template is per round (below).
 KINDS = {
@@ -70,7 +69,7 @@ class ImportTemplate:
         return exports.csv_text(self.columns, [], lineterminator="\r\n").encode("utf-8")
 
     def as_xlsx(self) -> bytes:
-        return exports.xlsx_bytes(self.columns, [], title="data", text_rows=TEXT_ROWS,
+        return exports.xlsx_bytes(self.columns, [], title="data", text_columns=True,
                                   notes=[(gettext("Column"), gettext("What it holds")),
                                          *self.notes])
 
