@@ -39,36 +39,47 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "
 
 def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data",
                notes: Iterable[Iterable] | None = None, text_columns: bool = False) -> bytes:
-    """An XLSX workbook whose first sheet is ``header`` then ``rows``, every cell through
-    safe_cell (as csv_text), and, when ``notes`` are given, a second sheet of explanations
-    (importers read the first sheet only). Text stays text: a code such as ``0812`` or
-    ``3171010001`` is written as a string, never turned into a number. With ``text_columns``
-    the header's columns are formatted as text, so that codes typed into a template keep their
-    leading zeros."""
+    """An XLSX workbook whose first sheet (``title``) is ``header`` (bold, kept in view) then
+    ``rows``, every cell through safe_cell; texts are stored as texts, never as formulas whatever
+    they start with, and a code such as ``3171010001`` stays a text, never a number. With
+    ``text_columns`` the header's columns are formatted as text, so that codes typed into a
+    template keep their leading zeros. ``notes`` rows make a second sheet, "info" (importers
+    read the first sheet only)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    header = [safe_cell(h) for h in header]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
-    for column_cells in sheet.iter_cols(min_row=1, max_row=1):
-        letter = column_cells[0].column_letter
-        sheet.column_dimensions[letter].width = max(12, len(str(column_cells[0].value)) + 4)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+
+    def cells(target, values: Iterable, bold: bool = False) -> list:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(target, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            if bold:
+                cell.font = Font(bold=True)
+            out.append(cell)
+        return out
+
+    header = list(header)
+    for n, name in enumerate(header, start=1):
+        column = sheet.column_dimensions[get_column_letter(n)]
+        column.width = max(12, len(str(name)) + 4)
         if text_columns:
-            sheet.column_dimensions[letter].number_format = "@"
+            column.number_format = "@"
+    sheet.freeze_panes = "A2"
+    sheet.append(cells(sheet, header, bold=True))
+    for row in rows:
+        sheet.append(cells(sheet, row))
     if notes is not None:
-        extra = workbook.create_sheet("info")
+        info = book.create_sheet("info")
+        info.column_dimensions["A"].width = 18
+        info.column_dimensions["B"].width = 90
         for row in notes:
-            extra.append([safe_cell(value) for value in row])
-        extra.column_dimensions["A"].width = 18
-        extra.column_dimensions["B"].width = 90
+            info.append(cells(info, row))
     out = io.BytesIO()
-    workbook.save(out)
+    book.save(out)
     return out.getvalue()
