@@ -148,6 +148,18 @@ def test_a_coordinator_keeps_master_data_and_imports_paper_forms(app, users, tmp
         bad = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
         assert [row[0] for row in bad] == ["respondent_ref", "R1"]
         assert bad[1][-1].startswith("baris 2: responden R1 sudah menjawab")
+
+        # the other master data pages, looked at and checked too
+        page.click("header nav >> text=Data induk")
+        page.click("nav.tabs >> text=Wilayah")
+        page.select_option("#level", "kelurahan")
+        page.click("form.filters button")
+        assert page.locator("tbody tr").count() == 4
+        pages.check("9-areas")
+        page.click("nav.tabs >> text=Unit")
+        pages.check("10-units")
+        page.goto(base + "/coordinator/master/rotation")
+        pages.check("11-rotation-by-code")
         assert violations == []
     assert pages.problems == []
     with app.app_context():
