@@ -147,6 +147,14 @@ def test_a_rotation_for_a_post_named_by_code(app, client, auth, users):
     assert response.status_code == 302
     with app.app_context():
         assert count(Appointment) == 2
+    # Budi, lurah of 3171010001, becomes camat of 3171020: his lurah post still needs a successor
+    response = client.post("/coordinator/master/rotation", data={
+        **form, "place_code": "3171020", "nip": "198001012005011001", "name": ""},
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Rotasi dicatat: Budi Santoso memegang jabatan sejak 2027-02-01." in html
+    assert ("Budi Santoso juga memegang jabatan Lurah KELURAHAN 3171010001 pada hari itu: catat "
+            "juga pejabat berikutnya bila ia meninggalkannya.") in html
 
 
 # --- templates --------------------------------------------------------------------------------

@@ -366,6 +366,15 @@ def post_history(position_id: int) -> list[Term]:
         .order_by(Appointment.start_date.desc()))]
 
 
+def other_posts_held(official_id: int, day: date, position_id: int) -> list[Term]:
+    """The official's terms in other posts on ``day`` (after a rotation, a post the official
+    left may still need its own next holder recorded)."""
+    return [Term(*fields) for *fields, _official_id in db.session.execute(
+        _terms_query().where(Appointment.official_id == official_id,
+                             Appointment.position_id != position_id,
+                             in_post(Appointment, Appointment.position_id, day)))]
+
+
 def place_of(position: Position) -> tuple[str, str]:
     """(code, name) of the area or unit the post heads."""
     place = position.area or position.unit

@@ -284,9 +284,13 @@ def _record_rotation(position: Position, form: RotationForm) -> bool:
                      "start_date": rotation.started.start_date.isoformat(),
                      "end_date": form.end_date.data and form.end_date.data.isoformat()}})
     db.session.commit()
+    started = rotation.started
     flash(_("Rotation recorded: %(name)s holds the post from %(day)s.",
-            name=rotation.started.official.name, day=rotation.started.start_date.isoformat()),
-          "success")
+            name=started.official.name, day=started.start_date.isoformat()), "success")
+    for term in officials.other_posts_held(started.official_id, started.start_date, position.id):
+        flash(_("%(name)s also holds the post of %(position)s %(place)s on that day: record "
+                "its next holder too if they leave it.", name=started.official.name,
+                position=POSITION_LABELS[term.kind], place=term.place_name), "info")
     return True
 
 
