@@ -165,6 +165,10 @@ def register_blueprints(app: Flask) -> None:
                       results_bp, complaints_bp, portal_bp, followups_bp, api_bp, public_bp):
         app.register_blueprint(blueprint)
 
+    from survey_app.masterdata.routes import bp as masterdata_bp
+
+    app.register_blueprint(masterdata_bp)
+
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
 # /verify: anyone holding a printed report card may check that it is genuine. /publik: the

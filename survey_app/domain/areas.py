@@ -1,14 +1,17 @@
-"""The area tree and units: importing them, and walking the tree."""
+"""The area tree and units: importing them, listing them a page at a time, writing them back
+in the import format, and walking the tree."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import aliased
 
 from survey_app.domain import text
 from survey_app.domain.errors import N_, ImportRejected, RowError
+from survey_app.domain.paging import Page, contains, paginate
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import LEVELS, PARENT_LEVELS
 from survey_app.extensions import db
@@ -27,6 +30,22 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # (line, "new" | "update" | "unchanged", what the row is about): the upload page's preview
+    changes: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def count(self, line: int, action: str, what: str) -> None:
+        """Count one row of the file."""
+        if action == "new":
+            self.created += 1
+        elif action == "update":
+            self.updated += 1
+        else:
+            self.unchanged += 1
+        self.changes.append((line, action, what))
+
+    def changes_first(self) -> list[tuple[int, str, str]]:
+        """New and changed rows before unchanged ones, each in file order."""
+        return sorted(self.changes, key=lambda c: (c[1] == "unchanged", c[0]))
 
     def __str__(self) -> str:
         """In the current language (the default one on the command line)."""
@@ -48,7 +67,7 @@ def import_areas(table: Table) -> ImportSummary:
         raise ImportRejected(errors)
 
     summary = ImportSummary()
-    for _line, row in table.rows:
+    for line, row in table.rows:
         code, parent_code, level, name = (row["code"], row["parent_code"], row["level"].lower(),
                                           row["name"])
         parent = existing.get(parent_code) if parent_code else None
@@ -57,12 +76,12 @@ def import_areas(table: Table) -> ImportSummary:
             area = Area(code=code, level=level, name=name, parent=parent)
             db.session.add(area)
             existing[code] = area
-            summary.created += 1
+            summary.count(line, "new", f"{code} {name}")
         elif (area.level, area.name, area.parent_id) != (level, name, parent.id if parent else None):
             area.level, area.name, area.parent = level, name, parent
-            summary.updated += 1
+            summary.count(line, "update", f"{code} {name}")
         else:
-            summary.unchanged += 1
+            summary.count(line, "unchanged", f"{code} {name}")
     return summary
 
 
@@ -158,16 +177,17 @@ def import_units(table: Table) -> ImportSummary:
     if errors:
         raise ImportRejected(errors)
     summary = ImportSummary()
-    for _line, row in table.rows:
+    for line, row in table.rows:
         unit = existing.get(row["code"])
+        what = f"{row['code']} {row['name']}"
         if unit is None:
             db.session.add(Unit(code=row["code"], name=row["name"]))
-            summary.created += 1
+            summary.count(line, "new", what)
         elif unit.name != row["name"]:
             unit.name = row["name"]
-            summary.updated += 1
+            summary.count(line, "update", what)
         else:
-            summary.unchanged += 1
+            summary.count(line, "unchanged", what)
     return summary
 
 
@@ -179,3 +199,49 @@ def ancestors(area: Area) -> list[Area]:
         chain.append(current)
         current = current.parent
     return chain
+
+
+# --- listing and writing back -------------------------------------------------------------
+
+def _level_order():
+    """Levels top to bottom (a parent always sits above its children: PARENT_LEVELS)."""
+    return case({level: depth for depth, level in enumerate(LEVELS)}, value=Area.level)
+
+
+def list_areas(search: str = "", level: str = "", number: int = 1) -> Page:
+    """A page of areas, top levels first then by code, each row (Area, parent code, parent
+    name); ``search`` matches a code's start or any part of a name, ``level`` one level."""
+    parent = aliased(Area)
+    query = (select(Area, parent.code, parent.name).outerjoin(parent, Area.parent_id == parent.id)
+             .order_by(_level_order(), Area.code))
+    if level in LEVELS:
+        query = query.where(Area.level == level)
+    if search:
+        query = query.where(or_(Area.code.startswith(search, autoescape=True),
+                                contains(Area.name, search)))
+    return paginate(query, number)
+
+
+def list_units(search: str = "", number: int = 1) -> Page:
+    """A page of units by code, each row (Unit,); ``search`` as in list_areas."""
+    query = select(Unit).order_by(Unit.code)
+    if search:
+        query = query.where(or_(Unit.code.startswith(search, autoescape=True),
+                                contains(Unit.name, search)))
+    return paginate(query, number)
+
+
+def area_rows() -> list[list[str]]:
+    """Every area as a row of an areas file (AREA_COLUMNS), parents before their children: the
+    file imports back unchanged."""
+    parent = aliased(Area)
+    return [[code, parent_code or "", level, name] for code, parent_code, level, name in
+            db.session.execute(select(Area.code, parent.code, Area.level, Area.name)
+                               .outerjoin(parent, Area.parent_id == parent.id)
+                               .order_by(_level_order(), Area.code))]
+
+
+def unit_rows() -> list[list[str]]:
+    """Every unit as a row of a units file (UNIT_COLUMNS)."""
+    return [[code, name] for code, name in
+            db.session.execute(select(Unit.code, Unit.name).order_by(Unit.code))]

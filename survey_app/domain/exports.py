@@ -37,30 +37,52 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "
     return out.getvalue()
 
 
-def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data") -> bytes:
-    """An XLSX workbook of one sheet with a header row, every cell through safe_cell; texts are
-    stored as texts (never as formulas, whatever they start with)."""
+def xlsx_bytes(header: Iterable, rows: Iterable[Iterable], title: str = "data",
+               notes: Iterable[Iterable] | None = None, text_columns: bool = False) -> bytes:
+    """An XLSX workbook whose first sheet (``title``) is ``header`` (bold, kept in view) then
+    ``rows``, every cell through safe_cell; texts are stored as texts, never as formulas whatever
+    they start with, and a code such as ``3171010001`` stays a text, never a number. With
+    ``text_columns`` the header's columns are formatted as text, so that codes typed into a
+    template keep their leading zeros. ``notes`` rows make a second sheet, "info" (importers
+    read the first sheet only)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
 
-    def cells(values: Iterable) -> list:
+    def cells(target, values: Iterable, bold: bool = False) -> list:
         out = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=safe_cell(value))
+            cell = WriteOnlyCell(target, value=safe_cell(value))
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+            if bold:
+                cell.font = Font(bold=True)
             out.append(cell)
         return out
 
-    sheet.append(cells(header))
+    header = list(header)
+    for n, name in enumerate(header, start=1):
+        column = sheet.column_dimensions[get_column_letter(n)]
+        column.width = max(12, len(str(name)) + 4)
+        if text_columns:
+            column.number_format = "@"
+    sheet.freeze_panes = "A2"
+    sheet.append(cells(sheet, header, bold=True))
     for row in rows:
-        sheet.append(cells(row))
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
+        sheet.append(cells(sheet, row))
+    if notes is not None:
+        info = book.create_sheet("info")
+        info.column_dimensions["A"].width = 18
+        info.column_dimensions["B"].width = 90
+        for row in notes:
+            info.append(cells(info, row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 FORMATS = ("csv", "xlsx")

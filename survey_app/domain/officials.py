@@ -1,13 +1,17 @@
-"""Officials and their dated appointments to positions: import, and who held a post when."""
+"""Officials and their dated appointments to positions: import, who held a post when, lists a
+page at a time, the import format written back, and rotations (one holder out, the next in)."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from flask_babel import gettext
+from sqlalchemy import and_, case, func, or_, select
 
 from survey_app.domain import text
 from survey_app.domain.areas import ImportSummary
-from survey_app.domain.errors import N_, ImportRejected, RowError
+from survey_app.domain.errors import N_, DomainError, ImportRejected, RowError
+from survey_app.domain.paging import Page, contains, paginate
 from survey_app.domain.tabular import Table, day_cell
 from survey_app.domain.vocabulary import POSITION_AREA_LEVEL, POSITION_KINDS
 from survey_app.extensions import db
@@ -208,7 +212,8 @@ def _overlap_errors(parsed) -> list[RowError]:
 def _write(parsed) -> ImportSummary:
     summary = ImportSummary()
     officials = {o.nip: o for o in db.session.scalars(select(Official))}
-    for _line, nip, name, kind, area, unit, start, end in parsed:
+    for line, nip, name, kind, area, unit, start, end in parsed:
+        what = f"{nip} {name}: {kind} {(area or unit).code} {start.isoformat()}"
         official = officials.get(nip)
         changed = False
         if official is None:
@@ -227,15 +232,12 @@ def _write(parsed) -> ImportSummary:
             db.session.add(Appointment(official=official, position=position, start_date=start,
                                        end_date=end))
             db.session.flush()
-            summary.created += 1
+            summary.count(line, "new", what)
             continue
         if appointment.end_date != end:
             appointment.end_date = end
             changed = True
-        if changed:
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
+        summary.count(line, "update" if changed else "unchanged", what)
     db.session.flush()
     return summary
 
@@ -262,3 +264,218 @@ def holders_on(day: date) -> dict[int, Official]:
         select(Appointment.position_id, Official).join(Appointment.official)
         .where(in_post(Appointment, Appointment.position_id, day))).all()
     return {position_id: official for position_id, official in rows}
+
+
+# --- lists and the import format written back --------------------------------------------
+
+def _kind_order():
+    """Posts from the top: wali kota and bupati, camat, lurah, then kepala dinas."""
+    order = ("walikota", "bupati", "camat", "lurah", "kepala_dinas")
+    return case({kind: n for n, kind in enumerate(order)}, value=Position.kind)
+
+
+def official_rows() -> list[list[str]]:
+    """Every appointment as a row of an officials file (OFFICIAL_COLUMNS), by NIP and start:
+    the file imports back unchanged. (An official without any appointment has no row.)"""
+    rows = db.session.execute(
+        select(Official.nip, Official.name, Position.kind, Area.code, Unit.code,
+               Appointment.start_date, Appointment.end_date)
+        .join(Appointment.official).join(Appointment.position)
+        .outerjoin(Area, Position.area_id == Area.id).outerjoin(Unit, Position.unit_id == Unit.id)
+        .order_by(Official.nip, Appointment.start_date, Position.kind))
+    return [[nip, name, kind, area_code or "", unit_code or "", start.isoformat(),
+             end.isoformat() if end else ""]
+            for nip, name, kind, area_code, unit_code, start, end in rows]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One appointment as the pages show it."""
+
+    appointment_id: int
+    position_id: int
+    kind: str
+    place_code: str
+    place_name: str
+    start: date
+    end: date | None
+    nip: str = ""
+    name: str = ""
+
+    def current_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or self.end >= day)
+
+
+def _terms_query():
+    return (select(Appointment.id, Position.id, Position.kind,
+                   func.coalesce(Area.code, Unit.code), func.coalesce(Area.name, Unit.name),
+                   Appointment.start_date, Appointment.end_date, Official.nip, Official.name,
+                   Appointment.official_id)
+            .join(Appointment.position).join(Appointment.official)
+            .outerjoin(Area, Position.area_id == Area.id)
+            .outerjoin(Unit, Position.unit_id == Unit.id))
+
+
+def list_officials(search: str = "", number: int = 1) -> tuple[Page, dict[int, list[Term]]]:
+    """A page of officials by name (rows (Official,)) and their appointments, latest first, in
+    one more query; ``search`` matches the start of a NIP or any part of a name."""
+    query = select(Official).order_by(Official.name, Official.nip)
+    if search:
+        query = query.where(or_(Official.nip.startswith(search.replace(" ", ""), autoescape=True),
+                                contains(Official.name, search)))
+    page = paginate(query, number)
+    ids = [official.id for (official,) in page.rows]
+    terms: dict[int, list[Term]] = {i: [] for i in ids}
+    if ids:
+        for *fields, official_id in db.session.execute(
+                _terms_query().where(Appointment.official_id.in_(ids))
+                .order_by(Appointment.start_date.desc())):
+            terms[official_id].append(Term(*fields))
+    return page, terms
+
+
+def list_posts(day: date, search: str = "", kind: str = "", number: int = 1) -> Page:
+    """A page of posts from the top down, each row (Position, place code, place name, holder's
+    NIP, holder's name, holder's start) with the holder on ``day`` (None where vacant).
+    ``search`` matches a place's code or name, or the holder's NIP or name."""
+    holder = (select(Appointment.position_id, Appointment.start_date, Official.nip, Official.name)
+              .join(Appointment.official)
+              .where(in_post(Appointment, Appointment.position_id, day)).subquery())
+    place_code = func.coalesce(Area.code, Unit.code)
+    place_name = func.coalesce(Area.name, Unit.name)
+    query = (select(Position, place_code, place_name, holder.c.nip, holder.c.name,
+                    holder.c.start_date)
+             .outerjoin(Area, Position.area_id == Area.id)
+             .outerjoin(Unit, Position.unit_id == Unit.id)
+             .outerjoin(holder, holder.c.position_id == Position.id)
+             .order_by(_kind_order(), place_code))
+    if kind in POSITION_KINDS:
+        query = query.where(Position.kind == kind)
+    if search:
+        query = query.where(or_(place_code.startswith(search, autoescape=True),
+                                contains(place_name, search),
+                                holder.c.nip.startswith(search.replace(" ", ""), autoescape=True),
+                                contains(holder.c.name, search)))
+    return paginate(query, number)
+
+
+def post_history(position_id: int) -> list[Term]:
+    """Everyone who held the post, latest first."""
+    return [Term(*fields) for *fields, _official_id in db.session.execute(
+        _terms_query().where(Appointment.position_id == position_id)
+        .order_by(Appointment.start_date.desc()))]
+
+
+def other_posts_held(official_id: int, day: date, position_id: int) -> list[Term]:
+    """The official's terms in other posts on ``day`` (after a rotation, a post the official
+    left may still need its own next holder recorded)."""
+    return [Term(*fields) for *fields, _official_id in db.session.execute(
+        _terms_query().where(Appointment.official_id == official_id,
+                             Appointment.position_id != position_id,
+                             in_post(Appointment, Appointment.position_id, day)))]
+
+
+def place_of(position: Position) -> tuple[str, str]:
+    """(code, name) of the area or unit the post heads."""
+    place = position.area or position.unit
+    assert place is not None  # the database's area_or_unit check
+    return place.code, place.name
+
+
+# --- rotations ----------------------------------------------------------------------------
+
+class RotationInvalid(DomainError):
+    """A rotation that cannot be recorded; ``errors`` maps each form field to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    position: Position
+    ended: Appointment | None  # the outgoing holder's term, now ending the day before
+    started: Appointment
+
+
+def find_post(kind: str, place_code: str) -> Position:
+    """The post ``kind`` of the area (or, for a kepala dinas, the unit) ``place_code``: the
+    area or unit must exist and be of the level the post heads. The post's row is made the first
+    time a holder is recorded for it. RotationInvalid otherwise."""
+    if kind not in POSITION_KINDS:
+        raise RotationInvalid({"kind": gettext("Choose a position.")})
+    if kind == "kepala_dinas":
+        unit = db.session.scalar(select(Unit).where(Unit.code == place_code))
+        if unit is None:
+            raise RotationInvalid({"place_code": gettext(
+                "There is no unit with the code %(code)s.", code=place_code)})
+        return get_or_create_position(kind, unit=unit)
+    area = db.session.scalar(select(Area).where(Area.code == place_code))
+    wanted = POSITION_AREA_LEVEL[kind]
+    if area is None:
+        raise RotationInvalid({"place_code": gettext(
+            "There is no area with the code %(code)s.", code=place_code)})
+    if area.level != wanted:
+        raise RotationInvalid({"place_code": gettext(
+            "A %(position)s heads a %(level)s, but %(code)s (%(name)s) is a %(found)s.",
+            position=kind, level=wanted, code=area.code, name=area.name, found=area.level)})
+    return get_or_create_position(kind, area=area)
+
+
+def record_rotation(position: Position, nip: str, name: str, start: date,
+                    end: date | None = None) -> Rotation:
+    """End the post's current term the day before ``start`` and start the next holder's on it
+    (until ``end``, or open-ended). An official not on record yet (by NIP) is added with ``name``.
+
+    Refused (RotationInvalid, nothing changed) when the end is before the start, the NIP is not
+    digits, a new NIP has no name or a known one another name, the incoming official already holds
+    the post, a term begins on or after ``start`` (the new term would overlap it), or the
+    outgoing term began on ``start`` itself (it would end before it began). The caller commits."""
+    nip, name = nip.replace(" ", ""), " ".join(name.split())
+    errors: dict[str, str] = {}
+    if end is not None and end < start:
+        errors["end_date"] = gettext("The end is before the start.")
+    official = _incoming(nip, name, errors)
+    terms = db.session.scalars(select(Appointment).where(Appointment.position_id == position.id)
+                               .order_by(Appointment.start_date)).all()
+    outgoing = next((t for t in terms if t.start_date < start
+                     and (t.end_date is None or t.end_date >= start)), None)
+    if outgoing is not None and official is not None and outgoing.official_id == official.id:
+        errors["nip"] = gettext("%(name)s already holds this post on that day.",
+                                name=official.name)
+    later = next((t for t in terms if t.start_date >= start
+                  and (end is None or t.start_date <= end)), None)
+    if later is not None:
+        errors["start_date"] = gettext(
+            "%(name)s (%(nip)s) holds this post from %(start)s: a term starting on %(day)s "
+            "would overlap it.", name=later.official.name, nip=later.official.nip,
+            start=later.start_date.isoformat(), day=start.isoformat())
+    if errors:
+        raise RotationInvalid(errors)
+    if outgoing is not None:
+        outgoing.end_date = start - timedelta(days=1)
+        db.session.flush()
+    if official is None:
+        official = Official(nip=nip, name=name)
+        db.session.add(official)
+    started = Appointment(official=official, position=position, start_date=start, end_date=end)
+    db.session.add(started)
+    db.session.flush()
+    return Rotation(position, outgoing, started)
+
+
+def _incoming(nip: str, name: str, errors: dict[str, str]) -> Official | None:
+    """The official with this NIP, or None for a new one (whose name is then required)."""
+    if not nip.isdigit() or len(nip) > Official.nip.type.length:
+        errors["nip"] = gettext("A NIP has digits only (at most %(max)s).",
+                                max=Official.nip.type.length)
+        return None
+    official = db.session.scalar(select(Official).where(Official.nip == nip))
+    if official is None and not name:
+        errors["name"] = gettext("NIP %(nip)s is not on record yet: enter the official's name.",
+                                 nip=nip)
+    elif official is not None and name and name != official.name:
+        errors["name"] = gettext("NIP %(nip)s is on record as %(name)s: leave the name empty or "
+                                 "write it the same way.", nip=nip, name=official.name)
+    return official

@@ -25,12 +25,12 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.engine import Connection
 
-from survey_app.domain import clock, questionnaires
+from survey_app.domain import clock, exports, questionnaires
 from survey_app.domain.errors import N_, DomainError, ImportRejected, NotAllowed, RowError
 from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import RoundLike, effective_state, state_label
-from survey_app.domain.tabular import Table, day_cell
+from survey_app.domain.tabular import Table, day_cell, read_table
 from survey_app.domain.text import first_control
 from survey_app.domain.text import row_errors as text_errors
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
@@ -218,18 +218,33 @@ def submit_web(connection: Connection, link, by_position: Mapping[int, Section],
 class PaperSummary:
     stored: int = 0
     blanks: int = 0  # answers left blank on the stored forms: out of every NRR
+    # rows left out (import_paper's skip_bad): (line, row, its errors)
+    skipped: list[tuple[int, dict[str, str], list[RowError]]] = field(default_factory=list)
 
     def __str__(self) -> str:
-        stored = ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
-                          self.stored)
-        if not self.blanks:
-            return stored
-        return stored + " " + ngettext("(%(num)s blank answer left out of the scores)",
-                                       "(%(num)s blank answers left out of the scores)",
-                                       self.blanks)
+        text = ngettext("%(num)s paper response stored", "%(num)s paper responses stored",
+                        self.stored)
+        if self.blanks:
+            text += " " + ngettext("(%(num)s blank answer left out of the scores)",
+                                   "(%(num)s blank answers left out of the scores)", self.blanks)
+        if self.skipped:
+            text += "; " + ngettext("%(num)s bad row skipped", "%(num)s bad rows skipped",
+                                    len(self.skipped))
+        return text
+
+    def skipped_csv(self, header: list[str]) -> str:
+        """The skipped rows in the file's own columns (``header``), each followed by its errors
+        with their line in the file imported: fix them, and the file imports again (read_paper
+        ignores the ``errors`` column)."""
+        columns = [h for h in header if h and h != SKIPPED_ERRORS_COLUMN]
+        return exports.csv_text(
+            [*columns, SKIPPED_ERRORS_COLUMN],
+            ([*(row.get(c, "") for c in columns), "; ".join(str(e) for e in errors)]
+             for _line, row, errors in self.skipped), lineterminator="\r\n")
 
 
 PAPER_OPTIONAL_COLUMNS = ["filled_on", "comment"]
+SKIPPED_ERRORS_COLUMN = "errors"  # the skipped rows' file (PaperSummary.skipped_csv) adds it
 
 
 def paper_columns(round_: Round) -> tuple[list[str], list[str]]:
@@ -237,6 +252,14 @@ def paper_columns(round_: Round) -> tuple[list[str], list[str]]:
     regard to case (the table reader lowers every column name)."""
     return (["respondent_ref", "position", "area_code"]
             + [c.lower() for c, _r in item_rules(round_)], list(PAPER_OPTIONAL_COLUMNS))
+
+
+def read_paper(round_: Round, source, filename: str | None = None) -> Table:
+    """A paper-form file as import_paper reads it: paper_columns, plus the ``errors`` column
+    of a file of skipped rows (ignored), so that such a file, fixed, imports again."""
+    required, optional = paper_columns(round_)
+    return read_table(source, filename, required=required,
+                      optional=[*optional, SKIPPED_ERRORS_COLUMN])
 
 
 def _round_days(round_: Round) -> tuple[date, date]:
@@ -248,7 +271,7 @@ def _round_days(round_: Round) -> tuple[date, date]:
             clock.jakarta_day(ended - timedelta(microseconds=1)))
 
 
-def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
+def import_paper(round_: Round, table: Table, now=None, skip_bad: bool = False) -> PaperSummary:
     """`import-responses`: one row per respondent and rated position, the rules of the web form
     (one response per invitation and position, values 1..4) except that any answer may be blank:
     a paper form cannot force an answer, and a blank is left out of its element's NRR (DOMAIN.md
@@ -256,7 +279,8 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
 
     The optional ``filled_on`` is the day the form was filled in (within the round's days and not
     after today); the form belongs to whoever held the post that day, else on the day of the
-    import (DOMAIN.md section 4a). All-or-nothing with line-numbered errors."""
+    import (DOMAIN.md section 4a). All-or-nothing with line-numbered errors, unless
+    ``skip_bad``: then the good rows are stored and the bad ones come back in the summary."""
     state = effective_state(round_, now)
     if state not in PAPER_STATES:
         raise NotAllowed(gettext("Round %(code)s is %(state)s: paper forms are taken while it is "
@@ -280,7 +304,7 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
             .where(invitation_counted())):  # a withdrawn invitation takes no paper form
         invited[(ref, kind, area_code)] = (inv_id, group, area_id, pos_id, completed)
     known_refs = {key[0] for key in invited}
-    errors: list[RowError] = []
+    bad: list[tuple[int, dict[str, str], list[RowError]]] = []
     seen: dict[tuple, int] = {}
     to_store = []
     # The text each file column is stored in (text.row_errors: control characters and lengths);
@@ -301,17 +325,17 @@ def import_paper(round_: Round, table: Table, now=None) -> PaperSummary:
                                                 "nothing to store")))
         day = _filled_on(line, row, today, (first_day, last_day), row_errors)
         if row_errors:
-            errors.extend(row_errors)
+            bad.append((line, row, row_errors))
             continue
         to_store.append((invited[key], answers, blanks, comment or None, day))
-    if errors:
-        raise ImportRejected(errors)
+    if bad and not skip_bad:
+        raise ImportRejected([e for _line, _row, row_errors in bad for e in row_errors])
     # A paper form belongs to whoever held the post on the day it was filled in (DOMAIN.md 4a):
     # one query per distinct day, not one per row.
     holders = {day: {pid: official.id for pid, official in holders_on(day).items()}
                for day in {entry[4] for entry in to_store}}
     connection = db.session.connection()
-    summary = PaperSummary()
+    summary = PaperSummary(skipped=bad)
     for (inv_id, group, area_id, pos_id, _answered), answers, blanks, comment, day in to_store:
         try:
             store_many(connection, round_.id, inv_id, group, area_id, {pos_id: (answers, comment)},

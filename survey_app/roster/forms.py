@@ -19,6 +19,8 @@ class PaperForm(FlaskForm):
     file = FileField(_l("Paper forms (CSV or XLSX)"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
+    skip_bad = BooleanField(_l("Import the good rows and skip the bad ones (you get a file of "
+                               "the bad rows to fix and load again)"))
 
 
 class DownloadForm(FlaskForm):

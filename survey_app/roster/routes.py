@@ -1,6 +1,7 @@
 """Coordinator pages for a round's roster (coordinators and admins)."""
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from survey_app.auth.roles import get_round_or_404, role_required
-from survey_app.domain import audit, invitations, responses, roster
+from survey_app.domain import audit, invitations, responses, roster, templates
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.rounds import effective_state
 from survey_app.domain.tabular import read_table
@@ -72,7 +73,8 @@ def _round_page(round_: Round, status: int = 200, **forms):
         errors=forms.get("errors"), error_title=forms.get("error_title"),
         accepts_roster=effective_state(round_) in invitations.ROSTER_STATES,
         accepts_paper=effective_state(round_) in responses.PAPER_STATES,
-        paper_columns=responses.paper_columns(round_)), status
+        paper_header=templates.paper_template(round_).columns,
+        paper_items=templates.paper_items(round_)), status
 
 
 @bp.get("/<round:code>")
@@ -145,11 +147,9 @@ def paper(code: str):
     form = PaperForm()
     if not form.validate_on_submit():
         return _round_page(round_, 400, paper_form=form)
-    required, optional = responses.paper_columns(round_)
     try:
-        table = read_table(form.file.data.read(), form.file.data.filename or "",
-                           required=required, optional=optional)
-        summary = responses.import_paper(round_, table)
+        table = responses.read_paper(round_, form.file.data.read(), form.file.data.filename or "")
+        summary = responses.import_paper(round_, table, skip_bad=form.skip_bad.data)
         audit.record("import-responses", round_.code, current_user, {"summary": str(summary)})
         db.session.commit()
     except ImportRejected as e:
@@ -160,6 +160,11 @@ def paper(code: str):
         db.session.rollback()
         flash(str(e), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
+    if summary.skipped:
+        # The bad rows come back as a file in the page itself: nothing of them is kept here.
+        bad_rows = base64.b64encode(summary.skipped_csv(table.header).encode("utf-8")).decode()
+        return render_template("roster/paper_skipped.html", round=round_, summary=summary,
+                               bad_rows=bad_rows)
     flash(f"{summary}.", "success")  # the summary is translated: stored forms and blanks
     return redirect(url_for("roster.round_page", code=round_.code))
 

@@ -1,0 +1,1 @@
+"""Master data pages: areas, units, officials and their posts (coordinators and admins)."""
