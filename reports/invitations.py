@@ -4,8 +4,10 @@ coordinator can cut the sheets and hand each kelurahan its own pile."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import IO
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -136,6 +138,15 @@ def _cut_lines(c: canvas.Canvas) -> None:
 def render_letters(batch: LetterBatch) -> bytes:
     """The PDF; an empty batch gives one page saying so (a coordinator should see why)."""
     out = io.BytesIO()
+    write_letters(batch, out)
+    return out.getvalue()
+
+
+def write_letters(batch: LetterBatch, out: IO[bytes],
+                  progress: Callable[[int], None] | None = None) -> None:
+    """The PDF of render_letters, written to ``out`` (a file: a whole round's letters need not
+    be held in memory twice); ``progress`` is told how many letters each kelurahan had, as it
+    is drawn."""
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(f"Undangan survei {batch.round_code}")
     c.setAuthor("SKM")
@@ -151,5 +162,6 @@ def render_letters(batch: LetterBatch) -> bytes:
                 col, row = i % COLS, i // COLS
                 _letter(c, col * CELL_W, PAGE_H - (row + 1) * CELL_H, letter, batch)
             c.showPage()
+        if progress is not None:
+            progress(len(letters))
     c.save()
-    return out.getvalue()

@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
     from survey_app.api.routes import bp as api_bp
     from survey_app.auth.routes import bp as auth_bp
+    from survey_app.background.routes import bp as jobs_bp
     from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
@@ -157,7 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.roster.routes import bp as roster_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
-                      results_bp, complaints_bp, portal_bp, api_bp):
+                      results_bp, complaints_bp, portal_bp, api_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

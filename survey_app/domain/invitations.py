@@ -21,7 +21,7 @@ from functools import cache
 from urllib.parse import quote
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.engine import Connection
 
 from survey_app.domain import audit, clock, exports, rounds
@@ -296,40 +296,79 @@ def whatsapp_url(phone: str | None, text: str) -> str:
     return f"https://wa.me/{phone}?text={quote(text, safe='')}"
 
 
-def export_rows(round_: Round, base_url: str, secret_key: str,
-                pending_only: bool = False) -> list[InvitationRow]:
-    """Every invitation of the round (or only those not finished), ordered by kelurahan, RW, RT."""
-    closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
-    query = (select(Invitation, Respondent, Area)
+def letter_query(round_: Round, pending_only: bool = False, area_ids: list[int] | None = None):
+    """The one query of who gets a letter (or a line of the CSV) in a round: each invitation with
+    a position to rate (only those with one still unanswered, ``pending_only``), of the
+    respondents of ``area_ids`` (every area when None)."""
+    rates = exists().where(InvitationPosition.invitation_id == Invitation.id)
+    if pending_only:
+        rates = rates.where(InvitationPosition.answered.is_(False))
+    query = (select(Invitation.token_nonce, Respondent.ref, Respondent.name, Respondent.group,
+                    Respondent.rw, Respondent.rt, Respondent.phone, Area.code, Area.name,
+                    Area.level, Area.parent_id)
              .join(Respondent, Respondent.id == Invitation.respondent_id)
              .join(Area, Area.id == Respondent.area_id)
-             .where(Invitation.round_id == round_.id))
-    if pending_only:
-        query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
-                                           InvitationPosition.answered.is_(False)))
-    areas = {a.id: a for a in db.session.scalars(select(Area))}
-    kinds: dict[int, int] = dict(db.session.execute(
-        select(InvitationPosition.invitation_id, func.count())
-        .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
-        .where(Invitation.round_id == round_.id).group_by(InvitationPosition.invitation_id))
-        .tuples().all())
+             .where(Invitation.round_id == round_.id, rates))
+    if area_ids is not None:
+        query = query.where(Respondent.area_id.in_(area_ids))
+    return query
+
+
+def export_rows(round_: Round, base_url: str, secret_key: str, pending_only: bool = False,
+                area_ids: list[int] | None = None) -> list[InvitationRow]:
+    """Every invitation of the round (or only those not finished; only those of ``area_ids``),
+    ordered by kelurahan, RW, RT."""
+    closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
+    names = dict(db.session.execute(select(Area.id, Area.name)).tuples().all())
     rows = []
-    for invitation, respondent, area in db.session.execute(query):
-        if not kinds.get(invitation.id):
-            continue
-        token = invitation_token(secret_key, invitation.token_nonce)
-        url = link(base_url, token)
-        kecamatan = areas.get(area.parent_id) if area.level == "kelurahan" else area
-        message = WHATSAPP_MESSAGE.format(name=respondent.name, code=round_.code, closes=closes,
-                                          link=url)
+    for (nonce, ref, name, group, rw, rt, phone, code, area_name, level,
+         parent_id) in db.session.execute(letter_query(round_, pending_only, area_ids)):
+        url = link(base_url, invitation_token(secret_key, nonce))
+        kecamatan = names.get(parent_id, "") if level == "kelurahan" else area_name
+        message = WHATSAPP_MESSAGE.format(name=name, code=round_.code, closes=closes, link=url)
         rows.append(InvitationRow(
-            respondent_ref=respondent.ref, name=respondent.name, group=respondent.group,
-            area_code=area.code, area_name=area.name,
-            kelurahan=area.name if area.level == "kelurahan" else "",
-            kecamatan=kecamatan.name if kecamatan else "", rw=respondent.rw, rt=respondent.rt,
-            phone=respondent.phone, link=url, whatsapp_url=whatsapp_url(respondent.phone, message)))
+            respondent_ref=ref, name=name, group=group, area_code=code, area_name=area_name,
+            kelurahan=area_name if level == "kelurahan" else "", kecamatan=kecamatan or "",
+            rw=rw, rt=rt, phone=phone, link=url, whatsapp_url=whatsapp_url(phone, message)))
     rows.sort(key=lambda r: (r.area_code, r.rw or "", r.rt or "", r.group, r.respondent_ref))
     return rows
+
+
+# --- letters by area ------------------------------------------------------------------------
+
+LETTER_AREA_LEVELS = ("kota", "kabupaten", "kecamatan", "kelurahan")
+
+
+def area_and_below(code: str) -> tuple[Area, list[int]]:
+    """The area ``code`` (a kota, kabupaten, kecamatan or kelurahan) and the ids of it and of
+    every area under it. NotAllowed (in words) for an unknown code or another level."""
+    areas = db.session.execute(select(Area.id, Area.code, Area.parent_id)).all()
+    found = db.session.scalar(select(Area).where(Area.code == code))
+    if found is None or found.level not in LETTER_AREA_LEVELS:
+        raise NotAllowed(gettext("Area %(code)s is not a kota, kecamatan or kelurahan.",
+                                 code=code))
+    children: dict[int, list[int]] = {}
+    for area_id, _code, parent_id in areas:
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(area_id)
+    ids, todo = [], [found.id]
+    while todo:
+        area_id = todo.pop()
+        ids.append(area_id)
+        todo.extend(children.get(area_id, ()))
+    return found, ids
+
+
+def by_kelurahan(rows: list[InvitationRow]) -> list[tuple[str, list[InvitationRow]]]:
+    """The rows in piles of one kelurahan each (a kecamatan's own respondents, FKDM and tokoh
+    of a kecamatan, in a pile of their own), keyed by the area's code: one PDF each in the
+    round's ZIP. ``rows`` are in export_rows' order, so each pile is one run."""
+    piles: list[tuple[str, list[InvitationRow]]] = []
+    for row in rows:
+        if not piles or piles[-1][0] != row.area_code:
+            piles.append((row.area_code, []))
+        piles[-1][1].append(row)
+    return piles
 
 
 def export_csv(rows: list[InvitationRow]) -> bytes:

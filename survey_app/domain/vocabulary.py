@@ -95,3 +95,14 @@ ANSWER_MIN, ANSWER_MAX = 1, 4
 # Sanctions ladder (DOMAIN.md section 6): consecutive failed rounds -> recommended step.
 SANCTION_LEVELS = ("none", "perhatian", "sp1", "sp2", "rotasi")
 SANCTION_ACTIONS = ("perhatian", "sp1", "sp2", "rotasi", "mutasi", "demosi", "dibatalkan")
+
+# Background jobs (survey_app/jobs.py): the states a job goes through, and how long its result
+# file is kept (letters hold names and personal links: no longer than needed).
+JOB_STATES = ("queued", "running", "done", "failed")
+JOB_RESULT_HOURS = 72
+JOB_STATE_LABELS = {"queued": _l("waiting"), "running": _l("running"), "done": _l("done"),
+                    "failed": _l("failed")}
+JOB_KIND_LABELS = {"letters": _l("Invitations"), "next-quarter": _l("Next quarter"),
+                   "import-respondents": _l("Roster import"),
+                   "import-responses": _l("Paper forms import"),
+                   "import-complaints": _l("Complaints import")}

@@ -2,6 +2,7 @@
 from survey_app.models.area import Area, Unit
 from survey_app.models.audit import AuditEntry, IssuedDocument, SanctionDecision
 from survey_app.models.complaint import Complaint
+from survey_app.models.job import Job
 from survey_app.models.official import Appointment, Official, Position
 from survey_app.models.respondent import (
                                           Answer,
@@ -18,7 +19,7 @@ from survey_app.models.user import User
 
 __all__ = [
     "Answer", "Appointment", "Area", "AuditEntry", "Complaint", "HeldAnswer", "HeldResponse",
-    "Invitation", "InvitationPosition",
+    "Invitation", "InvitationPosition", "Job",
     "IssuedDocument", "Official", "PinnedQuestionnaire", "Position", "Publication", "Respondent",
     "Response", "ResultSnapshot",
     "Round", "SanctionDecision", "Unit", "User",
