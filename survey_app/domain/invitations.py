@@ -127,30 +127,92 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
     position replaced under a respondent's feet could otherwise be answered twice). Returns
     (invitations created, respondents with nothing to rate, who get no invitation).
     """
+    return invite(round_, [(r.id, r.group, r.area_id) for r in respondents], secret_key, tree)
+
+
+def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: str,
+           tree: AreaTree | None = None) -> tuple[int, int]:
+    """ensure_invitations for (respondent id, group, area id) rows, set-based: the round's
+    invitations and their positions are read in two queries, new invitations and their positions
+    written in bulk, changed positions replaced with IN statements; memory grows with the rows
+    only, never with objects in the session."""
     state = check_roster_open(round_)
     tree = tree or AreaTree.for_round(round_)
-    existing = {inv.respondent_id: inv for inv in db.session.scalars(
-        select(Invitation).where(Invitation.round_id == round_.id))}
-    created = nothing_to_rate = 0
-    for respondent in respondents:
-        wanted = tree.rated_positions(respondent.area_id,
-                                      list(round_.rating_matrix.get(respondent.group, [])))
-        invitation = existing.get(respondent.id)
-        if invitation is None:
+    existing = dict(db.session.execute(
+        select(Invitation.respondent_id, Invitation.id)
+        .where(Invitation.round_id == round_.id)).tuples().all())
+    rated: dict[int, set[int]] = {}
+    if existing and state != "open":
+        for invitation_id, position_id in db.session.execute(
+                select(InvitationPosition.invitation_id, InvitationPosition.position_id)
+                .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+                .where(Invitation.round_id == round_.id)):
+            rated.setdefault(invitation_id, set()).add(position_id)
+    matrix = {group: list(tiers) for group, tiers in round_.rating_matrix.items()}
+    new: dict[int, list[int]] = {}
+    changed: dict[int, list[int]] = {}
+    nothing_to_rate = 0
+    for respondent_id, group, area_id in respondents:
+        wanted = tree.rated_positions(area_id, matrix.get(group, []))
+        invitation_id = existing.get(respondent_id)
+        if invitation_id is None:
             if not wanted:
                 nothing_to_rate += 1
-                continue
-            nonce, _token, digest = new_token(secret_key)
-            invitation = Invitation(round=round_, respondent=respondent, token_hash=digest,
-                                    token_nonce=nonce, created_at=clock.now())
-            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
-            db.session.add(invitation)
-            existing[respondent.id] = invitation
-            created += 1
-        elif state != "open" and [ip.position_id for ip in invitation.positions] != wanted:
-            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
+            elif respondent_id not in new:
+                new[respondent_id] = wanted
+        elif state != "open" and rated.get(invitation_id, set()) != set(wanted):
+            changed[invitation_id] = wanted
+    if changed or new:
+        _replace_positions(changed)
+        _insert_invitations(round_, new, secret_key)
+        db.session.expire_all()  # what the session held of these rows is read again
+    return len(new), nothing_to_rate
+
+
+_CHUNK = 10_000  # ids per IN (...) statement: under SQLite's and PostgreSQL's limits
+
+
+def _replace_positions(wanted: dict[int, list[int]]) -> None:
+    """Replace the positions of these invitations (before the round opens) with ``wanted``."""
+    from sqlalchemy import delete
+
+    from survey_app.domain import bulk
+
+    ids = list(wanted)
+    for start in range(0, len(ids), _CHUNK):
+        db.session.execute(delete(InvitationPosition).where(
+            InvitationPosition.invitation_id.in_(ids[start:start + _CHUNK])))
+    bulk.insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
+                     ((iid, pid, False) for iid, pids in wanted.items() for pid in pids))
+
+
+def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key: str) -> None:
+    """New invitations (a fresh link each) for these respondents, and the positions they rate."""
+    from survey_app.domain import bulk
+
+    if not wanted:
+        return
     db.session.flush()
-    return created, nothing_to_rate
+    now = clock.now()
+    rows = []
+    for respondent_id in wanted:
+        nonce, _token, digest = new_token(secret_key)
+        rows.append((round_.id, respondent_id, digest, nonce, now))
+    bulk.insert_rows(Invitation.__table__,
+                     ["round_id", "respondent_id", "token_hash", "token_nonce", "created_at"], rows)
+    ids = dict(db.session.execute(
+        select(Invitation.respondent_id, Invitation.id)
+        .where(Invitation.round_id == round_.id)).tuples().all())
+    bulk.insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
+                     ((ids[rid], pid, False) for rid, pids in wanted.items() for pid in pids))
+
+
+def roster_query(round_: Round):
+    """The one query of who is on a round's roster, as (respondent id, group, area id): what the
+    next quarter copies."""
+    return (select(Respondent.id, Respondent.group, Respondent.area_id)
+            .join(Invitation, Invitation.respondent_id == Respondent.id)
+            .where(Invitation.round_id == round_.id).order_by(Respondent.id))
 
 
 def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = None) -> int:
@@ -162,10 +224,8 @@ def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = Non
         from flask import current_app
 
         secret_key = current_app.config["SECRET_KEY"]
-    respondents = list(db.session.scalars(
-        select(Respondent).join(Invitation, Invitation.respondent_id == Respondent.id)
-        .where(Invitation.round_id == from_round.id).order_by(Respondent.id)))
-    created, _none = ensure_invitations(to_round, respondents, secret_key)
+    respondents = db.session.execute(roster_query(from_round)).tuples().all()
+    created, _none = invite(to_round, list(respondents), secret_key)
     return created
 
 
