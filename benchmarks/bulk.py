@@ -37,8 +37,9 @@ from benchmarks.common import build_province, empty_postgres  # noqa: E402
 ROSTER_HEADER = ["respondent_ref", "name", "group", "area_code", "rw", "rt", "phone", "email"]
 
 
-def run(env: dict, *args: str) -> tuple[float, float, str]:
-    """Run `flask --app wsgi skm ARGS`; (seconds, peak RSS in MB, its last output line)."""
+def run(env: dict, *args: str) -> tuple[float, float, float, str]:
+    """Run `flask --app wsgi skm ARGS`; (seconds, CPU seconds (user + system: what the machine's
+    other load changes least), peak RSS in MB, its last output line)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "skm", *args],
@@ -49,7 +50,8 @@ def run(env: dict, *args: str) -> tuple[float, float, str]:
         text = out.read().decode(errors="replace").strip()
     if status:
         sys.exit(f"skm {' '.join(args)} failed:\n{text}")
-    return seconds, usage.ru_maxrss / 1024, text.splitlines()[-1] if text else ""
+    return (seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+            text.splitlines()[-1] if text else "")
 
 
 def query(env: dict, sql: str) -> list[tuple]:
@@ -125,10 +127,10 @@ def write_complaints(env: dict, path: Path, count: int) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def report(label: str, target: str, figures: tuple[float, float, str]) -> None:
-    seconds, rss, line = figures
-    print(f"{label:<16} {seconds:7.1f} s {rss:7.0f} MB   target {target:<18} {line[:90]}",
-          flush=True)
+def report(label: str, target: str, figures: tuple[float, float, float, str]) -> None:
+    seconds, cpu, rss, line = figures
+    print(f"{label:<20} {seconds:7.1f} s {cpu:7.1f} s CPU {rss:6.0f} MB  target {target:<17} "
+          f"{line[:80]}", flush=True)
 
 
 def main() -> None:

@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # is then trusted, so rate limits key on each respondent's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Where background jobs keep their result files (letters, ZIPs): instance/job-results
+        # unless set (survey_app/jobs.py).
+        "JOB_RESULTS_DIR": os.environ.get("JOB_RESULTS_DIR") or None,
     }
 
 

@@ -31,6 +31,7 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from survey_app import config
+from survey_app.domain.errors import N_
 
 logger = logging.getLogger(__name__)
 
@@ -395,8 +396,8 @@ def execute(job_id: int) -> None:
     except Exception as error:  # noqa: BLE001 (the job's failure is its result, in words)
         db.session.rollback()
         _discard(run)
-        _fail(job_id, attempt, {"text": "The job stopped on an error (%(error)s); nothing "
-                                "was saved. Try again, or tell the administrator.",
+        _fail(job_id, attempt, {"text": N_("The job stopped on an error (%(error)s); nothing "
+                                   "was saved. Try again, or tell the administrator."),
                                 "params": {"error": _error_type(error)}})
         logger.error("Job %d (%s) failed: %s", job_id, kind, _error_type(error))
     for path in run.to_remove:
@@ -488,8 +489,8 @@ def requeue_stale(now=None) -> int:
     for job_id, attempt in stale:
         if attempt >= JOB_MAX_ATTEMPTS:
             values = {"state": "failed", "finished_at": now, "error": {
-                "text": "The job stopped %(num)s times before it ended (its worker was "
-                        "stopped); nothing was saved. Try again.", "params": {"num": attempt}}}
+                "text": N_("The job stopped %(num)s times before it ended (its worker was "
+                           "stopped); nothing was saved. Try again."), "params": {"num": attempt}}}
         else:
             values = {"state": "queued"}
             again.append(job_id)

@@ -61,7 +61,7 @@ def check_roster_open(round_: Round) -> str:
 
 def invitation_token(secret_key: str, nonce: str) -> str:
     """The link token of an invitation: an HMAC of the server's secret and the stored nonce."""
-    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(secret_key.encode(), nonce.encode(), "sha256").hex()[:32]
 
 
 def token_hash(token: str) -> str:
@@ -149,11 +149,15 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
                 .where(Invitation.round_id == round_.id)):
             rated.setdefault(invitation_id, set()).add(position_id)
     matrix = {group: list(tiers) for group, tiers in round_.rating_matrix.items()}
+    rates: dict[tuple[int, str], list[int]] = {}  # a few hundred areas: computed once each
     new: dict[int, list[int]] = {}
     changed: dict[int, list[int]] = {}
     nothing_to_rate = 0
     for respondent_id, group, area_id in respondents:
-        wanted = tree.rated_positions(area_id, matrix.get(group, []))
+        wanted = rates.get((area_id, group))
+        if wanted is None:
+            wanted = rates[(area_id, group)] = tree.rated_positions(area_id,
+                                                                    matrix.get(group, []))
         invitation_id = existing.get(respondent_id)
         if invitation_id is None:
             if not wanted:

@@ -75,6 +75,7 @@ class PlannedRow:
     action: str  # new, update, unchanged
     area_code: str
     area_name: str
+    respondent_id: int | None = None  # the stored respondent's, when not new
 
 
 @dataclass
@@ -153,8 +154,9 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         assert area is not None  # an unknown area_code is a row error
         values = {"name": name, "group": group, "area_id": area.id, "rw": rw, "rt": rt,
                   "phone": phone, "email": email}
-        action = _action(stored.get(ref), values)
-        result.rows.append(PlannedRow(line, ref, values, action, area.code, area.name))
+        current = stored.get(ref)
+        result.rows.append(PlannedRow(line, ref, values, _action(current, values), area.code,
+                                      area.name, current[0] if current else None))
     if errors:
         raise ImportRejected(errors)
     return result
@@ -271,31 +273,25 @@ def _action(current: tuple | None, values: dict) -> str:
 
 
 def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
-    """Write a checked plan, set-based: new respondents in one bulk insert, changed ones in one
-    executemany UPDATE, then invite each of them to the round (invitations.invite)."""
+    """Write a plan checked in this transaction (import_roster), set-based: new respondents in
+    one bulk insert, changed ones in one executemany UPDATE, then invite each of them to the
+    round (invitations.invite)."""
     check_round(round_)
-    db.session.flush()
-    stored = _stored_contacts()
     counts = {"new": 0, "update": 0, "unchanged": 0}
     new, changed = [], []
     for row in roster.rows:
-        current = stored.get(row.ref)
-        action = _action(current, row.values)
-        counts[action] += 1
-        if action == "new":
+        counts[row.action] += 1
+        if row.action == "new":
             new.append((row.ref, *(row.values[f] for f in CONTACT_FIELDS)))
-        elif action == "update":
-            assert current is not None
-            changed.append({"_id": current[0], **row.values})
+        elif row.action == "update":
+            changed.append({"_id": row.respondent_id, **row.values})
     bulk.insert_rows(Respondent.__table__, ["ref", *CONTACT_FIELDS], new)
     if changed:  # one executemany; the SET columns are the keys of each row
         table = Respondent.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
-    ids = {ref: values[0] for ref, values in stored.items()}
-    del stored
-    ids.update(_ids_of([ref for ref, *_rest in new]))
-    respondents = [(ids[row.ref], row.values["group"], row.values["area_id"])
-                   for row in roster.rows]
+    ids = _ids_of([ref for ref, *_rest in new])
+    respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
+                    row.values["area_id"]) for row in roster.rows]
     summary = RosterSummary(created=counts["new"], updated=counts["update"],
                             unchanged=counts["unchanged"])
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
