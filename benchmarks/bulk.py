@@ -103,9 +103,10 @@ def write_paper(env: dict, path: Path, count: int, seed: int = 1) -> int:
              "JOIN rounds o ON o.id = r.round_id WHERE o.code = '2026-Q3' ORDER BY 1")]
     rows = query(env, "SELECT r.ref, p.kind, a.code FROM invitation_positions ip "
                       "JOIN invitations i ON i.id = ip.invitation_id "
-                      "JOIN rounds o ON o.id = i.round_id JOIN respondents r ON r.id = i.respondent_id "
+                      "JOIN rounds o ON o.id = i.round_id "
+                      "JOIN respondents r ON r.id = i.respondent_id "
                       "JOIN positions p ON p.id = ip.position_id JOIN areas a ON a.id = p.area_id "
-                      f"WHERE o.code = '2026-Q4' AND NOT ip.answered ORDER BY ip.invitation_id, "
+                      "WHERE o.code = '2026-Q4' AND NOT ip.answered ORDER BY ip.invitation_id, "
                       f"ip.position_id LIMIT {count}")
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
