@@ -29,13 +29,16 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
                                    for row in rows[start:start + 50_000]))
     else:
         marks = ", ".join("?" for _ in columns)
-        # Convert only the columns that need it (dates, times, JSON): millions of rows pass here.
+        # Convert only the columns that need it (dates, times, JSON): millions of rows pass here,
+        # converted 50,000 at a time (memory stays flat).
         convert = [i for i in range(len(columns))
                    if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]
-        if convert:
-            seen: dict = {}
-            rows = [_converted(row, convert, seen) for row in rows]
-        raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', rows)
+        seen: dict = {}
+        for start in range(0, len(rows), 50_000):
+            chunk = rows[start:start + 50_000]
+            if convert:
+                chunk = [_converted(row, convert, seen) for row in chunk]
+            raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
     return len(rows)
 
 

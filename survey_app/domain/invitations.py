@@ -191,24 +191,31 @@ def _replace_positions(wanted: dict[int, list[int]]) -> None:
 
 
 def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key: str) -> None:
-    """New invitations (a fresh link each) for these respondents, and the positions they rate."""
+    """New invitations (a fresh link each) for these respondents, and the positions they rate;
+    20,000 respondents at a time, so that memory stays flat however long the roster."""
     from survey_app.domain import bulk
 
     if not wanted:
         return
     db.session.flush()
     now = clock.now()
-    rows = []
-    for respondent_id in wanted:
-        nonce, _token, digest = new_token(secret_key)
-        rows.append((round_.id, respondent_id, digest, nonce, now))
-    bulk.insert_rows(Invitation.__table__,
-                     ["round_id", "respondent_id", "token_hash", "token_nonce", "created_at"], rows)
-    ids = dict(db.session.execute(
-        select(Invitation.respondent_id, Invitation.id)
-        .where(Invitation.round_id == round_.id)).tuples().all())
-    bulk.insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
-                     ((ids[rid], pid, False) for rid, pids in wanted.items() for pid in pids))
+    respondent_ids = list(wanted)
+    for start in range(0, len(respondent_ids), 20_000):
+        chunk = respondent_ids[start:start + 20_000]
+        rows = []
+        for respondent_id in chunk:
+            nonce, _token, digest = new_token(secret_key)
+            rows.append((round_.id, respondent_id, digest, nonce, now))
+        bulk.insert_rows(Invitation.__table__, ["round_id", "respondent_id", "token_hash",
+                                                "token_nonce", "created_at"], rows)
+        del rows
+        ids = dict(db.session.execute(
+            select(Invitation.respondent_id, Invitation.id)
+            .where(Invitation.round_id == round_.id,
+                   Invitation.respondent_id.in_(chunk))).tuples().all())
+        bulk.insert_rows(InvitationPosition.__table__,
+                         ["invitation_id", "position_id", "answered"],
+                         [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid]])
 
 
 def roster_query(round_: Round):

@@ -67,7 +67,7 @@ def _rw_rt(text: str) -> str | None:
     return f"{int(text):03d}"
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedRow:
     line: int
     ref: str
