@@ -49,7 +49,7 @@ def run(env: dict, *args: str) -> tuple[float, float, float, str]:
         out.seek(0)
         text = out.read().decode(errors="replace").strip()
     if status:
-        sys.exit(f"skm {' '.join(args)} failed:\n{text}")
+        sys.exit(f"skm {' '.join(args)} failed:\n{text[-3000:]}")
     return (seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
             text.splitlines()[-1] if text else "")
 
@@ -117,14 +117,13 @@ def write_paper(env: dict, path: Path, count: int, seed: int = 1) -> int:
 
 
 def write_complaints(env: dict, path: Path, count: int) -> None:
-    """``count`` new complaints of 2026 (benchmarks/complaints.py's export, ids of their own)."""
+    """``count`` new complaints of 2025 (benchmarks/complaints.py's export, ids of their own)."""
     from benchmarks import complaints
 
     kelurahan = [code for (code,) in query(env, "SELECT code FROM areas WHERE level = 'kelurahan'")]
     units = [code for (code,) in query(env, "SELECT code FROM units")]
-    complaints.YEAR = 2026
     complaints.write_export(path, count, kelurahan, units, seed=7)
-    text = path.read_text(encoding="utf-8").replace("CRM-2026-", "BULK-2026-")
+    text = path.read_text(encoding="utf-8").replace(f"CRM-{complaints.YEAR}-", "BULK-")
     path.write_text(text, encoding="utf-8")
 
 
