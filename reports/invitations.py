@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import IO
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -87,13 +85,8 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
         c.drawString(left, cursor, line)
         cursor -= 11.5
     # The QR code, centred: the link is all a phone camera needs.
-    widget = QrCodeWidget(letter.link, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0,
-                                                   QR_SIZE / (y1 - y0), 0, 0])
-    drawing.add(widget)
     qr_bottom = cursor - QR_SIZE - 2
-    renderPDF.draw(drawing, c, x + (CELL_W - QR_SIZE) / 2, qr_bottom)
+    _qr(c, letter.link, x + (CELL_W - QR_SIZE) / 2, qr_bottom, QR_SIZE)
     cursor = qr_bottom - 9
     c.setFont("Courier-Bold", 9)
     for line in _wrap(c, letter.link.replace("/s/", "/s/ "), "Courier-Bold", 9, width)[:2]:
@@ -123,6 +116,34 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
     # Which pile the letter belongs to, in the top margin (out of the way of the text).
     c.drawRightString(x + CELL_W - MARGIN, top + 4, f"{letter.group_title} \u2022 {letter.ref}")
     c.setFillGray(0)
+
+
+QR_BORDER = 4  # modules of quiet zone around the code, as reportlab's QrCodeWidget draws it
+
+
+def _qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
+    """The QR code of ``text`` (error correction M) in the square of side ``size`` whose
+    bottom-left corner is (x, y), quiet zone included: encoded once with reportlab's encoder and
+    drawn as one path of dark runs (reportlab's widget encodes twice and draws a shape per run:
+    the letters' main cost)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    count = code.getModuleCount()
+    box = size / (count + 2 * QR_BORDER)
+    path = c.beginPath()
+    for row_number, row in enumerate(code.modules):
+        column = 0
+        for dark, run in groupby(bool(module) for module in row):
+            length = sum(1 for _ in run)
+            if dark:
+                path.rect(x + (column + QR_BORDER) * box,
+                          y + size - (row_number + QR_BORDER + 1) * box, length * box, box)
+            column += length
+    c.saveState()
+    c.setFillGray(0)
+    c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
 
 
 def _cut_lines(c: canvas.Canvas) -> None:
