@@ -58,6 +58,7 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
     The kind of file is told by its content, and a name that says otherwise is refused.
     """
     data, name = _read_bytes(source, filename)
+    raw_rows: Iterable[tuple[int, list[str]]]
     if _is_xlsx(data, name):
         header, raw_rows = _read_xlsx(data, limits)
     else:
