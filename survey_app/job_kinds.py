@@ -107,3 +107,23 @@ def import_respondents(run: Run) -> None:
             updated=summary.updated, unchanged=summary.unchanged,
             invited=summary.invitations_created)
     run.link_round(round_.code)
+
+
+@job_kind("import-responses")
+def import_responses(run: Run) -> None:
+    """params: round, upload (paper forms, in instance/uploads). The forms commit with the
+    job's done; the file is removed once the job ends."""
+    from survey_app.domain import audit, responses, rounds
+    from survey_app.domain.tabular import read_table
+
+    round_ = rounds.by_code(run.params["round"])
+    path = uploads_dir() / Path(run.params["upload"]).name
+    if not path.exists():
+        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
+    run.remove_when_ended(path)
+    run.progress(0, 1, force=True)
+    required, optional = responses.paper_columns(round_)
+    table = read_table(path.read_bytes(), path.name, required=required, optional=optional)
+    summary = responses.import_paper(round_, table)
+    audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})
+    run.message = {"plain": f"{summary}.", "round": round_.code}

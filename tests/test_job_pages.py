@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from survey_app import jobs
 from survey_app.extensions import db
-from survey_app.models import AuditEntry, Job, Respondent
+from survey_app.models import AuditEntry, HeldResponse, Job, Respondent
 from tests.respondent_setup import ROSTER, load_roster, world
 
 
@@ -233,3 +233,25 @@ def test_a_large_roster_is_imported_by_a_job(app, client, auth, users):
         assert db.session.scalar(select(func.count()).select_from(Respondent)) == 4
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "import-respondents")) == 1
+
+
+def test_large_paper_forms_are_imported_by_a_job_and_bad_rows_shown_in_words(app, coordinator):
+    app.config["JOB_IMPORT_BYTES"] = 10
+    header = "respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
+    states = []
+    for forms in (header + "\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,9\n",  # 9: not an answer
+                  header + "\nR1,lurah,3171010001,4,4,4,4,4,4,4,4,4\n"):
+        page = coordinator.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+        response = coordinator.post("/coordinator/roster/2027-Q1/paper", data={
+            "csrf_token": csrf(page), "file": (io.BytesIO(forms.encode()), "paper.csv")},
+            content_type="multipart/form-data")
+        job = the_job(app)
+        assert response.headers["Location"] == f"/coordinator/jobs/{job.id}"
+        assert job.kind == "import-responses"
+        states.append((job.state, coordinator.get(response.headers["Location"])
+                       .get_data(as_text=True)))
+    (failed, refused), (done, stored) = states
+    assert failed == "failed" and "baris 2 [u9]" in refused.lower()
+    assert done == "done" and "1 formulir kertas disimpan." in stored
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1

@@ -151,9 +151,15 @@ def paper(code: str):
     if not form.validate_on_submit():
         return _round_page(round_, 400, paper_form=form)
     required, optional = responses.paper_columns(round_)
+    data, name = form.file.data.read(), form.file.data.filename or ""
+    if len(data) > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
+        upload = f"{secrets.token_hex(16)}.{'xlsx' if name.lower().endswith('.xlsx') else 'csv'}"
+        (_uploads() / upload).write_bytes(data)
+        job = jobs.submit("import-responses", {"round": round_.code, "upload": upload},
+                          current_user)
+        return redirect(url_for("jobs.job_page", job_id=job.id), 303)
     try:
-        table = read_table(form.file.data.read(), form.file.data.filename or "",
-                           required=required, optional=optional)
+        table = read_table(data, name, required=required, optional=optional)
         summary = responses.import_paper(round_, table)
         audit.record("import-responses", round_.code, current_user, {"summary": str(summary)})
         db.session.commit()
