@@ -4,12 +4,12 @@ coordinator can cut the sheets and hand each kelurahan its own pile."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import IO
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -85,13 +85,8 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
         c.drawString(left, cursor, line)
         cursor -= 11.5
     # The QR code, centred: the link is all a phone camera needs.
-    widget = QrCodeWidget(letter.link, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0,
-                                                   QR_SIZE / (y1 - y0), 0, 0])
-    drawing.add(widget)
     qr_bottom = cursor - QR_SIZE - 2
-    renderPDF.draw(drawing, c, x + (CELL_W - QR_SIZE) / 2, qr_bottom)
+    _qr(c, letter.link, x + (CELL_W - QR_SIZE) / 2, qr_bottom, QR_SIZE)
     cursor = qr_bottom - 9
     c.setFont("Courier-Bold", 9)
     for line in _wrap(c, letter.link.replace("/s/", "/s/ "), "Courier-Bold", 9, width)[:2]:
@@ -123,6 +118,34 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
     c.setFillGray(0)
 
 
+QR_BORDER = 4  # modules of quiet zone around the code, as reportlab's QrCodeWidget draws it
+
+
+def _qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
+    """The QR code of ``text`` (error correction M) in the square of side ``size`` whose
+    bottom-left corner is (x, y), quiet zone included: encoded once with reportlab's encoder and
+    drawn as one path of dark runs (reportlab's widget encodes twice and draws a shape per run:
+    the letters' main cost)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    count = code.getModuleCount()
+    box = size / (count + 2 * QR_BORDER)
+    path = c.beginPath()
+    for row_number, row in enumerate(code.modules):
+        column = 0
+        for dark, run in groupby(bool(module) for module in row):
+            length = sum(1 for _ in run)
+            if dark:
+                path.rect(x + (column + QR_BORDER) * box,
+                          y + size - (row_number + QR_BORDER + 1) * box, length * box, box)
+            column += length
+    c.saveState()
+    c.setFillGray(0)
+    c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
+
+
 def _cut_lines(c: canvas.Canvas) -> None:
     c.saveState()
     c.setDash(3, 3)
@@ -136,6 +159,15 @@ def _cut_lines(c: canvas.Canvas) -> None:
 def render_letters(batch: LetterBatch) -> bytes:
     """The PDF; an empty batch gives one page saying so (a coordinator should see why)."""
     out = io.BytesIO()
+    write_letters(batch, out)
+    return out.getvalue()
+
+
+def write_letters(batch: LetterBatch, out: IO[bytes],
+                  progress: Callable[[int], None] | None = None) -> None:
+    """The PDF of render_letters, written to ``out`` (a file: a whole round's letters need not
+    be held in memory twice); ``progress`` is told how many letters each kelurahan had, as it
+    is drawn."""
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(f"Undangan survei {batch.round_code}")
     c.setAuthor("SKM")
@@ -151,5 +183,6 @@ def render_letters(batch: LetterBatch) -> bytes:
                 col, row = i % COLS, i // COLS
                 _letter(c, col * CELL_W, PAGE_H - (row + 1) * CELL_H, letter, batch)
             c.showPage()
+        if progress is not None:
+            progress(len(letters))
     c.save()
-    return out.getvalue()

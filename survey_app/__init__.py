@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
     from survey_app.api.routes import bp as api_bp
     from survey_app.auth.routes import bp as auth_bp
+    from survey_app.background.routes import bp as jobs_bp
     from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
     from survey_app.main import bp as main_bp
@@ -162,7 +163,8 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.roster.routes import bp as roster_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
-                      results_bp, complaints_bp, portal_bp, followups_bp, api_bp, public_bp):
+                      results_bp, complaints_bp, portal_bp, followups_bp, api_bp, public_bp,
+                      jobs_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.masterdata.routes import bp as masterdata_bp

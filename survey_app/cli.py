@@ -621,18 +621,23 @@ def import_respondents(code, path):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="the file to write")
 @click.option("--pending", is_flag=True, help="only respondents who have not finished (reminders)")
-def invitations_export(code, fmt, out, pending):
+@click.option("--area", "area_code", metavar="CODE",
+              help="only the respondents of this kota, kecamatan or kelurahan")
+def invitations_export(code, fmt, out, pending, area_code):
     """Write the personal links of round CODE: a CSV for SMS/WhatsApp
     (respondent_ref,name,group,area_code,phone,link,whatsapp_url) or a PDF of letters with QR
-    codes, four to an A4 page, grouped by kelurahan."""
+    codes, four to an A4 page, grouped by kelurahan. (The pages prepare these, and a ZIP with a
+    PDF per kelurahan, as a background job.)"""
     from pathlib import Path
 
     from survey_app.domain import invitations, rounds
 
     try:
         round_ = rounds.by_code(code)
+        area_ids = invitations.area_and_below(area_code)[1] if area_code else None
         rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
-                                       current_app.config["SECRET_KEY"], pending_only=pending)
+                                       current_app.config["SECRET_KEY"], pending_only=pending,
+                                       area_ids=area_ids)
         if fmt == "csv":
             data = invitations.export_csv(rows)
         else:

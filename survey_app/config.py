@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # is then trusted, so rate limits key on each respondent's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Where background jobs keep their result files (letters, ZIPs): instance/job-results
+        # unless set (survey_app/jobs.py).
+        "JOB_RESULTS_DIR": os.environ.get("JOB_RESULTS_DIR") or None,
     }
 
 
@@ -82,6 +85,9 @@ DEFAULTS = {
     # Uploads (rosters, officials). The public form is capped lower (RESPOND_MAX_CONTENT_LENGTH,
     # 64 KB), complaint exports higher (COMPLAINT_MAX_UPLOAD, 64 MB: a year is some 20 MB).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # An upload larger than this is imported by a background job (survey_app/jobs.py) and the
+    # page answers at once with the job's progress; a smaller one within the request.
+    "JOB_IMPORT_BYTES": 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": ("id", "en"),

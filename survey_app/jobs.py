@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from survey_app import config
+from survey_app.domain.errors import N_
 
 logger = logging.getLogger(__name__)
 
@@ -160,3 +161,394 @@ def release_all_held() -> None:
     """Every hour (minute 0): release every held response, so that a batch leaves at least once
     an hour. Retried a minute later, up to five times, if it fails."""
     _release(closed_only=False)
+
+
+# --- coordinators' jobs: long work with progress and a result ---------------------------------
+#
+# A job is a row of the jobs table (models/job.py) and a message on the queue that names it. The
+# page that starts one answers at once with the job's page; the worker claims the row (queued ->
+# running, attempt + 1), reports progress on it, and records its result. What a job writes to
+# the database commits in one transaction with its "done" (all-or-nothing; an import's rows and
+# its done together); a result file is written to a temporary name, flushed to disk and renamed
+# into place before its path is recorded, so a job killed half-way never offers half a file.
+# A worker killed mid-job (kill -9) leaves the row running: the every-minute task puts a running
+# job whose progress has not moved for JOB_STALE_MINUTES back on the queue (up to
+# JOB_MAX_ATTEMPTS runs), and a run that a later attempt replaced writes nothing more.
+
+JOB_STALE_MINUTES = 5
+JOB_MAX_ATTEMPTS = 3
+JOB_QUEUED_RESEND_MINUTES = 60  # a queued job whose message was lost is sent again
+_PROGRESS_EVERY = 1.0  # seconds between two progress writes
+
+
+class JobFailed(Exception):
+    """A job ends with a message for the coordinator: an untranslated template and its values
+    (N_-marked), or ``plain`` text already in words (a domain error's own message)."""
+
+    def __init__(self, template: str = "", plain: str | None = None, **params) -> None:
+        super().__init__(template or plain)
+        self.words = {"plain": plain} if plain is not None else {"text": template,
+                                                                  "params": params}
+
+
+class Superseded(Exception):
+    """This run no longer owns its job (a later attempt took it over): it stops, writing
+    nothing."""
+
+
+class Run:
+    """What a job's work is given: its parameters, progress reporting, and the result file."""
+
+    def __init__(self, job_id: int, attempt: int, params: dict, results_dir: Path,
+                 user_id: int | None = None) -> None:
+        self.job_id, self.attempt, self.params = job_id, attempt, params
+        self.results_dir, self.user_id = results_dir, user_id
+        self.to_remove: list[Path] = []
+        self.done = self.total = 0
+        self.result_path: Path | None = None
+        self.result_name: str | None = None
+        self.message: dict | None = None
+        self._last = 0.0
+
+    def progress(self, done: int, total: int | None = None, force: bool = False) -> None:
+        """Record how far the job is (at most once a second unless ``force``), on a connection
+        of its own so that the job's own transaction stays open. Raises Superseded when a later
+        attempt owns the job."""
+        import time as _time
+
+        self.done = done
+        if total is not None:
+            self.total = total
+        now = _time.monotonic()
+        if not force and now - self._last < _PROGRESS_EVERY:
+            return
+        self._last = now
+        _update_owned(self.job_id, self.attempt, done=self.done, total=self.total)
+
+    def say(self, template: str, **params) -> None:
+        """The job's message when it is done (an N_-marked template and its values)."""
+        self.message = {"text": template, "params": params}
+
+    def link_round(self, code: str) -> None:
+        """The job's page links to round ``code`` (its roster, or the new draft)."""
+        assert self.message is not None
+        self.message["round"] = code
+
+    def user(self):
+        """Who started the job (a User), or None (the command line)."""
+        from survey_app.extensions import db
+        from survey_app.models import User
+
+        return db.session.get(User, self.user_id) if self.user_id else None
+
+    def remove_when_ended(self, path: Path) -> None:
+        """Remove ``path`` (an upload) once the job is done or failed, but not when its worker
+        dies: the next attempt reads it again."""
+        self.to_remove.append(path)
+
+    @contextmanager
+    def result_file(self, download_name: str) -> Iterator:
+        """A binary file to write the result to. It is a temporary file until the block ends
+        without error; then it is flushed to disk and renamed into place (the rename is atomic),
+        and recorded with the job's "done"."""
+        import os
+        import secrets
+
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        suffix = Path(download_name).suffix
+        temporary = self.results_dir / f".job-{self.job_id}-{self.attempt}.part"
+        final = self.results_dir / f"job-{self.job_id}-{secrets.token_hex(8)}{suffix}"
+        try:
+            with temporary.open("wb") as out:
+                yield out
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, final)
+            _fsync_dir(self.results_dir)
+        finally:
+            temporary.unlink(missing_ok=True)
+        self.result_path, self.result_name = final, download_name
+
+
+def _fsync_dir(path: Path) -> None:
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def results_dir(app: Flask | None = None) -> Path:
+    """Where result files are kept (JOB_RESULTS_DIR, by default instance/job-results)."""
+    app = app or current_app
+    return Path(app.config.get("JOB_RESULTS_DIR")
+                or Path(app.instance_path) / "job-results")
+
+
+def _update_owned(job_id: int, attempt: int, **values) -> None:
+    """Update the running job ``job_id`` if ``attempt`` still owns it, in a transaction of its
+    own; Superseded if not."""
+    from sqlalchemy import update
+
+    from survey_app.domain import clock
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    with db.engine.begin() as connection:
+        moved = connection.execute(
+            update(Job).where(Job.id == job_id, Job.attempt == attempt, Job.state == "running")
+            .values(updated_at=clock.now(), **values)).rowcount
+    if moved != 1:
+        raise Superseded(job_id)
+
+
+KINDS: dict[str, object] = {}
+
+
+def job_kind(name: str):
+    """Register the function that does the work of jobs of kind ``name``."""
+
+    def register(work):
+        KINDS[name] = work
+        return work
+
+    return register
+
+
+def submit(kind: str, params: dict, user=None):
+    """Record a job of ``kind``, commit, and put it on the queue. Returns the Job (with its id).
+    With JOBS_URL=memory:// (the tests) it has run by the time this returns."""
+    from survey_app.domain import audit
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job(kind=kind, params=params, state="queued", user_id=getattr(user, "id", None),
+              actor=getattr(user, "email", None) or "cli")
+    db.session.add(job)
+    db.session.flush()
+    audit.record("job-started", f"{kind} #{job.id}", user, {"params": params})
+    db.session.commit()
+    job_id = job.id
+    run_job(job_id)
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+@huey.task()
+def run_job(job_id: int) -> None:
+    """The worker's side of submit(): run the job in an app context of its own."""
+    with app_context():
+        execute(job_id)
+
+
+def _claim(job_id: int) -> tuple[int, str, dict, int | None] | None:
+    """queued -> running, attempt + 1, in a transaction of its own: (attempt, kind, params,
+    user id), or
+    None when the job is not queued (already taken: a message sent twice runs it once)."""
+    from sqlalchemy import select, update
+
+    from survey_app.domain import clock
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    now = clock.now()
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            update(Job).where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", attempt=Job.attempt + 1, started_at=now, updated_at=now,
+                    done=0)).rowcount
+        if claimed != 1:
+            return None
+        attempt, kind, params, user_id = connection.execute(
+            select(Job.attempt, Job.kind, Job.params, Job.user_id).where(Job.id == job_id)).one()
+    return attempt, kind, params or {}, user_id
+
+
+def execute(job_id: int) -> None:
+    """Claim job ``job_id`` and run its work; record done (with its result) or failed (with its
+    error in words). Needs an app context. Never raises for the work's errors: they are the
+    job's result, shown on its page and logged by type."""
+    from survey_app.extensions import db
+
+    claimed = _claim(job_id)
+    if claimed is None:
+        return
+    attempt, kind, params, user_id = claimed
+    _remove_partials(job_id)
+    run = Run(job_id, attempt, params, results_dir(), user_id)
+    try:
+        _work(run, kind)
+    except Superseded:
+        db.session.rollback()
+        _discard(run)
+        logger.info("Job %d (%s) was taken over by a later attempt; this run stopped.",
+                    job_id, kind)
+    except JobFailed as failure:
+        db.session.rollback()
+        _discard(run)
+        _fail(job_id, attempt, failure.words)
+        logger.warning("Job %d (%s) failed: %s", job_id, kind, failure.words.get("text")
+                       or "refused")
+    except Exception as error:  # noqa: BLE001 (the job's failure is its result, in words)
+        db.session.rollback()
+        _discard(run)
+        _fail(job_id, attempt, {"text": N_("The job stopped on an error (%(error)s); nothing "
+                                   "was saved. Try again, or tell the administrator."),
+                                "params": {"error": _error_type(error)}})
+        logger.error("Job %d (%s) failed: %s", job_id, kind, _error_type(error))
+    for path in run.to_remove:
+        path.unlink(missing_ok=True)
+
+
+def _work(run: Run, kind: str) -> None:
+    """Do the work and record done; a domain error (bad rows, a refused action) becomes the
+    job's failure in words (in the worker's language: the default one, Bahasa Indonesia)."""
+    from survey_app.domain.errors import DomainError
+
+    try:
+        KINDS[kind](run)  # type: ignore[operator]
+    except DomainError as refused:
+        raise JobFailed(plain=str(refused)) from None
+    _finish(run)
+
+
+def uploads_dir() -> Path:
+    """Uploaded files wait here between a preview and its confirmation (or the job that imports
+    them): instance/uploads."""
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _finish(run: Run) -> None:
+    """Record done, with the result, in the job's own transaction (so an import's rows and its
+    done commit together); Superseded (and a rollback) if a later attempt owns the job."""
+    from sqlalchemy import update
+
+    from survey_app.domain import clock
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    now = clock.now()
+    done = max(run.done, run.total)
+    moved = db.session.execute(
+        update(Job).where(Job.id == run.job_id, Job.attempt == run.attempt,
+                          Job.state == "running")
+        .values(state="done", done=done, total=max(run.total, done), updated_at=now,
+                finished_at=now, message=run.message,
+                result_path=str(run.result_path) if run.result_path else None,
+                result_name=run.result_name)).rowcount
+    if moved != 1:
+        raise Superseded(run.job_id)
+    db.session.commit()
+
+
+def _discard(run: Run) -> None:
+    if run.result_path is not None:
+        run.result_path.unlink(missing_ok=True)
+
+
+def _fail(job_id: int, attempt: int, words: dict) -> None:
+    from survey_app.domain import clock
+
+    with suppress(Superseded):
+        _update_owned(job_id, attempt, state="failed", error=words, finished_at=clock.now())
+
+
+def _remove_partials(job_id: int) -> None:
+    """A run starts by removing what an earlier, killed run of the same job left half-written."""
+    for partial in results_dir().glob(f".job-{job_id}-*.part"):
+        partial.unlink(missing_ok=True)
+
+
+def requeue_stale(now=None) -> int:
+    """Put back on the queue the running jobs whose progress has not moved for
+    JOB_STALE_MINUTES (their worker died: kill -9, a restart, the machine), and send again the
+    queued jobs waiting for over JOB_QUEUED_RESEND_MINUTES (a message lost with a queue);
+    a job that has already run JOB_MAX_ATTEMPTS times fails instead. Returns how many were sent.
+    Needs an app context."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from survey_app.domain import clock
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    now = now or clock.now()
+    stale = list(db.session.execute(select(Job.id, Job.attempt).where(
+        Job.state == "running", Job.updated_at < now - timedelta(minutes=JOB_STALE_MINUTES))))
+    lost = list(db.session.scalars(select(Job.id).where(
+        Job.state == "queued",
+        Job.updated_at < now - timedelta(minutes=JOB_QUEUED_RESEND_MINUTES))))
+    again = []
+    for job_id, attempt in stale:
+        if attempt >= JOB_MAX_ATTEMPTS:
+            values = {"state": "failed", "finished_at": now, "error": {
+                "text": N_("The job stopped %(num)s times before it ended (its worker was "
+                           "stopped); nothing was saved. Try again."), "params": {"num": attempt}}}
+        else:
+            values = {"state": "queued"}
+            again.append(job_id)
+        db.session.execute(update(Job).where(Job.id == job_id, Job.attempt == attempt,
+                                             Job.state == "running")
+                           .values(updated_at=now, **values))
+    if lost:
+        db.session.execute(update(Job).where(Job.id.in_(lost)).values(updated_at=now))
+    db.session.commit()
+    for job_id in again + lost:
+        run_job(job_id)
+    if stale:
+        logger.warning("%d stopped job(s) found: %d sent again.", len(stale), len(again))
+    return len(again) + len(lost)
+
+
+def remove_old_results(now=None) -> int:
+    """Remove result files older than JOB_RESULT_HOURS (letters hold names and links) and
+    forget them on their jobs; and half-written files older than a day. Returns how many result
+    files went. Needs an app context."""
+    import time as _time
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from survey_app.domain import clock
+    from survey_app.domain.vocabulary import JOB_RESULT_HOURS
+    from survey_app.extensions import db
+    from survey_app.models import Job
+
+    now = now or clock.now()
+    old = db.session.scalars(select(Job).where(
+        Job.result_path.is_not(None),
+        Job.finished_at < now - timedelta(hours=JOB_RESULT_HOURS))).all()
+    for job in old:
+        Path(job.result_path or "").unlink(missing_ok=True)
+        job.result_path = None
+    db.session.commit()
+    folder = results_dir()
+    if folder.exists():
+        for partial in folder.glob(".job-*.part"):
+            if partial.stat().st_mtime < _time.time() - 24 * 3600:
+                partial.unlink(missing_ok=True)
+    return len(old)
+
+
+@huey.periodic_task(crontab())
+def look_after_jobs() -> None:
+    """Every minute: send again the jobs whose worker died."""
+    with app_context():
+        requeue_stale()
+
+
+@huey.periodic_task(crontab(minute="30"))
+def clean_job_results() -> None:
+    """Every hour (minute 30): remove result files older than JOB_RESULT_HOURS."""
+    with app_context():
+        removed = remove_old_results()
+    if removed:
+        logger.info("Removed %d old job result(s).", removed)
+from survey_app import job_kinds  # noqa: E402,F401  (registers the kinds of jobs)

@@ -15,7 +15,7 @@ from alembic import op
 from survey_app.models.types import UTCDateTime
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

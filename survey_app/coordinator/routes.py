@@ -5,9 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RepublishForm, RoundForm
-from survey_app.domain import clock, invitations, rounds
+from survey_app.domain import clock, rounds
 from survey_app.domain.errors import DomainError
 from survey_app.domain.rounds import RoundInvalid
 from survey_app.extensions import db
@@ -169,16 +170,9 @@ def round_next(code):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        round_ = invitations.next_quarter(previous, current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("coordinator.rounds_list"))
-    db.session.commit()
-    flash(_("Draft %(code)s created from %(previous)s: check its dates and settings.",
-            code=round_.code, previous=previous.code), "success")
-    return redirect(url_for("coordinator.round_detail", code=round_.code))
+    # Copying a province's roster takes seconds: a job, whose page says when the draft is there.
+    job = jobs.submit("next-quarter", {"round": previous.code}, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id), 303)
 
 
 QUESTIONS = {

@@ -29,12 +29,16 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
                                    for row in rows[start:start + 50_000]))
     else:
         marks = ", ".join("?" for _ in columns)
-        # Convert only the columns that need it (dates, times, JSON): millions of rows pass here.
+        # Convert only the columns that need it (dates, times, JSON): millions of rows pass here,
+        # converted 50,000 at a time (memory stays flat).
         convert = [i for i in range(len(columns))
                    if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]
-        if convert:
-            rows = [_converted(row, convert) for row in rows]
-        raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', rows)
+        seen: dict = {}
+        for start in range(0, len(rows), 50_000):
+            chunk = rows[start:start + 50_000]
+            if convert:
+                chunk = [_converted(row, convert, seen) for row in chunk]
+            raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
     return len(rows)
 
 
@@ -60,10 +64,18 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _converted(row: Sequence, indexes: list[int]) -> list:
+def _converted(row: Sequence, indexes: list[int], seen: dict) -> list:
+    """The row with these columns converted; ``seen`` keeps each value's conversion (a bulk load
+    often repeats one time or day on every row)."""
     row = list(row)
     for i in indexes:
-        row[i] = _sqlite_value(row[i])
+        value = row[i]
+        try:
+            row[i] = seen[value]
+        except KeyError:
+            row[i] = seen[value] = _sqlite_value(value)
+        except TypeError:  # a dict or list: not hashable
+            row[i] = _sqlite_value(value)
     return row
 
 

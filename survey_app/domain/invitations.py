@@ -62,7 +62,7 @@ def check_roster_open(round_: Round) -> str:
 
 def invitation_token(secret_key: str, nonce: str) -> str:
     """The link token of an invitation: an HMAC of the server's secret and the stored nonce."""
-    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(secret_key.encode(), nonce.encode(), "sha256").hex()[:32]
 
 
 def token_hash(token: str) -> str:
@@ -128,32 +128,107 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
     position replaced under a respondent's feet could otherwise be answered twice). Returns
     (invitations created, respondents with nothing to rate, who get no invitation).
     """
+    return invite(round_, [(r.id, r.group, r.area_id) for r in respondents], secret_key, tree)
+
+
+def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: str,
+           tree: AreaTree | None = None) -> tuple[int, int]:
+    """ensure_invitations for (respondent id, group, area id) rows, set-based: the round's
+    invitations and their positions are read in two queries, new invitations and their positions
+    written in bulk, changed positions replaced with IN statements; memory grows with the rows
+    only, never with objects in the session."""
     state = check_roster_open(round_)
     tree = tree or AreaTree.for_round(round_)
-    existing = {inv.respondent_id: inv for inv in db.session.scalars(
-        select(Invitation).where(Invitation.round_id == round_.id))}
-    created = nothing_to_rate = 0
-    for respondent in respondents:
-        if not respondent.active:
-            continue  # off the roster (survey_app.domain.lifecycle): no new link
-        wanted = tree.rated_positions(respondent.area_id,
-                                      list(round_.rating_matrix.get(respondent.group, [])))
-        invitation = existing.get(respondent.id)
-        if invitation is None:
+    # Respondents off the roster (survey_app.domain.lifecycle) get no new link: not from an
+    # upload that names them, nor in the next quarter's copy (they are few: one query).
+    inactive = set(db.session.scalars(select(Respondent.id).where(Respondent.active.is_(False))))
+    respondents = [row for row in respondents if row[0] not in inactive]
+    existing = dict(db.session.execute(
+        select(Invitation.respondent_id, Invitation.id)
+        .where(Invitation.round_id == round_.id)).tuples().all())
+    rated: dict[int, set[int]] = {}
+    if existing and state != "open":
+        for invitation_id, position_id in db.session.execute(
+                select(InvitationPosition.invitation_id, InvitationPosition.position_id)
+                .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+                .where(Invitation.round_id == round_.id)):
+            rated.setdefault(invitation_id, set()).add(position_id)
+    matrix = {group: list(tiers) for group, tiers in round_.rating_matrix.items()}
+    rates: dict[tuple[int, str], list[int]] = {}  # a few hundred areas: computed once each
+    new: dict[int, list[int]] = {}
+    changed: dict[int, list[int]] = {}
+    nothing_to_rate = 0
+    for respondent_id, group, area_id in respondents:
+        wanted = rates.get((area_id, group))
+        if wanted is None:
+            wanted = rates[(area_id, group)] = tree.rated_positions(area_id,
+                                                                    matrix.get(group, []))
+        invitation_id = existing.get(respondent_id)
+        if invitation_id is None:
             if not wanted:
                 nothing_to_rate += 1
-                continue
-            nonce, _token, digest = new_token(secret_key)
-            invitation = Invitation(round=round_, respondent=respondent, token_hash=digest,
-                                    token_nonce=nonce, created_at=clock.now())
-            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
-            db.session.add(invitation)
-            existing[respondent.id] = invitation
-            created += 1
-        elif state != "open" and [ip.position_id for ip in invitation.positions] != wanted:
-            invitation.positions = [InvitationPosition(position_id=pid) for pid in wanted]
+            elif respondent_id not in new:
+                new[respondent_id] = wanted
+        elif state != "open" and rated.get(invitation_id, set()) != set(wanted):
+            changed[invitation_id] = wanted
+    if changed or new:
+        _replace_positions(changed)
+        _insert_invitations(round_, new, secret_key)
+        db.session.expire_all()  # what the session held of these rows is read again
+    return len(new), nothing_to_rate
+
+
+_CHUNK = 10_000  # ids per IN (...) statement: under SQLite's and PostgreSQL's limits
+
+
+def _replace_positions(wanted: dict[int, list[int]]) -> None:
+    """Replace the positions of these invitations (before the round opens) with ``wanted``."""
+    from sqlalchemy import delete
+
+    from survey_app.domain import bulk
+
+    ids = list(wanted)
+    for start in range(0, len(ids), _CHUNK):
+        db.session.execute(delete(InvitationPosition).where(
+            InvitationPosition.invitation_id.in_(ids[start:start + _CHUNK])))
+    bulk.insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
+                     ((iid, pid, False) for iid, pids in wanted.items() for pid in pids))
+
+
+def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key: str) -> None:
+    """New invitations (a fresh link each) for these respondents, and the positions they rate;
+    20,000 respondents at a time, so that memory stays flat however long the roster."""
+    from survey_app.domain import bulk
+
+    if not wanted:
+        return
     db.session.flush()
-    return created, nothing_to_rate
+    now = clock.now()
+    respondent_ids = list(wanted)
+    for start in range(0, len(respondent_ids), 20_000):
+        chunk = respondent_ids[start:start + 20_000]
+        rows = []
+        for respondent_id in chunk:
+            nonce, _token, digest = new_token(secret_key)
+            rows.append((round_.id, respondent_id, digest, nonce, now))
+        bulk.insert_rows(Invitation.__table__, ["round_id", "respondent_id", "token_hash",
+                                                "token_nonce", "created_at"], rows)
+        del rows
+        ids = dict(db.session.execute(
+            select(Invitation.respondent_id, Invitation.id)
+            .where(Invitation.round_id == round_.id,
+                   Invitation.respondent_id.in_(chunk))).tuples().all())
+        bulk.insert_rows(InvitationPosition.__table__,
+                         ["invitation_id", "position_id", "answered"],
+                         [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid]])
+
+
+def roster_query(round_: Round):
+    """The one query of who is on a round's roster, as (respondent id, group, area id): what the
+    next quarter copies."""
+    return (select(Respondent.id, Respondent.group, Respondent.area_id)
+            .join(Invitation, Invitation.respondent_id == Respondent.id)
+            .where(Invitation.round_id == round_.id).order_by(Respondent.id))
 
 
 def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = None) -> int:
@@ -165,11 +240,8 @@ def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = Non
         from flask import current_app
 
         secret_key = current_app.config["SECRET_KEY"]
-    respondents = list(db.session.scalars(
-        select(Respondent).join(Invitation, Invitation.respondent_id == Respondent.id)
-        .where(Invitation.round_id == from_round.id).order_by(Respondent.id)
-        .where(Respondent.active.is_(True))))  # inactive respondents are not copied
-    created, _none = ensure_invitations(to_round, respondents, secret_key)
+    respondents = db.session.execute(roster_query(from_round)).tuples().all()
+    created, _none = invite(to_round, list(respondents), secret_key)
     return created
 
 
@@ -325,44 +397,83 @@ def check_secret_key(round_: Round, secret_key: str) -> None:
                 "the server with the SECRET_KEY the links were made with.", code=round_.code))
 
 
-def export_rows(round_: Round, base_url: str, secret_key: str,
-                pending_only: bool = False) -> list[InvitationRow]:
-    """Every invitation of the round (or only those not finished), ordered by kelurahan, RW, RT.
-    KeyChanged (nothing exported) when the key no longer makes the stored links."""
-    check_secret_key(round_, secret_key)
-    closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
-    query = (select(Invitation, Respondent, Area)
+def letter_query(round_: Round, pending_only: bool = False, area_ids: list[int] | None = None):
+    """The one query of who gets a letter (or a line of the CSV) in a round: each invitation with
+    a position to rate (only those with one still unanswered, ``pending_only``), of the
+    respondents of ``area_ids`` (every area when None)."""
+    rates = exists().where(InvitationPosition.invitation_id == Invitation.id)
+    if pending_only:
+        rates = rates.where(InvitationPosition.answered.is_(False))
+    query = (select(Invitation.token_nonce, Respondent.ref, Respondent.name, Respondent.group,
+                    Respondent.rw, Respondent.rt, Respondent.phone, Area.code, Area.name,
+                    Area.level, Area.parent_id)
              .join(Respondent, Respondent.id == Invitation.respondent_id)
              .join(Area, Area.id == Respondent.area_id)
-             .where(Invitation.round_id == round_.id))
-    # no letters for respondents off the roster (survey_app.domain.lifecycle)
-    query = query.where(invitation_counted(), Respondent.active.is_(True))
-    if pending_only:
-        query = query.where(exists().where(InvitationPosition.invitation_id == Invitation.id,
-                                           InvitationPosition.answered.is_(False)))
-    areas = {a.id: a for a in db.session.scalars(select(Area))}
-    kinds: dict[int, int] = dict(db.session.execute(
-        select(InvitationPosition.invitation_id, func.count())
-        .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
-        .where(Invitation.round_id == round_.id).group_by(InvitationPosition.invitation_id))
-        .tuples().all())
+             .where(Invitation.round_id == round_.id, rates)
+             # no letters for respondents off the roster (survey_app.domain.lifecycle)
+             .where(invitation_counted(), Respondent.active.is_(True)))
+    if area_ids is not None:
+        query = query.where(Respondent.area_id.in_(area_ids))
+    return query
+
+
+def export_rows(round_: Round, base_url: str, secret_key: str, pending_only: bool = False,
+                area_ids: list[int] | None = None) -> list[InvitationRow]:
+    """Every invitation of the round (or only those not finished; only those of ``area_ids``),
+    ordered by kelurahan, RW, RT. KeyChanged (nothing exported) when the key no longer makes the
+    stored links."""
+    check_secret_key(round_, secret_key)
+    closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
+    names = dict(db.session.execute(select(Area.id, Area.name)).tuples().all())
     rows = []
-    for invitation, respondent, area in db.session.execute(query):
-        if not kinds.get(invitation.id):
-            continue
-        token = invitation_token(secret_key, invitation.token_nonce)
-        url = link(base_url, token)
-        kecamatan = areas.get(area.parent_id) if area.level == "kelurahan" else area
-        message = WHATSAPP_MESSAGE.format(name=respondent.name, code=round_.code, closes=closes,
-                                          link=url)
+    for (nonce, ref, name, group, rw, rt, phone, code, area_name, level,
+         parent_id) in db.session.execute(letter_query(round_, pending_only, area_ids)):
+        url = link(base_url, invitation_token(secret_key, nonce))
+        kecamatan = names.get(parent_id, "") if level == "kelurahan" else area_name
+        message = WHATSAPP_MESSAGE.format(name=name, code=round_.code, closes=closes, link=url)
         rows.append(InvitationRow(
-            respondent_ref=respondent.ref, name=respondent.name, group=respondent.group,
-            area_code=area.code, area_name=area.name,
-            kelurahan=area.name if area.level == "kelurahan" else "",
-            kecamatan=kecamatan.name if kecamatan else "", rw=respondent.rw, rt=respondent.rt,
-            phone=respondent.phone, link=url, whatsapp_url=whatsapp_url(respondent.phone, message)))
+            respondent_ref=ref, name=name, group=group, area_code=code, area_name=area_name,
+            kelurahan=area_name if level == "kelurahan" else "", kecamatan=kecamatan or "",
+            rw=rw, rt=rt, phone=phone, link=url, whatsapp_url=whatsapp_url(phone, message)))
     rows.sort(key=lambda r: (r.area_code, r.rw or "", r.rt or "", r.group, r.respondent_ref))
     return rows
+
+
+# --- letters by area ------------------------------------------------------------------------
+
+LETTER_AREA_LEVELS = ("kota", "kabupaten", "kecamatan", "kelurahan")
+
+
+def area_and_below(code: str) -> tuple[Area, list[int]]:
+    """The area ``code`` (a kota, kabupaten, kecamatan or kelurahan) and the ids of it and of
+    every area under it. NotAllowed (in words) for an unknown code or another level."""
+    areas = db.session.execute(select(Area.id, Area.code, Area.parent_id)).all()
+    found = db.session.scalar(select(Area).where(Area.code == code))
+    if found is None or found.level not in LETTER_AREA_LEVELS:
+        raise NotAllowed(gettext("Area %(code)s is not a kota, kecamatan or kelurahan.",
+                                 code=code))
+    children: dict[int, list[int]] = {}
+    for area_id, _code, parent_id in areas:
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(area_id)
+    ids, todo = [], [found.id]
+    while todo:
+        area_id = todo.pop()
+        ids.append(area_id)
+        todo.extend(children.get(area_id, ()))
+    return found, ids
+
+
+def by_kelurahan(rows: list[InvitationRow]) -> list[tuple[str, list[InvitationRow]]]:
+    """The rows in piles of one kelurahan each (a kecamatan's own respondents, FKDM and tokoh
+    of a kecamatan, in a pile of their own), keyed by the area's code: one PDF each in the
+    round's ZIP. ``rows`` are in export_rows' order, so each pile is one run."""
+    piles: list[tuple[str, list[InvitationRow]]] = []
+    for row in rows:
+        if not piles or piles[-1][0] != row.area_code:
+            piles.append((row.area_code, []))
+        piles[-1][1].append(row)
+    return piles
 
 
 def export_csv(rows: list[InvitationRow]) -> bytes:

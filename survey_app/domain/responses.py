@@ -293,16 +293,19 @@ def import_paper(round_: Round, table: Table, now=None, skip_bad: bool = False) 
     refs = {row["respondent_ref"] for _line, row in table.rows
             if first_control(row["respondent_ref"]) is None}
     invited = {}
-    for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
-            select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
-                   Position.id, Position.kind, Area.code, InvitationPosition.answered)
-            .join(Invitation, Invitation.respondent_id == Respondent.id)
-            .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
-            .join(Position, Position.id == InvitationPosition.position_id)
-            .join(Area, Area.id == Position.area_id)
-            .where(Invitation.round_id == round_.id, Respondent.ref.in_(refs))
-            .where(invitation_counted())):  # a withdrawn invitation takes no paper form
-        invited[(ref, kind, area_code)] = (inv_id, group, area_id, pos_id, completed)
+    wanted = sorted(refs)
+    for start in range(0, len(wanted), 10_000):  # IN lists under SQLite's 32,766 variables
+        for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
+                select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
+                       Position.id, Position.kind, Area.code, InvitationPosition.answered)
+                .join(Invitation, Invitation.respondent_id == Respondent.id)
+                .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
+                .join(Position, Position.id == InvitationPosition.position_id)
+                .join(Area, Area.id == Position.area_id)
+                .where(Invitation.round_id == round_.id,
+                       Respondent.ref.in_(wanted[start:start + 10_000]))
+                .where(invitation_counted())):  # a withdrawn invitation takes no paper form
+            invited[(ref, kind, area_code)] = (inv_id, group, area_id, pos_id, completed)
     known_refs = {key[0] for key in invited}
     bad: list[tuple[int, dict[str, str], list[RowError]]] = []
     seen: dict[tuple, int] = {}
@@ -336,16 +339,21 @@ def import_paper(round_: Round, table: Table, now=None, skip_bad: bool = False) 
                for day in {entry[4] for entry in to_store}}
     connection = db.session.connection()
     summary = PaperSummary(skipped=bad)
+    # One respondent's forms of one day go in together: three statements for all their
+    # positions, as a web form does.
+    forms: dict[tuple[int, date], tuple[str, int, dict]] = {}
     for (inv_id, group, area_id, pos_id, _answered), answers, blanks, comment, day in to_store:
+        forms.setdefault((inv_id, day), (group, area_id, {}))[2][pos_id] = (answers, comment)
+        summary.stored += 1
+        summary.blanks += blanks
+    for (inv_id, day), (group, area_id, sections) in forms.items():
         try:
-            store_many(connection, round_.id, inv_id, group, area_id, {pos_id: (answers, comment)},
-                       holders[day], "paper")
+            store_many(connection, round_.id, inv_id, group, area_id, sections, holders[day],
+                       "paper")
         except AlreadyAnswered:  # answered on the web since the check above
             raced = RowError(0, N_("a respondent answered on the web while the file was being "
                                    "imported; import it again"))
             raise ImportRejected([raced]) from None
-        summary.stored += 1
-        summary.blanks += blanks
     return summary
 
 

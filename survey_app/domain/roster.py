@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
-from survey_app.domain import text
+from survey_app.domain import bulk, text
 from survey_app.domain.errors import N_, ImportRejected, RowError
-from survey_app.domain.invitations import check_roster_open, ensure_invitations
+from survey_app.domain.invitations import check_roster_open, invite
 from survey_app.domain.tabular import Table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
@@ -67,7 +67,7 @@ def _rw_rt(text: str) -> str | None:
     return f"{int(text):03d}"
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedRow:
     line: int
     ref: str
@@ -75,6 +75,7 @@ class PlannedRow:
     action: str  # new, update, unchanged
     area_code: str
     area_name: str
+    respondent_id: int | None = None  # the stored respondent's, when not new
 
 
 @dataclass
@@ -129,7 +130,7 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     """Check every row; the plan says what each row would do. Raises ImportRejected."""
     check_round(round_)
     areas = {a.code: a for a in db.session.scalars(select(Area))}
-    stored = {r.ref: r for r in db.session.scalars(select(Respondent))}
+    stored = _stored_contacts()
     errors: list[RowError] = []
     result = RosterPlan(round_.code)
     seen: dict[str, int] = {}
@@ -153,8 +154,9 @@ def plan(round_: Round, table: Table) -> RosterPlan:
         assert area is not None  # an unknown area_code is a row error
         values = {"name": name, "group": group, "area_id": area.id, "rw": rw, "rt": rt,
                   "phone": phone, "email": email}
-        action = _action(stored.get(ref), values)
-        result.rows.append(PlannedRow(line, ref, values, action, area.code, area.name))
+        current = stored.get(ref)
+        result.rows.append(PlannedRow(line, ref, values, _action(current, values), area.code,
+                                      area.name, current[0] if current else None))
     if errors:
         raise ImportRejected(errors)
     return result
@@ -253,39 +255,57 @@ def _email(bad: _Bad, row: dict[str, str]) -> str | None:
     return email
 
 
-def _action(current: Respondent | None, values: dict) -> str:
-    """new, unchanged or update: what the row would do to the stored respondent."""
+def _stored_contacts() -> dict[str, tuple]:
+    """Every stored respondent's ref -> (id, *CONTACT_FIELDS), in one query of plain rows."""
+    columns = [getattr(Respondent, f) for f in CONTACT_FIELDS]
+    return {ref: tuple(rest) for ref, *rest in db.session.execute(
+        select(Respondent.ref, Respondent.id, *columns))}
+
+
+def _action(current: tuple | None, values: dict) -> str:
+    """new, unchanged or update: what the row would do to the stored respondent ((id,
+    *CONTACT_FIELDS), as _stored_contacts reads it)."""
     if current is None:
         return "new"
-    if all(getattr(current, f) == values[f] for f in CONTACT_FIELDS):
+    if tuple(values[f] for f in CONTACT_FIELDS) == current[1:]:
         return "unchanged"
     return "update"
 
 
 def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
-    """Write a checked plan: upsert respondents, then invite each of them to the round."""
+    """Write a plan checked in this transaction (import_roster), set-based: new respondents in
+    one bulk insert, changed ones in one executemany UPDATE, then invite each of them to the
+    round (invitations.invite)."""
     check_round(round_)
-    stored = {r.ref: r for r in db.session.scalars(
-        select(Respondent).where(Respondent.ref.in_([r.ref for r in roster.rows])))}
-    summary = RosterSummary()
-    respondents = []
+    counts = {"new": 0, "update": 0, "unchanged": 0}
+    new, changed = [], []
     for row in roster.rows:
-        respondent = stored.get(row.ref)
-        if respondent is None:
-            respondent = Respondent(ref=row.ref, **row.values)
-            db.session.add(respondent)
-            summary.created += 1
-        elif all(getattr(respondent, f) == row.values[f] for f in CONTACT_FIELDS):
-            summary.unchanged += 1
-        else:
-            for name, value in row.values.items():
-                setattr(respondent, name, value)
-            summary.updated += 1
-        respondents.append(respondent)
-    db.session.flush()
-    summary.invitations_created, summary.nothing_to_rate = ensure_invitations(
-        round_, respondents, secret_key)
+        counts[row.action] += 1
+        if row.action == "new":
+            new.append((row.ref, *(row.values[f] for f in CONTACT_FIELDS)))
+        elif row.action == "update":
+            changed.append({"_id": row.respondent_id, **row.values})
+    bulk.insert_rows(Respondent.__table__, ["ref", *CONTACT_FIELDS], new)
+    if changed:  # one executemany; the SET columns are the keys of each row
+        table = Respondent.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
+    ids = _ids_of([ref for ref, *_rest in new])
+    respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
+                    row.values["area_id"]) for row in roster.rows]
+    summary = RosterSummary(created=counts["new"], updated=counts["update"],
+                            unchanged=counts["unchanged"])
+    summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
+    db.session.expire_all()
     return summary
+
+
+def _ids_of(refs: list[str]) -> dict[str, int]:
+    """ref -> id of these respondents, in IN queries of 10,000 refs."""
+    found: dict[str, int] = {}
+    for start in range(0, len(refs), 10_000):
+        found.update(db.session.execute(select(Respondent.ref, Respondent.id).where(
+            Respondent.ref.in_(refs[start:start + 10_000]))).tuples().all())
+    return found
 
 
 def import_roster(round_: Round, table: Table, secret_key: str) -> RosterSummary:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -58,6 +58,7 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
     The kind of file is told by its content, and a name that says otherwise is refused.
     """
     data, name = _read_bytes(source, filename)
+    raw_rows: Iterable[tuple[int, list[str]]]
     if _is_xlsx(data, name):
         header, raw_rows = _read_xlsx(data, limits)
     else:
@@ -119,7 +120,8 @@ def _too_big(limits: SheetLimits) -> ImportRejected:
                                     megabytes=limits.expanded_bytes // (1024 * 1024))])
 
 
-def _read_csv(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_csv(data: bytes,
+              limits: SheetLimits) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
     if len(data) > limits.expanded_bytes:
         raise _too_big(limits)
     if not data.strip():
@@ -135,15 +137,24 @@ def _read_csv(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[i
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
-        rows: list[tuple[int, list[str]]] = []
-        for row in reader:
-            if len(rows) >= limits.rows or len(row) > limits.columns:
-                raise _too_big(limits)
-            rows.append((reader.line_num, row))
     except csv.Error as e:
         raise ImportRejected([RowError(reader.line_num, N_("the file is not valid CSV: %(reason)s"),
                                        reason=str(e))]) from None
-    return header, rows
+    return header, _csv_rows(reader, limits)
+
+
+def _csv_rows(reader, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header, one at a time (a 200,000-row roster is never held twice)."""
+    count = 0
+    try:
+        for row in reader:
+            if count >= limits.rows or len(row) > limits.columns:
+                raise _too_big(limits)
+            count += 1
+            yield reader.line_num, row
+    except csv.Error as e:
+        raise ImportRejected([RowError(reader.line_num, N_("the file is not valid CSV: %(reason)s"),
+                                       reason=str(e))]) from None
 
 
 def _read_xlsx(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:

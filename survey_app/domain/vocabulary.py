@@ -104,3 +104,13 @@ FOLLOWUP_STATE_LABELS = {"draft": _l("draft"), "submitted": _l("submitted for re
                          "done": _l("done (evidence given)"), "verified": _l("verified")}
 # A round setting: whether a missing or overdue plan counts as a failed quarter on the ladder.
 DEFAULT_FOLLOWUP_REQUIRED = False
+# Background jobs (survey_app/jobs.py): the states a job goes through, and how long its result
+# file is kept (letters hold names and personal links: no longer than needed).
+JOB_STATES = ("queued", "running", "done", "failed")
+JOB_RESULT_HOURS = 72
+JOB_STATE_LABELS = {"queued": _l("waiting"), "running": _l("running"), "done": _l("done"),
+                    "failed": _l("failed")}
+JOB_KIND_LABELS = {"letters": _l("Invitations"), "next-quarter": _l("Next quarter"),
+                   "import-respondents": _l("Roster import"),
+                   "import-responses": _l("Paper forms import"),
+                   "import-complaints": _l("Complaints import")}

@@ -22,7 +22,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required
+from survey_app.background.forms import LettersForm
 from survey_app.domain import audit, invitations, responses, roster, templates
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.rounds import effective_state
@@ -37,8 +39,7 @@ bp = Blueprint("roster", __name__, url_prefix="/coordinator/roster")
 def _uploads() -> Path:
     """Uploaded rosters wait here between the preview and the confirmation. They hold names and
     phone numbers, so a preview nobody confirmed is removed after a day."""
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path = jobs.uploads_dir()
     stale = time.time() - 24 * 3600
     for old in path.glob("*.*"):
         if old.stat().st_mtime < stale:
@@ -69,7 +70,7 @@ def _round_page(round_: Round, status: int = 200, **forms):
     return render_template(
         "roster/round.html", round=round_, state=effective_state(round_),
         rates=responses.response_rates(round_), upload_form=forms.get("upload_form") or UploadForm(),
-        paper_form=forms.get("paper_form") or PaperForm(), download_form=DownloadForm(),
+        paper_form=forms.get("paper_form") or PaperForm(), letters_form=LettersForm(),
         errors=forms.get("errors"), error_title=forms.get("error_title"),
         accepts_roster=effective_state(round_) in invitations.ROSTER_STATES,
         accepts_paper=effective_state(round_) in responses.PAPER_STATES,
@@ -117,6 +118,10 @@ def confirm(code: str):
     if not path.exists():
         flash(_("The uploaded file is no longer here; upload it again."), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
+    if path.stat().st_size > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
+        job = jobs.submit("import-respondents", {"round": round_.code, "upload": path.name},
+                          current_user)
+        return redirect(url_for("jobs.job_page", job_id=job.id), 303)
     try:
         summary = roster.import_roster(round_, _read_roster(path.read_bytes(), path.name),
                                        current_app.config["SECRET_KEY"])
@@ -147,8 +152,15 @@ def paper(code: str):
     form = PaperForm()
     if not form.validate_on_submit():
         return _round_page(round_, 400, paper_form=form)
+    data, name = form.file.data.read(), form.file.data.filename or ""
+    if len(data) > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
+        upload = f"{secrets.token_hex(16)}.{'xlsx' if name.lower().endswith('.xlsx') else 'csv'}"
+        (_uploads() / upload).write_bytes(data)
+        job = jobs.submit("import-responses", {"round": round_.code, "upload": upload},
+                          current_user)
+        return redirect(url_for("jobs.job_page", job_id=job.id), 303)
     try:
-        table = responses.read_paper(round_, form.file.data.read(), form.file.data.filename or "")
+        table = responses.read_paper(round_, data, name)
         summary = responses.import_paper(round_, table, skip_bad=form.skip_bad.data)
         audit.record("import-responses", round_.code, current_user, {"summary": str(summary)})
         db.session.commit()

@@ -1,0 +1,90 @@
+"""Coordinators' background jobs (survey_app/jobs.py): the list, one job's page with its progress
+(refreshing itself while it runs: no JavaScript needed), the download of its result, and the
+forms that start the heavy work as a job."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app import jobs
+from survey_app.auth.roles import get_round_or_404, role_required
+from survey_app.background.forms import LettersForm
+from survey_app.domain import audit
+from survey_app.extensions import db
+from survey_app.models import Job
+
+bp = Blueprint("jobs", __name__, url_prefix="/coordinator/jobs")
+REFRESH_SECONDS = 3
+LISTED = 100
+
+
+def _job_or_404(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/")
+@role_required("coordinator")
+def index():
+    listed = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(LISTED)).all()
+    return render_template("jobs/index.html", jobs=listed)
+
+
+@bp.get("/<int:job_id>")
+@role_required("coordinator")
+def job_page(job_id: int):
+    job = _job_or_404(job_id)
+    running = job.state in ("queued", "running")
+    return render_template("jobs/job.html", job=job, running=running,
+                           refresh=REFRESH_SECONDS if running else None,
+                           available=bool(job.result_path and Path(job.result_path).exists()))
+
+
+@bp.get("/<int:job_id>/download")
+@role_required("coordinator")
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    if job.state != "done" or not job.result_path or not Path(job.result_path).exists():
+        abort(404)
+    audit.record("download-job-result", f"{job.kind} #{job.id}", current_user,
+                 {"file": job.result_name})
+    db.session.commit()
+    response = send_file(job.result_path, as_attachment=True, download_name=job.result_name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/letters/<round:code>")
+@role_required("coordinator")
+def letters(code: str):
+    round_ = get_round_or_404(code)
+    form = LettersForm()
+    if not form.validate_on_submit():
+        return render_template("jobs/letters_refused.html", round=round_, form=form), 400
+    job = jobs.submit("letters", {"round": round_.code, "format": form.format.data,
+                                  "area": (form.area.data or "").strip() or None,
+                                  "pending": bool(form.pending.data)}, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id), 303)
+
+
+def job_words(words: dict | None) -> str:
+    """A job's message or error in the visitor's language."""
+    if not words:
+        return ""
+    if "plain" in words:
+        return str(words["plain"])
+    return _(words.get("text", ""), **(words.get("params") or {}))
+
+
+@bp.context_processor
+def job_helpers():
+    from survey_app.domain.vocabulary import JOB_KIND_LABELS, JOB_RESULT_HOURS, JOB_STATE_LABELS
+
+    return {"job_words": job_words, "job_kinds": JOB_KIND_LABELS, "job_states": JOB_STATE_LABELS,
+            "result_hours": JOB_RESULT_HOURS}

@@ -1,0 +1,127 @@
+"""The work behind each kind of coordinators' job (survey_app/jobs.py runs them): letters and
+the CSV of links by area, the round's ZIP of letters per kelurahan, the next quarter's draft, and
+large imports. Each takes a jobs.Run (its parameters, progress, result file and message) and
+leaves its database writes to the job's one commit."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+
+from survey_app.domain.errors import N_
+from survey_app.jobs import JobFailed, Run, job_kind, uploads_dir
+
+LETTER_FORMATS = ("pdf", "csv", "zip")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-") or "wilayah"
+
+
+def letters_file_name(round_code: str, fmt: str, area_code: str | None, pending: bool) -> str:
+    """undangan-2027-Q1[-AREA][-belum-selesai].pdf|csv|zip"""
+    return (f"undangan-{round_code}{f'-{area_code}' if area_code else ''}"
+            f"{'-belum-selesai' if pending else ''}.{fmt}")
+
+
+@job_kind("letters")
+def letters(run: Run) -> None:
+    """params: round, format (pdf, csv or zip: a PDF per kelurahan), area (a kota, kecamatan or
+    kelurahan code; the whole round without), pending (only those who have not finished)."""
+    from reports.invitations import render_letters, write_letters
+    from survey_app.domain import invitations, rounds
+
+    params = run.params
+    fmt = params.get("format")
+    if fmt not in LETTER_FORMATS:
+        raise JobFailed(N_("Unknown format %(format)s."), format=str(fmt))
+    round_ = rounds.by_code(params["round"])
+    area_ids = None
+    if params.get("area"):
+        _area, area_ids = invitations.area_and_below(params["area"])
+    rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
+                                   current_app.config["SECRET_KEY"],
+                                   pending_only=bool(params.get("pending")), area_ids=area_ids)
+    run.progress(0, len(rows), force=True)
+    name = letters_file_name(round_.code, fmt, params.get("area"), bool(params.get("pending")))
+    with run.result_file(name) as out:
+        if fmt == "csv":
+            out.write(invitations.export_csv(rows))
+        elif fmt == "pdf":
+            done = 0
+
+            def counted(letters: int) -> None:
+                nonlocal done
+                done += letters
+                run.progress(done)
+
+            write_letters(invitations.letter_batch(round_, rows), out, counted)
+        else:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+                done = 0
+                for code, pile in invitations.by_kelurahan(rows):
+                    title = pile[0].kelurahan or pile[0].kecamatan
+                    archive.writestr(f"undangan-{round_.code}-{code}-{_slug(title)}.pdf",
+                                     render_letters(invitations.letter_batch(round_, pile)))
+                    done += len(pile)
+                    run.progress(done)
+    run.progress(len(rows))
+    run.say(N_("Invitations in the file: %(num)s."), num=len(rows))
+
+
+@job_kind("next-quarter")
+def next_quarter(run: Run) -> None:
+    """params: round (the previous one). The draft and its roster commit with the job's done."""
+    from survey_app.domain import invitations, rounds
+
+    previous = rounds.by_code(run.params["round"])
+    run.progress(0, 1, force=True)
+    round_ = invitations.next_quarter(previous, run.user())
+    run.say(N_("Draft %(code)s created from %(previous)s: check its dates and settings."),
+            code=round_.code, previous=previous.code)
+    run.link_round(round_.code)
+
+
+@job_kind("import-respondents")
+def import_respondents(run: Run) -> None:
+    """params: round, upload (the file the coordinator checked on the preview, in
+    instance/uploads). The roster's rows commit with the job's done; the file is removed once
+    the job ends (kept for the next attempt if its worker died)."""
+    from survey_app.domain import audit, roster, rounds
+    from survey_app.domain.tabular import read_table
+
+    round_ = rounds.by_code(run.params["round"])
+    path = uploads_dir() / Path(run.params["upload"]).name
+    if not path.exists():
+        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
+    run.remove_when_ended(path)
+    run.progress(0, 1, force=True)
+    table = read_table(path.read_bytes(), path.name, required=roster.REQUIRED_COLUMNS,
+                       optional=roster.OPTIONAL_COLUMNS)
+    summary = roster.import_roster(round_, table, current_app.config["SECRET_KEY"])
+    audit.record("import-respondents", round_.code, run.user(), {"summary": str(summary)})
+    run.say(N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
+               "%(invited)s new invitations."), created=summary.created,
+            updated=summary.updated, unchanged=summary.unchanged,
+            invited=summary.invitations_created)
+    run.link_round(round_.code)
+
+
+@job_kind("import-responses")
+def import_responses(run: Run) -> None:
+    """params: round, upload (paper forms, in instance/uploads). The forms commit with the
+    job's done; the file is removed once the job ends."""
+    from survey_app.domain import audit, responses, rounds
+
+    round_ = rounds.by_code(run.params["round"])
+    path = uploads_dir() / Path(run.params["upload"]).name
+    if not path.exists():
+        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
+    run.remove_when_ended(path)
+    run.progress(0, 1, force=True)
+    table = responses.read_paper(round_, path.read_bytes(), path.name)
+    summary = responses.import_paper(round_, table)
+    audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})
+    run.message = {"plain": f"{summary}.", "round": round_.code}
