@@ -11,7 +11,7 @@ from survey_app.domain import checklist, invitations, rounds
 from survey_app.domain.clock import JAKARTA
 from survey_app.domain.rounds import Settings
 from survey_app.extensions import db
-from survey_app.models import Area, Position
+from survey_app.models import Area, Job, Position
 from tests import factories
 from tests.respondent_setup import SECRET, load_roster, world
 
@@ -58,14 +58,18 @@ def test_publishing_shows_a_checklist_first(client, auth, users, closed_round, a
     html = client.get("/coordinator/rounds/2026-Q3/publish?lang=en").get_data(as_text=True)
     assert "Check before publishing" in html
     assert "Latest complaint export imported: <strong>never</strong>" in html
-    assert "Background jobs" not in html  # no jobs table in this installation
+    assert "Background jobs still queued or running: <strong>0</strong>" in html
     assert html.index("Check before publishing") < html.index("Yes, continue")
     with app.app_context():
         round_ = rounds.by_code("2026-Q3")
         found = checklist.publish_checklist(round_)
         assert (found.invited, found.responded, found.response_rate) == (0, 0, None)
         assert found.latest_complaint_import is None
-        assert found.open_jobs is None
+        assert found.open_jobs == 0
+        db.session.add_all([Job(kind="letters", params={}, state=state, actor="cli")
+                            for state in ("queued", "running", "done", "failed")])
+        db.session.flush()
+        assert checklist.publish_checklist(round_).open_jobs == 2  # queued and running only
         assert [p.name for p in found.below_sample] == []
         assert [p.name for p in found.no_score] == []
 

@@ -1,6 +1,6 @@
 """What a coordinator checks before publishing a round (irreversible, DOMAIN.md section 5a): the
 response rate, the posts below the required sample, the posts with no score, when complaints
-were last imported, and background jobs still running (where the jobs table exists)."""
+were last imported, and background jobs still queued or running."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from survey_app.domain import responses, results
 from survey_app.extensions import db
-from survey_app.models import Complaint, Round
+from survey_app.models import Complaint, Job, Round
 
 OPEN_JOB_STATES = ("queued", "running")
 
@@ -31,7 +31,7 @@ class PublishChecklist:
     below_sample: list[Post]
     no_score: list[Post]
     latest_complaint_import: datetime | None
-    open_jobs: int | None  # None: this installation keeps no jobs table
+    open_jobs: int
 
     @property
     def response_rate(self) -> float | None:
@@ -43,13 +43,10 @@ def _post(p) -> Post:
                 p.required_sample)
 
 
-def open_jobs() -> int | None:
-    """Background jobs queued or running, or None where there is no jobs table."""
-    table = db.metadata.tables.get("jobs")
-    if table is None or "state" not in table.c:
-        return None
-    return db.session.scalar(select(func.count()).select_from(table)
-                             .where(table.c.state.in_(OPEN_JOB_STATES))) or 0
+def open_jobs() -> int:
+    """Background jobs (survey_app/jobs.py) still queued or running."""
+    return db.session.scalar(select(func.count(Job.id))
+                             .where(Job.state.in_(OPEN_JOB_STATES))) or 0
 
 
 def publish_checklist(round_: Round) -> PublishChecklist:
