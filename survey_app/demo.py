@@ -547,6 +547,16 @@ def _freeze_published() -> None:
         publication.freeze(round_, round_.published_at)
 
 
+def _store_closed() -> None:
+    """Store the results of each closed round (as closing one does), so that the open round's
+    trend reads them instead of computing them (domain/results.py)."""
+    from survey_app.domain import results
+
+    for round_ in db.session.scalars(select(Round).where(Round.state == "closed")
+                                     .order_by(Round.opens_at)):
+        results.results_document(round_)
+
+
 def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *, today: date,
                secret_key: str, hash_method: str = "scrypt", finished_rounds: int = 4) -> DemoSummary:
     """Fill an empty database with a whole demo (the caller commits)."""
@@ -567,5 +577,6 @@ def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *
     db.session.flush()
     reset_sequences(table for table in db.metadata.sorted_tables)
     _freeze_published()
+    _store_closed()
     audit.record("demo", scale_name, detail={"seed": seed, "rounds": builder.summary.rounds})
     return builder.summary

@@ -63,6 +63,7 @@ from survey_app.domain.results_model import (
     TrendPoint,
     parse_base,
     parse_document,
+    read_once,
     to_dict,
 )
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
@@ -414,17 +415,23 @@ def _cache_start() -> datetime:
 
 def _stored(round_: Round, digest: str, fresh_after: datetime | None) -> BaseResults | None:
     """The stored base results of the round, if computed from this data (and, when given,
-    after ``fresh_after``)."""
-    snapshot = db.session.execute(
-        select(ResultSnapshot.document, ResultSnapshot.computed_at)
+    after ``fresh_after``); read from the database once per process (results_model.read_once:
+    the digest and the moment they were stored say which they are)."""
+    computed_at = db.session.scalar(
+        select(ResultSnapshot.computed_at)
         .where(ResultSnapshot.round_id == round_.id, ResultSnapshot.fingerprint == digest,
-               ResultSnapshot.method_version == METHOD_VERSION)).first()
-    if snapshot is None or (fresh_after is not None and snapshot.computed_at < fresh_after):
+               ResultSnapshot.method_version == METHOD_VERSION))
+    if computed_at is None or (fresh_after is not None and computed_at < fresh_after):
         return None
-    try:
-        return parse_base(snapshot.document)
-    except StoredDocumentError:
-        return None  # stored before a key was added without a new METHOD_VERSION: recompute
+
+    def parse() -> BaseResults | None:
+        try:
+            return parse_base(db.session.scalar(select(ResultSnapshot.document)
+                                                .where(ResultSnapshot.round_id == round_.id)))
+        except StoredDocumentError:
+            return None  # stored before a key was added without a new METHOD_VERSION: recompute
+
+    return read_once(("base", round_.id, digest, computed_at.isoformat()), parse)
 
 
 def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseResults:
@@ -513,13 +520,19 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
         return build_document(round_, base_results(round_, now), now)
     key = _document_key(round_)
     stored = db.session.execute(
-        select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id,
-                                             ResultSnapshot.document_key == key)).scalar()
-    if stored is not None and _base_still_holds(round_):
-        try:
-            return parse_document(stored)
-        except StoredDocumentError:
-            pass  # a document of an older shape: built anew
+        select(ResultSnapshot.computed_at).where(ResultSnapshot.round_id == round_.id,
+                                                 ResultSnapshot.document_key == key)).first()
+    if stored is not None and _base_still_holds(round_, stored.computed_at):
+        def parse() -> ResultsDocument | None:
+            try:
+                return parse_document(db.session.scalar(
+                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id)))
+            except StoredDocumentError:
+                return None  # a document of an older shape: built anew
+
+        found = read_once(("document", round_.id, key, stored.computed_at.isoformat()), parse)
+        if found is not None:
+            return found
     document = build_document(round_, base_results(round_))
     # An UPDATE of the row base_results has just read or stored (two at once write the same).
     db.session.execute(update(ResultSnapshot).where(ResultSnapshot.round_id == round_.id)
@@ -527,17 +540,16 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
     return document
 
 
-def _base_still_holds(round_: Round) -> bool:
-    """Whether the stored base results of the round would be used as they are (base_results):
-    a round whose figures are final keeps them, any other for RESULTS_CACHE_SECONDS."""
+def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
+    """Whether the stored base results of the round (computed then) would be used as they are
+    (base_results): a round whose figures are final keeps them, any other for
+    RESULTS_CACHE_SECONDS."""
     from survey_app.domain.complaint_figures import is_final
     from survey_app.domain.rounds import effective_state
 
     if effective_state(round_) in ("closed", "published") and is_final(round_):
         return True
-    computed = db.session.scalar(select(ResultSnapshot.computed_at)
-                                 .where(ResultSnapshot.round_id == round_.id))
-    return computed is not None and computed >= _cache_start()
+    return computed_at >= _cache_start()
 
 
 def _document_key(round_: Round) -> str:
