@@ -292,7 +292,8 @@ def issue_cards(round_: Round, cards: list[tuple[PositionEntry, CardData]],
         official_ids: dict[str, int] = {}
         if nips:
             official_ids.update(db.session.execute(
-                select(Official.nip, Official.id).where(Official.nip.in_(sorted(nips)))).all())
+                select(Official.nip, Official.id).where(Official.nip.in_(sorted(nips))))
+                .tuples().all())
         issued = _issued_count(round_)
         rows: dict[tuple[int | None, str], dict] = {}
         for entry, data, digest in new:

@@ -427,7 +427,8 @@ def _stored(round_: Round, digest: str, fresh_after: datetime | None) -> BaseRes
     def parse() -> BaseResults | None:
         try:
             return parse_base(db.session.scalar(select(ResultSnapshot.document)
-                                                .where(ResultSnapshot.round_id == round_.id)))
+                                                .where(ResultSnapshot.round_id == round_.id))
+                              or {})
         except StoredDocumentError:
             return None  # stored before a key was added without a new METHOD_VERSION: recompute
 
@@ -526,7 +527,8 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
         def parse() -> ResultsDocument | None:
             try:
                 return parse_document(db.session.scalar(
-                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id)))
+                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
+                    or {})
             except StoredDocumentError:
                 return None  # a document of an older shape: built anew
 
