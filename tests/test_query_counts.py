@@ -210,3 +210,4 @@ def test_the_open_round_is_served_from_its_stored_results_for_the_stated_time(ct
     app.config["RESULTS_CACHE_SECONDS"] = 0
     results.results_document(round_)
     assert calls == ["2026-Q4"] * 3
+

@@ -454,6 +454,23 @@ def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseRe
     return base
 
 
+def complaint_figures_of(round_: Round) -> dict[int, ComplaintFigures]:
+    """Every position's complaint figures for the round, as its results have them (stored,
+    or as published: ``base_results``), so that the complaint pages show the figures the
+    results and cards show, without aggregating the quarter's complaints again. The same as
+    complaint_figures.figures_for_round computed when the results were: each post's figures
+    (a post that changed hands: the whole post's), and empty ones where nothing was filed."""
+    base = base_results(round_)
+    found = {e.position_id: (e.post_complaints if e.holder_part else e.complaints)
+             for e in base.positions + base.earlier_holders}
+    figures = {pid: f for pid, f in found.items() if f is not None}
+    empty = empty_figures(round_, None)
+    if figures:  # at the moment the stored figures describe (the same for all of them)
+        first = next(iter(figures.values()))
+        empty = dataclasses.replace(empty, as_of=first.as_of, final=first.final)
+    return {pid: figures.get(pid, empty) for pid in db.session.scalars(select(Position.id))}
+
+
 # --- the document --------------------------------------------------------------------------------
 
 def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
