@@ -20,7 +20,8 @@ TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 @bp.get("/")
 @role_required("coordinator", "viewer")
 def index():
-    listing = [(r, state, progress) for r, state, progress in rounds.listing()
+    listing = [(r, state, progress)
+               for r, state, progress in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
     db.session.commit()
     return render_template("results/index.html", listing=listing)
@@ -126,7 +127,7 @@ def official_history(nip):
         official = sanctions.official_by_nip(nip)
     except DomainError:
         abort(404)
-    listing = [r for r, state, _p in rounds.listing()
+    listing = [r for r, state, _p in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
     rows = sanctions.history(official, list(reversed(listing)), results.base_results)
     db.session.commit()
