@@ -11,8 +11,9 @@ maximum resident set size) for:
 - the open round again (within RESULTS_CACHE_SECONDS: read back);
 - the open round computed anew (RESULTS_CACHE_SECONDS=0);
 - a published round (read as published).
-Each time includes starting Python and the app. Targets (issue 17): the open round under 3 s,
-a published one under 1 s, peak memory under 500 MB.
+Each time includes starting Python and the app; CPU seconds (user + system) beside the wall
+time, as those move less when other work shares the machine. Targets (issue 17): the open
+round under 3 s, a published one under 1 s, peak memory under 500 MB.
 """
 from __future__ import annotations
 
@@ -29,16 +30,18 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import build_province, empty_postgres  # noqa: E402
 
 
-def timed(url: str, code: str, extra_env: dict | None = None) -> tuple[float, float, int]:
-    """(seconds, peak MB, bytes of output) of one `skm results CODE`."""
+def timed(url: str, code: str, extra_env: dict | None = None
+          ) -> tuple[float, float, float, int]:
+    """(seconds, CPU seconds, peak MB, bytes of output) of one `skm results CODE`."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", **(extra_env or {})}
-    done = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(ROOT / ".venv/bin/flask"),
+    done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", str(ROOT / ".venv/bin/flask"),
                            "--app", "wsgi", "skm", "results", code, "--format", "json"],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(done.stderr)
-    seconds, kilobytes = done.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kilobytes) / 1024, len(done.stdout.encode())
+    seconds, user, system, kilobytes = done.stderr.strip().splitlines()[-1].split()
+    return (float(seconds), float(user) + float(system), int(kilobytes) / 1024,
+            len(done.stdout.encode()))
 
 
 def main() -> None:
@@ -67,10 +70,13 @@ def main() -> None:
             ("open round again (read back)", codes["open"], None),
             ("open round computed anew", codes["open"], {"RESULTS_CACHE_SECONDS": "0"}),
             ("published round", codes["published"], None)]
-    print(f"{'skm results':<36} {'round':<8} {'seconds':>8} {'peak MB':>8} {'bytes':>9}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} "
+          f"(CPU seconds move less with other work on the machine than wall seconds)")
+    print(f"{'skm results':<36} {'round':<8} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} "
+          f"{'bytes':>9}")
     for label, code, env in runs:
-        seconds, megabytes, size = timed(url, code, env)
-        print(f"{label:<36} {code:<8} {seconds:8.2f} {megabytes:8.0f} {size:9d}")
+        seconds, cpu, megabytes, size = timed(url, code, env)
+        print(f"{label:<36} {code:<8} {seconds:8.2f} {cpu:6.2f} {megabytes:8.0f} {size:9d}")
 
 
 if __name__ == "__main__":
