@@ -170,8 +170,9 @@ def measure(port: int, codes: dict[str, str], repeat: int) -> list[tuple]:
     return rows
 
 
-def print_table(rows: list[tuple], engine: str, repeat: int) -> None:
-    print(f"\n{engine}: {repeat} visits of each page, one at a time (times in seconds)")
+def print_table(rows: list[tuple], engine: str, repeat: int, load: float) -> None:
+    print(f"\n{engine}: {repeat} visits of each page, one at a time (times in seconds; "
+          f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)")
     print(f"{'who':<12} {'page':<58} {'first':>6} {'median':>7} {'p95':>6} {'max':>6} "
           f"{'queries':>7} {'bytes':>9}")
     over = []
@@ -233,12 +234,13 @@ def main() -> None:
     server, port = serve(url, workdir)
     try:
         codes = rounds_of(url)
+        load = os.getloadavg()[0]
         print(f"rounds: {codes}", file=sys.stderr)
         rows = measure(port, codes, args.repeat)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    print_table(rows, engine, args.repeat)
+    print_table(rows, engine, args.repeat, load)
 
 
 if __name__ == "__main__":
