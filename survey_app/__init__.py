@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey_app import config as config_module
+from survey_app import querycount
 from survey_app.extensions import (
     SessionInterface,
     babel,
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    querycount.install(app)  # only with SKM_COUNT_QUERIES=1
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -66,6 +66,11 @@ def from_environment(instance_path: str) -> dict:
         # Where background jobs keep their result files (letters, ZIPs): instance/job-results
         # unless set (survey_app/jobs.py).
         "JOB_RESULTS_DIR": os.environ.get("JOB_RESULTS_DIR") or None,
+        "RESULTS_CACHE_SECONDS": int(os.environ.get("RESULTS_CACHE_SECONDS",
+                                                    DEFAULTS["RESULTS_CACHE_SECONDS"])),
+        # SKM_COUNT_QUERIES=1: every response says how many SQL statements it took
+        # (X-Query-Count; benchmarks/pages.py reads it). Off unless asked for.
+        "COUNT_QUERIES": os.environ.get("SKM_COUNT_QUERIES") == "1",
     }
 
 
@@ -111,4 +116,11 @@ DEFAULTS = {
     # the turn of a minute, which is harmless for limits this generous, and costs the public
     # form 5% less CPU than two counters (sliding-window-counter; benchmarks/respond_load.py).
     "RATELIMIT_STRATEGY": "fixed-window",
+    # How long the results of a round that is not final (open, or closed before its complaints'
+    # moment of judgment) may be served as computed, when none of its data changed: its
+    # complaint figures move with the clock (complaints fall overdue), by at most this much.
+    # Changed data (a response, a complaint, an appointment, a setting) is seen at once
+    # (survey_app/domain/results.py, base_results).
+    "RESULTS_CACHE_SECONDS": 60,
+    "COUNT_QUERIES": False,
 }

@@ -572,6 +572,16 @@ def _freeze_published() -> None:
         publication.freeze(round_, round_.published_at)
 
 
+def _store_closed() -> None:
+    """Store the results of each closed round (as closing one does), so that the open round's
+    trend reads them instead of computing them (domain/results.py)."""
+    from survey_app.domain import results
+
+    for round_ in db.session.scalars(select(Round).where(Round.state == "closed")
+                                     .order_by(Round.opens_at)):
+        results.results_document(round_)
+
+
 # --- follow-up plans (issue 20) ---------------------------------------------------------------
 
 FOLLOWUP_ACTIONS = (
@@ -702,6 +712,7 @@ def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *
     db.session.flush()
     reset_sequences(table for table in db.metadata.sorted_tables)
     _freeze_published()
+    _store_closed()
     build_followups(random.Random(seed))
     audit.record("demo", scale_name, detail={"seed": seed, "rounds": builder.summary.rounds})
     return builder.summary

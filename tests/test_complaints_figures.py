@@ -43,7 +43,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from survey_app.domain import quarters
+from survey_app.domain import quarters, results
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     figures_by_official,
@@ -53,7 +53,7 @@ from survey_app.domain.complaint_figures import (
 )
 from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.extensions import db
-from survey_app.models import Complaint, Position, Unit
+from survey_app.models import Complaint, Position, ResultSnapshot, Unit
 from tests import factories
 from tests.results_shape import document_of
 
@@ -434,3 +434,34 @@ def test_figures_by_official_of_some_positions_are_those_of_all(world):
     assert some == {key: f for key, f in everything.items() if key[0] in wanted}
     assert {key[0] for key in some} == wanted
     assert figures_by_official(world["round"], now=NOW, positions=set()) == {}
+
+
+# --- what invalidates stored results, and the complaint pages reading them ----------------------
+
+def test_a_complaint_import_changes_only_its_own_quarters_results(world):
+    """2026-Q2's fingerprint moves with a complaint of its quarter (reported 30 June WIB), not
+    with one of the quarter before or after (31 March, 1 July WIB), nor with a later round."""
+    round_ = world["round"]
+    before = results.fingerprint(round_)
+
+    def complaint(cid: str, reported: str) -> None:
+        csv = HEADER + f"{cid},JAKI,Jalan,3171010001,,Menunggu,{reported},,\n"
+        import_complaints(read_complaints(csv.encode(), "c.csv"))
+        db.session.flush()
+
+    complaint("N1", "2026-03-31 23:59")
+    complaint("N2", "2026-07-01 00:00")
+    factories.round_("2026-Q3", state="open", questionnaire=round_.questionnaire)
+    assert results.fingerprint(round_) == before
+    complaint("N3", "2026-06-30 23:59")
+    assert results.fingerprint(round_) != before
+
+
+def test_the_complaint_figures_page_reads_the_round_results(world):
+    """The same figures as aggregating the quarter's complaints now (the round is final), for
+    every position, those without complaints included."""
+    round_ = world["round"]
+    assert results.complaint_figures_of(round_) == figures_for_round(round_)
+    db.session.commit()
+    assert db.session.get(ResultSnapshot, round_.id) is not None  # stored, read back next time
+    assert results.complaint_figures_of(round_) == figures_for_round(round_)

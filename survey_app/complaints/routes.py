@@ -30,10 +30,9 @@ from sqlalchemy import select
 
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
-from survey_app.domain import audit, permissions
+from survey_app.domain import audit, permissions, results
 from survey_app.domain.complaint_figures import (
     cutoff_of,
-    figures_for_round,
     figures_table,
     is_final,
     judgment_moment,
@@ -167,8 +166,9 @@ def confirm(token: str):
 def figures(code: str):
     round_, _state = visible_round_or_404(code)
     level = request.args.get("level", "")
-    try:
-        by_position = figures_for_round(round_)
+    try:  # as the round's results have them (stored, or as published)
+        by_position = results.complaint_figures_of(round_)
+        db.session.commit()  # results stored
     except DomainError:  # a round code that is not YYYY-Qn has no quarter
         abort(404)
     rows = figures_table(round_, figures=by_position)

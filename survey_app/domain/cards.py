@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale, gettext, pgettext
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from reports import fmt, labels, model
 from reports.labels import post_name
@@ -280,27 +280,62 @@ def issue_card(round_: Round, entry: PositionEntry, data: CardData,
                verify_url: str) -> IssuedDocument:
     """Give the card its number and fingerprint: the existing record when these figures were
     issued before for this post, else a new one (the caller commits)."""
-    figures = data.figures()
-    digest = model.fingerprint(figures)
-    publication_id, in_force = _in_force(round_)
-    record = db.session.scalar(
-        select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
-                                     IssuedDocument.position_id == entry.position_id,
-                                     IssuedDocument.kind == "card",
-                                     IssuedDocument.fingerprint == digest, in_force))
-    if record is None:
-        official_id = None
-        if entry.official is not None:
-            official_id = db.session.scalar(select(Official.id)
-                                            .where(Official.nip == entry.official.nip))
-        record = IssuedDocument(number=_new_number(round_), round_id=round_.id,
-                                position_id=entry.position_id, official_id=official_id,
-                                kind="card", fingerprint=digest, figures=figures,
-                                issued_at=clock.now(), publication_id=publication_id)
-        db.session.add(record)
-        db.session.flush()
-    _stamp(data, record, verify_url)
+    [record] = issue_cards(round_, [(entry, data)], verify_url)
     return record
+
+
+def issue_cards(round_: Round, cards: list[tuple[PositionEntry, CardData]],
+                verify_url: str) -> list[IssuedDocument]:
+    """``issue_card`` for many cards in a constant number of queries, whatever their number:
+    the records in force for these posts in one, the officials of the new ones in another, the
+    running number counted once (the caller commits)."""
+    if not cards:
+        return []
+    publication_id, in_force = _in_force(round_)
+    digests = [model.fingerprint(data.figures()) for _entry, data in cards]
+    positions = sorted({entry.position_id for entry, _data in cards})
+    found: dict[tuple[int | None, str], IssuedDocument] = {}
+    for record in db.session.scalars(
+            select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
+                                         IssuedDocument.position_id.in_(positions),
+                                         IssuedDocument.kind == "card",
+                                         IssuedDocument.fingerprint.in_(set(digests)), in_force)
+            .order_by(IssuedDocument.id)):
+        found.setdefault((record.position_id, record.fingerprint), record)
+    new = [(entry, data, digest) for (entry, data), digest in zip(cards, digests, strict=True)
+           if (entry.position_id, digest) not in found]
+    if new:
+        nips = {entry.official.nip for entry, _data, _digest in new if entry.official is not None}
+        official_ids: dict[str, int] = {}
+        if nips:
+            official_ids.update(db.session.execute(
+                select(Official.nip, Official.id).where(Official.nip.in_(sorted(nips))))
+                .tuples().all())
+        issued = _issued_count(round_)
+        rows: dict[tuple[int | None, str], dict] = {}
+        for entry, data, digest in new:
+            if (entry.position_id, digest) in rows:
+                continue  # the same card twice in one batch: one number
+            issued += 1
+            rows[(entry.position_id, digest)] = {
+                "number": _number(round_, issued), "round_id": round_.id,
+                "position_id": entry.position_id,
+                "official_id": (official_ids.get(entry.official.nip)
+                                if entry.official is not None else None),
+                "kind": "card", "fingerprint": digest, "figures": data.figures(),
+                "issued_at": clock.now(), "publication_id": publication_id,
+                "superseded_at": None}
+        # One statement for all of them (executemany), then the new records read back at once.
+        db.session.execute(insert(IssuedDocument), list(rows.values()))
+        for record in db.session.scalars(select(IssuedDocument).where(
+                IssuedDocument.number.in_([row["number"] for row in rows.values()]))):
+            found[(record.position_id, record.fingerprint)] = record
+    records = []
+    for (entry, data), digest in zip(cards, digests, strict=True):
+        record = found[(entry.position_id, digest)]
+        _stamp(data, record, verify_url)
+        records.append(record)
+    return records
 
 
 def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDocument:
@@ -351,17 +386,25 @@ def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
 
 
 def _new_number(round_: Round) -> str:
+    return _number(round_, _issued_count(round_) + 1)
+
+
+def _issued_count(round_: Round) -> int:
+    return db.session.scalar(select(func.count()).select_from(IssuedDocument)
+                             .where(IssuedDocument.round_id == round_.id)) or 0
+
+
+def _number(round_: Round, running: int) -> str:
     """SKM-2026Q3-000123-K7QF: the round, a running number within it, a random check part."""
-    issued = db.session.scalar(select(func.count()).select_from(IssuedDocument)
-                               .where(IssuedDocument.round_id == round_.id)) or 0
     suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(4))
-    return f"SKM-{round_.code.replace('-', '')}-{issued + 1:06d}-{suffix}"
+    return f"SKM-{round_.code.replace('-', '')}-{running:06d}-{suffix}"
 
 
 def cards_for(round_: Round, document: ResultsDocument, entries: list[PositionEntry], lang: str,
               verify_url: str) -> list[CardData]:
-    """The issued card data of these entries, ready to render (the caller commits): one query
-    for the comments of all of them."""
+    """The issued card data of these entries, ready to render (the caller commits): a constant
+    number of queries however many they are (one for the comments of all of them, issue_cards
+    for their numbers)."""
     names = element_names(round_)
     tiers = rated_tiers(round_)
     comments = comments_by_position(round_, entries)
@@ -376,9 +419,9 @@ def cards_for(round_: Round, document: ResultsDocument, entries: list[PositionEn
                          lang=lang)
         data.followups = plans.get(entry.position_id, [])
         data.followups_round = previous_code if data.followups else None
-        issue_card(round_, entry, data, verify_url)
-        cards.append(data)
-    return cards
+        cards.append((entry, data))
+    issue_cards(round_, cards, verify_url)
+    return [data for _entry, data in cards]
 
 
 def file_name(data: CardData) -> str:
@@ -459,11 +502,14 @@ def _ranking_from_document(document: ResultsDocument) -> list[dict]:
 
 def complaint_ranking(round_: Round) -> list[dict] | None:
     """The units (dinas) ranked by complaint handling (survey_app.domain.complaint_figures),
-    as the summary's rows; units with nothing to rate them on are left out of the summary."""
+    as the summary's rows; units with nothing to rate them on are left out of the summary. The
+    figures are the round's results' (stored, or as published: results.complaint_figures_of)."""
+    from survey_app.domain import results
     from survey_app.domain.complaint_figures import rank_units
 
+    figures = results.complaint_figures_of(round_)
     rows = [{"rank": u.rank, "name": u.unit_name, **u.figures.as_dict()}
-            for u in rank_units(round_) if u.rank is not None]
+            for u in rank_units(round_, figures=figures) if u.rank is not None]
     return rows or None
 
 

@@ -30,7 +30,7 @@ from datetime import date
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from reports.model import FollowupCount, FollowupRow
 from survey_app.domain import audit, cards, clock, quarters
@@ -389,8 +389,10 @@ def add_file(user, plan: FollowupPlan, filename: str | None, data: bytes) -> Fol
 # --- listing ------------------------------------------------------------------------------------
 
 def plans_of_round(round_: Round, position_ids: list[int] | None = None) -> list[FollowupPlan]:
-    """The plans written after a round (of these posts only, when given), by post and element."""
-    query = select(FollowupPlan).where(FollowupPlan.round_id == round_.id)
+    """The plans written after a round (of these posts only, when given), by post and element,
+    with their officials (one more query, not one per official: cards_for reads them)."""
+    query = (select(FollowupPlan).where(FollowupPlan.round_id == round_.id)
+             .options(selectinload(FollowupPlan.official)))
     if position_ids is not None:
         query = query.where(FollowupPlan.position_id.in_(position_ids))
     return list(db.session.scalars(query.order_by(FollowupPlan.position_id,

@@ -184,7 +184,7 @@ def stratified_ci(strata: list[Stratum], scale: float = 25.0,
     around another estimate of the same mean (the index computed from NRR, which differs from the
     mean of respondents' scores only through blanks).
     """
-    from scipy import stats
+    from scipy import special  # scipy.stats' t.ppf is special.stdtrit: far less to import
 
     variance = stratified_variance(strata)
     if variance is None:
@@ -200,7 +200,7 @@ def stratified_ci(strata: list[Stratum], scale: float = 25.0,
     else:
         df = variance * variance / df_denominator if df_denominator > 0 else sum(
             n for _, n, *_ in strata) - len(strata)
-        half = float(stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(variance)
+        half = float(special.stdtrit(df, 0.5 + confidence / 2)) * math.sqrt(variance)
         low, high = (estimate - half) * scale, (estimate + half) * scale
     return max(low, 1.0 * scale), min(high, 4.0 * scale)
 
@@ -215,14 +215,14 @@ def change_p_value(change: float, variance_now: float | None, variance_before: f
     well-sampled rounds is not read as chance because the groups are weighted. None when either
     variance is unknown. With no spread at all, any change is certain (p = 0) and none is p = 1.
     """
-    from scipy import stats
+    from scipy import special  # scipy.stats' norm.sf(z) is special.ndtr(-z): far less to import
 
     if variance_now is None or variance_before is None:
         return None
     spread = math.sqrt(max(variance_now, 0.0) + max(variance_before, 0.0)) * scale
     if spread <= 0:
         return 0.0 if change != 0 else 1.0
-    return float(2 * stats.norm.sf(abs(change) / spread))
+    return float(2 * special.ndtr(-abs(change) / spread))
 
 
 def competition_ranks(values: dict, places: int = 2) -> dict:

@@ -34,6 +34,7 @@ from survey_app.domain.results_model import (
     ResultsDocument,
     parse_base,
     parse_document,
+    read_once,
 )
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Publication, Round
@@ -122,13 +123,23 @@ def _computed(round_: Round, number: int, now: datetime | None) -> dict:
 
 
 def published_base(publication: Publication) -> BaseResults:
-    """The base results as published (read back from what is stored: upgrade_published)."""
-    return parse_base(upgrade_published(publication.base, publication.method_version))
+    """The base results as published (read back from what is stored: upgrade_published; a
+    publication never changes, so each process reads it once: results_model.read_once)."""
+    return read_once(("base", *_identity(publication)), lambda: parse_base(
+        upgrade_published(publication.base, publication.method_version)))
 
 
 def published_document(publication: Publication) -> ResultsDocument:
-    """The results document as published (read back from what is stored: upgrade_published)."""
-    return parse_document(upgrade_published(publication.document, publication.method_version))
+    """The results document as published (read back from what is stored: upgrade_published;
+    read once per process, as published_base)."""
+    return read_once(("document", *_identity(publication)), lambda: parse_document(
+        upgrade_published(publication.document, publication.method_version)))
+
+
+def _identity(publication: Publication) -> tuple:
+    """What tells a publication from any other, in any database this process uses."""
+    return (publication.id, publication.round_id, publication.number,
+            publication.published_at.isoformat(), publication.method_version)
 
 
 # The keys a publication of METHOD_VERSION "5" may lack: they were added to the document

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app.domain import clock, exports, holding, ikm, quarters, ranking, sanctions, scoring
 from survey_app.domain.complaint_figures import (
@@ -62,6 +62,8 @@ from survey_app.domain.results_model import (
     SummedFigures,
     TrendPoint,
     parse_base,
+    parse_document,
+    read_once,
     to_dict,
 )
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
@@ -95,9 +97,25 @@ def reference_day(round_: Round, now: datetime | None = None) -> date:
 # --- the base results of one round -------------------------------------------------------------
 
 def fingerprint(round_: Round, now: datetime | None = None) -> str:
-    """A digest of everything a round's base results are computed from."""
-    # Responses are only ever added (a release moves them without changing any figure): their
-    # count, released and held together, and the positions marked answered say what changed.
+    """A digest of everything a round's base results are computed from, and of nothing else:
+    data of the round's own quarter (an import of another quarter's complaints, a later round
+    or a later appointment leaves it as it was).
+
+    - the round's settings and questionnaire, and its reference day;
+    - whether its complaint figures are final (results stored before J are not);
+    - its responses (only ever added: their count, released and held together) and the posts
+      marked answered;
+    - the complaints reported in its quarter (Jakarta days): how many, the latest id and the
+      latest import that changed one (an import sets ``imported_at`` only on the rows it adds
+      or changes, so a complaint that moves to another quarter changes both quarters' counts);
+    - the appointments in force on some day of its quarter or on its reference day, with their
+      officials' NIP and name (a rotation recorded late moves that quarter's figures, and only
+      that quarter's)."""
+    from survey_app.domain.complaint_figures import is_final
+
+    day = reference_day(round_, now)
+    first, last = quarters.bounds(*quarters.parse(round_.code))
+    start, end = quarters.window(round_.code)
     responses = db.session.execute(
         select(func.count()).select_from(holding.stored_responses(round_.id))).one()
     invited = db.session.execute(
@@ -105,17 +123,21 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
                func.count().filter(Invitation.withdrawn))  # lifecycle: withdrawn invitations
         .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
         .where(Invitation.round_id == round_.id)).one()
-    appointments = db.session.execute(select(func.count(), func.max(Appointment.id),
-                                             func.max(Appointment.end_date),
-                                             func.count(Appointment.end_date))).one()
-    officials = db.session.execute(select(func.count(), func.max(Official.id))).one()
-    complaints = db.session.execute(select(func.count(), func.max(Complaint.imported_at))).one()
+    appointments = db.session.execute(
+        select(Appointment.id, Appointment.position_id, Appointment.start_date,
+               Appointment.end_date, Official.id, Official.nip, Official.name)
+        .join(Official, Official.id == Appointment.official_id)
+        .where(Appointment.start_date <= max(last, day),
+               Appointment.end_date.is_(None) | (Appointment.end_date >= min(first, day)))
+        .order_by(Appointment.id)).all()
+    complaints = db.session.execute(
+        select(func.count(), func.max(Complaint.id), func.max(Complaint.imported_at))
+        .where(Complaint.reported_at >= start, Complaint.reported_at < end)).one()
     parts = [METHOD_VERSION, round_.code, round_.questionnaire.content_hash,
              round_.opens_at, round_.closes_at, round_.group_weights, round_.rating_matrix,
              round_.min_group, round_.deadline_days, round_.survey_weight, round_.complaint_weight,
-             round_.min_in_time_rate, round_.failing_grades, round_.min_complaints,
-             reference_day(round_, now),
-             tuple(responses), tuple(invited), tuple(appointments), tuple(officials),
+             round_.min_in_time_rate, round_.failing_grades, round_.min_complaints, day,
+             is_final(round_, now), tuple(responses), tuple(invited), [tuple(a) for a in appointments],
              tuple(complaints)]
     if followups_may_count():
         parts.append(sanctions.followup_fingerprint())
@@ -376,11 +398,19 @@ def _judged_rate(complaints: ComplaintFigures | None) -> float | None:
 
 
 def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
-    """The stored base results when their data has not changed, else computed anew and stored
-    (the caller commits). An open round is always computed: its complaint figures move with the
-    clock (complaints fall overdue) even when no data changes; so does any round before its
-    complaints' moment of judgment (their figures are provisional until then). A published
-    round's are those published, whatever its data says now (survey_app/domain/publication.py).
+    """The base results of a round: stored ones when they still hold, else computed anew and
+    stored (the caller commits).
+
+    - A published round's are those published, whatever its data says now
+      (survey_app/domain/publication.py): never recomputed.
+    - A round whose figures are final (closed, and its complaints' moment of judgment J has
+      come) keeps its stored results as long as its own data is unchanged (``fingerprint``).
+    - Any other round (open, or closed before J: its complaint figures move with the clock as
+      complaints fall overdue) reuses stored results of unchanged data for RESULTS_CACHE_SECONDS
+      (a setting, 60 s by default) after they were computed; results asked for at a given moment
+      (``now``) are computed for that moment and not stored.
+
+    Storing is an upsert (``store``): two first looks at once both succeed, and write the same.
     A stored snapshot that does not have today's shape is a stale cache: computed anew."""
     from survey_app.domain import publication
     from survey_app.domain.complaint_figures import is_final
@@ -389,23 +419,80 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     published = publication.in_force(round_)
     if published is not None:
         return publication.published_base(published)
-    if effective_state(round_, now) not in ("closed", "published") or not is_final(round_, now):
+    final = (effective_state(round_, now) in ("closed", "published")
+             and is_final(round_, now))
+    if not final and now is not None:
         return compute_base(round_, now)
     digest = fingerprint(round_, now)
-    snapshot = db.session.get(ResultSnapshot, round_.id)
-    if snapshot is not None and snapshot.fingerprint == digest \
-            and snapshot.method_version == METHOD_VERSION:
+    stored = _stored(round_, digest, fresh_after=None if final else _cache_start())
+    if stored is not None:
+        return stored
+    return store(round_, compute_base(round_, now), digest)
+
+
+def _cache_start() -> datetime:
+    """The oldest moment a stored result of a round that is not final may come from."""
+    from flask import current_app
+
+    return clock.now() - timedelta(seconds=current_app.config["RESULTS_CACHE_SECONDS"])
+
+
+def _stored(round_: Round, digest: str, fresh_after: datetime | None) -> BaseResults | None:
+    """The stored base results of the round, if computed from this data (and, when given,
+    after ``fresh_after``); read from the database once per process (results_model.read_once:
+    the digest and the moment they were stored say which they are)."""
+    computed_at = db.session.scalar(
+        select(ResultSnapshot.computed_at)
+        .where(ResultSnapshot.round_id == round_.id, ResultSnapshot.fingerprint == digest,
+               ResultSnapshot.method_version == METHOD_VERSION))
+    if computed_at is None or (fresh_after is not None and computed_at < fresh_after):
+        return None
+
+    def parse() -> BaseResults | None:
         try:
-            return parse_base(snapshot.document)
+            return parse_base(db.session.scalar(select(ResultSnapshot.document)
+                                                .where(ResultSnapshot.round_id == round_.id))
+                              or {})
         except StoredDocumentError:
-            pass  # stored before a key was added without a new METHOD_VERSION: recompute
-    document = compute_base(round_, now)
-    if snapshot is None:
-        snapshot = ResultSnapshot(round_id=round_.id)
-        db.session.add(snapshot)
-    snapshot.fingerprint, snapshot.method_version = digest, METHOD_VERSION
-    snapshot.computed_at, snapshot.document = clock.now(), document.to_dict()
-    return document
+            return None  # stored before a key was added without a new METHOD_VERSION: recompute
+
+    return read_once(("base", round_.id, digest, computed_at.isoformat()), parse)
+
+
+def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseResults:
+    """Keep a round's base results with the fingerprint of their data (the caller commits).
+
+    One statement, INSERT .. ON CONFLICT (round) DO UPDATE, on SQLite and PostgreSQL alike:
+    two requests that compute the same round at once both store, the later one's row stays,
+    and neither fails on the round's key."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
+    values = {"fingerprint": digest or fingerprint(round_), "method_version": METHOD_VERSION,
+              "computed_at": clock.now(), "document": base.to_dict(),
+              "document_key": None, "results": None}  # its document is built anew
+    statement = insert(ResultSnapshot).values(round_id=round_.id, **values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["round_id"], set_=values))
+    return base
+
+
+def complaint_figures_of(round_: Round) -> dict[int, ComplaintFigures]:
+    """Every position's complaint figures for the round, as its results have them (stored,
+    or as published: ``base_results``), so that the complaint pages show the figures the
+    results and cards show, without aggregating the quarter's complaints again. The same as
+    complaint_figures.figures_for_round computed when the results were: each post's figures
+    (a post that changed hands: the whole post's), and empty ones where nothing was filed."""
+    base = base_results(round_)
+    found = {e.position_id: (e.post_complaints if e.holder_part else e.complaints)
+             for e in base.positions + base.earlier_holders}
+    figures = {pid: f for pid, f in found.items() if f is not None}
+    empty = empty_figures(round_, None)
+    if figures:  # at the moment the stored figures describe (the same for all of them)
+        first = next(iter(figures.values()))
+        empty = dataclasses.replace(empty, as_of=first.as_of, final=first.final)
+    return {pid: figures.get(pid, empty) for pid in db.session.scalars(select(Position.id))}
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -420,7 +507,21 @@ def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
     return [r for r in candidates if effective_state(r) != "scheduled"][:limit]
 
 
-def _own_previous(entry: PositionResult, earlier: list[tuple[PositionResult, ...]]
+class _Earlier:
+    """One earlier round's entries (posts and earlier holders), in their order, looked up by
+    post and by official's NIP: the document asks each of them for every post of the round
+    (a dict look-up each, not a pass over the round)."""
+
+    def __init__(self, entries: tuple[PositionResult, ...]):
+        self.by_post: dict[int, list[PositionResult]] = {}
+        self.by_nip: dict[str, list[PositionResult]] = {}
+        for e in entries:
+            self.by_post.setdefault(e.position_id, []).append(e)
+            if e.official:
+                self.by_nip.setdefault(e.official.nip, []).append(e)
+
+
+def _own_previous(entry: PositionResult, earlier: list[_Earlier]
                   ) -> tuple[int, PositionResult] | None:
     """(how many rounds back, entry) of this entry's official's latest earlier result with a
     score: on the same post if they had one there that round, else on another post. None for an
@@ -429,15 +530,14 @@ def _own_previous(entry: PositionResult, earlier: list[tuple[PositionResult, ...
     score, whoever had it."""
     if entry.official is None:
         for back, entries in enumerate(earlier):
-            post = [e for e in entries if e.position_id == entry.position_id
-                    and e.ikm is not None and not e.holder_part]
+            post = [e for e in entries.by_post.get(entry.position_id, ())
+                    if e.ikm is not None and not e.holder_part]
             if post:
                 return back, post[0]
         return None
     nip = entry.official.nip
     for back, entries in enumerate(earlier):
-        theirs = [e for e in entries if e.official and e.official.nip == nip
-                  and e.ikm is not None]
+        theirs = [e for e in entries.by_nip.get(nip, ()) if e.ikm is not None]
         if theirs:
             same = [e for e in theirs if e.position_id == entry.position_id]
             return back, (same or theirs)[0]
@@ -445,14 +545,72 @@ def _own_previous(entry: PositionResult, earlier: list[tuple[PositionResult, ...
 
 
 def results_document(round_: Round, now: datetime | None = None) -> ResultsDocument:
-    """DESIGN.md's results document for a round (the caller commits: snapshots may be stored);
-    for a published round, the document as published (survey_app/domain/publication.py)."""
+    """DESIGN.md's results document for a round (the caller commits: results may be stored);
+    for a published round, the document as published (survey_app/domain/publication.py).
+
+    The document built around stored base results is kept beside them, with the key of what it
+    was built from (``_document_key``: this round's fingerprint and state, and each earlier
+    round's publication or fingerprint); it is read back while that key holds and the base
+    results do (``base_results``). A document asked for at a given moment (``now``) is built
+    for that moment."""
     from survey_app.domain import publication
 
     published = publication.in_force(round_)
     if published is not None:
         return publication.published_document(published)
-    return build_document(round_, base_results(round_, now), now)
+    if now is not None:
+        return build_document(round_, base_results(round_, now), now)
+    key = _document_key(round_)
+    stored = db.session.execute(
+        select(ResultSnapshot.computed_at).where(ResultSnapshot.round_id == round_.id,
+                                                 ResultSnapshot.document_key == key)).first()
+    if stored is not None and _base_still_holds(round_, stored.computed_at):
+        def parse() -> ResultsDocument | None:
+            try:
+                return parse_document(db.session.scalar(
+                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
+                    or {})
+            except StoredDocumentError:
+                return None  # a document of an older shape: built anew
+
+        found = read_once(("document", round_.id, key, stored.computed_at.isoformat()), parse)
+        if found is not None:
+            return found
+    document = build_document(round_, base_results(round_))
+    # An UPDATE of the row base_results has just read or stored (two at once write the same).
+    db.session.execute(update(ResultSnapshot).where(ResultSnapshot.round_id == round_.id)
+                       .values(document_key=key, results=document.to_dict()))
+    return document
+
+
+def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
+    """Whether the stored base results of the round (computed then) would be used as they are
+    (base_results): a round whose figures are final keeps them, any other for
+    RESULTS_CACHE_SECONDS."""
+    from survey_app.domain.complaint_figures import is_final
+    from survey_app.domain.rounds import effective_state
+
+    if effective_state(round_) in ("closed", "published") and is_final(round_):
+        return True
+    return computed_at >= _cache_start()
+
+
+def _document_key(round_: Round) -> str:
+    """A digest of what a round's document is built from: its own data (``fingerprint``) and
+    state, and for each earlier round of its trend the publication in force, or its own
+    fingerprint and when its base results were stored."""
+    from survey_app.domain import publication
+
+    parts: list = [round_.code, round_.state, fingerprint(round_)]
+    for earlier in earlier_rounds(round_):
+        key = publication.current_key(earlier) if earlier.state == "published" else None
+        if key is not None:
+            parts.append((earlier.code, "published", *key))
+        else:
+            computed = db.session.scalar(select(ResultSnapshot.computed_at)
+                                         .where(ResultSnapshot.round_id == earlier.id))
+            parts.append((earlier.code, fingerprint(earlier), computed))
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
 def _base_fields(entry: PositionResult) -> dict:
@@ -464,7 +622,7 @@ def build_document(round_: Round, base: BaseResults, now: datetime | None = None
     """The results document around a round's base results: the trend, ranks and ladder."""
     history = [(r.code, base_results(r, now)) for r in earlier_rounds(round_)]
     by_position = [{e.position_id: e for e in doc.positions} for _code, doc in history]
-    everyone = [doc.positions + doc.earlier_holders for _code, doc in history]
+    everyone = [_Earlier(doc.positions + doc.earlier_holders) for _code, doc in history]
     ranks, peers = _ranks(base.positions)
     positions = []
     for entry in base.positions:
@@ -583,7 +741,7 @@ def _composite(round_: Round, entry: dict) -> tuple[float | None, str | None]:
     return sum(w * v for w, v in parts.values()) / total, "+".join(parts)
 
 
-def _failed_streak(entry: PositionResult, earlier: list[tuple[PositionResult, ...]]) -> int:
+def _failed_streak(entry: PositionResult, earlier: list[_Earlier]) -> int:
     """Consecutive failed rounds of this entry's official, newest first, across posts: a round
     counts as failed when anything that fell to them that round failed (``official_failed``)."""
     if entry.official is None or entry.official_failed is not True:
@@ -591,8 +749,7 @@ def _failed_streak(entry: PositionResult, earlier: list[tuple[PositionResult, ..
     nip = entry.official.nip
     streak = 1
     for entries in earlier:
-        outcomes = [e.official_failed for e in entries
-                    if e.official and e.official.nip == nip]
+        outcomes = [e.official_failed for e in entries.by_nip.get(nip, ())]
         outcomes = [o for o in outcomes if o is not None]
         if not outcomes:
             continue  # not rated that round: neither breaks nor extends the run

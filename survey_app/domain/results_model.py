@@ -27,7 +27,11 @@ version of the code may lack (see there).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import itertools
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -433,3 +437,43 @@ def parse_document(raw: Mapping) -> ResultsDocument:
 def parse_entry(raw: Mapping) -> PositionEntry:
     """One stored entry of a results document's ``positions``, strictly."""
     return _entry(raw, "results document entry")
+
+
+# --- reading stored documents once per process -------------------------------------------------
+
+_READ: OrderedDict[tuple, Any] = OrderedDict()
+READ_KEPT = 12  # documents kept parsed (a province round's is some 10 MB of objects)
+_READ_LOCK = threading.Lock()
+_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SERIAL = itertools.count(1)
+
+
+def read_once(key: tuple, parse: Callable[[], Any]) -> Any:
+    """``parse()``, or what it gave before for the same key in this process (the few last
+    ones). Only for what never changes under its key: a publication, or stored results under
+    the digest of what they were computed from. The key starts with the app's database engine
+    (a serial number per engine object: each test's app, and the database behind it, is new),
+    so that no two databases ever share one. The documents are frozen dataclasses: nobody
+    changes what is kept."""
+    from survey_app.extensions import db
+
+    with _READ_LOCK:
+        engine = db.engine
+        if engine not in _ENGINES:
+            _ENGINES[engine] = next(_SERIAL)
+        key = (_ENGINES[engine], *key)
+        if key in _READ:
+            _READ.move_to_end(key)
+            return _READ[key]
+    found = parse()
+    with _READ_LOCK:
+        _READ[key] = found
+        while len(_READ) > READ_KEPT:
+            _READ.popitem(last=False)
+    return found
+
+
+def forget_read() -> None:
+    """Forget every document read_once kept (as a new process would start)."""
+    with _READ_LOCK:
+        _READ.clear()

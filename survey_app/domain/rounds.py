@@ -561,9 +561,12 @@ def by_code(code: str) -> Round:
     return round_
 
 
-def listing(now: datetime | None = None) -> list[tuple[Round, str, Progress]]:
-    """Every round, newest first, with its effective state (clock transitions recorded)."""
+def listing(now: datetime | None = None, with_progress: bool = True
+            ) -> list[tuple[Round, str, Progress]]:
+    """Every round, newest first, with its effective state (clock transitions recorded) and
+    its response rate (``with_progress``; else none: a province's is a pass over every
+    invitation of every round, which the lists of results and cards do not show)."""
     rounds = db.session.scalars(select(Round).order_by(Round.opens_at.desc())).all()
     states = record_clock_transitions(rounds, now)
-    progress = progress_by_round()
+    progress = progress_by_round() if with_progress else {}
     return [(r, states[r.id], progress.get(r.id, Progress(0, 0))) for r in rounds]

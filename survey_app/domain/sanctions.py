@@ -32,6 +32,14 @@ def official_by_nip(nip: str) -> Official:
     return official
 
 
+def officials_by_nip(nips) -> dict[str, Official]:
+    """The officials with these NIPs, in one query (those that do not exist are left out)."""
+    wanted = sorted(set(nips))
+    if not wanted:
+        return {}
+    return {o.nip: o for o in db.session.scalars(select(Official).where(Official.nip.in_(wanted)))}
+
+
 def record_decision(official: Official, round_: Round | None, action: str, decided_on: date,
                     letter_number: str | None, note: str | None, user=None) -> SanctionDecision:
     """Record what was actually decided (the caller commits)."""

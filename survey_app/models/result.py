@@ -1,9 +1,10 @@
 """Computed results of a round: the base results kept with a fingerprint of the data they came
 from, and the results as published (frozen).
 
-Results are always reproducible from the raw rows; a snapshot only saves recomputing earlier
-rounds for trends and the sanctions ladder, and is used only while its fingerprint (counts and
-latest ids of the round's responses, complaints, appointments and settings) still matches.
+Results are always reproducible from the raw rows; a snapshot only saves recomputing them, and is
+used only while its fingerprint (the round's settings, responses, and the complaints and
+appointments of its quarter) still matches: for a round whose figures are not final yet, for a
+short, stated time at most (RESULTS_CACHE_SECONDS).
 
 A publication is an official document (DOMAIN.md section 5a): the base results and the results
 document of a round exactly as published, never recomputed. A re-publication (explicit, with a
@@ -27,7 +28,12 @@ class ResultSnapshot(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     method_version: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    document: Mapped[dict] = mapped_column(JSON)
+    document: Mapped[dict] = mapped_column(JSON)  # results.base_results
+    # The results document built around these base results (results.results_document), and the
+    # key of everything it was built from (this round's fingerprint and state, and each earlier
+    # round's); None until built, and again whenever the base results are stored anew.
+    document_key: Mapped[str | None] = mapped_column(String(64))
+    results: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Publication(db.Model):

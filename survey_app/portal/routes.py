@@ -60,7 +60,7 @@ def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[Pos
 @bp.get("/portal/")
 @role_required(*ROLES)
 def index():
-    listing = [(r, state) for r, state, _p in rounds.listing()
+    listing = [(r, state) for r, state, _p in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
     if current_user.role == "official":  # only the rounds where they have a card to see
         listing = [(r, state) for r, state in listing

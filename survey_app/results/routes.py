@@ -1,8 +1,6 @@
 """Results of a round for coordinators (every round that opened) and viewers (published ones)."""
 from __future__ import annotations
 
-from contextlib import suppress
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +20,8 @@ TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 @bp.get("/")
 @role_required("coordinator", "viewer")
 def index():
-    listing = [(r, state, progress) for r, state, progress in rounds.listing()
+    listing = [(r, state, progress)
+               for r, state, progress in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
     db.session.commit()
     return render_template("results/index.html", listing=listing)
@@ -51,20 +50,44 @@ def league(code):
         sanctions_count=len(results.sanctions_list(document)))
 
 
+SANCTIONS_PER_PAGE = 50  # the province has some 150 officials on the ladder: a few pages
+
+
 @bp.get("/<round:code>/sanctions")
 @role_required("coordinator", "viewer")
 def sanctions_page(code):
+    """The officials on the ladder, a page at a time, each with the decisions recorded about
+    them; the form to record one opens on its own page (``decision_form``)."""
     round_, state = visible_round_or_404(code)
     document = results.results_document(round_)
     db.session.commit()
-    rows = results.sanctions_list(document)
-    officials = {}
-    for row in rows:
-        with suppress(DomainError):
-            officials[row.official.nip] = sanctions.official_by_nip(row.official.nip)
+    everyone = results.sanctions_list(document)
+    pages = max(1, -(-len(everyone) // SANCTIONS_PER_PAGE))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows = everyone[(number - 1) * SANCTIONS_PER_PAGE:number * SANCTIONS_PER_PAGE]
+    officials = sanctions.officials_by_nip(row.official.nip for row in rows)
     decisions = sanctions.decisions_of(o.id for o in officials.values())
     return render_template("results/sanctions.html", round_=round_, state=state, rows=rows,
-                           officials=officials, decisions=decisions, form=DecisionForm(),
+                           officials=officials, decisions=decisions, page=number, pages=pages,
+                           total=len(everyone), level_labels=sanctions.LEVEL_LABELS,
+                           action_labels=sanctions.ACTION_LABELS)
+
+
+@bp.get("/<round:code>/sanctions/<nip>")
+@role_required("coordinator")
+def decision_form(code, nip):
+    """One official on the ladder, the decisions recorded so far, and the form to record one."""
+    round_, state = visible_round_or_404(code)
+    document = results.results_document(round_)
+    db.session.commit()
+    row = next((r for r in results.sanctions_list(document) if r.official.nip == nip), None)
+    official = sanctions.officials_by_nip([nip]).get(nip)
+    if row is None or official is None:
+        abort(404)
+    form = DecisionForm(nip=nip)
+    return render_template("results/decision.html", round_=round_, state=state, p=row,
+                           official=official, form=form,
+                           decisions=sanctions.decisions_of([official.id]).get(official.id, []),
                            level_labels=sanctions.LEVEL_LABELS,
                            action_labels=sanctions.ACTION_LABELS)
 
@@ -78,7 +101,7 @@ def record_decision(code):
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-        return redirect(url_for("results.sanctions_page", code=code))
+        return _back_to_form(code, form.nip.data)
     try:
         official = sanctions.official_by_nip(form.nip.data)
         sanctions.record_decision(official, round_, form.action.data, form.decided_on.data,
@@ -86,9 +109,16 @@ def record_decision(code):
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "error")
-    else:
-        db.session.commit()
-        flash(_("Decision about %(name)s recorded.", name=official.name), "success")
+        return _back_to_form(code, form.nip.data)
+    db.session.commit()
+    flash(_("Decision about %(name)s recorded.", name=official.name), "success")
+    return redirect(url_for("results.sanctions_page", code=code))
+
+
+def _back_to_form(code: str, nip: str | None):
+    """After a refused decision: its form again (the list when the NIP is unusable)."""
+    if nip and nip.isdigit():
+        return redirect(url_for("results.decision_form", code=code, nip=nip))
     return redirect(url_for("results.sanctions_page", code=code))
 
 
@@ -99,7 +129,7 @@ def official_history(nip):
         official = sanctions.official_by_nip(nip)
     except DomainError:
         abort(404)
-    listing = [r for r, state, _p in rounds.listing()
+    listing = [r for r, state, _p in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
     rows = sanctions.history(official, list(reversed(listing)), results.base_results)
     db.session.commit()
