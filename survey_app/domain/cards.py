@@ -265,6 +265,7 @@ def issue_card(round_: Round, entry: PositionEntry, data: CardData,
     issued before for this post, else a new one (the caller commits)."""
     figures = data.figures()
     digest = model.fingerprint(figures)
+    _lock_numbers(round_)
     publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
@@ -294,6 +295,7 @@ def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDo
     for key in ("lang", "number", "verify_url", "issued_on", "texts"):
         figures.pop(key)
     digest = model.fingerprint(figures)
+    _lock_numbers(round_)
     publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
@@ -331,6 +333,16 @@ def _in_force(round_: Round):
 def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
     data.number, data.fingerprint, data.verify_url = record.number, record.fingerprint, verify_url
     data.issued_on = clock.to_jakarta(record.issued_at).strftime("%d-%m-%Y")
+
+
+def _lock_numbers(round_: Round) -> None:
+    """Issue the round's numbers one transaction at a time, whichever server or process asks:
+    the round's row is locked (PostgreSQL: SELECT .. FOR UPDATE, held until the caller commits)
+    before looking for an existing record and counting, so two servers never both see "none
+    yet" and issue the same running number or two numbers for the same figures. SQLite has one
+    writer at a time already (a second one gets "database is locked", never a duplicate)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
 
 
 def _new_number(round_: Round) -> str:
