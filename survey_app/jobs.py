@@ -34,8 +34,9 @@ from survey_app import config
 
 logger = logging.getLogger(__name__)
 
-# The Flask instance folder of create_app() (the project root's instance/), known without an app.
-INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+# The Flask instance folder of create_app() (the checkout's instance/, SKM_INSTANCE_PATH when
+# set), known without an app.
+INSTANCE_PATH = Path(config.instance_path())
 
 
 def huey_for(url: str, name: str = "skm") -> Huey:
