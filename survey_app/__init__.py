@@ -24,7 +24,8 @@ from survey_app.extensions import (
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=config_module.instance_path())
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.DEFAULTS)
     if config is None:
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(config)
     register_logging(app)
+    register_catalogs(app)
     register_questionnaires(app)
     register_extensions(app)
     register_url_converters(app)
@@ -41,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_probes(app)
+    register_metrics(app)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -54,6 +58,20 @@ def register_logging(app: Flask) -> None:
     from survey_app import logsafe
 
     logsafe.install(app.logger)
+
+
+def register_catalogs(app: Flask) -> None:
+    """Compile a message catalog that is missing or older than its .po (a checkout installed with
+    `pip install -r requirements.txt` has none: every page would be in English). Where the
+    package is read-only, `skm check-config` reports the missing catalog instead."""
+    from survey_app import catalogs
+
+    try:
+        catalogs.compile_stale()
+    except OSError as error:
+        app.logger.warning("Message catalogs could not be compiled (%s): pages stay in "
+                           "English until `make translations` or `pip install .`.",
+                           type(error).__name__)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -71,7 +89,9 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+    # The package's migrations wherever it runs from (the checkout's, or the installed copy):
+    # `flask --app survey_app db upgrade` works from any directory.
+    migrate.init_app(app, db, directory=str(config_module.bundled_directory("migrations")),
                      render_as_batch=True)
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -163,7 +183,7 @@ def register_blueprints(app: Flask) -> None:
 
 # Endpoints anyone may reach without logging in; everything else is denied by default.
 # /verify: anyone holding a printed report card may check that it is genuine.
-PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "portal.verify"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "portal.verify", "healthz", "readyz"}
 PUBLIC_BLUEPRINTS = {"respond"}
 
 
@@ -282,3 +302,29 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli import skm
 
     app.cli.add_command(skm)
+
+
+def register_probes(app: Flask) -> None:
+    """For the proxy and the service manager: /healthz answers while the process serves (it
+    touches nothing), /readyz says whether this server can do its work: the database and every
+    Redis it is configured with (rate limits, jobs) answer; 503 with what failed otherwise.
+    Neither sets a cookie, and neither says more than "ok" or the failing part's name."""
+    from survey_app import checks
+
+    @app.get("/healthz", endpoint="healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz", endpoint="readyz")
+    def readyz():
+        failed = checks.readiness(app)
+        return jsonify(status="fail" if failed else "ok", failed=failed), 503 if failed else 200
+
+
+def register_metrics(app: Flask) -> None:
+    """Request counts and durations per endpoint, in the Prometheus text format, when the
+    gunicorn settings turned metrics on (METRICS_BIND: served there, never on the app's own
+    address; survey_app/metrics.py)."""
+    from survey_app import metrics
+
+    metrics.install(app)

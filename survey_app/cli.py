@@ -757,3 +757,19 @@ def restore_command(source):
     click.echo(_("Restored %(path)s: %(tables)s tables, %(rows)s rows, schema revision "
                  "%(revision)s.", path=source, tables=restored.tables, rows=restored.rows,
                  revision=restored.revision or "-"))
+
+
+# --- deployment (issue 21) ----------------------------------------------------------------------
+
+@skm.command("check-config")
+def check_config():
+    """Check the environment before starting the app or the worker: what is missing or unsafe
+    (SECRET_KEY, SQLite or in-memory settings in production, the public address), whether the
+    database and the configured Redis answer, whether the message catalogs and questionnaires
+    are in place. Prints each finding; exits 1 if any is an error. Where the app refuses to
+    start at all, `python -m survey_app.checks` runs the same checks."""
+    from survey_app import checks
+
+    status = checks.report(checks.run(), click.echo)
+    if status:
+        sys.exit(status)
