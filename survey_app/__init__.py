@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.auth.routes import bp as auth_bp
     from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
+    from survey_app.exports import bp as exports_bp
     from survey_app.main import bp as main_bp
     from survey_app.portal.routes import bp as portal_bp
     from survey_app.respond.routes import bp as respond_bp
@@ -177,7 +178,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.roster.routes import bp as roster_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
-                      results_bp, complaints_bp, portal_bp, api_bp):
+                      results_bp, complaints_bp, portal_bp, api_bp, exports_bp):
         app.register_blueprint(blueprint)
 
 

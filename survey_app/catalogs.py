@@ -15,8 +15,9 @@ from pathlib import Path
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
-def stale(directory: Path = TRANSLATIONS) -> list[Path]:
-    """The .po files whose .mo is missing or older."""
+def stale(directory: Path | None = None) -> list[Path]:
+    """The .po files (of TRANSLATIONS by default) whose .mo is missing or older."""
+    directory = directory or TRANSLATIONS
     out = []
     for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
@@ -42,6 +43,6 @@ def compile_catalog(po: Path, mo: Path | None = None) -> Path:
     return mo
 
 
-def compile_stale(directory: Path = TRANSLATIONS) -> list[Path]:
+def compile_stale(directory: Path | None = None) -> list[Path]:
     """Compile every missing or outdated catalog; returns the .mo files written."""
     return [compile_catalog(po) for po in stale(directory)]

@@ -6,8 +6,8 @@ refuses to start without SECRET_KEY. Tests pass their own mapping to create_app(
 
 Every variable the app, the worker or the gunicorn settings (survey_app/gunicorn_conf.py) read
 is in SETTINGS and read through ``env()``; docs/deploy.md shows the table that
-``python -m survey_app.config`` prints, and tests/test_install.py checks that the two agree and
-that no module reads a variable missing from the list.
+`skm check-config --table` prints, and tests/test_deploy.py checks that the two agree and that no
+module reads a variable missing from the list.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("SKM_ENV", "development",
             "`production`: SECRET_KEY required, Secure cookies, HSTS; `skm check-config` then "
-            "refuses SQLite and in-memory rate limits"),
+            "refuses SQLite and warns of development defaults"),
     Setting("SECRET_KEY", "<random, kept in INSTANCE/secret_key>",
             "signs sessions and derives respondents' links: the same on every server, kept as "
             "long as printed letters are out"),
@@ -203,7 +203,3 @@ DEFAULTS = {
     # form 5% less CPU than two counters (sliding-window-counter; benchmarks/respond_load.py).
     "RATELIMIT_STRATEGY": "fixed-window",
 }
-
-
-if __name__ == "__main__":  # python -m survey_app.config: the table of docs/deploy.md
-    print(markdown_table(), end="")

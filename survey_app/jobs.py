@@ -161,3 +161,21 @@ def release_all_held() -> None:
     """Every hour (minute 0): release every held response, so that a batch leaves at least once
     an hour. Retried a minute later, up to five times, if it fails."""
     _release(closed_only=False)
+
+
+# --- a job whose result any server hands out (issue 21) -----------------------------------------
+
+@huey.task()
+def results_csv(code: str) -> dict:
+    """The results CSV of round ``code``, built by a worker. Kept in the queue's result store
+    (Redis in production), so that the server that did not start it hands it out as well; read
+    back with ``huey.result(id, preserve=True)`` (survey_app/exports.py)."""
+    from survey_app.domain import results, rounds
+    from survey_app.extensions import db
+
+    with app_context():
+        round_ = rounds.by_code(code)
+        rounds.record_clock_transitions([round_])
+        document = results.results_document(round_)
+        db.session.commit()  # clock transitions and stored base results
+        return {"code": code, "csv": results.to_csv(document)}
