@@ -28,7 +28,7 @@ def test_the_settings_table_in_the_guide_is_the_one_in_config():
 
 def test_every_variable_the_code_reads_is_in_the_settings_list():
     read = set()
-    files = list((ROOT / "survey_app").rglob("*.py")) + [ROOT / "gunicorn.conf.py", ROOT / "wsgi.py"]
+    files = [*(ROOT / "survey_app").rglob("*.py"), ROOT / "gunicorn.conf.py", ROOT / "wsgi.py"]
     for path in files:
         source = path.read_text()
         read |= set(re.findall(r"\benv(?:_or_default)?\(\"([A-Z_]+)\"", source))
