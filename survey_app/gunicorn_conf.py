@@ -25,16 +25,17 @@ import multiprocessing
 import os
 import tempfile
 
-from survey_app import config
+# Not `config`: gunicorn reads every global of this module, and `config` is one of its settings.
+from survey_app import config as _settings
 
-bind = config.env_or_default("BIND")
-workers = int(config.env("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count())
+bind = _settings.env_or_default("BIND")
+workers = int(_settings.env("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count())
 worker_class = "sync"
-accesslog = config.env("ACCESS_LOG")
+accesslog = _settings.env("ACCESS_LOG")
 timeout = 60
 
-_metrics_bind = config.env("METRICS_BIND")
-if _metrics_bind and not config.env("PROMETHEUS_MULTIPROC_DIR"):
+_metrics_bind = _settings.env("METRICS_BIND")
+if _metrics_bind and not _settings.env("PROMETHEUS_MULTIPROC_DIR"):
     # Set before any worker imports prometheus_client: they inherit it when forked.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="skm-metrics-")
 
