@@ -35,9 +35,11 @@ accesslog = _settings.env("ACCESS_LOG")
 timeout = 60
 
 _metrics_bind = _settings.env("METRICS_BIND")
+_metrics_dir = None
 if _metrics_bind and not _settings.env("PROMETHEUS_MULTIPROC_DIR"):
     # Set before any worker imports prometheus_client: they inherit it when forked.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="skm-metrics-")
+    _metrics_dir = tempfile.mkdtemp(prefix="skm-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 
 def when_ready(server):
@@ -58,3 +60,11 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the workers' metric files of a folder this module made."""
+    if _metrics_dir:
+        import shutil
+
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -232,8 +232,8 @@ def deployment(tmp_path_factory):
                "login": ("koordinator@example.id", password), "links": links}
     finally:
         clock.lap("tests")
-        for process in processes:  # gunicorn: SIGINT is its quick shutdown; the worker too
-            process.send_signal(signal.SIGINT)
+        for process in processes:  # SIGTERM stops the worker at once, SIGINT gunicorn
+            process.send_signal(signal.SIGTERM if process is processes[0] else signal.SIGINT)
         for process in processes:
             try:
                 process.wait(15)
