@@ -47,12 +47,13 @@ def test_two_servers_issuing_at_once_never_share_a_running_number(app, users):
         first, second = [p.position_id for p in document.positions[:2]]
     numbers: dict[int, str] = {}
     writing = threading.Event()
-    a = threading.Thread(target=_issue, args=(app, first, 1.0, writing, numbers))
+    a = threading.Thread(target=_issue, args=(app, first, 2.0, writing, numbers))
     a.start()
-    writing.wait(10)
-    time.sleep(0.3)  # A holds its transaction, number issued, not committed
+    assert writing.wait(60)
+    time.sleep(0.5)  # A issues its number and holds its transaction, not committed
     _issue(app, second, 0.0, None, numbers)
-    a.join(10)
+    a.join(60)
+    assert not a.is_alive()
     running = sorted(number.split("-")[2] for number in numbers.values())
     assert running == ["000001", "000002"]
     with app.app_context():

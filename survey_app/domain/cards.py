@@ -337,12 +337,15 @@ def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
 
 def _lock_numbers(round_: Round) -> None:
     """Issue the round's numbers one transaction at a time, whichever server or process asks:
-    the round's row is locked (PostgreSQL: SELECT .. FOR UPDATE, held until the caller commits)
-    before looking for an existing record and counting, so two servers never both see "none
-    yet" and issue the same running number or two numbers for the same figures. SQLite has one
-    writer at a time already (a second one gets "database is locked", never a duplicate)."""
+    the round's row is locked (PostgreSQL: SELECT .. FOR NO KEY UPDATE, held until the caller
+    commits) before looking for an existing record and counting, so two servers never both see
+    "none yet" and issue the same running number or two numbers for the same figures. NO KEY:
+    rows that merely refer to the round (a respondent's answers) are still written meanwhile.
+    SQLite has one writer at a time already (a second one waits, or gets "database is locked",
+    never a duplicate)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+        db.session.execute(select(Round.id).where(Round.id == round_.id)
+                           .with_for_update(key_share=True))
 
 
 def _new_number(round_: Round) -> str:
