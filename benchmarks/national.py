@@ -34,6 +34,9 @@ def national_scale(factor: int):
     from survey_app import demo
 
     province = demo.SCALES["province"]
+    # The demo's place names run out past some 600 areas: numbered words beside them.
+    demo.PLACE_WORDS = tuple(dict.fromkeys(
+        demo.PLACE_WORDS + tuple(f"{w} {n}" for w in demo.PLACE_WORDS for n in range(2, 40))))
     kota = tuple((f"{11 + i // 60:02d}{71 + i % 60:02d}", "kota", f"KOTA NASIONAL {i + 1}")
                  for i in range(6 * factor))
     return demo.Scale(kota=kota, kecamatan_per_kota=(7, 8), kelurahan_per_kecamatan=(6, 6),
