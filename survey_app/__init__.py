@@ -25,7 +25,8 @@ from survey_app.extensions import (
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=config_module.instance_path())
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.DEFAULTS)
     if config is None:
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(config)
     register_logging(app)
+    register_catalogs(app)
     register_questionnaires(app)
     register_extensions(app)
     register_url_converters(app)
@@ -43,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     querycount.install(app)  # only with SKM_COUNT_QUERIES=1
+    register_probes(app)
+    register_metrics(app)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,6 +60,20 @@ def register_logging(app: Flask) -> None:
     from survey_app import logsafe
 
     logsafe.install(app.logger)
+
+
+def register_catalogs(app: Flask) -> None:
+    """Compile a message catalog that is missing or older than its .po (a checkout installed with
+    `pip install -r requirements.txt` has none: every page would be in English). Where the
+    package is read-only, `skm check-config` reports the missing catalog instead."""
+    from survey_app import catalogs
+
+    try:
+        catalogs.compile_stale()
+    except OSError as error:
+        app.logger.warning("Message catalogs could not be compiled (%s): pages stay in "
+                           "English until `make translations` or `pip install .`.",
+                           type(error).__name__)
 
 
 def register_questionnaires(app: Flask) -> None:
@@ -73,7 +91,9 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+    # The package's migrations wherever it runs from (the checkout's, or the installed copy):
+    # `flask --app survey_app db upgrade` works from any directory.
+    migrate.init_app(app, db, directory=str(config_module.bundled_directory("migrations")),
                      render_as_batch=True)
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -156,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.background.routes import bp as jobs_bp
     from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
+    from survey_app.exports import bp as exports_bp
     from survey_app.main import bp as main_bp
     from survey_app.portal.followups import bp as followups_bp
     from survey_app.portal.routes import bp as portal_bp
@@ -166,7 +187,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
                       results_bp, complaints_bp, portal_bp, followups_bp, api_bp, public_bp,
-                      jobs_bp):
+                      jobs_bp, exports_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.masterdata.routes import bp as masterdata_bp
@@ -178,7 +199,9 @@ def register_blueprints(app: Flask) -> None:
 # /verify: anyone holding a printed report card may check that it is genuine. /publik: the
 # published rounds a coordinator made public (survey_app/public).
 # /auth/password/set/<token>: a one-time link to set a password (the link is the key).
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.set_password", "main.health", "portal.verify"}
+# /healthz, /readyz: the proxy's probes.
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.set_password", "main.health", "portal.verify",
+                    "healthz", "readyz"}
 PUBLIC_BLUEPRINTS = {"respond", "public"}
 
 
@@ -304,3 +327,29 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli import skm
 
     app.cli.add_command(skm)
+
+
+def register_probes(app: Flask) -> None:
+    """For the proxy and the service manager: /healthz answers while the process serves (it
+    touches nothing), /readyz says whether this server can do its work: the database and every
+    Redis it is configured with (rate limits, jobs) answer; 503 with what failed otherwise.
+    Neither sets a cookie, and neither says more than "ok" or the failing part's name."""
+    from survey_app import checks
+
+    @app.get("/healthz", endpoint="healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz", endpoint="readyz")
+    def readyz():
+        failed = checks.readiness(app)
+        return jsonify(status="fail" if failed else "ok", failed=failed), 503 if failed else 200
+
+
+def register_metrics(app: Flask) -> None:
+    """Request counts and durations per endpoint, in the Prometheus text format, when the
+    gunicorn settings turned metrics on (METRICS_BIND: served there, never on the app's own
+    address; survey_app/metrics.py)."""
+    from survey_app import metrics
+
+    metrics.install(app)

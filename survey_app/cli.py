@@ -849,3 +849,22 @@ def followups_command(code, fmt):
         click.echo(exports.csv_text(followups.EXPORT_COLUMNS,
                                     ([row[c] or "" for c in followups.EXPORT_COLUMNS]
                                      for row in rows)), nl=False)
+# --- deployment (issue 21) ----------------------------------------------------------------------
+
+@skm.command("check-config")
+@click.option("--table", is_flag=True,
+              help="print the table of every setting (docs/deploy.md) instead of checking")
+def check_config(table):
+    """Check the environment before starting the app or the worker: what is missing or unsafe
+    (SECRET_KEY, SQLite or in-memory settings in production, the public address), whether the
+    database and the configured Redis answer, whether the message catalogs and questionnaires
+    are in place. Prints each finding; exits 1 if any is an error. Where the app refuses to
+    start at all, `python -m survey_app.checks` runs the same checks."""
+    from survey_app import checks, config
+
+    if table:
+        click.echo(config.markdown_table(), nl=False)
+        return
+    status = checks.report(checks.run(), click.echo)
+    if status:
+        sys.exit(status)

@@ -1,13 +1,19 @@
-"""Settings from the environment.
+"""Settings from the environment: SETTINGS is the one list of them (name, default, meaning).
 
 Development (the default) works out of the box: SQLite in the instance folder and a
 per-instance secret key written there on first start. Production (SKM_ENV=production)
 refuses to start without SECRET_KEY. Tests pass their own mapping to create_app().
+
+Every variable the app, the worker or the gunicorn settings (survey_app/gunicorn_conf.py) read
+is in SETTINGS and read through ``env()``; docs/deploy.md shows the table that
+`skm check-config --table` prints, and tests/test_deploy.py checks that the two agree and that no
+module reads a variable missing from the list.
 """
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -15,8 +21,111 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable app."""
 
 
-def _database_url(instance_path: str) -> str:
-    url = os.environ.get("DATABASE_URL")
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str  # as it would be written in the environment; a description in <...> if computed
+    meaning: str
+    read_by: str = "app"  # app (web and worker) | gunicorn
+
+
+# How long the open round's results are reused before they are computed again (a stored result of
+# unchanged data; changed data is seen at once: survey_app/domain/results.py).
+RESULTS_CACHE_SECONDS = 60
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SKM_ENV", "development",
+            "`production`: SECRET_KEY required, Secure cookies, HSTS; `skm check-config` then "
+            "refuses SQLite and warns of development defaults"),
+    Setting("SECRET_KEY", "<random, kept in INSTANCE/secret_key>",
+            "signs sessions and derives respondents' links: the same on every server, kept as "
+            "long as printed letters are out"),
+    Setting("DATABASE_URL", "sqlite:///INSTANCE/skm.sqlite",
+            "`postgresql://user@host/db` in production (`postgres://` is accepted)"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "where rate limits are counted: `redis://host:6379/0` so that all workers and "
+            "servers count once"),
+    Setting("JOBS_URL", "sqlite:///INSTANCE/jobs.sqlite3",
+            "the job queue and its results: `redis://host:6379/1` in production; `memory://` "
+            "runs jobs at once (tests)"),
+    Setting("JOBS_NAME", "skm", "the queue's name, to tell installations sharing one Redis apart"),
+    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000",
+            "the address printed in invitation links, QR codes and card checks"),
+    Setting("TRUSTED_PROXIES", "0",
+            "how many proxies stand in front (nginx: 1); their X-Forwarded-For/-Proto is trusted"),
+    Setting("SKM_INSTANCE_PATH", "<Flask's: ./instance in a checkout, VENV/var/survey_app-instance "
+            "installed>", "the instance folder (development key, SQLite files, uploads)"),
+    Setting("JOB_RESULTS_DIR", "INSTANCE/job-results",
+            "where background jobs keep their result files (letters, ZIPs); shared storage when "
+            "several servers hand them out"),
+    Setting("RESULTS_CACHE_SECONDS", str(RESULTS_CACHE_SECONDS),
+            "how long the open round's results are reused before they are computed again"),
+    Setting("SKM_COUNT_QUERIES", "",
+            "`1`: each response says how many SQL statements it ran (X-Query-Count; "
+            "benchmarks/pages.py); off in production"),
+    Setting("BIND", "127.0.0.1:8000", "gunicorn's address", "gunicorn"),
+    Setting("WEB_CONCURRENCY", "<2 per core>", "gunicorn worker processes", "gunicorn"),
+    Setting("ACCESS_LOG", "", "gunicorn's access log (`-` or a file; off by default: "
+            "anonymity)", "gunicorn"),
+    Setting("METRICS_BIND", "",
+            "address of the Prometheus metrics (e.g. `127.0.0.1:9100`, never public); off when "
+            "empty", "gunicorn"),
+    Setting("PROMETHEUS_MULTIPROC_DIR", "<a new temporary folder when METRICS_BIND is set>",
+            "where the workers write their metrics (prometheus_client); leave unset", "gunicorn"),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def env(name: str) -> str | None:
+    """The variable ``name`` (which must be in SETTINGS) from the environment, None if unset or
+    empty."""
+    if name not in BY_NAME:
+        raise KeyError(f"{name} is not in config.SETTINGS")
+    return os.environ.get(name) or None
+
+
+def env_or_default(name: str) -> str:
+    """The variable, or its literal default from SETTINGS."""
+    value = env(name)
+    return value if value is not None else BY_NAME[name].default
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown table of docs/deploy.md."""
+    lines = ["| variable | default | read by | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "(empty)"
+        lines.append(f"| `{s.name}` | {default} | {s.read_by} | {s.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def instance_path() -> str:
+    """The instance folder: SKM_INSTANCE_PATH, else where Flask puts it for this package (the
+    checkout's instance/, or VENV/var/survey_app-instance when installed): the same for the app
+    and the job queue (survey_app.jobs), which needs it before any app exists."""
+    chosen = env("SKM_INSTANCE_PATH")
+    if chosen:
+        return str(Path(chosen).resolve())
+    from flask.sansio.scaffold import find_package
+
+    prefix, package_path = find_package(__name__.rsplit(".", 1)[0])
+    if prefix is None:
+        return os.path.join(package_path, "instance")
+    return os.path.join(prefix, "var", "survey_app-instance")
+
+
+def bundled_directory(name: str) -> Path:
+    """A directory of the project outside the package (``migrations``, ``questionnaires``): in
+    a checkout at the top level beside survey_app/, in an installed package inside it (setup.py
+    copies them there, so an installed app finds them from any working directory)."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
+def database_url(instance_path: str) -> str:
+    url = env("DATABASE_URL")
     if url:
         # Accept the common short forms and use psycopg 3.
         if url.startswith("postgres://"):
@@ -32,8 +141,8 @@ def jobs_settings(instance_path: str) -> tuple[str, str]:
     SQLite file in the instance folder (no server needed); ``redis://...`` in production;
     ``memory://`` runs each job at once in the process that asks for it (tests). JOBS_NAME
     (default ``skm``) tells apart the queues of several installations on one Redis."""
-    url = os.environ.get("JOBS_URL") or "sqlite:///" + str(Path(instance_path) / "jobs.sqlite3")
-    return url, os.environ.get("JOBS_NAME") or "skm"
+    url = env("JOBS_URL") or "sqlite:///" + str(Path(instance_path) / "jobs.sqlite3")
+    return url, env_or_default("JOBS_NAME")
 
 
 def _dev_secret_key(instance_path: str) -> str:
@@ -47,30 +156,40 @@ def _dev_secret_key(instance_path: str) -> str:
 
 
 def from_environment(instance_path: str) -> dict:
-    env = os.environ.get("SKM_ENV", "development")
-    secret = os.environ.get("SECRET_KEY")
-    if env == "production" and not secret:
+    env_name = env_or_default("SKM_ENV")
+    secret = env("SECRET_KEY")
+    if env_name == "production" and not secret:
         raise ConfigError("SECRET_KEY must be set when SKM_ENV=production")
+    try:
+        proxies = int(env_or_default("TRUSTED_PROXIES"))
+    except ValueError:
+        raise ConfigError("TRUSTED_PROXIES must be a whole number (nginx in front: 1)") from None
+    try:
+        cache_seconds = int(env_or_default("RESULTS_CACHE_SECONDS"))
+    except ValueError:
+        raise ConfigError("RESULTS_CACHE_SECONDS must be a whole number of seconds") from None
+    jobs_url, _name = jobs_settings(instance_path)
     return {
-        "ENV_NAME": env,
+        "ENV_NAME": env_name,
         "SECRET_KEY": secret or _dev_secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SESSION_COOKIE_SECURE": env == "production",
-        "REMEMBER_COOKIE_SECURE": env == "production",
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SECRET_KEY_FROM_ENVIRONMENT": bool(secret),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SESSION_COOKIE_SECURE": env_name == "production",
+        "REMEMBER_COOKIE_SECURE": env_name == "production",
+        "RATELIMIT_STORAGE_URI": env_or_default("RATELIMIT_STORAGE_URI"),
+        "JOBS_URL": jobs_url,
         # The address printed in invitation links and QR codes.
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": env_or_default("PUBLIC_BASE_URL"),
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # is then trusted, so rate limits key on each respondent's address, not the proxy's.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_PROXIES": proxies,
         # Where background jobs keep their result files (letters, ZIPs): instance/job-results
         # unless set (survey_app/jobs.py).
-        "JOB_RESULTS_DIR": os.environ.get("JOB_RESULTS_DIR") or None,
-        "RESULTS_CACHE_SECONDS": int(os.environ.get("RESULTS_CACHE_SECONDS",
-                                                    DEFAULTS["RESULTS_CACHE_SECONDS"])),
+        "JOB_RESULTS_DIR": env("JOB_RESULTS_DIR"),
+        "RESULTS_CACHE_SECONDS": cache_seconds,
         # SKM_COUNT_QUERIES=1: every response says how many SQL statements it took
         # (X-Query-Count; benchmarks/pages.py reads it). Off unless asked for.
-        "COUNT_QUERIES": os.environ.get("SKM_COUNT_QUERIES") == "1",
+        "COUNT_QUERIES": env("SKM_COUNT_QUERIES") == "1",
     }
 
 
@@ -89,6 +208,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     # Uploads (rosters, officials). The public form is capped lower (RESPOND_MAX_CONTENT_LENGTH,
     # 64 KB), complaint exports higher (COMPLAINT_MAX_UPLOAD, 64 MB: a year is some 20 MB).
+    # deploy/nginx-skm.conf's client_max_body_size follows the largest (tests/test_install.py).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # An upload larger than this is imported by a background job (survey_app/jobs.py) and the
     # page answers at once with the job's progress; a smaller one within the request.
@@ -121,6 +241,6 @@ DEFAULTS = {
     # complaint figures move with the clock (complaints fall overdue), by at most this much.
     # Changed data (a response, a complaint, an appointment, a setting) is seen at once
     # (survey_app/domain/results.py, base_results).
-    "RESULTS_CACHE_SECONDS": 60,
+    "RESULTS_CACHE_SECONDS": RESULTS_CACHE_SECONDS,
     "COUNT_QUERIES": False,
 }

@@ -35,8 +35,9 @@ from survey_app.domain.errors import N_
 
 logger = logging.getLogger(__name__)
 
-# The Flask instance folder of create_app() (the project root's instance/), known without an app.
-INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+# The Flask instance folder of create_app() (the checkout's instance/, SKM_INSTANCE_PATH when
+# set), known without an app.
+INSTANCE_PATH = Path(config.instance_path())
 
 
 def huey_for(url: str, name: str = "skm") -> Huey:
@@ -551,4 +552,24 @@ def clean_job_results() -> None:
         removed = remove_old_results()
     if removed:
         logger.info("Removed %d old job result(s).", removed)
+
+
+# --- a job whose result any server hands out (issue 21) -----------------------------------------
+
+@huey.task()
+def results_csv(code: str) -> dict:
+    """The results CSV of round ``code``, built by a worker. Kept in the queue's result store
+    (Redis in production), so that the server that did not start it hands it out as well; read
+    back with ``huey.result(id, preserve=True)`` (survey_app/exports.py)."""
+    from survey_app.domain import results, rounds
+    from survey_app.extensions import db
+
+    with app_context():
+        round_ = rounds.by_code(code)
+        rounds.record_clock_transitions([round_])
+        document = results.results_document(round_)
+        db.session.commit()  # clock transitions and stored base results
+        return {"code": code, "csv": results.to_csv(document)}
+
+
 from survey_app import job_kinds  # noqa: E402,F401  (registers the kinds of jobs)

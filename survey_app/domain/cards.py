@@ -291,6 +291,7 @@ def issue_cards(round_: Round, cards: list[tuple[PositionEntry, CardData]],
     running number counted once (the caller commits)."""
     if not cards:
         return []
+    _lock_numbers(round_)
     publication_id, in_force = _in_force(round_)
     digests = [model.fingerprint(data.figures()) for _entry, data in cards]
     positions = sorted({entry.position_id for entry, _data in cards})
@@ -346,6 +347,7 @@ def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDo
     for key in ("lang", "number", "verify_url", "issued_on", "texts", "followups"):
         figures.pop(key)
     digest = model.fingerprint(figures)
+    _lock_numbers(round_)
     publication_id, in_force = _in_force(round_)
     record = db.session.scalar(
         select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
@@ -383,6 +385,19 @@ def _in_force(round_: Round):
 def _stamp(data: CardData, record: IssuedDocument, verify_url: str) -> None:
     data.number, data.fingerprint, data.verify_url = record.number, record.fingerprint, verify_url
     data.issued_on = clock.to_jakarta(record.issued_at).strftime("%d-%m-%Y")
+
+
+def _lock_numbers(round_: Round) -> None:
+    """Issue the round's numbers one transaction at a time, whichever server or process asks:
+    the round's row is locked (PostgreSQL: SELECT .. FOR NO KEY UPDATE, held until the caller
+    commits) before looking for an existing record and counting, so two servers never both see
+    "none yet" and issue the same running number or two numbers for the same figures. NO KEY:
+    rows that merely refer to the round (a respondent's answers) are still written meanwhile.
+    SQLite has one writer at a time already (a second one waits, or gets "database is locked",
+    never a duplicate)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Round.id).where(Round.id == round_.id)
+                           .with_for_update(key_share=True))
 
 
 def _new_number(round_: Round) -> str:

@@ -16,11 +16,12 @@ from pathlib import Path
 from flask_babel import gettext
 from sqlalchemy import select
 
+from survey_app.config import bundled_directory
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import PinnedQuestionnaire
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "questionnaires"
+DEFAULT_DIRECTORY = bundled_directory("questionnaires")  # the checkout's, or the installed copy
 LANGUAGES = ("id", "en")
 SCALE_POINTS = 4
 
