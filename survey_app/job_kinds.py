@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 from flask import current_app
 
+from survey_app import uploads
 from survey_app.domain.errors import N_
-from survey_app.jobs import JobFailed, Run, job_kind, uploads_dir
+from survey_app.jobs import JobFailed, Run, job_kind
 
 LETTER_FORMATS = ("pdf", "csv", "zip")
 
@@ -93,7 +93,7 @@ def import_respondents(run: Run) -> None:
     from survey_app.domain.tabular import read_table
 
     round_ = rounds.by_code(run.params["round"])
-    path = uploads_dir() / Path(run.params["upload"]).name
+    path = uploads.kept(run.params["upload"])
     if not path.exists():
         raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
     run.remove_when_ended(path)
@@ -116,7 +116,7 @@ def import_responses(run: Run) -> None:
     from survey_app.domain import audit, responses, rounds
 
     round_ = rounds.by_code(run.params["round"])
-    path = uploads_dir() / Path(run.params["upload"]).name
+    path = uploads.kept(run.params["upload"])
     if not path.exists():
         raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
     run.remove_when_ended(path)

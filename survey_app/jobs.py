@@ -417,14 +417,6 @@ def _work(run: Run, kind: str) -> None:
     _finish(run)
 
 
-def uploads_dir() -> Path:
-    """Uploaded files wait here between a preview and its confirmation (or the job that imports
-    them): instance/uploads."""
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _finish(run: Run) -> None:
     """Record done, with the result, in the job's own transaction (so an import's rows and its
     done commit together); Superseded (and a rollback) if a later attempt owns the job."""

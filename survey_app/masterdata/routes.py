@@ -8,17 +8,13 @@ in the instance folder under a random name until it is confirmed (removed then, 
 """
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,6 +27,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from survey_app import uploads
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.domain import areas, audit, clock, exports, officials, templates
 from survey_app.domain.areas import ImportSummary
@@ -44,7 +41,6 @@ from survey_app.models import Position
 
 bp = Blueprint("masterdata", __name__, url_prefix="/coordinator")
 
-MAX_AGE_SECONDS = 24 * 3600
 PREVIEW_ROWS = 500
 
 
@@ -71,16 +67,6 @@ def _spec(kind: str) -> MasterImport:
     if kind not in IMPORTS:
         abort(404)
     return IMPORTS[kind]
-
-
-def _uploads() -> Path:
-    """Where an uploaded file waits for its confirmation; leftovers older than a day go."""
-    path = Path(current_app.instance_path) / "master_uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.*"):
-        if old.stat().st_mtime < time.time() - MAX_AGE_SECONDS:
-            old.unlink(missing_ok=True)
-    return path
 
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:
@@ -196,8 +182,7 @@ def preview(kind: str):
     except (DomainError, SQLAlchemyError) as e:
         flash(_("Nothing was imported: %(error)s", error=getattr(e, "orig", e)), "error")
         return redirect(url_for(f"masterdata.{kind}_list"))
-    upload = f"{secrets.token_hex(16)}.{'xlsx' if name.lower().endswith('.xlsx') else 'csv'}"
-    (_uploads() / upload).write_bytes(data)
+    upload = uploads.keep(data, name)
     return render_template("masterdata/preview.html", kind=kind, spec=spec, summary=summary,
                            filename=name, preview_rows=PREVIEW_ROWS,
                            form=ConfirmForm(upload=upload))
@@ -210,7 +195,7 @@ def confirm(kind: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _uploads() / form.upload.data
+    path = uploads.kept(form.upload.data)
     if not path.exists():
         flash(_("The uploaded file is no longer here; upload it again."), "error")
         return redirect(url_for(f"masterdata.{kind}_list"))

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import base64
-import secrets
-import time
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -22,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from survey_app import jobs
+from survey_app import jobs, uploads
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.background.forms import LettersForm
 from survey_app.domain import audit, invitations, responses, roster, templates
@@ -34,17 +31,6 @@ from survey_app.models import Invitation, Round
 from survey_app.roster.forms import ConfirmForm, DownloadForm, PaperForm, UploadForm
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator/roster")
-
-
-def _uploads() -> Path:
-    """Uploaded rosters wait here between the preview and the confirmation. They hold names and
-    phone numbers, so a preview nobody confirmed is removed after a day."""
-    path = jobs.uploads_dir()
-    stale = time.time() - 24 * 3600
-    for old in path.glob("*.*"):
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    return path
 
 
 def _nothing_imported(rejected: ImportRejected) -> str:
@@ -101,8 +87,7 @@ def preview(code: str):
     except DomainError as e:
         flash(str(e), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
-    upload = f"{secrets.token_hex(16)}.{'xlsx' if name.lower().endswith('.xlsx') else 'csv'}"
-    (_uploads() / upload).write_bytes(data)
+    upload = uploads.keep(data, name)
     return render_template("roster/preview.html", round=round_, plan=plan, filename=name,
                            form=ConfirmForm(upload=upload))
 
@@ -114,7 +99,7 @@ def confirm(code: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _uploads() / form.upload.data
+    path = uploads.kept(form.upload.data)
     if not path.exists():
         flash(_("The uploaded file is no longer here; upload it again."), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
@@ -154,8 +139,7 @@ def paper(code: str):
         return _round_page(round_, 400, paper_form=form)
     data, name = form.file.data.read(), form.file.data.filename or ""
     if len(data) > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
-        upload = f"{secrets.token_hex(16)}.{'xlsx' if name.lower().endswith('.xlsx') else 'csv'}"
-        (_uploads() / upload).write_bytes(data)
+        upload = uploads.keep(data, name)
         job = jobs.submit("import-responses", {"round": round_.code, "upload": upload},
                           current_user)
         return redirect(url_for("jobs.job_page", job_id=job.id), 303)
