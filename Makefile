@@ -50,13 +50,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# One worker process per core (pytest-xdist); on PostgreSQL each worker gets a database of its
+# own beside PG_TEST_URL's (<name>_gw0, <name>_gw1...: tests/conftest.py).
 test-sqlite:
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== the same suite on PostgreSQL ($(PG_TEST_URL))"; \
-		SKM_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+		SKM_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -n auto; \
 	else echo "PostgreSQL is not reachable at $(PG_TEST_URL): the PostgreSQL run is skipped."; fi
 
 clean:

@@ -10,7 +10,31 @@ from sqlalchemy import text
 from survey_app import create_app
 from survey_app.extensions import db
 
-PG_URL = os.environ.get("SKM_TEST_DATABASE_URL")
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """With pytest-xdist (make test runs ``-n 2``) each worker process gets a PostgreSQL
+    database of its own, ``<name>_gw0``, ``<name>_gw1``..., created on the same server when
+    missing: the suite truncates its tables after every test, so two workers cannot share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    mine = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": mine}).first():
+            conn.execute(text(f'CREATE DATABASE "{mine}"'))
+    admin.dispose()
+    return base.set(database=mine).render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("SKM_TEST_DATABASE_URL"))
+if PG_URL:  # what tests and the processes they start read (a worker's database, see above)
+    os.environ["SKM_TEST_DATABASE_URL"] = PG_URL
 # Jobs run at once in the test's own process (survey_app.jobs reads this when it is first
 # imported): never on the developer's queue.
 os.environ["JOBS_URL"] = "memory://"

@@ -73,16 +73,20 @@ def test_healthz_and_readyz(client):
 
 
 def test_readyz_names_a_redis_that_does_not_answer(tmp_path):
+    from survey_app.extensions import db
+
     app = create_app({**_config(tmp_path), "RATELIMIT_STORAGE_URI": DEAD_REDIS})
     with app.app_context():
-        from survey_app.extensions import db
-
         db.create_all()
-    ready = app.test_client().get("/readyz")
-    assert ready.status_code == 503
-    assert ready.get_json() == {"status": "fail", "failed": ["RATELIMIT_STORAGE_URI"]}
-    # A liveness probe does not depend on it.
-    assert app.test_client().get("/healthz").status_code == 200
+    try:
+        ready = app.test_client().get("/readyz")
+        assert ready.status_code == 503
+        assert ready.get_json() == {"status": "fail", "failed": ["RATELIMIT_STORAGE_URI"]}
+        # A liveness probe does not depend on it.
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        with app.app_context():  # this app's pooled connections, closed (not left to the GC)
+            db.engine.dispose()
 
 
 @pytest.fixture
