@@ -27,6 +27,16 @@ def safe_cell(value):
     return value
 
 
+def plain(value) -> str:
+    """A value as the open-data CSVs write it: empty for None, ``true``/``false`` for a yes/no,
+    else its text (then through safe_cell, as every cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def csv_text(header: Iterable, rows: Iterable[Iterable], lineterminator: str = "\n") -> str:
     """A CSV with a header row, every cell through safe_cell."""
     out = io.StringIO()

@@ -191,7 +191,8 @@ def public_row(entry: PositionEntry, document: ResultsDocument, number: int,
 
 def to_csv(data: PublicTable) -> str:
     """The public table as CSV: COLUMNS as the header, every cell through exports.csv_text."""
-    return exports.csv_text(COLUMNS, ([_cell(row[c]) for c in COLUMNS] for row in data.rows))
+    return exports.csv_text(COLUMNS, ([exports.plain(row[c]) for c in COLUMNS]
+                                      for row in data.rows))
 
 
 def to_json(data: PublicTable) -> dict:
@@ -200,10 +201,3 @@ def to_json(data: PublicTable) -> dict:
             "published_at": data.published_at.isoformat(), "columns": list(COLUMNS),
             "rows": data.rows}
 
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

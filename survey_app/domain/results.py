@@ -796,17 +796,10 @@ def _csv_row(p, elements: list[str]) -> list[str]:
             "groups_left_out": " ".join(p.groups_left_out),
             **{f"complaints_{k}": v for k, v in complaints.items()}}
     groups = [p.groups.get(g) for g in GROUPS]
-    return ([_cell(flat.get(c)) for c in CSV_COLUMNS]
-            + [_cell(p.elements.get(e)) for e in elements]
-            + [_cell(f.mean if f is not None else None) for f in groups])
+    return ([exports.plain(flat.get(c)) for c in CSV_COLUMNS]
+            + [exports.plain(p.elements.get(e)) for e in elements]
+            + [exports.plain(f.mean if f is not None else None) for f in groups])
 
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 # --- league tables -----------------------------------------------------------------------------
