@@ -606,7 +606,8 @@ def build_followups(rng: random.Random) -> int:
     sees the loop: the demo lurah has a returned plan (with the camat's note) and an approved one
     waiting for evidence; the demo camat has plans of the kecamatan's lurah to review and to
     verify; the demo wali kota the camat's; the coordinator the wali kota's. Returns how many."""
-    from survey_app.domain import cards, publication
+    from survey_app.domain import priorities, results
+    from survey_app.domain.published import published_document
 
     published = db.session.scalars(select(Round).where(Round.state == "published")
                                    .order_by(Round.opens_at)).all()[-2:]
@@ -622,14 +623,14 @@ def build_followups(rng: random.Random) -> int:
     made = 0
     for round_ in published:
         latest = round_ is published[-1]
-        stored = publication.in_force(round_)
+        stored = results.publication_in_force(round_)
         if stored is None:
             continue
-        document = publication.published_document(stored)
-        names = cards.element_names(round_)
+        document = published_document(stored)
+        names = priorities.element_names(round_)
         due = quarter_code(*next_quarter(*parse_code(round_.code)))
         pairs = [(entry, code) for entry in document.positions if entry.official is not None
-                 for code in cards.priority_elements(entry, names)]
+                 for code in priorities.priority_elements(entry, names)]
         nips = {nip: oid for oid, nip in db.session.execute(select(Official.id, Official.nip))}
         states = _demo_states(latest, pairs, demo_users, nips, camat_area)
         for (entry, code), state in zip(pairs, states, strict=True):

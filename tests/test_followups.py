@@ -311,7 +311,7 @@ def test_a_missing_or_overdue_plan_fails_the_quarter_only_when_the_round_require
         q3 = db.session.scalar(select(Round).where(Round.code == "2026-Q3"))
         # off (the default): no plan at all, nobody fails
         assert _budi_in("2026-Q3").official_failed is False
-        assert sanctions.followup_failures(q3) == {}
+        assert sanctions.followup_failures(q3, results.results_document) == {}
         q2 = db.session.scalar(select(Round).where(Round.code == "2026-Q2"))
         q2.followup_required = True
         db.session.flush()
@@ -320,7 +320,7 @@ def test_a_missing_or_overdue_plan_fails_the_quarter_only_when_the_round_require
         assert budi.official_failed is True and budi.sanction_level == "perhatian"
         assert [results.to_dict(r) for r in budi.official_failed_because] == [
             {"rule": "followup", "missing": 1, "overdue": 0}]
-        failing = sanctions.followup_failures(q3)
+        failing = sanctions.followup_failures(q3, results.results_document)
         assert len(failing) == 7  # every official whose Q2 card marked a priority
         # submitted in time, due in Q3 and not done by its end: overdue
         plan = _plan(posts, submitted=datetime(2026, 8, 15, tzinfo=UTC))

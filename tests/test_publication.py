@@ -238,7 +238,7 @@ def test_a_round_published_before_publications_were_stored_is_frozen_once(app, u
         db.session.commit()
         # A second first look (another request that saw no publication yet) inserts nothing
         # and fails nothing.
-        publication._insert_once(round_, LATE)
+        results._insert_once(round_, LATE)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
         _import(LATE_EXPORT, LATE)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from survey_app.domain import results
-from survey_app.domain.publication import upgrade_published
+from survey_app.domain.published import upgrade_published
 from survey_app.domain.results_model import (
     PositionEntry,
     PositionResult,

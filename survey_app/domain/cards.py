@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask_babel import force_locale, gettext, pgettext
@@ -36,14 +36,15 @@ from reports.model import (
     SummaryData,
     TrendPoint,
 )
-from survey_app.domain import clock, funnel, holding, ikm, ranking
-from survey_app.domain.complaint_figures import ComplaintFigures
+from survey_app.domain import clock, followups, funnel, holding, ikm, ranking, results
+from survey_app.domain.complaint_figures import ComplaintFigures, rank_units
+from survey_app.domain.priorities import element_names, ordered_elements, priority_elements
+from survey_app.domain.published import current_key
 from survey_app.domain.results_model import PositionEntry, ResultsDocument, to_dict
 from survey_app.domain.vocabulary import GROUPS
 from survey_app.extensions import db
 from survey_app.models import IssuedDocument, Official, Round
 
-PRIORITY_COUNT = 3  # at most this many weakest elements marked as priorities (ties aside)
 COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
 COMMENT_BUDGET_CHARS = 1500
 COMMENT_MAX_CHARS = 300
@@ -77,16 +78,6 @@ def visible_entries(user, document: ResultsDocument) -> list[PositionEntry]:
 
 
 # --- the data of a card -------------------------------------------------------------------------
-
-def element_names(round_: Round) -> list[tuple[str, str, str]]:
-    """(code, Indonesian name, English name) of the round's elements, in questionnaire order."""
-    found = []
-    for element in round_.questionnaire.content.get("elements", []):
-        name = element.get("name") or {}
-        found.append((element["code"], name.get("id") or element["code"],
-                      name.get("en") or name.get("id") or element["code"]))
-    return found
-
 
 def rated_tiers(round_: Round) -> set[str]:
     return {tier for tiers in (round_.rating_matrix or {}).values() for tier in tiers}
@@ -128,7 +119,7 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
     """The figures of one card from its results-document entry (pure: no database)."""
     settings = document.settings
     texts = report_texts(lang)
-    ordered = _ordered_elements(entry, names)
+    ordered = ordered_elements(entry, names)
     weakest = set(priority_elements(entry, names))
     elements = [Element(code, name_id, name_en, _r(entry.elements.get(code)),
                         priority=code in weakest)
@@ -179,24 +170,6 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
         published=published, lang=lang, texts=texts)
 
 
-def _ordered_elements(entry: PositionEntry, names: list[tuple[str, str, str]]
-                      ) -> list[tuple[str, str, str]]:
-    known = {code for code, _i, _e in names}
-    return names + [(code, code, code) for code in sorted(entry.elements) if code not in known]
-
-
-def priority_elements(entry: PositionEntry, names: list[tuple[str, str, str]]) -> list[str]:
-    """The codes of the elements the card marks as priorities (the weakest; _priorities), in
-    questionnaire order; none for a post without a score. The follow-up plans are written for
-    exactly these (survey_app/domain/followups.py)."""
-    if entry.ikm is None:
-        return []
-    scored = [(code, entry.elements[code]) for code, _i, _e in _ordered_elements(entry, names)
-              if entry.elements.get(code) is not None]
-    weakest = _priorities(scored)
-    return [code for code, _value in scored if code in weakest]
-
-
 def _failed_because(entry: PositionEntry, texts: Mapping[str, str]) -> list[dict]:
     """The rules that failed the official this quarter (on every post they held in it), each
     with the post it failed on when that is not this card's post (for a post nobody holds, the
@@ -238,18 +211,6 @@ def _comments_to_show(comments: list[str]) -> tuple[list[str], list[int]]:
         shown.append(text)
         used += len(text)
     return shown, [counts[text] for text in shown]
-
-
-def _priorities(scored: list[tuple[str, float]]) -> set[str]:
-    """The weakest elements: the lowest PRIORITY_COUNT (ties at the cut included), and only those
-    below the mean of the elements, so that a flat profile does not mark elements at random."""
-    if not scored:
-        return set()
-    shown = {code: ikm.shown(value) for code, value in scored}
-    mean = sum(value for _c, value in scored) / len(scored)
-    ordered = sorted(shown.values())
-    cut = ordered[min(PRIORITY_COUNT, len(ordered)) - 1]
-    return {code for code, value in scored if shown[code] <= cut and value < mean}
 
 
 def _complaints(figures: ComplaintFigures | None) -> Complaints | None:
@@ -341,8 +302,6 @@ def issue_cards(round_: Round, cards: list[tuple[PositionEntry, CardData]],
 
 def issue_summary(round_: Round, data: SummaryData, verify_url: str) -> IssuedDocument:
     """The summary's number, over its league tables and ladder (the caller commits)."""
-    from dataclasses import asdict
-
     figures = asdict(data)
     for key in ("lang", "number", "verify_url", "issued_on", "texts", "followups"):
         figures.pop(key)
@@ -369,9 +328,7 @@ def _in_force(round_: Round):
     """The id of the round's publication in force (None before it is published), and which
     issued documents are in force with it: a number is reused only within one publication, and
     never once superseded. Numbers issued before publications were stored count as the first's."""
-    from survey_app.domain import publication
-
-    found = publication.current_key(round_) if round_.state == "published" else None
+    found = current_key(round_) if round_.state == "published" else None
     if found is None:
         return None, (IssuedDocument.publication_id.is_(None)
                       & IssuedDocument.superseded_at.is_(None))
@@ -424,8 +381,6 @@ def cards_for(round_: Round, document: ResultsDocument, entries: list[PositionEn
     tiers = rated_tiers(round_)
     comments = comments_by_position(round_, entries)
     published = round_.state == "published"
-    from survey_app.domain import followups
-
     previous_code, plans = followups.card_rows(round_, entries, names)
     cards = []
     for entry in entries:
@@ -452,8 +407,6 @@ def summary_data(document: ResultsDocument, lang: str = "id",
     """The summary's figures from the results document (pure). ``complaint_ranking`` is the
     complaint module's ranking of units when there is one; without it the units are ranked from
     the complaint figures in the document, and there is no ranking when there are none."""
-    from survey_app.domain import results
-
     def league_row(p: PositionEntry) -> LeagueRow:
         return LeagueRow(p.rank, p.area_name or p.unit_name or "",
                          p.official.name if p.official is not None else None,
@@ -519,9 +472,6 @@ def complaint_ranking(round_: Round) -> list[dict] | None:
     """The units (dinas) ranked by complaint handling (survey_app.domain.complaint_figures),
     as the summary's rows; units with nothing to rate them on are left out of the summary. The
     figures are the round's results' (stored, or as published: results.complaint_figures_of)."""
-    from survey_app.domain import results
-    from survey_app.domain.complaint_figures import rank_units
-
     figures = results.complaint_figures_of(round_)
     rows = [{"rank": u.rank, "name": u.unit_name, **u.figures.as_dict()}
             for u in rank_units(round_, figures=figures) if u.rank is not None]
@@ -568,9 +518,7 @@ def verify(number: str, fingerprint: str | None = None) -> Verification:
 def _replacement(round_: Round, record: IssuedDocument, outcome: Verification) -> None:
     """What replaced a superseded document: the publication in force and, if one was issued
     from it for the same post (or the summary), that document's number."""
-    from survey_app.domain import publication
-
-    found = publication.current_key(round_)
+    found = current_key(round_)
     if found is None:
         return
     publication_id, outcome.publication = found

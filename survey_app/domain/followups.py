@@ -2,8 +2,8 @@
 one statement of who an official's superior is.
 
 After a round is published, each official with a score writes a plan for each priority element of
-their card (the weakest, as survey_app/domain/cards.py marks them: ``cards.priority_elements``):
-the action, the quarter by which it is done and who is responsible. Then:
+their card (the weakest, as the card marks them: ``priorities.priority_elements``): the action,
+the quarter by which it is done and who is responsible. Then:
 
     draft --submit--> submitted --approve--> approved --complete--> done --verify--> verified
                          |  ^                    ^                    |
@@ -33,8 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from reports.model import FollowupCount, FollowupRow
-from survey_app.domain import audit, cards, clock, quarters
+from survey_app.domain import audit, clock, ikm, quarters, results
 from survey_app.domain.errors import DomainError
+from survey_app.domain.officials import holder_on, holders_on, in_post
+from survey_app.domain.priorities import element_names, priority_elements
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.domain.vocabulary import FOLLOWUP_STATE_LABELS, FOLLOWUP_STATES
 from survey_app.extensions import db
@@ -85,8 +87,6 @@ def superior_position(position: Position) -> Position | None:
 
 
 def _holder(position_id: int, day: date) -> Official | None:
-    from survey_app.domain.officials import holder_on
-
     return holder_on(position_id, day)
 
 
@@ -126,8 +126,6 @@ def reviewed_position_ids(user, day: date | None = None) -> list[int]:
         return list(db.session.scalars(coordinator_kinds)) + _vacant_superiors()
     if role != "official" or user.official_id is None:
         return []
-    from survey_app.domain.officials import in_post
-
     day = day or today()
     superior = aliased(Position)
     found: list[int] = []
@@ -145,8 +143,6 @@ def _vacant_superiors() -> list[int]:
     """Posts of a lurah or camat with plans whose superior post nobody holds today (or that has
     no superior post): the coordinator stands in, as ``reviewer_of`` says for each plan. In a
     few queries, whatever the number of plans."""
-    from survey_app.domain.officials import holders_on
-
     ids = select(FollowupPlan.position_id).distinct()
     posts = db.session.execute(
         select(Position.id, Position.kind, Area.parent_id).join(Area, Area.id == Position.area_id)
@@ -187,12 +183,12 @@ class Priority:
 
 def priorities(round_: Round, document: ResultsDocument, official: Official) -> list[Priority]:
     """The official's posts in the round that have priority elements (the card's rule)."""
-    names = cards.element_names(round_)
+    names = element_names(round_)
     found = []
     for entry in document.positions:
         if entry.official is None or entry.official.nip != official.nip:
             continue
-        elements = cards.priority_elements(entry, names)
+        elements = priority_elements(entry, names)
         if elements:
             found.append(Priority(entry, elements, {}))
     if not found:
@@ -443,8 +439,6 @@ def card_rows(round_: Round, entries: list[PositionEntry], names: list[tuple[str
     plans = plans_of_round(previous, [e.position_id for e in entries])
     if not plans:
         return previous.code, {}
-    from survey_app.domain import results
-
     then = {e.position_id: e for e in results.results_document(previous).positions}
     named = {code: (name_id, name_en) for code, name_id, name_en in names}
     found: dict[int, list[FollowupRow]] = {}
@@ -464,8 +458,6 @@ def card_rows(round_: Round, entries: list[PositionEntry], names: list[tuple[str
 
 
 def _shown(value: float | None) -> float | None:
-    from survey_app.domain import ikm
-
     return None if value is None else ikm.shown(float(value), 2)
 
 
@@ -484,11 +476,11 @@ def counts_by_kota(round_: Round, document: ResultsDocument) -> list[FollowupCou
         by_state = counts.setdefault(kota, {state: 0 for state in FOLLOWUP_STATES})
         by_state[plan.state] += 1
         written.add((plan.position_id, plan.official.nip, plan.element_code))
-    names = cards.element_names(round_)
+    names = element_names(round_)
     for entry in document.positions:
         if entry.official is None:
             continue
-        for code in cards.priority_elements(entry, names):
+        for code in priority_elements(entry, names):
             if (entry.position_id, entry.official.nip, code) not in written:
                 missing[entry.kota_code] = missing.get(entry.kota_code, 0) + 1
     kota_names: dict[str, str] = {code: name for code, name in db.session.execute(

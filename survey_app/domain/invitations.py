@@ -21,10 +21,10 @@ from functools import cache
 from urllib.parse import quote
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from survey_app.domain import audit, clock, exports, rounds
+from survey_app.domain import audit, bulk, clock, exports, rounds
 from survey_app.domain.errors import DomainError, NotAllowed
 from survey_app.domain.officials import in_post
 from survey_app.domain.rounds import effective_state, state_label
@@ -183,10 +183,6 @@ _CHUNK = 10_000  # ids per IN (...) statement: under SQLite's and PostgreSQL's l
 
 def _replace_positions(wanted: dict[int, list[int]]) -> None:
     """Replace the positions of these invitations (before the round opens) with ``wanted``."""
-    from sqlalchemy import delete
-
-    from survey_app.domain import bulk
-
     ids = list(wanted)
     for start in range(0, len(ids), _CHUNK):
         db.session.execute(delete(InvitationPosition).where(
@@ -198,8 +194,6 @@ def _replace_positions(wanted: dict[int, list[int]]) -> None:
 def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key: str) -> None:
     """New invitations (a fresh link each) for these respondents, and the positions they rate;
     20,000 respondents at a time, so that memory stays flat however long the roster."""
-    from survey_app.domain import bulk
-
     if not wanted:
         return
     db.session.flush()

@@ -21,7 +21,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from survey_app.domain import audit, exports, ikm, publication, ranking
+from survey_app.domain import audit, exports, ikm, ranking, results
+from survey_app.domain.published import published_document
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db
 from survey_app.models import Round
@@ -131,10 +132,10 @@ class PublicTable:
 
 def table(round_: Round) -> PublicTable:
     """The public table of a published round, from its publication in force."""
-    published = publication.in_force(round_)
+    published = results.publication_in_force(round_)
     if published is None:
         raise LookupError(round_.code)
-    document = publication.published_document(published)
+    document = published_document(published)
     names = _kota_names(document)
     rows = [public_row(entry, document, published.number, names)
             for entry in sorted(document.positions, key=_order)]

@@ -34,13 +34,27 @@ from fractions import Fraction
 from typing import cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from survey_app.domain import clock, exports, holding, ikm, quarters, ranking, sanctions, scoring
+from survey_app.domain import (
+    clock,
+    exports,
+    holding,
+    ikm,
+    published,
+    quarters,
+    ranking,
+    sanctions,
+    scoring,
+)
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
+    complaint_handling_ranks,
     empty_figures,
     figures_by_official,
     figures_for_round,
+    is_final,
 )
 from survey_app.domain.officials import holders_on
 from survey_app.domain.results_model import (
@@ -54,6 +68,7 @@ from survey_app.domain.results_model import (
     OfficialRef,
     PositionEntry,
     PositionResult,
+    PublicationRef,
     QuestionnaireRef,
     RateFailure,
     ResultsDocument,
@@ -66,6 +81,7 @@ from survey_app.domain.results_model import (
     read_once,
     to_dict,
 )
+from survey_app.domain.round_clock import effective_state
 from survey_app.domain.vocabulary import GROUPS, POSITION_TIER, SANCTION_LEVELS
 from survey_app.extensions import db
 from survey_app.models import (
@@ -76,6 +92,7 @@ from survey_app.models import (
     InvitationPosition,
     Official,
     Position,
+    Publication,
     ResultSnapshot,
     Round,
     Unit,
@@ -111,8 +128,6 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
     - the appointments in force on some day of its quarter or on its reference day, with their
       officials' NIP and name (a rotation recorded late moves that quarter's figures, and only
       that quarter's)."""
-    from survey_app.domain.complaint_figures import is_final
-
     day = reference_day(round_, now)
     first, last = quarters.bounds(*quarters.parse(round_.code))
     start, end = quarters.window(round_.code)
@@ -295,7 +310,7 @@ def _followup_failures(round_: Round, now: datetime | None, outcome: dict[str, b
     (survey_app/domain/sanctions.py, followup_failures)."""
     if not followups_may_count():
         return
-    for nip, reason in sanctions.followup_failures(round_, now).items():
+    for nip, reason in sanctions.followup_failures(round_, results_document, now).items():
         outcome[nip] = True
         reasons.setdefault(nip, []).append(reason)
 
@@ -412,13 +427,9 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
 
     Storing is an upsert (``store``): two first looks at once both succeed, and write the same.
     A stored snapshot that does not have today's shape is a stale cache: computed anew."""
-    from survey_app.domain import publication
-    from survey_app.domain.complaint_figures import is_final
-    from survey_app.domain.rounds import effective_state
-
-    published = publication.in_force(round_)
-    if published is not None:
-        return publication.published_base(published)
+    published_now = publication_in_force(round_)
+    if published_now is not None:
+        return published.published_base(published_now)
     final = (effective_state(round_, now) in ("closed", "published")
              and is_final(round_, now))
     if not final and now is not None:
@@ -465,9 +476,6 @@ def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseRe
     One statement, INSERT .. ON CONFLICT (round) DO UPDATE, on SQLite and PostgreSQL alike:
     two requests that compute the same round at once both store, the later one's row stays,
     and neither fails on the round's key."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     insert = postgresql_insert if postgresql else sqlite_insert
     values = {"fingerprint": digest or fingerprint(round_), "method_version": METHOD_VERSION,
@@ -476,6 +484,42 @@ def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseRe
     statement = insert(ResultSnapshot).values(round_id=round_.id, **values)
     db.session.execute(statement.on_conflict_do_update(index_elements=["round_id"], set_=values))
     return base
+
+
+# --- a published round: its publication (survey_app/domain/publication.py) ------------------
+
+def publication_in_force(round_: Round) -> Publication | None:
+    """A published round's publication in force (frozen at the first look if it was published
+    before publications were stored); None for a round that is not published."""
+    if round_.state != "published":
+        return None
+    found = published.current(round_)
+    if found is None:
+        _insert_once(round_, clock.now())
+        found = published.current(round_)
+    return found
+
+
+def publication_columns(round_: Round, number: int, now: datetime | None) -> dict:
+    """The columns of publication ``number`` of a round: the base results and the document
+    computed now, stored as JSON (results_model.to_dict)."""
+    now = now or clock.now()
+    base = compute_base(round_, now)
+    document = dataclasses.replace(
+        build_document(round_, base, now),
+        publication=PublicationRef(number=number, published_at=now.isoformat()))
+    return {"published_at": now, "method_version": METHOD_VERSION,
+            "base": base.to_dict(), "document": document.to_dict()}
+
+
+def _insert_once(round_: Round, now: datetime) -> None:
+    """Publication 1 of a round published before publications were stored, unless another
+    first look stored it already (INSERT .. ON CONFLICT DO NOTHING on (round, number))."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
+    db.session.execute(insert(Publication).values(round_id=round_.id, number=1,
+                                                  **publication_columns(round_, 1, now))
+                       .on_conflict_do_nothing(index_elements=["round_id", "number"]))
 
 
 def complaint_figures_of(round_: Round) -> dict[int, ComplaintFigures]:
@@ -499,8 +543,6 @@ def complaint_figures_of(round_: Round) -> dict[int, ComplaintFigures]:
 
 def earlier_rounds(round_: Round, limit: int = HISTORY - 1) -> list[Round]:
     """The rounds before this one that have opened (by the clock too), newest first."""
-    from survey_app.domain.rounds import effective_state
-
     candidates = db.session.scalars(
         select(Round).where(Round.opens_at < round_.opens_at, Round.state != "draft")
         .order_by(Round.opens_at.desc())).all()
@@ -511,7 +553,6 @@ class _Earlier:
     """One earlier round's entries (posts and earlier holders), in their order, looked up by
     post and by official's NIP: the document asks each of them for every post of the round
     (a dict look-up each, not a pass over the round)."""
-
     def __init__(self, entries: tuple[PositionResult, ...]):
         self.by_post: dict[int, list[PositionResult]] = {}
         self.by_nip: dict[str, list[PositionResult]] = {}
@@ -553,11 +594,9 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
     round's publication or fingerprint); it is read back while that key holds and the base
     results do (``base_results``). A document asked for at a given moment (``now``) is built
     for that moment."""
-    from survey_app.domain import publication
-
-    published = publication.in_force(round_)
-    if published is not None:
-        return publication.published_document(published)
+    published_now = publication_in_force(round_)
+    if published_now is not None:
+        return published.published_document(published_now)
     if now is not None:
         return build_document(round_, base_results(round_, now), now)
     key = _document_key(round_)
@@ -587,9 +626,6 @@ def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
     """Whether the stored base results of the round (computed then) would be used as they are
     (base_results): a round whose figures are final keeps them, any other for
     RESULTS_CACHE_SECONDS."""
-    from survey_app.domain.complaint_figures import is_final
-    from survey_app.domain.rounds import effective_state
-
     if effective_state(round_) in ("closed", "published") and is_final(round_):
         return True
     return computed_at >= _cache_start()
@@ -599,11 +635,9 @@ def _document_key(round_: Round) -> str:
     """A digest of what a round's document is built from: its own data (``fingerprint``) and
     state, and for each earlier round of its trend the publication in force, or its own
     fingerprint and when its base results were stored."""
-    from survey_app.domain import publication
-
     parts: list = [round_.code, round_.state, fingerprint(round_)]
     for earlier in earlier_rounds(round_):
-        key = publication.current_key(earlier) if earlier.state == "published" else None
+        key = published.current_key(earlier) if earlier.state == "published" else None
         if key is not None:
             parts.append((earlier.code, "published", *key))
         else:
@@ -696,8 +730,6 @@ def _ranks(entries: tuple[PositionResult, ...]) -> tuple[dict[int, int], dict[st
     tier nobody rates, by the composite score. Kepala dinas (never surveyed) by the one ranking
     of units by complaint handling, the one ``skm complaints`` prints, among the units with
     enough complaints to judge."""
-    from survey_app.domain.complaint_figures import complaint_handling_ranks
-
     by_tier: dict[str, dict[int, float]] = {}
     surveyed = {e.tier for e in entries if e.ikm is not None}
     for entry in entries:

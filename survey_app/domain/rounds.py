@@ -18,21 +18,23 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from survey_app.domain import audit, clock, holding, quarters, questionnaires
+from survey_app.domain import audit, clock, holding, publication, quarters, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
 from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.round_clock import STATE_LABELS as STATE_LABELS
+from survey_app.domain.round_clock import RoundLike as RoundLike
+from survey_app.domain.round_clock import effective_state, record_clock_transitions, state_label
+from survey_app.domain.round_clock import is_open as is_open
 from survey_app.domain.vocabulary import (
     DEFAULT_FOLLOWUP_REQUIRED,
     DEFAULT_GROUP_WEIGHTS,
     DEFAULT_RATING_MATRIX,
     DEFAULT_SETTINGS,
     GROUPS,
-    ROUND_STATES,
 )
 from survey_app.extensions import db
 from survey_app.models import Invitation, InvitationPosition, Round, invitation_counted
@@ -320,64 +322,6 @@ def _add_months(value: datetime, months: int) -> datetime:
 # --- the lifecycle --------------------------------------------------------------------------
 
 
-class RoundLike(Protocol):
-    """What the lifecycle and the public form read of a round: a Round, or the light
-    invitations.RoundInfo that the public form's hot path reads in one query."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def opens_at(self) -> datetime: ...
-    @property
-    def closes_at(self) -> datetime: ...
-    @property
-    def closed_at(self) -> datetime | None: ...
-    @property
-    def questionnaire_id(self) -> int: ...
-
-def effective_state(round_: RoundLike, now: datetime | None = None) -> str:
-    """The state a round is in at ``now``, following the clock from its recorded state."""
-    now = now or clock.now()
-    state = round_.state
-    if state in ("scheduled", "open"):
-        if now >= round_.closes_at:
-            return "closed"
-        if now >= round_.opens_at:
-            return "open"
-        return "scheduled"
-    return state
-
-
-def is_open(round_, now: datetime | None = None) -> bool:
-    return effective_state(round_, now) == "open"
-
-
-def record_clock_transitions(rounds, now: datetime | None = None) -> dict[int, str]:
-    """Record the openings and closings the clock made since anyone last looked.
-
-    Returns each round's effective state. The recorded time is the scheduled one (when it
-    really happened), not the moment it was noticed.
-    """
-    now = now or clock.now()
-    states = {}
-    for round_ in rounds:
-        state = effective_state(round_, now)
-        if state != round_.state:
-            if round_.opened_at is None and state in ("open", "closed"):
-                round_.opened_at = round_.opens_at
-            if state == "closed" and round_.closed_at is None:
-                round_.closed_at = round_.closes_at
-            audit.record(f"round-{state}", round_.code, None,
-                         {"by": "clock", "from": round_.state})
-            round_.state = state
-        states[round_.id] = state
-    return states
-
-
 def release_closed_rounds(now: datetime | None = None) -> int:
     """Release the held responses of every round that is no longer open (closed by hand or by
     the clock): once answers stop coming in, none waits in the holding table. The caller
@@ -468,8 +412,6 @@ def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
     from the quarter's moment of judgment on (its end plus the complaint deadline, DOMAIN.md
     section 5): before it the complaint figures are provisional, and a published round is not
     to change."""
-    from survey_app.domain import publication  # it computes the results, which need rounds
-
     now = _require(round_, "publish", now)
     moment = judgment_moment(round_)
     if now < moment:
@@ -515,13 +457,6 @@ ALLOWED_ACTIONS = {
 }
 ACTION_LABELS = {"schedule": _l("scheduled"), "open": _l("opened"), "close": _l("closed"),
                  "extend": _l("extended"), "publish": _l("published"), "delete": _l("deleted")}
-STATE_LABELS = {"draft": _l("draft"), "scheduled": _l("scheduled"), "open": _l("open"),
-                "closed": _l("closed"), "published": _l("published")}
-assert set(STATE_LABELS) == set(ROUND_STATES)
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -2,15 +2,16 @@
 history (results from post to post, and the decisions). The product never acts by itself."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from survey_app.domain import audit, clock, quarters
+from survey_app.domain import audit, clock, priorities, quarters
 from survey_app.domain.errors import DomainError
-from survey_app.domain.results_model import FollowupFailure
+from survey_app.domain.results_model import FollowupFailure, ResultsDocument
 from survey_app.domain.vocabulary import SANCTION_ACTIONS
 from survey_app.extensions import db
 from survey_app.models import FollowupPlan, Official, Round, SanctionDecision
@@ -97,13 +98,16 @@ def history(official: Official, rounds_: list[Round], base_of) -> list[HistoryRo
 
 # --- follow-up plans on the ladder (issue 20) -----------------------------------------------------
 
-def followup_failures(round_: Round, now: datetime | None = None) -> dict[str, FollowupFailure]:
-    """The officials whose quarter ``round_`` counts as failed because of follow-up plans, by NIP.
+def followup_failures(round_: Round, document_of: Callable[[Round], ResultsDocument],
+                      now: datetime | None = None) -> dict[str, FollowupFailure]:
+    """The officials whose quarter ``round_`` counts as failed because of follow-up plans, by NIP
+    (``document_of(round)`` gives a published round's results document as published, as
+    ``history``'s ``base_of``: the results, which call this, pass their own).
 
     The rule, where the round a plan is written after has ``followup_required`` set (it is off
     by default: then plans never fail anyone):
     - missing: the previous quarter's round is published and the official's card there marked
-      priority elements (survey_app/domain/cards.py's rule) with no plan submitted by the end of
+      priority elements (survey_app/domain/priorities.py) with no plan submitted by the end of
       this round's quarter;
     - overdue: a plan due in this quarter or before is not done by the end of this quarter
       (marked done, with its evidence, and not sent back).
@@ -111,36 +115,32 @@ def followup_failures(round_: Round, now: datetime | None = None) -> dict[str, F
     once the quarter is over."""
     _start, end = quarters.window(round_.code)
     as_of = min(now or clock.now(), end)
-    missing = _missing_plans(round_, as_of)
+    missing = _missing_plans(round_, document_of, as_of)
     overdue = _overdue_plans(round_.code, as_of)
     return {nip: FollowupFailure(rule="followup", missing=missing.get(nip, 0),
                                  overdue=overdue.get(nip, 0))
             for nip in sorted(set(missing) | set(overdue))}
 
 
-def _missing_plans(round_: Round, as_of: datetime) -> dict[str, int]:
-    from survey_app.domain import cards, publication
-
+def _missing_plans(round_: Round, document_of: Callable[[Round], ResultsDocument],
+                   as_of: datetime) -> dict[str, int]:
     previous = db.session.scalar(select(Round).where(
         Round.code == quarters.code_of(*quarters.preceding(*quarters.parse(round_.code)))))
     if previous is None or not previous.followup_required or previous.state != "published":
         return {}
-    published = publication.in_force(previous)
-    if published is None:
-        return {}
-    document = publication.published_document(published)
+    document = document_of(previous)
     submitted = {(pid, nip, element) for pid, nip, element in db.session.execute(
         select(FollowupPlan.position_id, Official.nip, FollowupPlan.element_code)
         .join(Official, Official.id == FollowupPlan.official_id)
         .where(FollowupPlan.round_id == previous.id, FollowupPlan.submitted_at.is_not(None),
                FollowupPlan.submitted_at <= as_of))}
-    names = cards.element_names(previous)
+    names = priorities.element_names(previous)
     found: dict[str, int] = {}
     for entry in document.positions:
         if entry.official is None:
             continue
         nip = entry.official.nip
-        lacking = [code for code in cards.priority_elements(entry, names)
+        lacking = [code for code in priorities.priority_elements(entry, names)
                    if (entry.position_id, nip, code) not in submitted]
         if lacking:
             found[nip] = found.get(nip, 0) + len(lacking)
