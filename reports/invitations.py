@@ -1,6 +1,7 @@
 """Invitation letters: four A6 letters to an A4 page, each with the respondent's QR code, link
-and short instructions in Indonesian; a new page whenever the kelurahan changes, so that a
-coordinator can cut the sheets and hand each kelurahan its own pile."""
+and short instructions (in the language of the texts the caller gives: Indonesian as sent); a new
+page whenever the kelurahan changes, so that a coordinator can cut the sheets and hand each
+kelurahan its own pile."""
 from __future__ import annotations
 
 import io
@@ -14,26 +15,21 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from reports.labels import LETTER_MESSAGES, filled
+
 PAGE_W, PAGE_H = A4
 COLS, ROWS = 2, 2
 CELL_W, CELL_H = PAGE_W / COLS, PAGE_H / ROWS
 MARGIN = 8 * mm
 QR_SIZE = 42 * mm
 
-INSTRUCTIONS = [
-    "Arahkan kamera HP ke kode QR di atas, lalu buka tautan yang muncul. "
-    "Atau ketik alamat di bawah kode QR pada peramban (browser).",
-    "Pilih satu jawaban untuk setiap pertanyaan, lalu tekan \u201cKirim jawaban saya\u201d.",
-    "Boleh menilai satu pejabat dulu dan yang lain nanti, dengan tautan yang sama.",
-]
-PRIVACY = ("Jawaban Bapak/Ibu rahasia dan tanpa nama. Tautan ini khusus untuk Bapak/Ibu: "
-           "mohon tidak dibagikan.")
+STEPS = ("step_1", "step_2", "step_3")
 
 
 @dataclass
 class Letter:
     name: str
-    role: str  # e.g. "Ketua RT"
+    role: str  # e.g. "Ketua RT" (translated by the caller, as every text here)
     place: str  # e.g. "RW 001 / RT 002, Kel. Cempaka Barat, Kec. Menteng"
     link: str
     group_key: str  # letters are grouped by this (the kelurahan)
@@ -44,8 +40,13 @@ class Letter:
 @dataclass
 class LetterBatch:
     round_code: str
-    closes: str  # the closing time, formatted: "01-04-2027 pukul 00:00 WIB" (shown after "sebelum")
+    closes: str  # the closing time, formatted: "01-04-2027 pukul 00:00 WIB" (in "deadline")
     letters: list[Letter] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # LETTER_MESSAGES, translated
+
+    def say(self, key: str, **values: object) -> str:
+        """The translated text of ``key`` filled with ``values``."""
+        return filled(LETTER_MESSAGES, self.texts, key, **values)
 
 
 def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
@@ -67,14 +68,14 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
     left, width = x + MARGIN, CELL_W - 2 * MARGIN
     top = y + CELL_H - MARGIN
     c.setFont("Helvetica-Bold", 10.5)
-    c.drawString(left, top - 10, "SURVEI KEPUASAN MASYARAKAT")
+    c.drawString(left, top - 10, batch.say("heading"))
     c.setFont("Helvetica", 8.5)
-    c.drawString(left, top - 21, f"Penilaian lurah, camat dan wali kota \u2022 periode {batch.round_code}")
+    c.drawString(left, top - 21, batch.say("subtitle", code=batch.round_code))
     c.setLineWidth(0.6)
     c.line(left, top - 26, left + width, top - 26)
     cursor = top - 39
     c.setFont("Helvetica", 9)
-    c.drawString(left, cursor, "Kepada Yth. Bapak/Ibu")
+    c.drawString(left, cursor, batch.say("to"))
     cursor -= 13
     for line in _wrap(c, letter.name, "Helvetica-Bold", 13, width)[:2]:
         c.setFont("Helvetica-Bold", 13)
@@ -95,7 +96,8 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
     cursor -= 4
     # Large enough for older eyes: the letters have room for it.
     c.setFont("Helvetica", 9.5)
-    for n, text in enumerate(INSTRUCTIONS, start=1):
+    for n, key in enumerate(STEPS, start=1):
+        text = batch.say(key, button=batch.say("button"))
         lines = _wrap(c, text, "Helvetica", 9.5, width - 11)
         c.drawString(left, cursor, f"{n}.")
         for line in lines:
@@ -103,12 +105,13 @@ def _letter(c: canvas.Canvas, x: float, y: float, letter: Letter, batch: LetterB
             cursor -= 12
         cursor -= 2
     c.setFont("Helvetica-Bold", 9.5)
-    for line in _wrap(c, f"Mohon diisi sebelum {batch.closes}.", "Helvetica-Bold", 9.5, width):
+    for line in _wrap(c, batch.say("deadline", closes=batch.closes), "Helvetica-Bold", 9.5,
+                      width):
         c.drawString(left, cursor, line)
         cursor -= 12
     cursor -= 2
     c.setFont("Helvetica-Oblique", 9)
-    for line in _wrap(c, PRIVACY, "Helvetica-Oblique", 9, width):
+    for line in _wrap(c, batch.say("privacy"), "Helvetica-Oblique", 9, width):
         c.drawString(left, cursor, line)
         cursor -= 11
     c.setFont("Helvetica", 6.5)
@@ -169,11 +172,11 @@ def write_letters(batch: LetterBatch, out: IO[bytes],
     be held in memory twice); ``progress`` is told how many letters each kelurahan had, as it
     is drawn."""
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
-    c.setTitle(f"Undangan survei {batch.round_code}")
+    c.setTitle(batch.say("title", code=batch.round_code))
     c.setAuthor("SKM")
     if not batch.letters:
         c.setFont("Helvetica", 12)
-        c.drawString(20 * mm, PAGE_H - 30 * mm, f"Tidak ada undangan untuk periode {batch.round_code}.")
+        c.drawString(20 * mm, PAGE_H - 30 * mm, batch.say("none", code=batch.round_code))
         c.showPage()
     for _key, group in groupby(batch.letters, key=lambda letter: letter.group_key):
         letters = list(group)

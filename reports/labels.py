@@ -1,4 +1,5 @@
-"""Every text printed on a card or the summary, as a gettext message under a short key.
+"""Every text printed on a card, the summary or an invitation letter, as a gettext message under
+a short key.
 
 The messages live in the gettext catalogs like every other text a person reads (the English text
 is the msgid, survey_app/translations holds the Indonesian); they are marked here (``N_``, and
@@ -264,18 +265,46 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
 }
 
 
-def translated(gettext: Callable[[str], str],
-               pgettext: Callable[[str, str], str]) -> dict[str, str]:
-    """Every message, translated by the caller's ``gettext`` and ``pgettext`` (bound to one
+# Every text of an invitation letter (reports/invitations.py), as the card's above: the caller
+# translates them (``translated(gettext, pgettext, LETTER_MESSAGES)``) into LetterBatch.texts.
+LETTER_MESSAGES: dict[str, str | tuple[str, str]] = {
+    "title": N_("Survey invitations %(code)s"),
+    "none": N_("No invitations for period %(code)s."),
+    "heading": N_("PUBLIC SATISFACTION SURVEY"),
+    "subtitle": N_("Rating of the lurah, camat and wali kota \u2022 period %(code)s"),
+    "to": N_("To Mr/Mrs"),
+    "step_1": N_("Point your phone's camera at the QR code above, then open the link that "
+                 "appears. Or type the address under the QR code into a browser."),
+    # the respondent form's button, whose words step 2 quotes
+    "button": N_("Send my answers"),
+    "step_2": N_("Choose one answer for each question, then press \u201c%(button)s\u201d."),
+    "step_3": N_("You may rate one official first and the others later, with the same link."),
+    "deadline": N_("Please fill it in before %(closes)s."),
+    "privacy": N_("Your answers are confidential and anonymous. This link is for you alone: "
+                  "please do not share it."),
+}
+Messages = Mapping[str, str | tuple[str, str]]
+
+
+def translated(gettext: Callable[[str], str], pgettext: Callable[[str, str], str],
+               messages: Messages = MESSAGES) -> dict[str, str]:
+    """Every message (the card's and summary's, or another document's ``messages``: the
+    invitation letters'), translated by the caller's ``gettext`` and ``pgettext`` (bound to one
     language), still with its ``%(name)s`` placeholders: the ``texts`` of a document's data."""
     return {key: pgettext(*message) if isinstance(message, tuple) else gettext(message)
-            for key, message in MESSAGES.items()}
+            for key, message in messages.items()}
 
 
-def label(texts: Mapping[str, str], key: str, **values: object) -> str:
-    """The translated text of ``key`` (the English message when ``texts`` lacks it), filled with
-    values."""
-    message = MESSAGES[key]
+def label(texts: Mapping[str, str], key: str, /, **values: object) -> str:
+    """The translated text of the card's or summary's message ``key`` (the English message when
+    ``texts`` lacks it), filled with values."""
+    return filled(MESSAGES, texts, key, **values)
+
+
+def filled(messages: Messages, texts: Mapping[str, str], key: str, /, **values: object) -> str:
+    """The translated text of ``messages[key]`` (the English message when ``texts`` lacks it),
+    filled with values: ``label`` for another document's messages (the letters')."""
+    message = messages[key]
     text = texts.get(key) or (message[1] if isinstance(message, tuple) else message)
     return text % values
 

@@ -109,3 +109,19 @@ def test_an_empty_batch_says_there_are_no_letters(ctx):
     round_, _rows_ = _rows()
     pdf = render_letters(invitations.letter_batch(round_, []))
     assert _text(pdf) == "Tidak ada undangan untuk periode 2027-Q1.\n\n\x0c"
+
+
+def test_the_texts_come_from_the_catalogs_so_an_english_batch_reads_english(ctx):
+    round_, rows = _rows()
+    budi = [r for r in rows if r.respondent_ref == "R1"]
+    batch = invitations.letter_batch(round_, budi, lang="en")
+    letter = batch.letters[0]
+    assert (letter.role, letter.place, letter.group_title, batch.closes) == (
+        "RT head", "RW 001 / RT 002, Kel. Kelurahan 3171010001, Kec. Kecamatan 3171010",
+        "Kelurahan Kelurahan 3171010001", "01-04-2030 at 00:00 WIB")
+    assert batch.say("step_2", button=batch.say("button")) == (
+        "Choose one answer for each question, then press \u201cSend my answers\u201d.")
+    english = invitations.export_rows(round_, BASE, SECRET, lang="en")
+    message = unquote(next(r for r in english if r.respondent_ref == "R1")
+                      .whatsapp_url.split("?text=", 1)[1])
+    assert message.startswith("Dear Sir/Madam Budi Santoso, you are invited to fill in the ")

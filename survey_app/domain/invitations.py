@@ -20,12 +20,13 @@ from datetime import date, datetime
 from functools import cache
 from urllib.parse import quote
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext, pgettext
 from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
+from reports import labels
 from survey_app.domain import audit, bulk, clock, exports, rounds
-from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.errors import N_, DomainError, NotAllowed
 from survey_app.domain.officials import in_post
 from survey_app.domain.rounds import effective_state, state_label
 from survey_app.domain.vocabulary import POSITION_TIER
@@ -353,11 +354,13 @@ class InvitationRow:
     whatsapp_url: str
 
 
-WHATSAPP_MESSAGE = (
-    "Yth. Bapak/Ibu {name}, Anda diundang mengisi Survei Kepuasan Masyarakat periode {code} "
-    "untuk menilai pimpinan wilayah Anda (lurah, camat, wali kota). Jawaban Anda rahasia dan "
-    "tanpa nama. Mohon diisi sebelum {closes} melalui tautan pribadi berikut (jangan dibagikan): "
-    "{link} Terima kasih atas waktu dan masukan Bapak/Ibu.")
+# The message a respondent gets on WhatsApp (English msgid; sent in Indonesian: the catalogs).
+WHATSAPP_MESSAGE = N_(
+    "Dear Sir/Madam %(name)s, you are invited to fill in the Public Satisfaction Survey for period "
+    "%(code)s to rate the heads of your area (lurah, camat, wali kota). Your answers are "
+    "confidential and anonymous. Please fill it in before %(closes)s through the following "
+    "personal link (do not share it): %(link)s Thank you for your time and your views.")
+LETTER_LANGUAGE = "id"  # letters and WhatsApp messages are sent in Bahasa Indonesia
 
 
 def whatsapp_url(phone: str | None, text: str) -> str:
@@ -412,19 +415,22 @@ def letter_query(round_: Round, pending_only: bool = False, area_ids: list[int] 
 
 
 def export_rows(round_: Round, base_url: str, secret_key: str, pending_only: bool = False,
-                area_ids: list[int] | None = None) -> list[InvitationRow]:
+                area_ids: list[int] | None = None,
+                lang: str = LETTER_LANGUAGE) -> list[InvitationRow]:
     """Every invitation of the round (or only those not finished; only those of ``area_ids``),
-    ordered by kelurahan, RW, RT. KeyChanged (nothing exported) when the key no longer makes the
-    stored links."""
+    ordered by kelurahan, RW, RT, each with its WhatsApp message in ``lang``. KeyChanged (nothing
+    exported) when the key no longer makes the stored links."""
     check_secret_key(round_, secret_key)
     closes = clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y %H:%M WIB")
+    with force_locale(lang):
+        template = gettext(WHATSAPP_MESSAGE)  # once: filled per row below
     names = dict(db.session.execute(select(Area.id, Area.name)).tuples().all())
     rows = []
     for (nonce, ref, name, group, rw, rt, phone, code, area_name, level,
          parent_id) in db.session.execute(letter_query(round_, pending_only, area_ids)):
         url = link(base_url, invitation_token(secret_key, nonce))
         kecamatan = names.get(parent_id, "") if level == "kelurahan" else area_name
-        message = WHATSAPP_MESSAGE.format(name=name, code=round_.code, closes=closes, link=url)
+        message = template % {"name": name, "code": round_.code, "closes": closes, "link": url}
         rows.append(InvitationRow(
             respondent_ref=ref, name=name, group=group, area_code=code, area_name=area_name,
             kelurahan=area_name if level == "kelurahan" else "", kecamatan=kecamatan or "",
@@ -481,27 +487,46 @@ def export_csv(rows: list[InvitationRow]) -> bytes:
 
 # --- letters --------------------------------------------------------------------------------
 
-GROUP_NAMES_ID = {"rt": "Ketua RT", "rw": "Ketua RW", "lmk": "Anggota LMK",
-                  "fkdm": "Anggota FKDM", "tokoh": "Tokoh masyarakat"}
+# The words of a letter's address block: a respondent by their group, and their place.
+GROUP_NAMES = {"rt": N_("RT head"), "rw": N_("RW head"), "lmk": N_("LMK member"),
+               "fkdm": N_("FKDM member"), "tokoh": N_("Community figure")}
+PLACE_WORDS = {"rw_rt": N_("RW %(rw)s / RT %(rt)s"), "rw": N_("RW %(rw)s"),
+               "kel": N_("Kel. %(name)s"), "kec": N_("Kec. %(name)s"),
+               "kelurahan": N_("Kelurahan %(name)s"), "kecamatan": N_("Kecamatan %(name)s")}
 
 
-def letter_batch(round_: Round, rows: list[InvitationRow]):
-    """The plain data the PDF renderer needs (reports.invitations), grouped by kelurahan."""
-    from reports.invitations import Letter, LetterBatch
+def letter_batch(round_: Round, rows: list[InvitationRow], lang: str = LETTER_LANGUAGE):
+    """The plain data the PDF renderer needs (reports.invitations), grouped by kelurahan, every
+    text in ``lang`` from the catalogs (reports/ does not translate): each text translated once,
+    however many letters."""
+    from reports.invitations import Letter, LetterBatch  # reportlab: loaded for letters only
 
-    letters = []
-    for r in rows:
-        where = []
-        if r.rw:
-            where.append(f"RW {r.rw}" + (f" / RT {r.rt}" if r.rt else ""))
-        where.append(f"Kel. {r.kelurahan.title()}" if r.kelurahan else "")
-        where.append(f"Kec. {r.kecamatan.title()}" if r.kecamatan else "")
-        letters.append(Letter(
-            name=r.name, role=GROUP_NAMES_ID.get(r.group, r.group),
-            place=", ".join(w for w in where if w), link=r.link,
-            group_key=r.kelurahan or r.kecamatan, group_title=(
-                f"Kelurahan {r.kelurahan.title()}" if r.kelurahan
-                else f"Kecamatan {r.kecamatan.title()}"), ref=r.respondent_ref))
-    return LetterBatch(round_code=round_.code,
-                       closes=clock.to_jakarta(round_.closes_at).strftime("%d-%m-%Y pukul %H:%M WIB"),
-                       letters=letters)
+    with force_locale(lang):
+        roles = {group: gettext(name) for group, name in GROUP_NAMES.items()}
+        words = {key: gettext(text) for key, text in PLACE_WORDS.items()}
+        closes = clock.to_jakarta(round_.closes_at)
+        return LetterBatch(
+            round_code=round_.code,
+            closes=gettext("%(day)s at %(time)s WIB", day=closes.strftime("%d-%m-%Y"),
+                           time=closes.strftime("%H:%M")),
+            letters=[Letter(**_letter_fields(r, roles, words)) for r in rows],
+            texts=labels.translated(gettext, pgettext, labels.LETTER_MESSAGES))
+
+
+def _letter_fields(r: InvitationRow, roles: dict[str, str], words: dict[str, str]
+                   ) -> dict[str, str]:
+    """One respondent's letter (reports.invitations.Letter), from the translated ``roles``
+    (GROUP_NAMES) and ``words`` (PLACE_WORDS)."""
+    where = []
+    if r.rw:
+        where.append(words["rw_rt"] % {"rw": r.rw, "rt": r.rt} if r.rt
+                     else words["rw"] % {"rw": r.rw})
+    if r.kelurahan:
+        where.append(words["kel"] % {"name": r.kelurahan.title()})
+    if r.kecamatan:
+        where.append(words["kec"] % {"name": r.kecamatan.title()})
+    return {"name": r.name, "role": roles.get(r.group, r.group), "place": ", ".join(where),
+            "link": r.link, "group_key": r.kelurahan or r.kecamatan,
+            "group_title": (words["kelurahan"] % {"name": r.kelurahan.title()} if r.kelurahan
+                            else words["kecamatan"] % {"name": r.kecamatan.title()}),
+            "ref": r.respondent_ref}
