@@ -1,4 +1,5 @@
-"""Scores per position and round, from aggregate queries (survey_app.domain.ikm does the arithmetic).
+"""Scores per position and round, from aggregate queries (survey_app.domain.ikm does the
+arithmetic).
 
 The database does the heavy lifting: two GROUP BY queries read the round's answers once each
 (sums and counts per position, group and item; and each response's score, reduced to count, sum
@@ -102,23 +103,59 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
     (DOMAIN.md section 4a: a form belongs to whoever held the post when it was filled in),
     keyed (position id, official id or None), each part with the post's invited."""
     content = round_.questionnaire.content
-    element_items = {e["code"]: [i["code"] for i in e["items"]] for e in content["elements"]}
-    item_order = [code for codes in element_items.values() for code in codes]
-    # Relative weights as written (1, 1, ...): exact sums; weighted_mean normalises them.
-    weights_of_elements = {e["code"]: float(e.get("weight", 1.0)) for e in content["elements"]}
     scores: dict = {}
+    invited_by = _count_invited(round_, split, scores)
+    _count_respondents(round_, split, scores, invited_by)
+    answers = holding.stored_answers(round_.id)
+    item_sums = _item_sums(answers, split)
+    _response_scores(answers, split, content, scores)
+    questionnaire = _Questionnaire.of(content)
+    for key, score in scores.items():
+        _score_groups(score, key, item_sums, round_.min_group, questionnaire)
+        counting, group_weights = _counting_groups(score, round_.group_weights)
+        if counting:
+            _combine_groups(score, counting, group_weights, questionnaire)
+    return scores
 
-    def group_of(key, group: str) -> GroupResult:
-        position_id = key[0] if isinstance(key, tuple) else key
-        score = scores.setdefault(key, PositionScore(position_id))
-        if group not in score.groups:
-            score.groups[group] = GroupResult(group, 0, 0, False)
-        return score.groups[group]
 
-    def key_of(position_id: int, holder):
-        return position_id if holder == NOT_SPLIT else (position_id, holder)
+@dataclass(frozen=True)
+class _Questionnaire:
+    """What the arithmetic needs of a round's questionnaire: each element's items, the items in
+    order, and the elements' relative weights as written (1, 1, ...: exact sums;
+    ikm.weighted_mean normalises them)."""
 
-    # Invited: one expected form per invitation and rated position, by group.
+    element_items: dict[str, list[str]]
+    item_order: list[str]
+    element_weights: dict[str, float]
+
+    @classmethod
+    def of(cls, content: dict) -> _Questionnaire:
+        element_items = {e["code"]: [i["code"] for i in e["items"]] for e in content["elements"]}
+        return cls(element_items=element_items,
+                   item_order=[code for codes in element_items.values() for code in codes],
+                   element_weights={e["code"]: float(e.get("weight", 1.0))
+                                    for e in content["elements"]})
+
+
+def _group_of(scores: dict, key, group: str) -> GroupResult:
+    """The figures of ``group`` for the post (or part of a split post) ``key``, made on first
+    use."""
+    position_id = key[0] if isinstance(key, tuple) else key
+    score = scores.setdefault(key, PositionScore(position_id))
+    if group not in score.groups:
+        score.groups[group] = GroupResult(group, 0, 0, False)
+    return score.groups[group]
+
+
+def _key_of(position_id: int, holder):
+    """The key of a post's scores: its id, or (id, holder) for a post scored per official."""
+    return position_id if holder == NOT_SPLIT else (position_id, holder)
+
+
+def _count_invited(round_: Round, split: frozenset[int], scores: dict
+                   ) -> dict[int, dict[str, int]]:
+    """One expected form per invitation and rated position, by group: set on each post scored
+    as a whole, and returned per post (the parts of a split post get theirs later)."""
     invited_by: dict[int, dict[str, int]] = {}
     for position_id, group, invited in db.session.execute(
             select(InvitationPosition.position_id, Respondent.group, func.count())
@@ -129,29 +166,44 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
             .group_by(InvitationPosition.position_id, Respondent.group)):
         invited_by.setdefault(position_id, {})[group] = invited
         if position_id not in split:
-            group_of(position_id, group).invited = invited
-    # Respondents: the anonymous responses (released and still held alike), by group.
+            _group_of(scores, position_id, group).invited = invited
+    return invited_by
+
+
+def _count_respondents(round_: Round, split: frozenset[int], scores: dict,
+                       invited_by: dict[int, dict[str, int]]) -> None:
+    """The anonymous responses (released and still held alike), by post (or part) and group;
+    each part of a split post gets the post's invited."""
     stored = holding.stored_responses(round_.id)
     holder, by_holder = _holder_column(stored, split)
     for position_id, official, group, count in db.session.execute(
             select(stored.c.position_id, holder, stored.c.group, func.count())
             .group_by(stored.c.position_id, *by_holder, stored.c.group)):
-        group_of(key_of(position_id, official), group).respondents = count
-    for key in scores:  # each part of a split post: the post's invited
+        _group_of(scores, _key_of(position_id, official), group).respondents = count
+    for key in list(scores):
         if isinstance(key, tuple):
             for group, invited in invited_by.get(key[0], {}).items():
-                group_of(key, group).invited = invited
-    # Sums and counts per position, group and item: blanks are absent rows, so left out.
-    answers = holding.stored_answers(round_.id)
+                _group_of(scores, key, group).invited = invited
+
+
+def _item_sums(answers, split: frozenset[int]) -> dict[tuple, dict[str, tuple[int, int]]]:
+    """(count, sum) of the answers per post (or part), group and item: blanks are absent rows,
+    so left out."""
     holder, by_holder = _holder_column(answers, split)
     item_sums: dict[tuple, dict[str, tuple[int, int]]] = {}
     for position_id, official, group, item_code, count, total in db.session.execute(
             select(answers.c.position_id, holder, answers.c.group, answers.c.item_code,
                    func.count(), func.sum(answers.c.value))
             .group_by(answers.c.position_id, *by_holder, answers.c.group, answers.c.item_code)):
-        item_sums.setdefault((key_of(position_id, official), group), {})[item_code] = (
+        item_sums.setdefault((_key_of(position_id, official), group), {})[item_code] = (
             count, int(total))
-    # Each response's score, reduced to count, sum and sum of squares per position and group.
+    return item_sums
+
+
+def _response_scores(answers, split: frozenset[int], content: dict, scores: dict) -> None:
+    """Each response's score, reduced to count, sum and sum of squares per post (or part) and
+    group."""
+    holder, by_holder = _holder_column(answers, split)
     weight = case({code: literal(w, Float) for code, w in _item_weights(content)},
                   value=answers.c.item_code, else_=literal(0.0, Float))
     per_response = (
@@ -167,40 +219,54 @@ def score_round(round_: Round, split: frozenset[int] = frozenset()) -> dict:
                    func.sum(per_response.c.score * per_response.c.score))
             .group_by(per_response.c.position_id,
                       *((per_response.c.holder,) if split else ()), per_response.c.grp)):
-        result = group_of(key_of(position_id, official), group)
+        result = _group_of(scores, _key_of(position_id, official), group)
         result.scored, result.score_sum, result.score_sumsq = n, float(total), float(sumsq)
 
-    for position_id, score in scores.items():
-        for group, result in score.groups.items():
-            score.invited += result.invited
-            score.respondents += result.respondents
-            # A group under the minimum is left out of everything: its score and its breakdown.
-            result.counts = result.respondents >= round_.min_group
-            if result.counts:
-                result.items, result.elements = ikm.group_nrr(
-                    item_sums.get((position_id, group), {}), element_items)
-                result.index = ikm.weighted_mean(result.elements, weights_of_elements)
-        counting = {g: r for g, r in score.groups.items() if r.counts and r.elements}
-        group_weights = {g: float(round_.group_weights.get(g, 0.0)) for g in counting}
-        counting = {g: r for g, r in counting.items() if group_weights[g] > 0}
-        if not counting:
-            continue
-        score.elements, score.index = ikm.combine(
-            {g: r.elements for g, r in counting.items()}, group_weights, weights_of_elements)
-        present = {code for r in counting.values() for code in r.items}
-        # in the questionnaire's order: the document reads the same from one run to the next
-        for code in [c for c in item_order if c in present] + sorted(present - set(item_order)):
-            per_group = {g: r.items[code] for g, r in counting.items() if code in r.items}
-            value = ikm.weighted_mean(per_group, group_weights)
-            if value is not None:
-                score.items[code] = value
-        if score.index is not None:
-            strata = [(group_weights[g], r.scored, r.score_mean, r.score_variance, r.invited)
-                      for g, r in counting.items() if r.scored]
-            if all(s[3] is not None for s in strata):
-                score.index_variance = ikm.stratified_variance(strata)
-                score.ci95 = ikm.stratified_ci(strata, center=score.index)
-    return scores
+
+def _score_groups(score: PositionScore, key, item_sums: dict, min_group: int,
+                  questionnaire: _Questionnaire) -> None:
+    """The post's totals, and each group's own NRR and index. A group under the minimum is left
+    out of everything: its score and its breakdown."""
+    for group, result in score.groups.items():
+        score.invited += result.invited
+        score.respondents += result.respondents
+        result.counts = result.respondents >= min_group
+        if result.counts:
+            result.items, result.elements = ikm.group_nrr(
+                item_sums.get((key, group), {}), questionnaire.element_items)
+            result.index = ikm.weighted_mean(result.elements, questionnaire.element_weights)
+
+
+def _counting_groups(score: PositionScore, round_weights: dict
+                     ) -> tuple[dict[str, GroupResult], dict[str, float]]:
+    """The groups the post's index is made of (at or above the minimum, with answers, and with
+    a weight above 0 in the round), and the round's weights of the groups with answers."""
+    counting = {g: r for g, r in score.groups.items() if r.counts and r.elements}
+    group_weights = {g: float(round_weights.get(g, 0.0)) for g in counting}
+    return {g: r for g, r in counting.items() if group_weights[g] > 0}, group_weights
+
+
+def _combine_groups(score: PositionScore, counting: dict[str, GroupResult],
+                    group_weights: dict[str, float], questionnaire: _Questionnaire) -> None:
+    """The post's NRR, index and items across the counting groups (by the round's group
+    weights), and the index's variance and confidence interval."""
+    score.elements, score.index = ikm.combine(
+        {g: r.elements for g, r in counting.items()}, group_weights,
+        questionnaire.element_weights)
+    present = {code for r in counting.values() for code in r.items}
+    order = questionnaire.item_order
+    # in the questionnaire's order: the document reads the same from one run to the next
+    for code in [c for c in order if c in present] + sorted(present - set(order)):
+        per_group = {g: r.items[code] for g, r in counting.items() if code in r.items}
+        value = ikm.weighted_mean(per_group, group_weights)
+        if value is not None:
+            score.items[code] = value
+    if score.index is not None:
+        strata = [(group_weights[g], r.scored, r.score_mean, r.score_variance, r.invited)
+                  for g, r in counting.items() if r.scored]
+        if all(s[3] is not None for s in strata):
+            score.index_variance = ikm.stratified_variance(strata)
+            score.ci95 = ikm.stratified_ci(strata, center=score.index)
 
 
 def _holder_column(stored, split: frozenset[int]):
