@@ -261,12 +261,25 @@ def _combine_groups(score: PositionScore, counting: dict[str, GroupResult],
         value = ikm.weighted_mean(per_group, group_weights)
         if value is not None:
             score.items[code] = value
-    if score.index is not None:
-        strata = [(group_weights[g], r.scored, r.score_mean, r.score_variance, r.invited)
-                  for g, r in counting.items() if r.scored]
-        if all(s[3] is not None for s in strata):
-            score.index_variance = ikm.stratified_variance(strata)
-            score.ci95 = ikm.stratified_ci(strata, center=score.index)
+    strata = _strata(counting, group_weights) if score.index is not None else None
+    if strata is not None:
+        score.index_variance = ikm.stratified_variance(strata)
+        score.ci95 = ikm.stratified_ci(strata, center=score.index)
+
+
+def _strata(counting: dict[str, GroupResult], group_weights: dict[str, float]
+            ) -> list[ikm.Stratum] | None:
+    """The counting groups with answers as strata of the index (weight, n, mean, variance,
+    invited); None when one of them has no variance (a single scored respondent)."""
+    strata: list[ikm.Stratum] = []
+    for group, result in counting.items():
+        mean, variance = result.score_mean, result.score_variance
+        if not result.scored:
+            continue
+        if mean is None or variance is None:
+            return None
+        strata.append((group_weights[group], result.scored, mean, variance, result.invited))
+    return strata
 
 
 def _holder_column(stored, split: frozenset[int]):
