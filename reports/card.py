@@ -196,7 +196,8 @@ def _score(flow: Flow, data: CardData) -> None:
     if data.previous_ikm is not None and data.change is not None:
         key = "change_up" if data.change > 0.005 else "change_down" if data.change < -0.005 \
             else "change_same"
-        text = label(texts, key, prev=data.previous_round, value=fmt.number(data.previous_ikm, lang),
+        text = label(texts, key, prev=data.previous_round,
+                     value=fmt.number(data.previous_ikm, lang),
                      delta=fmt.number(abs(data.change), lang))
         if data.change_p_value is not None:
             text += label(texts, "change_sig" if data.change_significant else "change_not_sig",
@@ -220,7 +221,8 @@ def _sample(flow: Flow, data: CardData) -> None:
         flow.gap(6)
         return
     text = label(texts, "sample", n=fmt.integer(data.respondents, lang),
-                 invited=fmt.integer(data.invited, lang), rate=fmt.percent(data.response_rate, lang),
+                 invited=fmt.integer(data.invited, lang),
+                 rate=fmt.percent(data.response_rate, lang),
                  required=fmt.integer(data.required_sample, lang))
     flow.paragraph(text, size=9.5)
     if data.meets_required_sample is False:
@@ -469,7 +471,8 @@ def _complaints(flow: Flow, data: CardData) -> None:
     rows = [(label(texts, "c_received"), fmt.integer(c.received, lang)),
             (label(texts, "c_rejected"), fmt.integer(c.rejected, lang)),
             (label(texts, "c_resolved"), fmt.integer(c.resolved, lang)),
-            (label(texts, "c_in_time", days=c.deadline_days if c.deadline_days is not None else "–"),
+            (label(texts, "c_in_time",
+                   days=c.deadline_days if c.deadline_days is not None else "–"),
              fmt.integer(c.resolved_in_time, lang)),
             (label(texts, "c_rate"), fmt.percent(c.in_time_rate, lang)),
             (label(texts, "c_median"), "–" if c.median_days_to_resolve is None else
@@ -477,7 +480,8 @@ def _complaints(flow: Flow, data: CardData) -> None:
             (label(texts, "c_overdue"), fmt.integer(c.open_overdue, lang))]
     if c.median_hours_to_first_response is not None:
         rows.insert(6, (label(texts, "c_first"),
-                        label(texts, "hours", n=fmt.number(c.median_hours_to_first_response, lang, 1))))
+                        label(texts, "hours",
+                              n=fmt.number(c.median_hours_to_first_response, lang, 1))))
     row_h = 13
     flow.heading(label(texts, "complaints_title"), keep_with=row_h * len(rows))
     days = c.deadline_days if c.deadline_days is not None else "–"

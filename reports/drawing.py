@@ -80,7 +80,8 @@ class Flow:
         self.pdf.setFillColor(INK)
 
     def paragraph(self, text: str, size: float = 9, font: str = "Helvetica", colour=INK,
-                  x: float = MARGIN, width: float = CONTENT_W, leading: float | None = None) -> None:
+                  x: float = MARGIN, width: float = CONTENT_W,
+                  leading: float | None = None) -> None:
         leading = leading or size * 1.3
         lines = simpleSplit(text, font, size, width)
         for line in lines:

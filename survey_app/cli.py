@@ -120,7 +120,8 @@ def import_officials(path):
 
 # --- rounds -----------------------------------------------------------------------------------
 
-round_group = AppGroup("round", help="Quarterly rounds: create, list, open, close, extend, publish.")
+round_group = AppGroup("round",
+                       help="Quarterly rounds: create, list, open, close, extend, publish.")
 skm.add_command(round_group)
 
 
@@ -176,7 +177,8 @@ def _wib(value) -> str:
 @click.option("--complaint-weight", type=float,
               default=DEFAULT_SETTINGS["complaint_weight"], show_default=True,
               help="weight of complaint handling in the composite score")
-@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"], show_default=True,
+@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"],
+              show_default=True,
               help="fewest complaints for an in-time rate to count against anyone")
 @click.option("--followup-required", is_flag=True,
               help="a missing or overdue follow-up plan counts as a failed quarter")
@@ -306,7 +308,8 @@ def round_next(code):
 
 @skm.command("results")
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True)
 def results_command(code, fmt):
     """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position."""
     from survey_app.domain import results, rounds
@@ -325,7 +328,8 @@ def results_command(code, fmt):
 
 
 @skm.command("demo")
-@click.option("--scale", type=click.Choice(["small", "province"]), default="small", show_default=True)
+@click.option("--scale", type=click.Choice(["small", "province"]), default="small",
+              show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--if-empty", is_flag=True, help="do nothing (but print the logins) if the database "
                                                "already has data")
@@ -521,8 +525,9 @@ def _print_table(headings: list[str], rows: list[list], left: tuple[int, ...]) -
     text columns (``left``) aligned left, numbers right, two spaces between them."""
     widths = [max(len(str(cell)) for cell in cells) for cells in zip(headings, *rows, strict=True)]
     for row in [headings, *rows]:
+        cells = enumerate(zip(row, widths, strict=True))
         click.echo("  ".join(str(cell).ljust(width) if i in left else str(cell).rjust(width)
-                             for i, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip())
+                             for i, (cell, width) in cells).rstrip())
 
 
 @skm.command("render")

@@ -91,10 +91,11 @@ SCALES = {
 }
 
 PLACE_WORDS = ("Cempaka", "Suka", "Karang", "Pulo", "Jati", "Rawa", "Tanjung", "Cipinang", "Kebon",
-               "Duri", "Gunung", "Pasar", "Pondok", "Kampung", "Bukit", "Cilandak", "Pela", "Menteng",
-               "Kemang", "Bambu", "Kelapa", "Sunter", "Semper", "Grogol", "Tomang", "Kalibata",
-               "Cideng", "Petojo", "Galur", "Utan", "Srengseng", "Meruya", "Kembangan", "Cakung",
-               "Ujung", "Lagoa", "Marunda", "Cilincing", "Angke", "Pluit", "Joglo", "Kedoya")
+               "Duri", "Gunung", "Pasar", "Pondok", "Kampung", "Bukit", "Cilandak", "Pela",
+               "Menteng", "Kemang", "Bambu", "Kelapa", "Sunter", "Semper", "Grogol", "Tomang",
+               "Kalibata", "Cideng", "Petojo", "Galur", "Utan", "Srengseng", "Meruya", "Kembangan",
+               "Cakung", "Ujung", "Lagoa", "Marunda", "Cilincing", "Angke", "Pluit", "Joglo",
+               "Kedoya")
 PLACE_SUFFIXES = ("Barat", "Timur", "Utara", "Selatan", "Baru", "Lama", "Dalam", "Raya", "Indah",
                   "Jaya", "Sari", "Asri", "Makmur", "Tengah")
 FIRST_NAMES = ("Budi", "Siti", "Agus", "Rina", "Joko", "Dewi", "Ahmad", "Sri", "Hendra", "Nur",
@@ -108,18 +109,23 @@ LAST_NAMES = ("Santoso", "Aminah", "Salim", "Wati", "Prasetyo", "Lestari", "Hida
 UNIT_NAMES = ("Dinas Bina Marga", "Dinas Sumber Daya Air", "Dinas Lingkungan Hidup",
               "Dinas Perhubungan", "Satuan Polisi Pamong Praja", "Dinas Pertamanan dan Hutan Kota",
               "Dinas Kesehatan", "Dinas Pendidikan", "Dinas Sosial",
-              "Dinas Perumahan Rakyat dan Kawasan Permukiman", "Dinas Cipta Karya, Tata Ruang dan Pertanahan",
-              "Dinas Kependudukan dan Pencatatan Sipil", "Dinas Perindustrian, Perdagangan, Koperasi, UKM",
-              "Dinas Penanggulangan Kebakaran dan Penyelamatan", "Dinas Pariwisata dan Ekonomi Kreatif",
-              "Dinas Kebudayaan", "Dinas Pemuda dan Olahraga", "Dinas Tenaga Kerja, Transmigrasi dan Energi",
-              "Dinas Ketahanan Pangan, Kelautan dan Pertanian", "Dinas Pemberdayaan, Perlindungan Anak dan Pengendalian Penduduk",
+              "Dinas Perumahan Rakyat dan Kawasan Permukiman",
+              "Dinas Cipta Karya, Tata Ruang dan Pertanahan",
+              "Dinas Kependudukan dan Pencatatan Sipil",
+              "Dinas Perindustrian, Perdagangan, Koperasi, UKM",
+              "Dinas Penanggulangan Kebakaran dan Penyelamatan",
+              "Dinas Pariwisata dan Ekonomi Kreatif", "Dinas Kebudayaan",
+              "Dinas Pemuda dan Olahraga", "Dinas Tenaga Kerja, Transmigrasi dan Energi",
+              "Dinas Ketahanan Pangan, Kelautan dan Pertanian",
+              "Dinas Pemberdayaan, Perlindungan Anak dan Pengendalian Penduduk",
               "Dinas Komunikasi, Informatika dan Statistik", "Dinas Penanaman Modal dan PTSP",
-              "Dinas Perpustakaan dan Kearsipan", "Dinas Pertanahan", "Badan Penanggulangan Bencana Daerah",
-              "Dinas Lingkungan Hidup (Kebersihan)", "Dinas Bina Marga (Penerangan Jalan)",
-              "Dinas Perhubungan (Perparkiran)", "Dinas Sumber Daya Air (Pompa)", "Dinas Kesehatan (Puskesmas)")
+              "Dinas Perpustakaan dan Kearsipan", "Dinas Pertanahan",
+              "Badan Penanggulangan Bencana Daerah", "Dinas Lingkungan Hidup (Kebersihan)",
+              "Dinas Bina Marga (Penerangan Jalan)", "Dinas Perhubungan (Perparkiran)",
+              "Dinas Sumber Daya Air (Pompa)", "Dinas Kesehatan (Puskesmas)")
 CATEGORIES = ("Jalan rusak", "Pohon tumbang", "Parkir liar", "Sampah", "Banjir dan saluran air",
-              "Penerangan jalan", "Pedagang kaki lima", "Fasilitas umum", "Administrasi kependudukan",
-              "Ketertiban umum")
+              "Penerangan jalan", "Pedagang kaki lima", "Fasilitas umum",
+              "Administrasi kependudukan", "Ketertiban umum")
 COMMENTS = (
     "Lurah cepat menanggapi laporan warga, terima kasih.",
     "Mohon lebih sering turun ke lapangan, terutama ke RW yang jauh.",
@@ -219,7 +225,8 @@ class _Builder:
                     *self.scale.kelurahan_per_kecamatan)
                 for j in range(1, n_kel + 1):
                     area_id += 1
-                    rows.append((area_id, f"{kec_code}{j:03d}", kec_id, "kelurahan", self.place(used)))
+                    rows.append((area_id, f"{kec_code}{j:03d}", kec_id, "kelurahan",
+                                 self.place(used)))
                     self.kelurahan.append((area_id, f"{kec_code}{j:03d}", kec_id))
         insert_rows(Area.__table__, ["id", "code", "parent_id", "level", "name"], rows)
         self.kota_of_kec = {kec_id: kota_id for kec_id, _c, kota_id in self.kecamatan}
@@ -303,10 +310,11 @@ class _Builder:
                                      start[pos_id], boundary - timedelta(days=1)))
                 holder[pos_id], start[pos_id] = official_id, boundary
         for pos_id, official_id in holder.items():
-            appointments.append((self.next_id("appointment"), official_id, pos_id, start[pos_id], None))
+            appointments.append((self.next_id("appointment"), official_id, pos_id,
+                                 start[pos_id], None))
         insert_rows(Official.__table__, ["id", "nip", "name"], officials)
-        insert_rows(Appointment.__table__, ["id", "official_id", "position_id", "start_date", "end_date"],
-                    appointments)
+        insert_rows(Appointment.__table__,
+                    ["id", "official_id", "position_id", "start_date", "end_date"], appointments)
         self.appointments = appointments
         self.summary.officials = len(officials)
 
@@ -476,9 +484,11 @@ class _Builder:
             last = min(q_end, self.today)
             days = (last - q_start).days + 1
             for kel_id, _code, _kec in self.kelurahan:
-                count = int(self.np.poisson(self.scale.complaints_per_kelurahan_quarter * days / 91))
+                count = int(self.np.poisson(
+                    self.scale.complaints_per_kelurahan_quarter * days / 91))
                 for _ in range(count):
-                    reported = wib(q_start, 0) + timedelta(minutes=self.rng.randint(0, days * 1440 - 1))
+                    reported = wib(q_start, 0) + timedelta(
+                        minutes=self.rng.randint(0, days * 1440 - 1))
                     if reported > now:
                         continue
                     if self.rng.random() < unit_share:
@@ -694,7 +704,8 @@ def _demo_plan(rng: random.Random, round_: Round, position_id: int, official_id:
 
 
 def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *, today: date,
-               secret_key: str, hash_method: str = "scrypt", finished_rounds: int = 4) -> DemoSummary:
+               secret_key: str, hash_method: str = "scrypt",
+               finished_rounds: int = 4) -> DemoSummary:
     """Fill an empty database with a whole demo (the caller commits)."""
     scale = SCALES[scale_name]
     builder = _Builder(scale, seed, questionnaire, today, secret_key, finished_rounds)

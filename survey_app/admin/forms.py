@@ -19,7 +19,8 @@ class CreateUserForm(FlaskForm):
     official_nip = StringField(_l("NIP of the official (for the official role)"),
                                validators=[Optional(), ColumnLength(Official.nip),
                                            NoControlCharacters()])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(), Length(min=8, max=200)])
     submit = SubmitField(_l("Create account"))
 
 

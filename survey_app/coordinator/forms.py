@@ -43,7 +43,8 @@ class CheckboxesField(SelectMultipleField):
 
 def _weight_field(group: str):
     return FloatField(GROUP_LABELS[group], default=DEFAULT_GROUP_WEIGHTS[group],
-                      validators=[InputRequired(message=_l("Enter a weight (0 to leave the group out)."))])
+                      validators=[InputRequired(
+                          message=_l("Enter a weight (0 to leave the group out)."))])
 
 
 def _rates_field(group: str):
@@ -58,10 +59,12 @@ class RoundForm(FlaskForm):
                        validators=[InputRequired(message=_l("Enter the quarter code.")),
                                    Length(max=7)])
     questionnaire = SelectField(_l("Questionnaire"), choices=[])
-    opens_at = DateTimeLocalField(_l("Opens (WIB)"), format=DATETIME_FORMAT,
-                                  validators=[InputRequired(message=_l("Enter the opening time."))])
-    closes_at = DateTimeLocalField(_l("Closes (WIB)"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired(message=_l("Enter the closing time."))])
+    opens_at = DateTimeLocalField(
+        _l("Opens (WIB)"), format=DATETIME_FORMAT,
+        validators=[InputRequired(message=_l("Enter the opening time."))])
+    closes_at = DateTimeLocalField(
+        _l("Closes (WIB)"), format=DATETIME_FORMAT,
+        validators=[InputRequired(message=_l("Enter the closing time."))])
     weight_rt = _weight_field("rt")
     weight_rw = _weight_field("rw")
     weight_lmk = _weight_field("lmk")
@@ -72,19 +75,24 @@ class RoundForm(FlaskForm):
     rates_lmk = _rates_field("lmk")
     rates_fkdm = _rates_field("fkdm")
     rates_tokoh = _rates_field("tokoh")
-    deadline_days = IntegerField(_l("Complaint deadline (days)"), default=DEFAULT_SETTINGS["deadline_days"],
+    deadline_days = IntegerField(_l("Complaint deadline (days)"),
+                                 default=DEFAULT_SETTINGS["deadline_days"],
                                  validators=[InputRequired(message=_l("Enter a number of days."))])
-    min_group = IntegerField(_l("Fewest respondents for a group to count"), default=DEFAULT_SETTINGS["min_group"],
+    min_group = IntegerField(_l("Fewest respondents for a group to count"),
+                             default=DEFAULT_SETTINGS["min_group"],
                              validators=[InputRequired(message=_l("Enter a number."))])
-    survey_weight = FloatField(_l("Weight of the survey in the composite score"), default=DEFAULT_SETTINGS["survey_weight"],
+    survey_weight = FloatField(_l("Weight of the survey in the composite score"),
+                               default=DEFAULT_SETTINGS["survey_weight"],
                                validators=[InputRequired(message=_l("Enter a weight."))])
     complaint_weight = FloatField(_l("Weight of complaint handling in the composite score"),
                                   default=DEFAULT_SETTINGS["complaint_weight"],
                                   validators=[InputRequired(message=_l("Enter a weight."))])
-    min_in_time_rate = FloatField(_l("Lowest acceptable in-time rate (0 to 1)"), default=DEFAULT_SETTINGS["min_in_time_rate"],
+    min_in_time_rate = FloatField(_l("Lowest acceptable in-time rate (0 to 1)"),
+                                  default=DEFAULT_SETTINGS["min_in_time_rate"],
                                   validators=[InputRequired(message=_l("Enter a rate.")),
                                               NumberRange(0, 1, message=_l("Between 0 and 1."))])
-    failing_grades = CheckboxesField(_l("Grades that fail a round"), default=list(DEFAULT_SETTINGS["failing_grades"]),
+    failing_grades = CheckboxesField(_l("Grades that fail a round"),
+                                     default=list(DEFAULT_SETTINGS["failing_grades"]),
                                      choices=[SelectChoice(g, g) for g in "ABCD"])
     min_complaints = IntegerField(_l("Fewest complaints for an in-time rate to count"),
                                   default=DEFAULT_SETTINGS["min_complaints"],
@@ -166,5 +174,6 @@ class RepublishForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired(message=_l("Enter the new closing time."))])
+    closes_at = DateTimeLocalField(
+        _l("New closing time (WIB)"), format=DATETIME_FORMAT,
+        validators=[InputRequired(message=_l("Enter the new closing time."))])

@@ -77,7 +77,8 @@ def import_areas(table: Table) -> ImportSummary:
             db.session.add(area)
             existing[code] = area
             summary.count(line, "new", f"{code} {name}")
-        elif (area.level, area.name, area.parent_id) != (level, name, parent.id if parent else None):
+        elif (area.level, area.name, area.parent_id) != (level, name,
+                                                         parent.id if parent else None):
             area.level, area.name, area.parent = level, name, parent
             summary.count(line, "update", f"{code} {name}")
         else:

@@ -5,7 +5,8 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry
 
 
-def record(action: str, target: str | None = None, user=None, detail: dict | None = None) -> AuditEntry:
+def record(action: str, target: str | None = None, user=None,
+           detail: dict | None = None) -> AuditEntry:
     """Add an audit entry; ``user`` is a User, or None for the command line."""
     entry = AuditEntry(
         user_id=getattr(user, "id", None),

@@ -368,7 +368,8 @@ STAGING = SqlTable(
     Column("channel", String(40)), Column("category", String(120)),
     Column("area_id", Integer), Column("unit_id", Integer), Column("status", String(12)),
     Column("reported_at", UTCDateTime), Column("first_response_at", UTCDateTime),
-    Column("resolved_at", UTCDateTime), Column("position_id", Integer), Column("official_id", Integer),
+    Column("resolved_at", UTCDateTime), Column("position_id", Integer),
+    Column("official_id", Integer),
     prefixes=["TEMPORARY"],
 )
 DATA_COLUMNS = ["channel", "category", "area_id", "unit_id", "status", "reported_at",
@@ -490,7 +491,8 @@ def _holder(terms, day: date) -> int | None:
     return official_id if end is None or end >= day else None
 
 
-def bad_rows_csv(table: Table, checked: CheckedExport, mapping: dict[str, str] | None = None) -> str:
+def bad_rows_csv(table: Table, checked: CheckedExport,
+                 mapping: dict[str, str] | None = None) -> str:
     """The bad rows as CSV, with the file's own column names (so that they can be fixed and
     imported again with the same mapping), preceded by their line number and errors."""
     back = {dest: source for source, dest in (mapping or {}).items()}
@@ -547,7 +549,8 @@ def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = 
         return ExportPreview([], {}, file_errors=e.errors)
     if mapping is None:
         mapping = suggested_mapping(source_columns)
-    mapping = {source: dest for source, dest in mapping.items() if dest and source in source_columns}
+    mapping = {source: dest for source, dest in mapping.items()
+               if dest and source in source_columns}
     preview = ExportPreview(source_columns, mapping)
     chosen: dict[str, str] = {}
     for source, dest in mapping.items():

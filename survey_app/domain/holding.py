@@ -70,7 +70,8 @@ def release_held(round_ids: Iterable[int] | None = None) -> int:
         {"id": new_id, **dict(zip(RESPONSE_COLUMNS, row[1:], strict=True))}
         for new_id, row in zip(new_ids, taken, strict=True)])
     rows = [{"response_id": new_id, "item_code": code, "value": value}
-            for new_id, row in zip(new_ids, taken, strict=True) for code, value in answers.get(row[0], ())]
+            for new_id, row in zip(new_ids, taken, strict=True)
+            for code, value in answers.get(row[0], ())]
     if rows:
         session.execute(insert(Answer), rows)
     return len(taken)

@@ -191,8 +191,8 @@ def stratified_ci(strata: list[Stratum], scale: float = 25.0,
         return None
     total_weight = sum(w for w, *_ in strata)
     estimate = math.fsum(w / total_weight * mean for w, _n, mean, *_ in strata)
-    df_denominator = math.fsum(part * part / (n - 1)
-                               for part, (_w, n, *_) in zip(_stratum_parts(strata), strata, strict=True))
+    parts = zip(_stratum_parts(strata), strata, strict=True)
+    df_denominator = math.fsum(part * part / (n - 1) for part, (_w, n, *_) in parts)
     if center is not None:
         estimate = float(center)
     if variance <= 0:

@@ -29,7 +29,8 @@ def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | No
     return a_start <= (b_end or FAR_FUTURE) and b_start <= (a_end or FAR_FUTURE)
 
 
-def get_or_create_position(kind: str, area: Area | None = None, unit: Unit | None = None) -> Position:
+def get_or_create_position(kind: str, area: Area | None = None,
+                           unit: Unit | None = None) -> Position:
     position = db.session.scalar(select(Position).where(
         Position.kind == kind,
         Position.area_id.is_(None) if area is None else Position.area_id == area.id,
@@ -180,7 +181,8 @@ def _overlap_errors(parsed) -> list[RowError]:
         stored = db.session.execute(
             select(Official.nip, Appointment.start_date, Appointment.end_date)
             .join(Appointment.official).join(Appointment.position)
-            .outerjoin(Area, Position.area_id == Area.id).outerjoin(Unit, Position.unit_id == Unit.id)
+            .outerjoin(Area, Position.area_id == Area.id)
+            .outerjoin(Unit, Position.unit_id == Unit.id)
             .where(Position.kind == kind,
                    Area.code == area_code if area_code else Unit.code == unit_code)).all()
         for i, (line, nip, start, end) in enumerate(rows):

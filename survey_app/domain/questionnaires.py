@@ -201,13 +201,15 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def pin(key_or_content: str | dict, directory: Path | str = DEFAULT_DIRECTORY) -> PinnedQuestionnaire:
+def pin(key_or_content: str | dict,
+        directory: Path | str = DEFAULT_DIRECTORY) -> PinnedQuestionnaire:
     """The stored copy of a questionnaire: reused when this exact content was pinned before."""
     content = (get(key_or_content, directory) if isinstance(key_or_content, str)
                else validate(key_or_content))
     digest = content_hash(content)
     row = db.session.scalar(select(PinnedQuestionnaire).where(
-        PinnedQuestionnaire.key == content["key"], PinnedQuestionnaire.version == content["version"],
+        PinnedQuestionnaire.key == content["key"],
+        PinnedQuestionnaire.version == content["version"],
         PinnedQuestionnaire.content_hash == digest))
     if row is None:
         row = PinnedQuestionnaire(key=content["key"], version=content["version"],

@@ -152,8 +152,8 @@ def fingerprint(round_: Round, now: datetime | None = None) -> str:
              round_.opens_at, round_.closes_at, round_.group_weights, round_.rating_matrix,
              round_.min_group, round_.deadline_days, round_.survey_weight, round_.complaint_weight,
              round_.min_in_time_rate, round_.failing_grades, round_.min_complaints, day,
-             is_final(round_, now), tuple(responses), tuple(invited), [tuple(a) for a in appointments],
-             tuple(complaints)]
+             is_final(round_, now), tuple(responses), tuple(invited),
+             [tuple(a) for a in appointments], tuple(complaints)]
     if followups_may_count():
         parts.append(sanctions.followup_fingerprint())
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
@@ -168,7 +168,8 @@ def _changed_hands(round_: Round) -> set[int]:
     """Positions not held by one official for the whole of the round's quarter: a holder came
     or went during it (a rotation, or a vacancy at either end)."""
     first, last = quarters.bounds(*quarters.parse(round_.code))
-    in_quarter = select(Appointment.position_id, Appointment.start_date, Appointment.end_date).where(
+    in_quarter = select(Appointment.position_id, Appointment.start_date,
+                        Appointment.end_date).where(
         Appointment.start_date <= last,
         (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))
     return {position_id for position_id, start, end in db.session.execute(in_quarter)
@@ -322,7 +323,8 @@ def followups_may_count() -> bool:
                                   .where(Round.followup_required.is_(True))))
 
 
-def _ancestor_code(area: Area | None, areas: dict[int, Area], levels: tuple[str, ...]) -> str | None:
+def _ancestor_code(area: Area | None, areas: dict[int, Area],
+                   levels: tuple[str, ...]) -> str | None:
     while area is not None:
         if area.level in levels:
             return area.code

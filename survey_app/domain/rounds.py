@@ -302,7 +302,8 @@ def update(round_: Round, settings: Settings, user=None, now: datetime | None = 
 
 def next_quarter_draft(previous: Round, user=None) -> Round:
     """A new draft for the quarter after ``previous``: the same settings, the scheduled times three
-    months later (an early close, ``closed_at``, does not shorten the next round), the questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
+    months later (an early close, ``closed_at``, does not shorten the next round), the
+    questionnaire as its file is now (re-pinned; unchanged files reuse the copy).
     ``invitations.next_quarter`` adds the roster."""
     settings = Settings.of(previous)
     settings.opens_at = _add_months(previous.opens_at, 3)

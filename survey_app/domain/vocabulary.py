@@ -71,7 +71,8 @@ DEFAULT_SETTINGS: DefaultSettings = {
 }
 
 # Complaint statuses, stored in English; imports accept the Indonesian CRM names too.
-COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved", "rejected")
+COMPLAINT_STATUSES = ("waiting", "coordination", "disposition", "in_progress", "resolved",
+                      "rejected")
 COMPLAINT_STATUS_ALIASES = {
     "menunggu": "waiting",
     "waiting": "waiting",

@@ -27,6 +27,7 @@ def index():
 
         listing = rounds.listing()
         db.session.commit()  # clock transitions seen just now are recorded
-        current = next((row for row in listing if row[1] == "open"), listing[0] if listing else None)
+        current = next((row for row in listing if row[1] == "open"),
+                       listing[0] if listing else None)
     return render_template("main/index.html", user=current_user, current=current,
                            role_label=ROLE_LABELS.get(current_user.role, current_user.role))

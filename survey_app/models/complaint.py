@@ -16,8 +16,10 @@ class Complaint(db.Model):
     __tablename__ = "complaints"
     __table_args__ = (
         CheckConstraint(_in("status", COMPLAINT_STATUSES), name="status"),
-        CheckConstraint("resolved_at IS NULL OR resolved_at >= reported_at", name="resolved_after_report"),
-        CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_time"),
+        CheckConstraint("resolved_at IS NULL OR resolved_at >= reported_at",
+                        name="resolved_after_report"),
+        CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL",
+                        name="resolved_has_time"),
         CheckConstraint("area_id IS NOT NULL OR unit_id IS NOT NULL", name="area_or_unit"),
         Index("ix_complaints_position_reported", "position_id", "reported_at"),
     )

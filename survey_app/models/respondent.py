@@ -96,7 +96,8 @@ class InvitationPosition(db.Model):
     __tablename__ = "invitation_positions"
 
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), primary_key=True)
-    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), primary_key=True, index=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), primary_key=True,
+                                             index=True)
     answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     invitation: Mapped[Invitation] = relationship(back_populates="positions")
@@ -133,7 +134,8 @@ class Answer(db.Model):
     """One item's answer on the 1..4 scale; a blank answer is simply absent."""
 
     __tablename__ = "answers"
-    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}", name="scale"),)
+    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}",
+                                      name="scale"),)
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), primary_key=True)
     item_code: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -167,7 +169,8 @@ class HeldAnswer(db.Model):
     """An answer of a HeldResponse (moved with it)."""
 
     __tablename__ = "held_answers"
-    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}", name="scale"),)
+    __table_args__ = (CheckConstraint(f"value BETWEEN {ANSWER_MIN} AND {ANSWER_MAX}",
+                                      name="scale"),)
 
     held_response_id: Mapped[int] = mapped_column(ForeignKey("held_responses.id"),
                                                   primary_key=True)

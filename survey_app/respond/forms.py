@@ -73,7 +73,7 @@ def read_sections(form: MultiDict, position_ids: list[int], item_codes: list[str
         section = Section(pid, comment=comment)
         for code in item_codes:
             raw = form.get(field_name(pid, code), "").strip()
-            section.answers[code] = None if not raw else (int(raw) if raw in "1234" and len(raw) == 1
-                                                          else -1)
+            section.answers[code] = None if not raw else (
+                int(raw) if raw in "1234" and len(raw) == 1 else -1)
         sections.append(section)
     return sections

@@ -117,8 +117,9 @@ def _fresh_section(round_, position) -> Markup:
         if len(cache) > 20_000:
             cache.clear()
         macro = get_template_attribute("respond/_section.html", "section_macro")
-        html = cache[key] = Markup(macro(position, responses.pinned_content(round_.questionnaire_id),
-                                         POSITION_LABELS, field_name, None, (), lang))
+        content = responses.pinned_content(round_.questionnaire_id)
+        html = cache[key] = Markup(macro(position, content, POSITION_LABELS, field_name, None, (),
+                                         lang))
     return html
 
 

@@ -39,7 +39,8 @@ def _nothing_imported(rejected: ImportRejected) -> str:
 
 
 def _read_roster(data: bytes, name: str):
-    return read_table(data, name, required=roster.REQUIRED_COLUMNS, optional=roster.OPTIONAL_COLUMNS)
+    return read_table(data, name, required=roster.REQUIRED_COLUMNS,
+                      optional=roster.OPTIONAL_COLUMNS)
 
 
 @bp.get("/")
@@ -55,7 +56,8 @@ def index():
 def _round_page(round_: Round, status: int = 200, **forms):
     return render_template(
         "roster/round.html", round=round_, state=effective_state(round_),
-        rates=responses.response_rates(round_), upload_form=forms.get("upload_form") or UploadForm(),
+        rates=responses.response_rates(round_),
+        upload_form=forms.get("upload_form") or UploadForm(),
         paper_form=forms.get("paper_form") or PaperForm(), letters_form=LettersForm(),
         errors=forms.get("errors"), error_title=forms.get("error_title"),
         accepts_roster=effective_state(round_) in invitations.ROSTER_STATES,
