@@ -207,9 +207,11 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     # Uploads (rosters, officials). The public form is capped lower (RESPOND_MAX_CONTENT_LENGTH,
-    # 64 KB), complaint exports higher (COMPLAINT_MAX_UPLOAD, 64 MB: a year is some 20 MB).
+    # 64 KB), complaint exports higher (COMPLAINT_MAX_UPLOAD, 64 MB: a year is some 20 MB,
+    # streamed to disk by survey_app/uploads.py).
     # deploy/nginx-skm.conf's client_max_body_size follows the largest (tests/test_install.py).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "COMPLAINT_MAX_UPLOAD": 64 * 1024 * 1024,  # the complaint upload page's own limit
     # An upload larger than this is imported by a background job (survey_app/jobs.py) and the
     # page answers at once with the job's progress; a smaller one within the request.
     "JOB_IMPORT_BYTES": 1024 * 1024,

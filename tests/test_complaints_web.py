@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from survey_app import uploads
 from survey_app.extensions import db
 from survey_app.models import Complaint, Round, Unit
 from tests import factories
@@ -46,11 +47,11 @@ def preview_form(html: str) -> dict:
     return data
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    """Uploads wait in the test's own folder, not in the instance folder."""
-    app.config["COMPLAINT_UPLOAD_DIR"] = tmp_path / "uploads"
-    return tmp_path / "uploads"
+@pytest.fixture
+def upload_dir(app):
+    """Where uploads wait: the one folder of survey_app/uploads.py."""
+    with app.app_context():
+        return uploads.folder()
 
 
 @pytest.fixture
@@ -62,7 +63,9 @@ def test_upload_preview_and_import(app, client, coordinator, upload_dir):
     response = upload(client, GOOD)
     assert response.status_code == 302
     preview_url = response.headers["Location"]
-    assert re.match(r"^/coordinator/complaints/upload/[A-Za-z0-9_-]{24}$", preview_url)
+    assert re.match(r"^/coordinator/complaints/upload/[0-9a-f]{32}\.csv$", preview_url)
+    kept = upload_dir / preview_url.rsplit("/", 1)[1]
+    assert kept.read_text(encoding="utf-8") == GOOD  # streamed to disk as sent
     page = client.get(preview_url).get_data(as_text=True)
     assert "Pratinjau" in page and "C1" in page and "2 baris baik, 0 baris salah" in page
     assert complaints_count(app) == 0  # nothing written by the preview
@@ -73,7 +76,7 @@ def test_upload_preview_and_import(app, client, coordinator, upload_dir):
     assert complaints_count(app) == 2
     # The upload is gone once imported.
     assert client.get(preview_url).status_code == 404
-    assert list(upload_dir.iterdir()) == []
+    assert not kept.exists()
 
 
 def test_import_without_csrf_is_refused(app, client, coordinator):

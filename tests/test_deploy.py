@@ -57,7 +57,8 @@ def _nginx_limits() -> dict[str, str]:
 def test_nginx_upload_limits_are_the_apps():
     limits = _nginx_limits()
     assert limits[""] == DEFAULTS["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
-    assert limits["/coordinator/complaints/upload"] == 64 * 1024 * 1024  # COMPLAINT_MAX_UPLOAD
+    assert limits["/coordinator/complaints/upload"] == DEFAULTS["COMPLAINT_MAX_UPLOAD"] == (
+        64 * 1024 * 1024)
     assert limits["/s/"] == 64 * 1024  # RESPOND_MAX_CONTENT_LENGTH
     site = (ROOT / "deploy" / "nginx-skm.conf").read_text()
     respondents = site[site.index("location /s/"):]

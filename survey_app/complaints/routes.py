@@ -1,16 +1,11 @@
 """Complaint pages: upload an export, preview its column mapping, rows and errors, import it;
 and a round's figures per position with the ranking of units.
 
-The uploaded file waits between preview and import in the instance folder under a random name
-that only the uploader's session knows (never a name taken from the user), and is removed once
-imported; leftovers older than a day are removed at the next upload.
+The uploaded file is streamed to disk and waits between preview and import where every upload
+waits (survey_app/uploads.py: its folder, name rule and sweep), under a random name that only the
+uploader's session knows (never a name taken from the user), and is removed once imported.
 """
 from __future__ import annotations
-
-import re
-import secrets
-import time
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -28,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from survey_app import uploads
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit, permissions, results
@@ -51,9 +47,7 @@ from survey_app.models import Round
 
 bp = Blueprint("complaints", __name__, url_prefix="/coordinator/complaints")
 
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
 KEEP_UPLOADS = 5  # per session
-MAX_AGE_SECONDS = 24 * 3600
 LEVELS = ("walikota", "camat", "lurah", "kepala_dinas")
 KIND_LABELS = {"walikota": _l("wali kota"), "bupati": _l("bupati"), "camat": _l("camat"),
                "lurah": _l("lurah"), "kepala_dinas": _l("kepala dinas")}
@@ -65,27 +59,19 @@ def exports_may_be_large(endpoint, values):
     # uploads (MAX_CONTENT_LENGTH). The file is streamed to disk, not held in memory. (Set here,
     # before any before_request: CSRF's reads the form.)
     if endpoint == "complaints.upload":
-        request.max_content_length = current_app.config.get("COMPLAINT_MAX_UPLOAD",
-                                                            64 * 1024 * 1024)
+        request.max_content_length = current_app.config["COMPLAINT_MAX_UPLOAD"]
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config.get("COMPLAINT_UPLOAD_DIR")
-                or Path(current_app.instance_path) / "complaint_uploads")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stored_upload(token: str) -> tuple[Path, str]:
-    """The path and original name of an upload of this session, or 404."""
-    uploads = session.get("complaint_uploads", {})
-    if not TOKEN.match(token) or token not in uploads:
+def _stored_upload(token: str):
+    """The path and original name of an upload of this session (``token``: its name in
+    survey_app/uploads.py), or 404."""
+    mine = session.get("complaint_uploads", {})
+    if not uploads.NAME.match(token) or token not in mine:
         abort(404)
-    name = uploads[token]
-    path = _upload_dir() / (token + Path(name).suffix.lower())
+    path = uploads.kept(token)
     if not path.is_file():
         abort(404)
-    return path, name
+    return path, mine[token]
 
 
 @bp.get("/")
@@ -105,16 +91,12 @@ def upload():
         rounds = db.session.scalars(select(Round).order_by(Round.code.desc())).all()
         return render_template("complaints/index.html", form=form, rounds=rounds,
                                can_import=True), 400
-    directory = _upload_dir()
-    for old in directory.iterdir():
-        if old.stat().st_mtime < time.time() - MAX_AGE_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(18)
-    suffix = ".xlsx" if form.export.data.filename.lower().endswith(".xlsx") else ".csv"
-    form.export.data.save(directory / (token + suffix))
-    uploads = dict(list(session.get("complaint_uploads", {}).items())[-(KEEP_UPLOADS - 1):])
-    uploads[token] = form.export.data.filename[-120:] or "export" + suffix
-    session["complaint_uploads"] = uploads
+    export = form.export.data
+    token = uploads.keep_stream(export.stream, export.filename or "",
+                                current_app.config["COMPLAINT_MAX_UPLOAD"])
+    mine = dict(list(session.get("complaint_uploads", {}).items())[-(KEEP_UPLOADS - 1):])
+    mine[token] = (export.filename or "")[-120:] or "export" + uploads.kept(token).suffix
+    session["complaint_uploads"] = mine
     return redirect(url_for("complaints.preview", token=token))
 
 
