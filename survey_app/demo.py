@@ -379,7 +379,7 @@ class _Builder:
         self.round_ids = {}
         self.last_published_end: date | None = None
         for index, (year, quarter) in enumerate(quarters):
-            code = f"{year}-Q{quarter}"
+            code = quarter_code(year, quarter)
             q_start, q_end = quarter_bounds(year, quarter)
             opens_day = q_end.replace(day=1) - timedelta(days=16)
             closes = wib(q_end + timedelta(days=1))

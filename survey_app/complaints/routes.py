@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -49,8 +48,6 @@ bp = Blueprint("complaints", __name__, url_prefix="/coordinator/complaints")
 
 KEEP_UPLOADS = 5  # per session
 LEVELS = ("walikota", "camat", "lurah", "kepala_dinas")
-KIND_LABELS = {"walikota": _l("wali kota"), "bupati": _l("bupati"), "camat": _l("camat"),
-               "lurah": _l("lurah"), "kepala_dinas": _l("kepala dinas")}
 
 
 @bp.url_value_preprocessor
@@ -159,5 +156,5 @@ def figures(code: str):
     return render_template("complaints/figures.html", round=round_, rows=rows, level=level,
                            cutoff=cutoff_of(round_), final=is_final(round_),
                            moment=judgment_moment(round_),
-                           levels=LEVELS, labels=KIND_LABELS,
+                           levels=LEVELS,
                            ranking=rank_units(round_, figures=by_position))
