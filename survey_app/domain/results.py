@@ -168,10 +168,10 @@ def _changed_hands(round_: Round) -> set[int]:
     """Positions not held by one official for the whole of the round's quarter: a holder came
     or went during it (a rotation, or a vacancy at either end)."""
     first, last = quarters.bounds(*quarters.parse(round_.code))
-    in_quarter = select(Appointment.position_id, Appointment.start_date,
-                        Appointment.end_date).where(
-        Appointment.start_date <= last,
-        (Appointment.end_date.is_(None)) | (Appointment.end_date >= first))
+    in_quarter = (
+        select(Appointment.position_id, Appointment.start_date, Appointment.end_date)
+        .where(Appointment.start_date <= last,
+               (Appointment.end_date.is_(None)) | (Appointment.end_date >= first)))
     return {position_id for position_id, start, end in db.session.execute(in_quarter)
             if start > first or (end is not None and end < last)}
 
