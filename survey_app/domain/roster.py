@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from survey_app.domain import bulk, text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.invitations import check_roster_open, invite
-from survey_app.domain.tabular import Table
+from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
 from survey_app.models import Area, Respondent, Round
@@ -114,6 +114,11 @@ class RosterSummary:
                 "%(num)s respondents have no position to rate in this round (no official holds "
                 "the posts above their area) and got no link", self.nothing_to_rate)
         return text
+
+
+def read_roster(source, filename: str | None = None) -> Table:
+    """A roster file (CSV or XLSX) as plan and import_roster read it."""
+    return read_table(source, filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
 
 
 def check_round(round_: Round) -> None:
