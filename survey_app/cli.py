@@ -159,6 +159,13 @@ def _wib(value) -> str:
     return to_jakarta(value).strftime("%Y-%m-%d %H:%M") + " WIB"
 
 
+def _setting_option(name: str, help: str):
+    """--NAME for a round setting: its type and default are DEFAULT_SETTINGS[name]'s."""
+    default = DEFAULT_SETTINGS[name]
+    return click.option(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                        show_default=True, help=help)
+
+
 @round_group.command("create")
 @click.argument("code")
 @click.option("--questionnaire", required=True, help="a questionnaire key from questionnaires/")
@@ -169,20 +176,11 @@ def _wib(value) -> str:
 @click.option("--rates", multiple=True, metavar="GROUP=TIER+TIER",
               help="which levels a group rates, e.g. --rates fkdm=camat+walikota "
                    "(repeatable; default: every group rates lurah, camat and walikota)")
-@click.option("--deadline-days", type=int,
-              default=DEFAULT_SETTINGS["deadline_days"], show_default=True,
-              help="complaint resolution deadline")
-@click.option("--min-group", type=int,
-              default=DEFAULT_SETTINGS["min_group"], show_default=True,
-              help="fewest respondents for a group to count for a position")
-@click.option("--survey-weight", type=float,
-              default=DEFAULT_SETTINGS["survey_weight"], show_default=True,
-              help="weight of the survey in the composite score")
-@click.option("--complaint-weight", type=float,
-              default=DEFAULT_SETTINGS["complaint_weight"], show_default=True,
-              help="weight of complaint handling in the composite score")
-@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"], show_default=True,
-              help="fewest complaints for an in-time rate to count against anyone")
+@_setting_option("deadline_days", "complaint resolution deadline")
+@_setting_option("min_group", "fewest respondents for a group to count for a position")
+@_setting_option("survey_weight", "weight of the survey in the composite score")
+@_setting_option("complaint_weight", "weight of complaint handling in the composite score")
+@_setting_option("min_complaints", "fewest complaints for an in-time rate to count against anyone")
 @click.option("--followup-required", is_flag=True,
               help="a missing or overdue follow-up plan counts as a failed quarter")
 @click.option("--schedule", "schedule_it", is_flag=True,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,7 +26,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
 
-from survey_app import jobs
 from survey_app.domain import audit
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.tabular import Table
@@ -108,8 +107,9 @@ class Upload:
         return self.job is not None and size > current_app.config["JOB_IMPORT_BYTES"]
 
     def _as_job(self, upload: str) -> Any:
-        job = jobs.submit(self.action, {**(self.job or {}), "upload": upload}, current_user)
-        return redirect(url_for("jobs.job_page", job_id=job.id), 303)
+        from survey_app.background.routes import start_job
+
+        return start_job(self.action, {**(self.job or {}), "upload": upload})
 
     def _import(self, run: Callable[[Table], Any], data: bytes, name: str) -> tuple[Table, Any]:
         """Import the file, audit it and commit; on an error roll back and raise it."""
