@@ -107,6 +107,8 @@ class Upload:
         return self.job is not None and size > current_app.config["JOB_IMPORT_BYTES"]
 
     def _as_job(self, upload: str) -> Any:
+        # Imported here: survey_app.jobs imports this module (through job_kinds) while the
+        # background pages import survey_app.jobs.
         from survey_app.background.routes import start_job
 
         return start_job(self.action, {**(self.job or {}), "upload": upload})
