@@ -92,7 +92,7 @@ def _round_and_upload(run: Run):
     round_ = rounds.by_code(run.params["round"])
     path = uploads.kept(run.params["upload"])
     if not path.exists():
-        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
+        raise JobFailed(uploads.GONE)
     run.remove_when_ended(path)
     run.progress(0, 1, force=True)
     return round_, path
@@ -109,10 +109,7 @@ def import_respondents(run: Run) -> None:
     table = roster.read_roster(path.read_bytes(), path.name)
     summary = roster.import_roster(round_, table, current_app.config["SECRET_KEY"])
     audit.record("import-respondents", round_.code, run.user(), {"summary": str(summary)})
-    run.say(N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
-               "%(invited)s new invitations."), created=summary.created,
-            updated=summary.updated, unchanged=summary.unchanged,
-            invited=summary.invitations_created)
+    run.say(roster.IMPORTED, **summary.counts())
     run.link_round(round_.code)
 
 

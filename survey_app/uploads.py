@@ -27,11 +27,12 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
 
 from survey_app.domain import audit
-from survey_app.domain.errors import DomainError, ImportRejected
+from survey_app.domain.errors import N_, DomainError, ImportRejected
 from survey_app.domain.tabular import Table
 from survey_app.extensions import db
 
 KEEP_SECONDS = 24 * 3600
+GONE = N_("The uploaded file is no longer here; upload it again.")  # for a page or a job
 
 
 def folder() -> Path:
@@ -152,7 +153,7 @@ class Upload:
             abort(400)
         path = kept(form.upload.data)
         if not path.exists():
-            flash(_("The uploaded file is no longer here; upload it again."), "error")
+            flash(_(GONE), "error")
             return redirect(self.back)
         if self._large(path.stat().st_size):
             return self._as_job(path.name)

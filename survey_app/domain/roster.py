@@ -91,6 +91,11 @@ class RosterPlan:
         return sorted(self.rows, key=lambda r: (r.action == "unchanged", r.line))
 
 
+# What a page or a job says once a roster is imported (a msgid; RosterSummary.counts fills it in).
+IMPORTED = N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
+              "%(invited)s new invitations.")
+
+
 @dataclass
 class RosterSummary:
     created: int = 0
@@ -98,6 +103,11 @@ class RosterSummary:
     unchanged: int = 0
     invitations_created: int = 0
     nothing_to_rate: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """IMPORTED's values."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "invited": self.invitations_created}
 
     def __str__(self) -> str:
         """In the current language (the default one on the command line)."""

@@ -85,9 +85,7 @@ def preview(code: str):
 
 
 def _roster_imported(summary: roster.RosterSummary) -> None:
-    flash(_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
-            "%(invited)s new invitations.", created=summary.created, updated=summary.updated,
-            unchanged=summary.unchanged, invited=summary.invitations_created), "success")
+    flash(_(roster.IMPORTED, **summary.counts()), "success")
     if summary.nothing_to_rate:
         flash(ngettext("%(num)s respondent has no official to rate in this round (no one holds "
                        "the posts above their area) and got no link.",
