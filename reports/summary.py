@@ -221,12 +221,17 @@ def _too_few(flow: Flow, data: SummaryData, tier: str) -> None:
     flow.gap(10)
 
 
+def _nothing_listed(flow: Flow, texts, title: str, why: str) -> None:
+    """A section with no rows: its heading and why it is empty."""
+    flow.heading(label(texts, title), keep_with=14)
+    flow.paragraph(label(texts, why), size=9, colour=MUTED)
+
+
 def _complaint_ranking(flow: Flow, data: SummaryData) -> None:
     lang = data.lang
     texts = data.texts
     if not data.complaint_ranking:
-        flow.heading(label(texts, "complaint_rank_title"), keep_with=14)
-        flow.paragraph(label(texts, "complaint_rank_none"), size=9, colour=MUTED)
+        _nothing_listed(flow, texts, "complaint_rank_title", "complaint_rank_none")
         flow.gap(8)
         return
     columns = [(label(texts, "col_rank"), 28, "r"), (label(texts, "col_unit"), 220, "l"),
@@ -242,8 +247,7 @@ def _ladder(flow: Flow, data: SummaryData) -> None:
     lang = data.lang
     texts = data.texts
     if not data.ladder:
-        flow.heading(label(texts, "ladder_title"), keep_with=14)
-        flow.paragraph(label(texts, "ladder_empty"), size=9, colour=MUTED)
+        _nothing_listed(flow, texts, "ladder_title", "ladder_empty")
         return
     columns = [(label(texts, "col_official"), 130, "l"), (label(texts, "nip"), 110, "l"),
                (label(texts, "position"), 150, "l"), (label(texts, "col_failed"), 60, "r"),

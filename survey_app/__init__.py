@@ -229,53 +229,37 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _l
     from flask_wtf.csrf import CSRFError
 
-    def wants_json() -> bool:
-        return request.path.startswith("/api/")
-
-    def page(status: int, title: str, message: str):
-        if wants_json():
-            return jsonify(error=message), status
+    def page(status: int, title, message):
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(message)), status
         return render_template("errors/error.html", title=title, message=message), status
 
-    @app.errorhandler(400)
-    def bad_request(e):
-        return page(400, _("Bad request"), _("The request could not be understood."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(e):
-        return page(400, _("Form expired"),
-                    _("The form was out of date. Go back, reload the page and try again."))
-
-    @app.errorhandler(403)
-    def forbidden(e):
-        return page(403, _("Not allowed"), _("You do not have access to this page."))
-
-    @app.errorhandler(404)
-    def not_found(e):
-        return page(404, _("Not found"), _("The page you asked for does not exist."))
-
-    @app.errorhandler(405)
-    def method_not_allowed(e):
-        return page(405, _("Not allowed"), _("This action is not available here."))
-
-    @app.errorhandler(413)
-    def too_large(e):
-        return page(413, _("Too large"), _("What you sent is too large."))
-
-    @app.errorhandler(429)
-    def too_many(e):
-        return page(429, _("Too many requests"),
-                    _("Too many requests from your address. Please wait a minute and try again."))
+    # What each refusal says: (error, status, title, message).
+    pages = [
+        (400, 400, _l("Bad request"), _l("The request could not be understood.")),
+        (CSRFError, 400, _l("Form expired"),
+         _l("The form was out of date. Go back, reload the page and try again.")),
+        (403, 403, _l("Not allowed"), _l("You do not have access to this page.")),
+        (404, 404, _l("Not found"), _l("The page you asked for does not exist.")),
+        (405, 405, _l("Not allowed"), _l("This action is not available here.")),
+        (413, 413, _l("Too large"), _l("What you sent is too large.")),
+        (429, 429, _l("Too many requests"),
+         _l("Too many requests from your address. Please wait a minute and try again.")),
+    ]
+    for error, status, title, message in pages:
+        app.register_error_handler(
+            error, lambda e, status=status, title=title, message=message: page(
+                status, str(title), str(message)))
 
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()
-        return page(500, _("Something went wrong"),
-                    _("Something went wrong on our side. Nothing you entered was saved half-way; "
-                      "please try again."))
+        return page(500, _l("Something went wrong"),
+                    _l("Something went wrong on our side. Nothing you entered was saved "
+                       "half-way; please try again."))
 
 
 def register_template_helpers(app: Flask) -> None:

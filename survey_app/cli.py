@@ -21,9 +21,7 @@ def fail(error: Exception) -> None:
     """Roll back, print what went wrong (every bad row of an import) and exit 1."""
     db.session.rollback()
     if isinstance(error, ImportRejected):  # in the default language, like its row errors
-        click.echo(ngettext("Nothing was imported: %(num)s problem found.",
-                            "Nothing was imported: %(num)s problems found.", len(error.errors)),
-                   err=True)
+        click.echo(error.headline, err=True)
         for row_error in error.errors:
             click.echo(f"  {row_error}", err=True)
     elif isinstance(getattr(error, "errors", None), dict):  # settings: one line per field
@@ -60,22 +58,29 @@ def _database_refused(error: SQLAlchemyError) -> DomainError:
                          reason=str(getattr(error, "orig", error))))
 
 
-def _run_import(importer, path: str, columns: list[str], label: str, title) -> None:
-    """Read FILE, run one all-or-nothing import, commit once, and report (``label`` names the
-    audit record, ``title`` the summary line)."""
+def _run_import(label: str, read_and_import) -> None:
+    """Run one all-or-nothing import, commit once, and report. ``read_and_import()`` reads the
+    file, imports it and returns the summary, the audit record's target and its other details,
+    and the title of the summary line; ``label`` names the audit record."""
     from survey_app.domain import audit
-    from survey_app.domain.tabular import read_table
 
     try:
-        table = read_table(path, required=columns)
-        summary = importer(table)
-        audit.record(f"import-{label}", path, detail={"summary": str(summary)})
+        summary, target, detail, title = read_and_import()
+        audit.record(f"import-{label}", target, detail={**detail, "summary": str(summary)})
         db.session.commit()
     except DomainError as e:
         fail(e)
     except SQLAlchemyError as e:
         fail(_database_refused(e))
     click.echo(f"{title}: {summary}.")
+
+
+def _run_master_import(importer, path: str, columns: list[str], label: str, title) -> None:
+    """Read FILE and import it with ``importer``, as _run_import does (``title`` names the
+    summary line)."""
+    from survey_app.domain.tabular import read_table
+
+    _run_import(label, lambda: (importer(read_table(path, required=columns)), path, {}, title))
 
 
 @skm.command("import-areas")
@@ -89,7 +94,7 @@ def import_areas(path):
     from survey_app.domain.areas import AREA_COLUMNS
     from survey_app.domain.areas import import_areas as run
 
-    _run_import(run, path, AREA_COLUMNS, "areas", _("Areas"))
+    _run_master_import(run, path, AREA_COLUMNS, "areas", _("Areas"))
 
 
 @skm.command("import-units")
@@ -99,7 +104,7 @@ def import_units(path):
     from survey_app.domain.areas import UNIT_COLUMNS
     from survey_app.domain.areas import import_units as run
 
-    _run_import(run, path, UNIT_COLUMNS, "units", _("Units"))
+    _run_master_import(run, path, UNIT_COLUMNS, "units", _("Units"))
 
 
 @skm.command("import-officials")
@@ -115,7 +120,7 @@ def import_officials(path):
     from survey_app.domain.officials import OFFICIAL_COLUMNS
     from survey_app.domain.officials import import_officials as run
 
-    _run_import(run, path, OFFICIAL_COLUMNS, "officials", _("Officials"))
+    _run_master_import(run, path, OFFICIAL_COLUMNS, "officials", _("Officials"))
 
 
 # --- rounds -----------------------------------------------------------------------------------
@@ -155,6 +160,13 @@ def _wib(value) -> str:
     return to_jakarta(value).strftime("%Y-%m-%d %H:%M") + " WIB"
 
 
+def _setting_option(name: str, help: str):
+    """--NAME for a round setting: its type and default are DEFAULT_SETTINGS[name]'s."""
+    default = DEFAULT_SETTINGS[name]
+    return click.option(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                        show_default=True, help=help)
+
+
 @round_group.command("create")
 @click.argument("code")
 @click.option("--questionnaire", required=True, help="a questionnaire key from questionnaires/")
@@ -165,21 +177,11 @@ def _wib(value) -> str:
 @click.option("--rates", multiple=True, metavar="GROUP=TIER+TIER",
               help="which levels a group rates, e.g. --rates fkdm=camat+walikota "
                    "(repeatable; default: every group rates lurah, camat and walikota)")
-@click.option("--deadline-days", type=int,
-              default=DEFAULT_SETTINGS["deadline_days"], show_default=True,
-              help="complaint resolution deadline")
-@click.option("--min-group", type=int,
-              default=DEFAULT_SETTINGS["min_group"], show_default=True,
-              help="fewest respondents for a group to count for a position")
-@click.option("--survey-weight", type=float,
-              default=DEFAULT_SETTINGS["survey_weight"], show_default=True,
-              help="weight of the survey in the composite score")
-@click.option("--complaint-weight", type=float,
-              default=DEFAULT_SETTINGS["complaint_weight"], show_default=True,
-              help="weight of complaint handling in the composite score")
-@click.option("--min-complaints", type=int, default=DEFAULT_SETTINGS["min_complaints"],
-              show_default=True,
-              help="fewest complaints for an in-time rate to count against anyone")
+@_setting_option("deadline_days", "complaint resolution deadline")
+@_setting_option("min_group", "fewest respondents for a group to count for a position")
+@_setting_option("survey_weight", "weight of the survey in the composite score")
+@_setting_option("complaint_weight", "weight of complaint handling in the composite score")
+@_setting_option("min_complaints", "fewest complaints for an in-time rate to count against anyone")
 @click.option("--followup-required", is_flag=True,
               help="a missing or overdue follow-up plan counts as a failed quarter")
 @click.option("--schedule", "schedule_it", is_flag=True,
@@ -580,24 +582,17 @@ def render_command(code, out_dir, lang, processes):
 
 # --- respondents: rosters, invitations, paper forms (issue 4) ----------------------------------
 
-def _run_round_import(code: str, path: str, label: str, columns_of, importer) -> None:
-    """Like _run_import, for a file that belongs to a round: find round CODE, read FILE with the
-    columns the round asks for, run the all-or-nothing import, commit once, and report."""
-    from survey_app.domain import audit
+def _run_round_import(code: str, path: str, label: str, read, importer) -> None:
+    """Like _run_master_import, for a file that belongs to a round: find round CODE, read FILE
+    with ``read(round, path)`` (the columns the round asks for), and import it."""
     from survey_app.domain.rounds import by_code
-    from survey_app.domain.tabular import read_table
 
-    try:
+    def read_and_import():
         round_ = by_code(code)
-        required, optional = columns_of(round_)
-        summary = importer(round_, read_table(path, required=required, optional=optional))
-        audit.record(f"import-{label}", round_.code, detail={"file": path, "summary": str(summary)})
-        db.session.commit()
-    except DomainError as e:
-        fail(e)
-    except SQLAlchemyError as e:
-        fail(_database_refused(e))
-    click.echo(f"{round_.code}: {summary}.")
+        summary = importer(round_, read(round_, path))
+        return summary, round_.code, {"file": path}, round_.code
+
+    _run_import(label, read_and_import)
 
 
 @skm.command("import-respondents")
@@ -614,8 +609,7 @@ def import_respondents(code, path):
     """
     from survey_app.domain import roster
 
-    _run_round_import(code, path, "respondents",
-                      lambda _round: (roster.REQUIRED_COLUMNS, roster.OPTIONAL_COLUMNS),
+    _run_round_import(code, path, "respondents", lambda _round, path: roster.read_roster(path),
                       lambda round_, table: roster.import_roster(
                           round_, table, current_app.config["SECRET_KEY"]))
 
@@ -672,8 +666,13 @@ def import_responses(code, path):
     the import. All-or-nothing; a respondent and position already answered is refused.
     """
     from survey_app.domain import responses
+    from survey_app.domain.tabular import read_table
 
-    _run_round_import(code, path, "responses", responses.paper_columns, responses.import_paper)
+    def read(round_, path):
+        required, optional = responses.paper_columns(round_)
+        return read_table(path, required=required, optional=optional)
+
+    _run_round_import(code, path, "responses", read, responses.import_paper)
 
 
 # --- held responses and background jobs ----------------------------------------------------------

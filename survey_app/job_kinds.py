@@ -84,28 +84,32 @@ def next_quarter(run: Run) -> None:
     run.link_round(round_.code)
 
 
+def _round_and_upload(run: Run):
+    """An import's round and file (removed once the job ends; kept for the next attempt if its
+    worker died)."""
+    from survey_app.domain import rounds
+
+    round_ = rounds.by_code(run.params["round"])
+    path = uploads.kept(run.params["upload"])
+    if not path.exists():
+        raise JobFailed(uploads.GONE)
+    run.remove_when_ended(path)
+    run.progress(0, 1, force=True)
+    return round_, path
+
+
 @job_kind("import-respondents")
 def import_respondents(run: Run) -> None:
     """params: round, upload (the file the coordinator checked on the preview, in
     instance/uploads). The roster's rows commit with the job's done; the file is removed once
     the job ends (kept for the next attempt if its worker died)."""
-    from survey_app.domain import audit, roster, rounds
-    from survey_app.domain.tabular import read_table
+    from survey_app.domain import audit, roster
 
-    round_ = rounds.by_code(run.params["round"])
-    path = uploads.kept(run.params["upload"])
-    if not path.exists():
-        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
-    run.remove_when_ended(path)
-    run.progress(0, 1, force=True)
-    table = read_table(path.read_bytes(), path.name, required=roster.REQUIRED_COLUMNS,
-                       optional=roster.OPTIONAL_COLUMNS)
+    round_, path = _round_and_upload(run)
+    table = roster.read_roster(path.read_bytes(), path.name)
     summary = roster.import_roster(round_, table, current_app.config["SECRET_KEY"])
     audit.record("import-respondents", round_.code, run.user(), {"summary": str(summary)})
-    run.say(N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
-               "%(invited)s new invitations."), created=summary.created,
-            updated=summary.updated, unchanged=summary.unchanged,
-            invited=summary.invitations_created)
+    run.say(roster.IMPORTED, **summary.counts())
     run.link_round(round_.code)
 
 
@@ -113,14 +117,9 @@ def import_respondents(run: Run) -> None:
 def import_responses(run: Run) -> None:
     """params: round, upload (paper forms, in instance/uploads). The forms commit with the
     job's done; the file is removed once the job ends."""
-    from survey_app.domain import audit, responses, rounds
+    from survey_app.domain import audit, responses
 
-    round_ = rounds.by_code(run.params["round"])
-    path = uploads.kept(run.params["upload"])
-    if not path.exists():
-        raise JobFailed(N_("The uploaded file is no longer here; upload it again."))
-    run.remove_when_ended(path)
-    run.progress(0, 1, force=True)
+    round_, path = _round_and_upload(run)
     table = responses.read_paper(round_, path.read_bytes(), path.name)
     summary = responses.import_paper(round_, table)
     audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})

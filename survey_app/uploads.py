@@ -6,22 +6,42 @@ one sweep.
 
 A small upload is kept from its bytes (``keep``); a large one (a year's complaint export) is
 streamed to disk in chunks, never held in memory whole, up to a size limit (``keep_stream``).
-"""
+
+Also the one way such a file goes from a page into the database (``Upload``): its form's file
+field, the preview (the importer itself runs, then everything is rolled back), the confirmation
+of the file kept meanwhile, an import at once without a preview (paper forms), and a job instead
+of the request when the file is large (JOB_IMPORT_BYTES)."""
 from __future__ import annotations
 
 import io
 import re
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from flask import current_app
+from flask import abort, current_app, flash, redirect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Regexp
+
+from survey_app.domain import audit
+from survey_app.domain.errors import N_, DomainError, ImportRejected
+from survey_app.domain.tabular import Table
+from survey_app.extensions import db
 
 KEEP_SECONDS = 24 * 3600
 CHUNK = 1024 * 1024  # bytes copied at a time by keep_stream
 NAME = re.compile(r"^[0-9a-f]{32}\.(?:csv|xlsx)$")  # what keep and keep_stream name a file
+GONE = N_("The uploaded file is no longer here; upload it again.")  # for a page or a job
 
 
 def folder() -> Path:
@@ -69,3 +89,127 @@ def kept(name: str) -> Path:
     """Where upload ``name`` waits (only its last part is used: nothing outside the folder); the
     caller checks that it still exists."""
     return folder() / Path(name).name
+
+
+# --- the forms --------------------------------------------------------------------------------
+
+def file_field(label: Any) -> FileField:
+    """A form's file to upload (``label`` a lazy_gettext text): CSV or XLSX."""
+    return FileField(label, validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
+
+
+class ConfirmForm(FlaskForm):
+    """The confirmation of a preview: the name ``keep`` gave its file, nothing else."""
+
+    upload = HiddenField(validators=[DataRequired(), Regexp(NAME)])
+
+
+# --- from the page to the database ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Upload:
+    """One kind of upload as its routes take it.
+
+    ``page(status, form, **errors)`` draws the upload's page again (with the form and, for a file
+    with bad rows, ``errors`` and ``error_title``); ``back`` is that page's address, where a
+    message is shown after a redirect. ``read(data, filename)`` turns the file into the
+    importer's table. The import is audited as ``action`` on ``target``; ``job``, when set, are
+    the parameters of the job of kind ``action`` that imports a large file instead of the
+    request (its ``upload`` is added). ``plain_refusals``: a file refused as a whole at the
+    preview or by an import without one is said in the domain's words alone (the roster's
+    pages), not after "Nothing was imported:"."""
+
+    page: Callable[..., Any]
+    back: str
+    read: Callable[[bytes, str], Table]
+    action: str
+    target: str
+    job: dict | None = None
+    plain_refusals: bool = False
+
+    def refused(self, error: Exception, plain: bool = False) -> Any:
+        """The import failed as a whole (or the data changed since the preview): say so."""
+        error = getattr(error, "orig", error)
+        flash(str(error) if plain else _("Nothing was imported: %(error)s", error=error), "error")
+        return redirect(self.back)
+
+    def _large(self, size: int) -> bool:
+        return self.job is not None and size > current_app.config["JOB_IMPORT_BYTES"]
+
+    def _as_job(self, upload: str) -> Any:
+        # Imported here: survey_app.jobs imports this module (through job_kinds) while the
+        # background pages import survey_app.jobs.
+        from survey_app.background.routes import start_job
+
+        return start_job(self.action, {**(self.job or {}), "upload": upload})
+
+    def _import(self, run: Callable[[Table], Any], data: bytes, name: str) -> tuple[Table, Any]:
+        """Import the file, audit it and commit; on an error roll back and raise it."""
+        try:
+            table = self.read(data, name)
+            summary = run(table)
+            audit.record(self.action, self.target, current_user, {"summary": str(summary)})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return table, summary
+
+    def preview(self, form: FlaskForm, check: Callable[[Table], Any],
+                show: Callable[[Any, str, ConfirmForm], Any]) -> Any:
+        """Step one: what importing the file would do. ``check(table)`` runs inside a
+        transaction that is rolled back; ``show(result, filename, confirm_form)`` is the page
+        that asks for the confirmation, the file kept meanwhile."""
+        if not form.validate_on_submit():
+            return self.page(400, form)
+        data, name = form.file.data.read(), (form.file.data.filename or "")[-120:]
+        try:
+            try:
+                result = check(self.read(data, name))
+            finally:
+                db.session.rollback()
+        except ImportRejected as e:
+            return self.page(400, form, errors=e.errors, error_title=e.headline)
+        except (DomainError, SQLAlchemyError) as e:
+            return self.refused(e, self.plain_refusals)
+        return show(result, name, ConfirmForm(upload=keep(data, name)))
+
+    def confirm(self, run: Callable[[Table], Any], done: Callable[[Any], None]) -> Any:
+        """Step two: import the file the preview kept (as a job if it is large) and remove it;
+        ``done(summary)`` flashes what was imported."""
+        form = ConfirmForm()
+        if not form.validate_on_submit():
+            abort(400)
+        path = kept(form.upload.data)
+        if not path.exists():
+            flash(_(GONE), "error")
+            return redirect(self.back)
+        if self._large(path.stat().st_size):
+            return self._as_job(path.name)
+        try:
+            _table, summary = self._import(run, path.read_bytes(), path.name)
+        except (DomainError, SQLAlchemyError) as e:
+            return self.refused(e)
+        finally:
+            path.unlink(missing_ok=True)
+        done(summary)
+        return redirect(self.back)
+
+    def import_now(self, form: FlaskForm, run: Callable[[Table], Any],
+                   done: Callable[[Table, Any], Any]) -> Any:
+        """Import the form's file without a preview (as a job if it is large); a file with bad
+        rows comes back to its page with them. ``done(table, summary)`` is the answer."""
+        if not form.validate_on_submit():
+            return self.page(400, form)
+        data, name = form.file.data.read(), form.file.data.filename or ""
+        if self._large(len(data)):
+            return self._as_job(keep(data, name))
+        try:
+            table, summary = self._import(run, data, name)
+        except ImportRejected as e:
+            return self.page(400, form, errors=e.errors, error_title=e.headline)
+        except DomainError as e:
+            return self.refused(e, self.plain_refusals)
+        return done(table, summary)

@@ -81,6 +81,20 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _password_saved(action: str, field, save) -> bool:
+    """``save(hash_method)`` sets a password and returns its user: audited as ``action`` and
+    committed; a refusal (DomainError) is rolled back and shown under ``field`` (False)."""
+    try:
+        user = save(current_app.config["PASSWORD_HASH_METHOD"])
+    except DomainError as e:
+        db.session.rollback()
+        field.errors = [*field.errors, str(e)]
+        return False
+    audit.record(action, user.email, user)
+    db.session.commit()
+    return True
+
+
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 def set_password(token: str):
     """A one-time link (new account or reset): choose a password. Public; the link is the key.
@@ -89,21 +103,17 @@ def set_password(token: str):
     if accounts.user_for_link(token) is None:
         return render_template("auth/link_refused.html"), 404
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.set_password_with_link(token, form.new_password.data,
-                                                   current_app.config["PASSWORD_HASH_METHOD"])
-        except DomainError as e:
-            db.session.rollback()
-            form.new_password.errors = [*form.new_password.errors, str(e)]
-        else:
-            audit.record("set-password", user.email, user)
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            flash(_("Your password is set. Log in with it."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form)
+    if form.validate_on_submit() and _password_saved(
+            "set-password", form.new_password, lambda hash_method: accounts.set_password_with_link(
+                token, form.new_password.data, hash_method)):
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your password is set. Log in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template(
+        "auth/password.html", form=form, heading=_("Set your password"), button=_("Set password"),
+        intro=_("This link works once. After you set your password, log in with your login and "
+                "the new password."))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -112,18 +122,19 @@ def change_password():
     """Everyone changes their own password (the current one is asked again); every other
     session of the account ends, this one goes on."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data,
-                                     form.new_password.data,
-                                     current_app.config["PASSWORD_HASH_METHOD"])
-        except DomainError as e:
-            db.session.rollback()
-            form.current_password.errors = [*form.current_password.errors, str(e)]
-        else:
-            audit.record("change-password", current_user.email, current_user)
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session, at the new version
-            flash(_("Your password was changed; your other sessions have ended."), "success")
-            return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    user = current_user._get_current_object()
+
+    def change(hash_method: str):
+        accounts.change_password(user, form.current_password.data, form.new_password.data,
+                                 hash_method)
+        return user
+
+    if form.validate_on_submit() and _password_saved("change-password", form.current_password,
+                                                     change):
+        login_user(user)  # this session, at the new version
+        flash(_("Your password was changed; your other sessions have ended."), "success")
+        return redirect(url_for("main.index"))
+    return render_template(
+        "auth/password.html", form=form, heading=_("Change password"),
+        button=_("Change password"), intro=_("Your other sessions (other browsers and devices) "
+                                             "end when the password changes."))

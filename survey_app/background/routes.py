@@ -67,9 +67,15 @@ def letters(code: str):
     form = LettersForm()
     if not form.validate_on_submit():
         return render_template("jobs/letters_refused.html", round=round_, form=form), 400
-    job = jobs.submit("letters", {"round": round_.code, "format": form.format.data,
-                                  "area": (form.area.data or "").strip() or None,
-                                  "pending": bool(form.pending.data)}, current_user)
+    return start_job("letters", {"round": round_.code, "format": form.format.data,
+                                 "area": (form.area.data or "").strip() or None,
+                                 "pending": bool(form.pending.data)})
+
+
+def start_job(kind: str, params: dict):
+    """Start a job of ``kind`` for the current user and answer with its page (a 303: reloading
+    that page does not start the job again)."""
+    job = jobs.submit(kind, params, current_user)
     return redirect(url_for("jobs.job_page", job_id=job.id), 303)
 
 

@@ -5,8 +5,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required
+from survey_app.background.routes import start_job
 from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RepublishForm, RoundForm
 from survey_app.domain import clock, rounds
 from survey_app.domain.errors import DomainError
@@ -71,20 +71,33 @@ def round_edit(code):
     if request.method == "GET":
         form.fill_from(rounds.Settings.of(round_), round_.code)
     elif form.validate_on_submit():
-        try:
-            rounds.update(round_, form.settings(), current_user)
-        except RoundInvalid as e:
-            db.session.rollback()
-            form.show_domain_errors(e.errors)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e), "error")
-            return redirect(url_for("coordinator.round_detail", code=code))
-        else:
-            db.session.commit()
+        def saved():
             flash(_("Round %(code)s saved.", code=round_.code), "success")
             return redirect(url_for("coordinator.round_detail", code=round_.code))
+
+        answer = _change_round(code, lambda: rounds.update(round_, form.settings(), current_user),
+                               form.show_domain_errors, saved)
+        if answer is not None:
+            return answer
     return render_template("coordinator/round_form.html", form=form, round_=round_)
+
+
+def _change_round(code: str, change, invalid, done):
+    """Run ``change()`` on round ``code`` and commit, then answer ``done()``. A RoundInvalid is
+    rolled back and shown on the form by ``invalid(errors)`` (None back: the form again); another
+    refusal is rolled back and said on the round's page."""
+    try:
+        change()
+    except RoundInvalid as e:
+        db.session.rollback()
+        invalid(e.errors)
+        return None
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("coordinator.round_detail", code=code))
+    db.session.commit()
+    return done()
 
 
 ACTIONS = {"schedule": rounds.schedule, "open": rounds.open_now, "close": rounds.close_now,
@@ -100,25 +113,25 @@ def round_action(code, action):
     round_ = get_round_or_404(code)
     form = ExtendForm() if action == "extend" else ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        def change() -> None:
             if action == "extend":
                 rounds.extend(round_, form.closes_at.data.replace(tzinfo=clock.JAKARTA),
                               current_user)
             else:
                 ACTIONS[action](round_, current_user)
-        except RoundInvalid as e:
-            db.session.rollback()
-            form.closes_at.errors = list(e.errors.values())
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e), "error")
-            return redirect(url_for("coordinator.round_detail", code=code))
-        else:
-            db.session.commit()
+
+        def invalid(errors: dict) -> None:
+            form.closes_at.errors = list(errors.values())
+
+        def done():
             flash(DONE_MESSAGES[action](round_.code), "success")
             if action == "delete":
                 return redirect(url_for("coordinator.rounds_list"))
             return redirect(url_for("coordinator.round_detail", code=code))
+
+        answer = _change_round(code, change, invalid, done)
+        if answer is not None:
+            return answer
     elif request.method == "GET" and action == "extend":
         form.closes_at.data = clock.to_jakarta(round_.closes_at).replace(tzinfo=None)
     state = rounds.record_clock_transitions([round_])[round_.id]
@@ -171,8 +184,7 @@ def round_next(code):
     if not form.validate_on_submit():
         abort(400)
     # Copying a province's roster takes seconds: a job, whose page says when the draft is there.
-    job = jobs.submit("next-quarter", {"round": previous.code}, current_user)
-    return redirect(url_for("jobs.job_page", job_id=job.id), 303)
+    return start_job("next-quarter", {"round": previous.code})
 
 
 QUESTIONS = {

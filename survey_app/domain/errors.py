@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 
 class DomainError(Exception):
@@ -64,6 +64,12 @@ class ImportRejected(DomainError):
     """An import found bad rows; nothing was written. ``errors`` lists every one of them."""
 
     errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def headline(self) -> str:
+        """What the list of errors is about, in the current language."""
+        return ngettext("Nothing was imported: %(num)s problem found.",
+                        "Nothing was imported: %(num)s problems found.", len(self.errors))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from survey_app.domain import bulk, text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.invitations import check_roster_open, invite
-from survey_app.domain.tabular import Table
+from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
 from survey_app.models import Area, Respondent, Round
@@ -91,6 +91,11 @@ class RosterPlan:
         return sorted(self.rows, key=lambda r: (r.action == "unchanged", r.line))
 
 
+# What a page or a job says once a roster is imported (a msgid; RosterSummary.counts fills it in).
+IMPORTED = N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
+              "%(invited)s new invitations.")
+
+
 @dataclass
 class RosterSummary:
     created: int = 0
@@ -98,6 +103,11 @@ class RosterSummary:
     unchanged: int = 0
     invitations_created: int = 0
     nothing_to_rate: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """IMPORTED's values."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "invited": self.invitations_created}
 
     def __str__(self) -> str:
         """In the current language (the default one on the command line)."""
@@ -114,6 +124,11 @@ class RosterSummary:
                 "%(num)s respondents have no position to rate in this round (no official holds "
                 "the posts above their area) and got no link", self.nothing_to_rate)
         return text
+
+
+def read_roster(source, filename: str | None = None) -> Table:
+    """A roster file (CSV or XLSX) as plan and import_roster read it."""
+    return read_table(source, filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
 
 
 def check_round(round_: Round) -> None:

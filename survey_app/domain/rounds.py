@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select
 
 from survey_app.domain import audit, clock, holding, publication, quarters, questionnaires
 from survey_app.domain.complaint_figures import judgment_moment
-from survey_app.domain.errors import DomainError, NotAllowed
+from survey_app.domain.errors import N_, DomainError, NotAllowed
 from survey_app.domain.round_clock import STATE_LABELS as STATE_LABELS
 from survey_app.domain.round_clock import RoundLike as RoundLike
 from survey_app.domain.round_clock import effective_state, record_clock_transitions, state_label
@@ -104,16 +104,23 @@ class Settings:
                    followup_required=bool(round_.followup_required))
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    """'rt=0.25,rw=0.25,...' -> {group: weight}; groups not named weigh 0."""
-    weights = {g: 0.0 for g in GROUPS}
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+def _by_group(parts, field: str, unknown: str):
+    """Each 'group=value' of ``parts`` as (group, value); a part without a known group is
+    refused for ``field`` with message ``unknown`` (its group and the known groups filled in)."""
+    for part in parts:
         group, sep, value = part.partition("=")
         group = group.strip().lower()
         if not sep or group not in GROUPS:
-            raise RoundInvalid({"group_weights": str(_l(
-                "Unknown group '%(group)s'; use %(groups)s as in rt=0.25,rw=0.25.",
-                group=group, groups=", ".join(GROUPS)))})
+            raise RoundInvalid({field: str(_l(unknown, group=group, groups=", ".join(GROUPS)))})
+        yield group, value
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """'rt=0.25,rw=0.25,...' -> {group: weight}; groups not named weigh 0."""
+    weights = {g: 0.0 for g in GROUPS}
+    for group, value in _by_group(
+            filter(None, (p.strip() for p in (text or "").split(","))), "group_weights",
+            N_("Unknown group '%(group)s'; use %(groups)s as in rt=0.25,rw=0.25.")):
         try:
             weights[group] = float(value)
         except ValueError:
@@ -126,13 +133,8 @@ def parse_weights(text: str) -> dict[str, float]:
 def parse_rating_matrix(pairs: list[str]) -> dict[str, list[str]]:
     """['rt=lurah+camat', ...] -> {group: tiers}; groups not named keep the default."""
     matrix = {g: list(v) for g, v in DEFAULT_RATING_MATRIX.items()}
-    for pair in pairs:
-        group, sep, tiers = pair.partition("=")
-        group = group.strip().lower()
-        if not sep or group not in GROUPS:
-            raise RoundInvalid({"rating_matrix": str(_l(
-                "Unknown group '%(group)s'; use %(groups)s as in rt=lurah+camat.",
-                group=group, groups=", ".join(GROUPS)))})
+    for group, tiers in _by_group(pairs, "rating_matrix", N_(
+            "Unknown group '%(group)s'; use %(groups)s as in rt=lurah+camat.")):
         matrix[group] = [t.strip().lower() for t in tiers.split("+") if t.strip()]
     return matrix
 

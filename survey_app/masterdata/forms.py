@@ -3,24 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
+from wtforms.validators import InputRequired, Optional
 
+from survey_app import uploads
 from survey_app.domain.vocabulary import POSITION_KINDS, POSITION_LABELS
 from survey_app.models import Official, Unit
 from survey_app.validators import ColumnLength, NoControlCharacters
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("File (CSV or XLSX)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
-
-
-class ConfirmForm(FlaskForm):
-    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}\.(csv|xlsx)$")])
+    file = uploads.file_field(_l("File (CSV or XLSX)"))
 
 
 class RotationForm(FlaskForm):

@@ -4,7 +4,8 @@ saved, as rosters are; downloaded in the very format they are loaded in; and a p
 holders with the form that records a rotation. The import templates of every upload live here too.
 
 The preview runs the domain importer itself (no second parser) and rolls it back; the file waits
-in the instance folder under a random name until it is confirmed (removed then, or after a day).
+in the instance folder under a random name until it is confirmed (removed then, or after a day):
+survey_app/uploads.py, as for rosters.
 """
 from __future__ import annotations
 
@@ -23,20 +24,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app import uploads
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.domain import areas, audit, clock, exports, officials, templates
 from survey_app.domain.areas import ImportSummary
-from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.paging import page_number
 from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import LEVELS, POSITION_KINDS, POSITION_LABELS
 from survey_app.extensions import db
-from survey_app.masterdata.forms import ConfirmForm, NewRotationForm, RotationForm, UploadForm
+from survey_app.masterdata.forms import NewRotationForm, RotationForm, UploadForm
 from survey_app.models import Position
 
 bp = Blueprint("masterdata", __name__, url_prefix="/coordinator")
@@ -149,68 +147,29 @@ def download(kind: str, fmt: str):
 
 # --- upload, preview, confirm -----------------------------------------------------------------
 
-def _read(spec: MasterImport, data: bytes, name: str) -> Table:
-    return read_table(data, name, required=spec.columns)
-
-
-def _dry_run(spec: MasterImport, data: bytes, name: str) -> ImportSummary:
-    """What importing the file would do: the importer runs, then everything is rolled back."""
-    try:
-        return spec.run(_read(spec, data, name))
-    finally:
-        db.session.rollback()
-
-
-def _nothing_imported(count: int) -> str:
-    return ngettext("Nothing was imported: %(num)s problem found.",
-                    "Nothing was imported: %(num)s problems found.", count)
+def _upload(kind: str) -> tuple[MasterImport, uploads.Upload]:
+    spec = _spec(kind)
+    return spec, uploads.Upload(
+        page=lambda status, form, **errors: _list_page(kind, status, upload_form=form, **errors),
+        back=url_for(f"masterdata.{kind}_list"), action=f"import-{kind}", target=kind,
+        read=lambda data, name: read_table(data, name, required=spec.columns))
 
 
 @bp.post("/master/<kind>/preview")
 @role_required("coordinator")
 def preview(kind: str):
-    spec = _spec(kind)
-    form = UploadForm()
-    if not form.validate_on_submit():
-        return _list_page(kind, 400, upload_form=form)
-    data, name = form.file.data.read(), (form.file.data.filename or "")[-120:]
-    try:
-        summary = _dry_run(spec, data, name)
-    except ImportRejected as e:
-        return _list_page(kind, 400, upload_form=form, errors=e.errors,
-                          error_title=_nothing_imported(len(e.errors)))
-    except (DomainError, SQLAlchemyError) as e:
-        flash(_("Nothing was imported: %(error)s", error=getattr(e, "orig", e)), "error")
-        return redirect(url_for(f"masterdata.{kind}_list"))
-    upload = uploads.keep(data, name)
-    return render_template("masterdata/preview.html", kind=kind, spec=spec, summary=summary,
-                           filename=name, preview_rows=PREVIEW_ROWS,
-                           form=ConfirmForm(upload=upload))
+    spec, upload = _upload(kind)
+    return upload.preview(UploadForm(), spec.run, lambda summary, filename, form: render_template(
+        "masterdata/preview.html", kind=kind, spec=spec, summary=summary, filename=filename,
+        preview_rows=PREVIEW_ROWS, form=form))
 
 
 @bp.post("/master/<kind>/import")
 @role_required("coordinator")
 def confirm(kind: str):
-    spec = _spec(kind)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    path = uploads.kept(form.upload.data)
-    if not path.exists():
-        flash(_("The uploaded file is no longer here; upload it again."), "error")
-        return redirect(url_for(f"masterdata.{kind}_list"))
-    try:
-        summary = spec.run(_read(spec, path.read_bytes(), path.name))
-        audit.record(f"import-{kind}", kind, current_user, {"summary": str(summary)})
-        db.session.commit()
-    except (DomainError, SQLAlchemyError) as e:  # the data changed since the preview
-        db.session.rollback()
-        flash(_("Nothing was imported: %(error)s", error=getattr(e, "orig", e)), "error")
-        return redirect(url_for(f"masterdata.{kind}_list"))
-    finally:
-        path.unlink(missing_ok=True)
-    flash(_("%(what)s imported: %(summary)s.", what=spec.title, summary=summary), "success")
-    return redirect(url_for(f"masterdata.{kind}_list"))
+    spec, upload = _upload(kind)
+    return upload.confirm(spec.run, lambda summary: flash(
+        _("%(what)s imported: %(summary)s.", what=spec.title, summary=summary), "success"))
 
 
 # --- posts and rotations ----------------------------------------------------------------------

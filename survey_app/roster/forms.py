@@ -1,24 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, SearchField, StringField, TelField
-from wtforms.validators import DataRequired, Optional, Regexp
+from wtforms import BooleanField, IntegerField, SearchField, StringField, TelField
+from wtforms.validators import DataRequired, Optional
+
+from survey_app import uploads
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("Roster file (CSV or XLSX)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
-
-
-class ConfirmForm(FlaskForm):
-    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}\.(csv|xlsx)$")])
+    file = uploads.file_field(_l("Roster file (CSV or XLSX)"))
 
 
 class PaperForm(FlaskForm):
-    file = FileField(_l("Paper forms (CSV or XLSX)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files."))])
+    file = uploads.file_field(_l("Paper forms (CSV or XLSX)"))
     skip_bad = BooleanField(_l("Import the good rows and skip the bad ones (you get a file of "
                                "the bad rows to fix and load again)"))
 
