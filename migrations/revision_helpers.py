@@ -1,0 +1,100 @@
+"""The shapes the revisions in versions/ repeat: constraint names, index blocks, added columns.
+
+Frozen with the revisions: a revision must build the same schema whatever the app becomes, so this
+module never imports the app, and a function here never changes what it emits once a revision
+has used it (a new shape is a new function). alembic.ini puts this folder on sys.path, so a
+revision imports it as `revision_helpers`, in a checkout and in the installed package alike.
+
+Names follow the metadata's naming convention (survey_app/extensions.py) as autogenerate wrote
+them: `op.f()` marks a name as final.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# A point in time, stored in UTC (the app's UTCDateTime has this column type: the converting of
+# values is the app's, the DDL is this).
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+GROUPS = '"group" IN (\'rt\', \'rw\', \'lmk\', \'fkdm\', \'tokoh\')'
+SOURCES = "source IN ('web', 'paper')"
+
+
+def required(name, type_, **kw):
+    return sa.Column(name, type_, nullable=False, **kw)
+
+
+def optional(name, type_):
+    return sa.Column(name, type_, nullable=True)
+
+
+def primary_key(table, *columns):
+    """pk_<table> on the columns (`id` when none are named)."""
+    return sa.PrimaryKeyConstraint(*(columns or ('id',)), name=op.f(f'pk_{table}'))
+
+
+def foreign_keys(table, **targets):
+    """fk_<table>_<column>_<target> from each column to its target table's id, in the order
+    given (it is the order of the DDL)."""
+    return [sa.ForeignKeyConstraint([column], [f'{target}.id'],
+                                    name=op.f(f'fk_{table}_{column}_{target}'))
+            for column, target in targets.items()]
+
+
+def unique(table, *columns):
+    return sa.UniqueConstraint(*columns, name=op.f(f'uq_{table}_{"_".join(columns)}'))
+
+
+def check(table, name, sql):
+    return sa.CheckConstraint(sql, name=op.f(f'ck_{table}_{name}'))
+
+
+def create_indexes(table, *indexes):
+    """Each index in one batch: a column name gives ix_<table>_<column> on that column, a pair
+    (name, columns) an index of that name."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for index in indexes:
+            if isinstance(index, str):
+                batch_op.create_index(batch_op.f(f'ix_{table}_{index}'), [index], unique=False)
+            else:
+                batch_op.create_index(index[0], index[1], unique=False)
+
+
+def drop_indexes(table, *indexes):
+    """The reverse of create_indexes with the same arguments (dropped in the reverse order)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for index in reversed(indexes):
+            if isinstance(index, str):
+                batch_op.drop_index(batch_op.f(f'ix_{table}_{index}'))
+            else:
+                batch_op.drop_index(index[0])
+
+
+def drop_tables(indexes):
+    """The reverse of creating the tables of `indexes` ({table: its indexes as create_indexes
+    takes them}, in the order they were created): each table's indexes, then the table."""
+    for table, table_indexes in reversed(indexes.items()):
+        if table_indexes:
+            drop_indexes(table, *table_indexes)
+        op.drop_table(table)
+
+
+def add_columns(table, *columns):
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.add_column(column)
+
+
+def drop_columns(table, *names):
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_column(name)
+
+
+def add_flag(table, name, default):
+    """A not-null boolean column; the rows there are get `default` (sa.true() or sa.false())."""
+    add_columns(table, required(name, sa.Boolean(), server_default=default))
+
+
+def drop_server_default(table, column):
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column(column, server_default=None)
