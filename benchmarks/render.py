@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import build_province  # noqa: E402
+from benchmarks.common import build_province, timed  # noqa: E402
 
 
 def baseline_document() -> bytes:
@@ -64,15 +64,6 @@ def baseline_document() -> bytes:
         pdf.showPage()
     pdf.save()
     return out.getvalue()
-
-
-def timed(function, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return times
 
 
 def ms(seconds: float) -> str:

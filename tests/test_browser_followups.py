@@ -19,7 +19,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import FollowupPlan
 from tests import portal_setup
-from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
+from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, log_in, serving
 
 AXE = Path(os.environ.get("AXE_JS", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -56,11 +56,7 @@ class Session:
         self.axe_found: list[str] = []
 
     def login(self, email: str) -> None:
-        page = self.page
-        page.goto(self.base + "/auth/login")
-        page.fill("#email", email)
-        page.fill("#password", "password123")
-        page.click("button[type=submit].primary")
+        log_in(self.page, self.base, email)
 
     def logout(self) -> None:
         self.page.click("form.logout button")

@@ -57,7 +57,6 @@ from survey_app.models import Complaint, Position, ResultSnapshot, Unit
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 J = "2026-07-08T00:00:00+07:00"  # the moment of judgment of 2026-Q2, as the figures say it
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB

@@ -19,7 +19,6 @@ from survey_app.extensions import db
 from survey_app.models import Complaint, Position, Unit
 from tests import factories
 
-UTC = UTC
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
 GOOD_ROW = "OK1,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,2026-05-01 11:00,2026-05-02 10:00\n"

@@ -40,7 +40,6 @@ from survey_app.models import (
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
 PUBLISHED = datetime(2026, 8, 1, 2, 0, tzinfo=UTC)
 LATE = datetime(2026, 8, 20, 3, 0, tzinfo=UTC)

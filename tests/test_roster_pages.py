@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import HeldResponse, Respondent
-from tests.respondent_setup import HEADER, ROSTER, world
+from tests.respondent_setup import HEADER, ROSTER, world, world_with_roster
 
 
 def csrf(html: str) -> str:
@@ -103,12 +103,8 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
 
 def one_paper_form_from_the_page(app, client, auth, users):
     """The roster loaded, and R1's paper form for their lurah sent by a coordinator."""
-    from tests.respondent_setup import load_roster
-
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     auth.login(users["coordinator"])
     page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
     text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
@@ -127,12 +123,8 @@ def test_paper_forms_from_the_page(app, client, auth, users):
 
 def test_the_paper_form_page_names_the_optional_columns_and_counts_blanks(app, client, auth,
                                                                           users):
-    from tests.respondent_setup import load_roster
-
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     auth.login(users["coordinator"])
     page = client.get("/coordinator/roster/2027-Q1?lang=en").get_data(as_text=True)
     # the header as the questionnaire writes its item codes (the template's; read in any case)

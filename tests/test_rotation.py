@@ -16,7 +16,6 @@ from survey_app.extensions import db
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 # Q2 2026: opens 1 Apr, closes 1 Jul 00:00 WIB; results looked at well after it
 Q2_OPENS, Q2_CLOSES = datetime(2026, 3, 31, 17, tzinfo=UTC), datetime(2026, 6, 30, 17, tzinfo=UTC)

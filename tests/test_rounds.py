@@ -22,7 +22,6 @@ from survey_app.models import (
 )
 from tests import factories
 
-UTC = UTC
 OPENS = datetime(2027, 3, 10, 8, 0, tzinfo=JAKARTA)
 CLOSES = datetime(2027, 4, 1, 0, 0, tzinfo=JAKARTA)
 BEFORE = OPENS - timedelta(days=5)

@@ -11,7 +11,6 @@ from survey_app.models import ResultSnapshot
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 AFTER = datetime(2028, 6, 1, tzinfo=UTC)  # every test round has closed by then
 U = [f"U{i}" for i in range(1, 10)]
 WORKED = {"U1": (18, 11, 0), "U2": (14, 15, 0), "U3": (15, 12, 2), "U4": (29, 0, 0),

@@ -17,11 +17,9 @@ from reports.card import render_card
 from survey_app.domain import cards, ikm, results
 from survey_app.domain.results_model import parse_document, parse_entry
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Respondent
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 
@@ -39,20 +37,6 @@ def answer(round_, post, group: str, rows: list[list[int]]) -> None:
     """One response per row of nine answers (U1..U9)."""
     for row in rows:
         factories.response(round_, post, group, dict(zip(U, row, strict=True)))
-
-
-def invite(round_, post, group: str, count: int) -> None:
-    """``count`` respondents of ``group`` invited to rate ``post`` in ``round_``."""
-    for n in range(count):
-        ref = f"{round_.code}-{post.id}-{group}-{n}"
-        respondent = Respondent(ref=ref, name="x", group=group, area=post.area)
-        db.session.add(respondent)
-        db.session.flush()
-        invitation = Invitation(round_id=round_.id, respondent_id=respondent.id,
-                                token_hash=f"h-{ref}", token_nonce="n")
-        db.session.add(invitation)
-        db.session.flush()
-        db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=post.id))
 
 
 def scores(rows: list[list[int]]) -> np.ndarray:
@@ -83,8 +67,8 @@ def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
     for group in BEFORE:
         answer(first, post, group, BEFORE[group])
         answer(second, post, group, NOW[group])
-    invite(second, post, "rt", 20)  # the second round knows its population: 20 RT, 6 LMK
-    invite(second, post, "lmk", 6)
+    factories.invite(second, post, "rt", 20)  # the second round knows its population: 20 RT, 6 LMK
+    factories.invite(second, post, "lmk", 6)
     db.session.flush()
     entry = by_position(document_of(second), post)
 
@@ -234,8 +218,8 @@ def test_only_counting_groups_meet_the_sample_and_a_small_sample_fails_nobody(ct
     round_ = quarter("2027-Q1", 2)
     # 10 invited each: Krejcie-Morgan 3.841 x 10 x 0.25 / (0.0025 x 9 + 0.96025) = 9.77 -> 10
     assert ikm.required_sample(10) == 10
-    invite(round_, small, "rt", 10)
-    invite(round_, full, "rt", 10)
+    factories.invite(round_, small, "rt", 10)
+    factories.invite(round_, full, "rt", 10)
     # small: 9 RT heads answer all 2 (IKM 50, D) and 2 FKDM members, under the minimum of 3:
     # 11 forms, but only 9 enter the score, and 9 < 10
     answer(round_, small, "rt", [[2] * 9] * 9)
