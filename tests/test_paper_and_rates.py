@@ -199,12 +199,18 @@ def test_the_holders_are_read_once_per_distinct_day_not_once_per_row(rotated):
     assert set(officials_by_comment().values()) == {b}
 
 
-def test_without_filled_on_a_paper_form_belongs_to_the_holder_on_the_import_day(rotated):
-    round_, a, _b = rotated
-    # Imported on 10 February, when A holds the post (B's appointment is already recorded).
-    load(round_, FILLED_HEADER + filled("R1", "", "imported while A was in post"),
-         now=jakarta(2027, 2, 10, 10))
-    assert officials_by_comment() == {"imported while A was in post": a}
+@pytest.mark.parametrize("filled_on, now, holder", [
+    # without filled_on: the holder on the import day, 10 February, A (B's appointment is
+    # already recorded)
+    ("", jakarta(2027, 2, 10, 10), "A"),
+    # the last day of a closed round is a good filled_on
+    ("2027-03-31", jakarta(2027, 4, 5, 10), "B"),
+])
+def test_a_paper_form_without_a_day_or_of_the_last_day_goes_to_that_days_holder(
+        rotated, filled_on, now, holder):
+    round_, a, b = rotated
+    load(round_, FILLED_HEADER + filled("R1", filled_on, "the form"), now=now)
+    assert officials_by_comment() == {"the form": {"A": a, "B": b}[holder]}
 
 
 def test_filled_on_from_an_xlsx_date_cell(rotated):
@@ -240,13 +246,6 @@ def test_a_bad_filled_on_is_refused_with_its_line(rotated, english, day, now, ex
     db.session.rollback()
     assert [str(e) for e in caught.value.errors] == [f"line 3 [filled_on]: {expected}"]
     assert count(HeldResponse) == 0
-
-
-def test_the_last_day_of_a_closed_round_is_a_good_filled_on(rotated):
-    round_, _a, b = rotated
-    load(round_, FILLED_HEADER + filled("R1", "2027-03-31", "last day"),
-         now=jakarta(2027, 4, 5, 10))
-    assert officials_by_comment() == {"last day": b}
 
 
 def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):

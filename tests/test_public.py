@@ -29,12 +29,7 @@ from reports.summary import render_summary
 from survey_app.domain import cards, public_results, results, rounds
 from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.extensions import db
-from survey_app.models import (
-    Area,
-    AuditEntry,
-    Position,
-    Round,
-)
+from survey_app.models import Area, AuditEntry, Position, Round
 from tests import factories
 from tests.conftest import csrf_token
 

@@ -33,6 +33,14 @@ def quarter(code: str, month: int, **settings):
                             questionnaire=factories.regulation_questionnaire(), **settings)
 
 
+def two_quarters(weights: dict[str, float]):
+    """A lurah of the small tree, and the rounds 2027-Q1 and 2027-Q2 with these group weights:
+    (post, first, second)."""
+    post = factories.position("lurah", factories.small_tree()["3171010001"])
+    return (post, quarter("2027-Q1", 2, group_weights=weights),
+            quarter("2027-Q2", 5, group_weights=weights))
+
+
 def answer(round_, post, group: str, rows: list[list[int]]) -> None:
     """One response per row of nine answers (U1..U9)."""
     for row in rows:
@@ -59,15 +67,13 @@ NOW = {
 
 
 def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
-    areas = factories.small_tree()
-    post = factories.position("lurah", areas["3171010001"])
     weights = {"rt": 0.7, "lmk": 0.3}
-    first = quarter("2027-Q1", 2, group_weights=weights)
-    second = quarter("2027-Q2", 5, group_weights=weights)
+    post, first, second = two_quarters(weights)
     for group in BEFORE:
         answer(first, post, group, BEFORE[group])
         answer(second, post, group, NOW[group])
-    factories.invite(second, post, "rt", 20)  # the second round knows its population: 20 RT, 6 LMK
+    # the second round knows its population: 20 RT, 6 LMK
+    factories.invite(second, post, "rt", 20)
     factories.invite(second, post, "lmk", 6)
     db.session.flush()
     entry = by_position(document_of(second), post)
@@ -113,11 +119,7 @@ def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
 
 
 def test_a_15_point_fall_from_b_to_c_is_significant(ctx):
-    areas = factories.small_tree()
-    post = factories.position("lurah", areas["3171010001"])
-    weights = {"rt": 0.5, "lmk": 0.5}
-    first = quarter("2027-Q1", 2, group_weights=weights)
-    second = quarter("2027-Q2", 5, group_weights=weights)
+    post, first, second = two_quarters({"rt": 0.5, "lmk": 0.5})
     # before: 24 RT heads, 12 answer all 3, 6 all 4, 6 all 2 (mean 3.0, s^2 = 12 / 23);
     #         5 LMK members, 4 all 4 and 1 all 3 (mean 3.8, s^2 = 0.8 / 4 = 0.2)
     #         index 0.5 x 3.0 + 0.5 x 3.8 = 3.4: IKM 85.00, B
