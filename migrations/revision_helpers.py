@@ -40,12 +40,39 @@ def foreign_keys(table, **targets):
             for column, target in targets.items()]
 
 
-def unique(table, *columns):
+def _unique(table, *columns):
     return sa.UniqueConstraint(*columns, name=op.f(f'uq_{table}_{"_".join(columns)}'))
 
 
 def check(table, name, sql):
     return sa.CheckConstraint(sql, name=op.f(f'ck_{table}_{name}'))
+
+
+def create_table(table, *columns, checks=None, references=None, key=None, unique=(),
+                 indexes=()):
+    """op.create_table with its constraints named as above: `checks` {name: SQL}, `references`
+    {column: table it points at}, the primary `key` columns, `unique` column tuples; then
+    create_indexes(table, *indexes). Without a `key`, the table is keyed by an integer `id`, its
+    first column. The constraints are made in autogenerate's order (checks, foreign keys,
+    primary key, unique): the DDL lists them in the order they were made."""
+    if key is None:
+        columns, key = (required('id', sa.Integer()), *columns), ('id',)
+    constraints = [check(table, name, sql) for name, sql in (checks or {}).items()]
+    constraints += foreign_keys(table, **(references or {}))
+    constraints.append(primary_key(table, *key))
+    constraints += [_unique(table, *columns_) for columns_ in unique]
+    op.create_table(table, *columns, *constraints)
+    if indexes:
+        create_indexes(table, *indexes)
+
+
+def create_answers_table(table, response_column, responses_table):
+    """The answers to the responses of `responses_table`: one value of 1 to 4 an item code."""
+    create_table(table, required(response_column, sa.Integer()),
+                 required('item_code', sa.String(20)), required('value', sa.SmallInteger()),
+                 checks={'scale': 'value BETWEEN 1 AND 4'},
+                 references={response_column: responses_table},
+                 key=(response_column, 'item_code'))
 
 
 def create_indexes(table, *indexes):

@@ -20,6 +20,10 @@ from survey_app.models import (
     User,
 )
 
+# The head of a complaints export file (survey_app/domain/complaints.py reads it).
+COMPLAINTS_HEADER = ("complaint_id,channel,category,area_code,unit_code,status,reported_at,"
+                     "first_response_at,resolved_at\n")
+
 
 def area(code: str, level: str, name: str | None = None, parent: Area | None = None) -> Area:
     row = Area(code=code, level=level, name=name or f"{level.upper()} {code}", parent=parent)
@@ -54,14 +58,16 @@ def official(nip: str, name: str | None = None) -> Official:
     return row
 
 
-def appoint(official_: Official, position_: Position, start: date, end: date | None = None) -> Appointment:
+def appoint(official_: Official, position_: Position, start: date,
+            end: date | None = None) -> Appointment:
     row = Appointment(official=official_, position=position_, start_date=start, end_date=end)
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def user(email: str, role: str, password: str = "password123", official_: Official | None = None) -> User:
+def user(email: str, role: str, password: str = "password123",
+         official_: Official | None = None) -> User:
     row = User(email=email, role=role, official=official_, active=True, failed_logins=0)
     row.set_password(password, "pbkdf2:sha256:1")
     db.session.add(row)
@@ -102,7 +108,8 @@ def questionnaire_content(elements: dict[str, float] | None = None, items_per_el
 
 def pinned(content: dict | None = None) -> PinnedQuestionnaire:
     content = content or questionnaire_content()
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     row = PinnedQuestionnaire(key=content["key"], version=content["version"], content_hash=digest,
                               content=content)
     db.session.add(row)
@@ -115,7 +122,8 @@ def round_(code: str = "2027-Q1", state: str = "open", opens: datetime | None = 
            **settings) -> Round:
     now = datetime.now(UTC)
     row = Round(code=code, state=state, questionnaire=questionnaire or pinned(),
-                opens_at=opens or now - timedelta(days=1), closes_at=closes or now + timedelta(days=30),
+                opens_at=opens or now - timedelta(days=1),
+                closes_at=closes or now + timedelta(days=30),
                 **settings)
     db.session.add(row)
     db.session.flush()

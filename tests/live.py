@@ -6,11 +6,17 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
+# The marks of a module of browser tests (pytestmark = BROWSER_TESTS).
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
 
 
 def redis_is_up() -> bool:

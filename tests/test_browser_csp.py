@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live import CHROMIUM, browser_page, csp_violations, log_in, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
 from tests.test_results_pages import league  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 
 def test_the_grade_bars_are_drawn_without_inline_style(app, users, league):  # noqa: F811

@@ -92,12 +92,15 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
     assert "Nothing was imported: 1 problem found." in html
     assert "line 2 [area_code]: area 9999 does not exist" in html
     # The file reader shared by every import: the same English, still naming line and column.
-    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(as_text=True)
-    assert "line 1: missing column(s): area_code; expected respondent_ref,name,group,area_code" in html
+    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(
+        as_text=True)
+    assert ("line 1: missing column(s): area_code; expected respondent_ref,name,group,area_code"
+            in html)
     # Back to Bahasa Indonesia: the same errors in it.
     html = upload_roster(client, bad, "?lang=id").get_data(as_text=True)
     assert "baris 2 [area_code]: wilayah 9999 tidak ada" in html
-    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(as_text=True)
+    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(
+        as_text=True)
     assert "baris 1: kolom tidak ada: area_code; kolom yang diharapkan: respondent_ref" in html
 
 

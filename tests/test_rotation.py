@@ -20,8 +20,7 @@ U = [f"U{i}" for i in range(1, 10)]
 # Q2 2026: opens 1 Apr, closes 1 Jul 00:00 WIB; results looked at well after it
 Q2_OPENS, Q2_CLOSES = datetime(2026, 3, 31, 17, tzinfo=UTC), datetime(2026, 6, 30, 17, tzinfo=UTC)
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
-HEADER = ("complaint_id,channel,category,area_code,unit_code,status,reported_at,"
-          "first_response_at,resolved_at\n")
+HEADER = factories.COMPLAINTS_HEADER
 
 
 @pytest.fixture

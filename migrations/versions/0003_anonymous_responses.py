@@ -20,13 +20,11 @@ from revision_helpers import (
     SOURCES,
     add_columns,
     add_flag,
-    check,
-    create_indexes,
+    create_answers_table,
+    create_table,
     drop_columns,
     drop_indexes,
-    foreign_keys,
     optional,
-    primary_key,
     required,
 )
 
@@ -36,27 +34,19 @@ RESPONSE_COLUMNS = 'round_id, position_id, official_id, "group", area_id, source
 
 
 def upgrade():
-    op.create_table('held_responses',
-                    *(required(name, sa.Integer()) for name in ('id', 'round_id', 'position_id')),
-                    optional('official_id', sa.Integer()),
-                    required('group', sa.String(8)),
-                    required('area_id', sa.Integer()),
-                    required('source', sa.String(5)),
-                    optional('comment', sa.Text()),
-                    check('held_responses', 'source', SOURCES),
-                    check('held_responses', 'group', GROUPS),
-                    *foreign_keys('held_responses', area_id='areas', official_id='officials',
-                                  position_id='positions', round_id='rounds'),
-                    primary_key('held_responses'))
-    create_indexes('held_responses', 'round_id')
+    create_table('held_responses',
+                 *(required(name, sa.Integer()) for name in ('round_id', 'position_id')),
+                 optional('official_id', sa.Integer()),
+                 required('group', sa.String(8)),
+                 required('area_id', sa.Integer()),
+                 required('source', sa.String(5)),
+                 optional('comment', sa.Text()),
+                 checks={'source': SOURCES, 'group': GROUPS},
+                 references=dict(area_id='areas', official_id='officials', position_id='positions',
+                                 round_id='rounds'),
+                 indexes=('round_id',))
 
-    op.create_table('held_answers',
-                    required('held_response_id', sa.Integer()),
-                    required('item_code', sa.String(20)),
-                    required('value', sa.SmallInteger()),
-                    check('held_answers', 'scale', 'value BETWEEN 1 AND 4'),
-                    *foreign_keys('held_answers', held_response_id='held_responses'),
-                    primary_key('held_answers', 'held_response_id', 'item_code'))
+    create_answers_table('held_answers', 'held_response_id', 'held_responses')
 
     # Answered: a flag instead of a day.
     add_flag('invitation_positions', 'answered', sa.false())

@@ -8,31 +8,21 @@ Create Date: 2026-12-08 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
-from revision_helpers import (
-    UTC_DATETIME,
-    create_indexes,
-    drop_indexes,
-    foreign_keys,
-    optional,
-    primary_key,
-    required,
-    unique,
-)
+from revision_helpers import UTC_DATETIME, create_table, drop_indexes, optional, required
 
 revision, down_revision = '0005', '0004'
 
 
 def upgrade():
-    op.create_table('publications',
-                    *(required(name, sa.Integer()) for name in ('id', 'round_id', 'number')),
-                    required('published_at', UTC_DATETIME),
-                    optional('reason', sa.Text()),
-                    required('method_version', sa.String(20)),
-                    *(required(name, sa.JSON()) for name in ('base', 'document')),
-                    *foreign_keys('publications', round_id='rounds'),
-                    primary_key('publications'),
-                    unique('publications', 'round_id', 'number'))
-    create_indexes('publications', 'round_id')
+    create_table('publications',
+                 *(required(name, sa.Integer()) for name in ('round_id', 'number')),
+                 required('published_at', UTC_DATETIME),
+                 optional('reason', sa.Text()),
+                 required('method_version', sa.String(20)),
+                 *(required(name, sa.JSON()) for name in ('base', 'document')),
+                 references=dict(round_id='rounds'),
+                 unique=[('round_id', 'number')],
+                 indexes=('round_id',))
 
     with op.batch_alter_table('issued_documents', schema=None) as batch_op:
         batch_op.add_column(optional('publication_id', sa.Integer()))

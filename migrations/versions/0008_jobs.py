@@ -5,16 +5,7 @@ Create Date: 2026-12-01 19:00:00
 """
 import sqlalchemy as sa
 from alembic import op
-from revision_helpers import (
-    UTC_DATETIME,
-    check,
-    create_indexes,
-    drop_indexes,
-    foreign_keys,
-    optional,
-    primary_key,
-    required,
-)
+from revision_helpers import UTC_DATETIME, create_table, drop_indexes, optional, required
 
 revision, down_revision = '0008', '0007'
 
@@ -22,25 +13,23 @@ INDEXES = ('created_at', 'state', 'user_id')
 
 
 def upgrade():
-    op.create_table('jobs',
-                    required('id', sa.Integer()),
-                    required('kind', sa.String(40)),
-                    required('params', sa.JSON()),
-                    required('state', sa.String(8)),
-                    *(required(name, sa.Integer()) for name in ('done', 'total', 'attempt')),
-                    optional('user_id', sa.Integer()),
-                    required('actor', sa.String(254)),
-                    required('created_at', UTC_DATETIME),
-                    optional('started_at', UTC_DATETIME),
-                    required('updated_at', UTC_DATETIME),
-                    optional('finished_at', UTC_DATETIME),
-                    optional('result_path', sa.String(500)),
-                    optional('result_name', sa.String(200)),
-                    *(optional(name, sa.JSON()) for name in ('message', 'error')),
-                    check('jobs', 'state', "state IN ('queued', 'running', 'done', 'failed')"),
-                    *foreign_keys('jobs', user_id='users'),
-                    primary_key('jobs'))
-    create_indexes('jobs', *INDEXES)
+    create_table('jobs',
+                 required('kind', sa.String(40)),
+                 required('params', sa.JSON()),
+                 required('state', sa.String(8)),
+                 *(required(name, sa.Integer()) for name in ('done', 'total', 'attempt')),
+                 optional('user_id', sa.Integer()),
+                 required('actor', sa.String(254)),
+                 required('created_at', UTC_DATETIME),
+                 optional('started_at', UTC_DATETIME),
+                 required('updated_at', UTC_DATETIME),
+                 optional('finished_at', UTC_DATETIME),
+                 optional('result_path', sa.String(500)),
+                 optional('result_name', sa.String(200)),
+                 *(optional(name, sa.JSON()) for name in ('message', 'error')),
+                 checks={'state': "state IN ('queued', 'running', 'done', 'failed')"},
+                 references=dict(user_id='users'),
+                 indexes=INDEXES)
 
 
 def downgrade():
