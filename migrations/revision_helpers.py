@@ -27,12 +27,11 @@ def optional(name, type_):
     return sa.Column(name, type_, nullable=True)
 
 
-def primary_key(table, *columns):
-    """pk_<table> on the columns (`id` when none are named)."""
-    return sa.PrimaryKeyConstraint(*(columns or ('id',)), name=op.f(f'pk_{table}'))
+def _primary_key(table, *columns):
+    return sa.PrimaryKeyConstraint(*columns, name=op.f(f'pk_{table}'))
 
 
-def foreign_keys(table, **targets):
+def _foreign_keys(table, **targets):
     """fk_<table>_<column>_<target> from each column to its target table's id, in the order
     given (it is the order of the DDL)."""
     return [sa.ForeignKeyConstraint([column], [f'{target}.id'],
@@ -44,7 +43,7 @@ def _unique(table, *columns):
     return sa.UniqueConstraint(*columns, name=op.f(f'uq_{table}_{"_".join(columns)}'))
 
 
-def check(table, name, sql):
+def _check(table, name, sql):
     return sa.CheckConstraint(sql, name=op.f(f'ck_{table}_{name}'))
 
 
@@ -57,9 +56,9 @@ def create_table(table, *columns, checks=None, references=None, key=None, unique
     primary key, unique): the DDL lists them in the order they were made."""
     if key is None:
         columns, key = (required('id', sa.Integer()), *columns), ('id',)
-    constraints = [check(table, name, sql) for name, sql in (checks or {}).items()]
-    constraints += foreign_keys(table, **(references or {}))
-    constraints.append(primary_key(table, *key))
+    constraints = [_check(table, name, sql) for name, sql in (checks or {}).items()]
+    constraints += _foreign_keys(table, **(references or {}))
+    constraints.append(_primary_key(table, *key))
     constraints += [_unique(table, *columns_) for columns_ in unique]
     op.create_table(table, *columns, *constraints)
     if indexes:
