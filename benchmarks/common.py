@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(function, repeat: int) -> list[float]:
+    """The wall seconds of each of ``repeat`` calls of ``function``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def build_province(database_url: str) -> None:

@@ -180,7 +180,8 @@ def main() -> None:
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        measure("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args.rows, args.seed, Path(tmp))
+        measure("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args.rows, args.seed,
+                Path(tmp))
         if args.no_pg:
             return
         if pg_reachable(args.pg):

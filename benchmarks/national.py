@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import empty_postgres  # noqa: E402
+from benchmarks.common import empty_postgres, timed  # noqa: E402
 
 
 def national_scale(factor: int):
@@ -57,15 +57,6 @@ def national_scale(factor: int):
                       fkdm_per_kelurahan=province.fkdm_per_kelurahan,
                       fkdm_per_kecamatan=province.fkdm_per_kecamatan, units=province.units,
                       complaints_per_kelurahan_quarter=province.complaints_per_kelurahan_quarter)
-
-
-def _timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def _p95(values: list[float]) -> float:
@@ -111,13 +102,13 @@ def main() -> None:  # noqa: C901 (a script: one step after the other)
         answers = db.session.scalar(select(func.count()).select_from(Answer).join(Response)
                                     .where(Response.round_id == round_.id))
         db.session.execute(db.text("ANALYZE"))
-        bare = min(_timed(lambda: db.session.execute(
+        bare = min(timed(lambda: db.session.execute(
             select(Response.position_id, Response.group, Answer.item_code, func.count(),
                    func.sum(Answer.value))
             .join(Answer, Answer.response_id == Response.id)
             .where(Response.round_id == round_.id)
             .group_by(Response.position_id, Response.group, Answer.item_code)).all(), 2))
-        score = min(_timed(lambda: scoring.score_round(round_), 2))
+        score = min(timed(lambda: scoring.score_round(round_), 2))
         print(f"round {round_.code} ({round_.state}), {answers:,} answers: bare aggregate "
               f"{bare:.2f} s, score_round {score:.2f} s = {score / bare:.1f} x", flush=True)
         code = round_.code
@@ -131,8 +122,8 @@ def main() -> None:  # noqa: C901 (a script: one step after the other)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     client.post("/auth/login", data={"email": email, "password": password, "next": "",
                                      "csrf_token": token})
-    first = _timed(lambda: client.get(f"/results/{code}"), 1)[0]
-    views = _timed(lambda: client.get(f"/results/{code}"), args.views)
+    first = timed(lambda: client.get(f"/results/{code}"), 1)[0]
+    views = timed(lambda: client.get(f"/results/{code}"), args.views)
     assert client.get(f"/results/{code}").status_code == 200
     print(f"results page: first view {first:.2f} s, then median {statistics.median(views):.3f} s, "
           f"p95 {_p95(views):.3f} s over {args.views} views", flush=True)
@@ -143,7 +134,7 @@ def main() -> None:  # noqa: C901 (a script: one step after the other)
         db.session.remove()
     published = app.test_cli_runner().invoke(args=["skm", "round", "publish", code])
     assert published.exit_code == 0, published.output
-    cards = _timed(lambda: client.get(f"/portal/{code}/cards/{position_id}.pdf"), 5)
+    cards = timed(lambda: client.get(f"/portal/{code}/cards/{position_id}.pdf"), 5)
     status = client.get(f"/portal/{code}/cards/{position_id}.pdf")
     print(f"report card: status {status.status_code}, {len(status.data):,} bytes, median "
           f"{statistics.median(cards):.3f} s (first {cards[0]:.3f} s)", flush=True)

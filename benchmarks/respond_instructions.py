@@ -124,7 +124,8 @@ def main() -> None:
     runs = [("baseline", 0), ("baseline", args.forms), ("form", 0), ("form", args.forms)]
     workers = 1 if pg else 2  # one PostgreSQL database cannot serve two runs at once
     with ThreadPoolExecutor(workers) as pool:
-        counts = dict(zip(runs, pool.map(lambda run: worker_instructions(*run, pg), runs), strict=True))
+        counts = dict(zip(runs, pool.map(lambda run: worker_instructions(*run, pg), runs),
+                          strict=True))
     per = {which: (counts[which, args.forms] - counts[which, 0]) / args.forms
            for which in ("baseline", "form")}
     print(f"baseline (bare Flask + sqlite3): {per['baseline'] / 1e6:.2f}M instructions per insert "

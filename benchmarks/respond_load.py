@@ -1,13 +1,14 @@
 """Load on the respondent's form, served as in production: gunicorn on 127.0.0.1.
 
-Usage: .venv/bin/python benchmarks/respond_load.py [--seconds 20] [--clients 32] [--workers 4] [--threads 1]
-           [--pg postgresql://postgres@127.0.0.1:5432/bench_respond] [--no-sqlite] [--rounds 1]
+Usage: .venv/bin/python benchmarks/respond_load.py [--seconds 20] [--clients 32] [--workers 4]
+           [--threads 1] [--pg postgresql://postgres@127.0.0.1:5432/bench_respond] [--no-sqlite]
+           [--rounds 1]
 
 A bounded number of concurrent clients (32 by default, one asyncio task each, all in this one
 process, on uvloop's event loop: the clients share the two CPUs with the server, so the leaner they
 are the more of the machine is left to what is measured; their CPU is printed apart) each take a
-fresh personal link, open the form (GET: CSRF token, and any cookie it sets, like a phone) and send it
-completely filled in (POST, answered by a 303 to the thanks page); then the next link. Printed:
+fresh personal link, open the form (GET: CSRF token, and any cookie it sets, like a phone) and send
+it completely filled in (POST, answered by a 303 to the thanks page); then the next link. Printed:
 submitted forms per second, and the 95th-percentile latency of the POST, of the GET and of the whole
 form (GET + POST). Before each engine, in the same run, a baseline: a bare Flask endpoint under
 the same gunicorn that inserts one response's answers with the sqlite3 module alone; the summary
@@ -115,7 +116,8 @@ def wsgi_baseline():
             'INSERT INTO responses (round_id, position_id, "group", area_id, submitted_on, source)'
             " VALUES (1, ?, 'rt', 1, ?, 'web')", (int(form["position"]), date.today().isoformat()))
         connection.executemany("INSERT INTO answers VALUES (?, ?, ?)", [
-            (cursor.lastrowid, code, int(value)) for code, value in form.items() if code != "position"])
+            (cursor.lastrowid, code, int(value)) for code, value in form.items()
+            if code != "position"])
         connection.execute("COMMIT")
         return "ok"
 
@@ -160,11 +162,13 @@ def prepare_database(database_url: str, respondents: int) -> list[str]:
                           parent=kecamatan) for i in range(1, 21)]
         db.session.add_all([province, kota, kecamatan, *kelurahan])
         for n, area in enumerate(kelurahan):
-            db.session.add(Appointment(official=Official(nip=f"19800101{n:010d}", name=f"Lurah {n}"),
+            official = Official(nip=f"19800101{n:010d}", name=f"Lurah {n}")
+            db.session.add(Appointment(official=official,
                                        position=Position(kind="lurah", area=area),
                                        start_date=date(2020, 1, 1)))
         now = datetime.now(UTC)
-        round_ = Round(code="2027-Q1", state="open", questionnaire=questionnaires.pin(QUESTIONNAIRE),
+        round_ = Round(code="2027-Q1", state="open",
+                       questionnaire=questionnaires.pin(QUESTIONNAIRE),
                        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30),
                        rating_matrix={"rt": ["lurah"]})
         db.session.add(round_)
@@ -447,8 +451,9 @@ def run_form(label: str, database_url: str, args) -> Figure:
         {"BENCH_DB_URL": database_url, "BENCH_RATELIMIT_STORAGE": args.ratelimit_storage}, args,
         lambda port, stats, stop_at, rng: respondent(port, iterator, stats, stop_at, rng))
     rate = len(stats.forms) / elapsed
-    print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; p95 POST {p95(stats.post):.1f} ms, "
-          f"GET {p95(stats.get):.1f} ms, whole form (GET+POST) {p95(stats.whole):.1f} ms; "
+    print(f"{label}: {rate:.0f} forms/s with {args.clients} clients; "
+          f"p95 POST {p95(stats.post):.1f} ms, GET {p95(stats.get):.1f} ms, "
+          f"whole form (GET+POST) {p95(stats.whole):.1f} ms; "
           f"errors {stats.errors or 'none'}", flush=True)
     print(f"{label}: {cpu_note(*cpu, elapsed, len(stats.forms))}", flush=True)
     print(f"{label}: {check_database(database_url, stats.accepted)}", flush=True)
@@ -469,7 +474,8 @@ def run_baseline(args) -> Figure:
     rate = len(stats.forms) / elapsed
     print(f"baseline (bare Flask + sqlite3, one response's answers per POST): "
           f"{rate:.0f} inserts/s; p95 {p95(stats.post):.1f} ms; "
-          f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}", flush=True)
+          f"{stored} stored for {stats.accepted} accepted; errors {stats.errors or 'none'}",
+          flush=True)
     print(f"baseline: {cpu_note(*cpu, elapsed, len(stats.forms))}", flush=True)
     return Figure(rate, p95(stats.post))
 
@@ -485,7 +491,8 @@ def summary(rounds: list[dict[str, tuple[Figure, Figure | None]]]) -> str:
     for label in rounds[0]:
         results = [figures[label] for figures in rounds]
         for n, (form, base) in enumerate(results, 1):
-            share = f" = {form.rate / base.rate:.2f} of the baseline's {base.rate:.0f}" if base else ""
+            share = (f" = {form.rate / base.rate:.2f} of the baseline's {base.rate:.0f}" if base
+                     else "")
             lines.append(f"  {label} round {n}: {form.rate:.0f} forms/s{share}; p95 POST "
                          f"{form.post:.1f} ms, GET {form.get:.1f} ms; target "
                          f"{'met' if form.meets_target() else 'missed'}")

@@ -4,8 +4,8 @@ Usage: .venv/bin/python benchmarks/scoring.py [--sqlite PATH] [--pg postgresql:/
 
 Builds `skm demo --scale province` (about 40,000 respondents) into a fresh database unless
 --sqlite names one already built, fills the newest closed round up to over a million answers
-(copies of its responses: the demo's 60% response gives about 650,000), then, in a separate process so
-that peak memory is the scoring's own, times for the newest closed round:
+(copies of its responses: the demo's 60% response gives about 650,000), then, in a separate process
+so that peak memory is the scoring's own, times for the newest closed round:
 - baseline: one bare aggregate query over the same answers (sum and count per position, group
   and item), the least any scoring in the database can do;
 - score_round: the scores of every position (two passes over the answers);

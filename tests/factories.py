@@ -20,7 +20,9 @@ from survey_app.models import (
     User,
 )
 
-UTC = UTC
+# The head of a complaints export file (survey_app/domain/complaints.py reads it).
+COMPLAINTS_HEADER = ("complaint_id,channel,category,area_code,unit_code,status,reported_at,"
+                     "first_response_at,resolved_at\n")
 
 
 def area(code: str, level: str, name: str | None = None, parent: Area | None = None) -> Area:
@@ -56,14 +58,16 @@ def official(nip: str, name: str | None = None) -> Official:
     return row
 
 
-def appoint(official_: Official, position_: Position, start: date, end: date | None = None) -> Appointment:
+def appoint(official_: Official, position_: Position, start: date,
+            end: date | None = None) -> Appointment:
     row = Appointment(official=official_, position=position_, start_date=start, end_date=end)
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def user(email: str, role: str, password: str = "password123", official_: Official | None = None) -> User:
+def user(email: str, role: str, password: str = "password123",
+         official_: Official | None = None) -> User:
     row = User(email=email, role=role, official=official_, active=True, failed_logins=0)
     row.set_password(password, "pbkdf2:sha256:1")
     db.session.add(row)
@@ -104,7 +108,8 @@ def questionnaire_content(elements: dict[str, float] | None = None, items_per_el
 
 def pinned(content: dict | None = None) -> PinnedQuestionnaire:
     content = content or questionnaire_content()
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     row = PinnedQuestionnaire(key=content["key"], version=content["version"], content_hash=digest,
                               content=content)
     db.session.add(row)
@@ -117,7 +122,8 @@ def round_(code: str = "2027-Q1", state: str = "open", opens: datetime | None = 
            **settings) -> Round:
     now = datetime.now(UTC)
     row = Round(code=code, state=state, questionnaire=questionnaire or pinned(),
-                opens_at=opens or now - timedelta(days=1), closes_at=closes or now + timedelta(days=30),
+                opens_at=opens or now - timedelta(days=1),
+                closes_at=closes or now + timedelta(days=30),
                 **settings)
     db.session.add(row)
     db.session.flush()
@@ -136,6 +142,50 @@ def response(round_: Round, position_: Position, group: str, answers: dict[str, 
                    if value is not None]
     db.session.add(row)
     return row
+
+
+def closed_round_2026_q3() -> Round:
+    """The closed round 2026-Q3 (1 August to 30 September 17:00 UTC) on the shipped
+    questionnaire."""
+    return round_("2026-Q3", state="closed", opens=datetime(2026, 8, 1, tzinfo=UTC),
+                  closes=datetime(2026, 9, 30, 17, tzinfo=UTC),
+                  questionnaire=regulation_questionnaire())
+
+
+def lurah_league(last_official_name: str) -> Round:
+    """closed_round_2026_q3 with three RT forms for each lurah of the area tree already built
+    (the users fixture's), every answer 4, 3, 3 and 2 (scores 100, 75, 75 and 50); the last
+    post gets an official named ``last_official_name``. Commits."""
+    from sqlalchemy import select
+
+    areas = {a.code: a for a in db.session.scalars(select(Area))}
+    league = closed_round_2026_q3()
+    for code, value in {"3171010001": 4, "3171010002": 3, "3171020001": 3,
+                        "3171020002": 2}.items():
+        post = db.session.scalar(select(Position).where(Position.area_id == areas[code].id)) \
+            or position("lurah", areas[code])
+        if code == "3171020002":
+            appoint(official("199001012015011001", last_official_name), post, date(2026, 1, 1))
+        for _ in range(3):
+            response(league, post, "rt", {f"U{i}": value for i in range(1, 10)})
+    db.session.commit()
+    return league
+
+
+def invite(round_: Round, post: Position, group: str, count: int) -> None:
+    """``count`` respondents of ``group`` invited to rate ``post`` in ``round_``."""
+    from survey_app.models import Invitation, InvitationPosition, Respondent
+
+    for n in range(count):
+        ref = f"{round_.code}-{post.id}-{group}-{n}"
+        respondent = Respondent(ref=ref, name="x", group=group, area=post.area)
+        db.session.add(respondent)
+        db.session.flush()
+        invitation = Invitation(round_id=round_.id, respondent_id=respondent.id,
+                                token_hash=f"h-{ref}", token_nonce="n")
+        db.session.add(invitation)
+        db.session.flush()
+        db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=post.id))
 
 
 def regulation_questionnaire() -> PinnedQuestionnaire:

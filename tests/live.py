@@ -6,11 +6,26 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
+# The marks of a module of browser tests (pytestmark = BROWSER_TESTS).
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def redis_is_up() -> bool:
+    """Whether a Redis server answers on 127.0.0.1:6379."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def free_port() -> int:
@@ -45,6 +60,15 @@ def browser_page(width: int = 360, height: int = 740):
             yield page
         finally:
             browser.close()
+
+
+def log_in(page, base: str, email: str, password: str = "password123") -> None:
+    """Log in on the login page of the server at ``base`` (the users fixture's password)."""
+    page.goto(base + "/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
 
 
 def csp_violations(page) -> list[str]:

@@ -10,7 +10,6 @@ from survey_app.extensions import db
 from survey_app.models import Area
 from tests import factories
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 # login email -> (NIP, name, position kind, area code); the lurah of 3171010001 is the `users`

@@ -47,6 +47,22 @@ def load_roster(round_, text: str = ROSTER):
     return roster.import_roster(round_, table, SECRET)
 
 
+def world_with_roster(text: str = ROSTER):
+    """world() with ``text`` loaded as its round's roster, committed; returns the round."""
+    _areas, round_ = world()
+    load_roster(round_, text)
+    db.session.commit()
+    return round_
+
+
+def rt_form_paths(prefix: str, count: int) -> list[str]:
+    """world_with_roster of ``count`` RT heads in kelurahan 3171010001 (refs <prefix>0,
+    <prefix>1, ...); returns their form addresses in that order."""
+    rows = "".join(f"{prefix}{n},Warga {n},rt,3171010001,1,{n % 900 + 1},,\n" for n in range(count))
+    world_with_roster(HEADER + rows)
+    return ["/s/" + token_of(f"{prefix}{n}") for n in range(count)]
+
+
 def token_of(ref: str, round_=None) -> str:
     query = select(Invitation).join(Respondent).where(Respondent.ref == ref)
     if round_ is not None:

@@ -29,7 +29,8 @@ def test_admin_creates_an_account(app, client, auth, users):
     assert response.status_code == 302
     assert "Akun baru@example.id dibuat." in client.get("/admin/users").get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(User.role).where(User.email == "baru@example.id")) == "viewer"
+        role = db.session.scalar(select(User.role).where(User.email == "baru@example.id"))
+        assert role == "viewer"
 
 
 def test_a_bad_account_is_refused_next_to_its_field(client, auth, users):

@@ -3,6 +3,7 @@ import pytest
 
 from survey_app import create_app
 from survey_app.config import ConfigError, from_environment
+from tests.live import redis_is_up
 
 
 def test_health_is_public(client):
@@ -98,17 +99,7 @@ def test_in_memory_counts_start_no_thread_and_forget_expired_addresses():
     assert threading.active_count() == threads
 
 
-def _redis_reachable() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_is_up(), reason="no Redis at 127.0.0.1:6379")
 def test_with_redis_storage_every_worker_shares_the_counts(tmp_path):
     """As the README advises for production: two workers (two apps) count against one limit."""
     from survey_app.extensions import db, ratelimits

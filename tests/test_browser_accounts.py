@@ -17,13 +17,11 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Area, Position, Respondent
 from tests import factories
-from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
+from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, log_in, serving
 from tests.respondent_setup import load_roster, world
 
 AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="Debian's chromium is not installed"),
+pytestmark = [*BROWSER_TESTS,
               pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: "
                                  "npm install --prefix /tmp/axe axe-core")]
 
@@ -75,14 +73,6 @@ def serious_axe_violations(page) -> list[str]:
         .filter(v => v.impact === 'critical' || v.impact === 'serious')
         .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
     return [f"{page.url}: {v}" for v in found]
-
-
-def log_in(page, base: str, email: str, password: str = "password123") -> None:
-    page.goto(base + "/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 def shoot(page, shots: Path, name: str, width: int) -> None:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live import CHROMIUM, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
 from tests.test_results_pages import league  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 
 def test_the_grade_bars_are_drawn_without_inline_style(app, users, league):  # noqa: F811
     with serving(app) as base, browser_page(width=800) as page:
         violations = csp_violations(page)
-        page.goto(base + "/auth/login")
-        page.fill("#email", users["coordinator"])
-        page.fill("#password", "password123")
-        page.click("button[type=submit].primary")
+        log_in(page, base, users["coordinator"])
         page.wait_for_url(base + "/")
         page.goto(base + "/results/2026-Q3")
         rows = page.locator(".dist-row")

@@ -19,16 +19,14 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import FollowupPlan
 from tests import portal_setup
-from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
+from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, log_in, serving
 
 AXE = Path(os.environ.get("AXE_JS", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
        b"\x00\x00\x00\x00IEND\xaeB`\x82")
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="Debian's chromium is not installed"),
+pytestmark = [*BROWSER_TESTS,
               pytest.mark.skipif(shutil.which("pdftotext") is None,
                                  reason="pdftotext (poppler-utils) is not installed")]
 
@@ -56,11 +54,7 @@ class Session:
         self.axe_found: list[str] = []
 
     def login(self, email: str) -> None:
-        page = self.page
-        page.goto(self.base + "/auth/login")
-        page.fill("#email", email)
-        page.fill("#password", "password123")
-        page.click("button[type=submit].primary")
+        log_in(self.page, self.base, email)
 
     def logout(self) -> None:
         self.page.click("form.logout button")

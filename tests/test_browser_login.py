@@ -1,12 +1,9 @@
 """A new user logs in through a real browser at phone size (Debian's Chromium, Playwright)."""
 from __future__ import annotations
 
-import pytest
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving
 
-from tests.live import CHROMIUM, browser_page, csp_violations, serving
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 
 def test_login_in_a_real_browser(app, users, tmp_path):

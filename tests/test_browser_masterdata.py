@@ -14,18 +14,15 @@ import io
 import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from survey_app.domain import audit, officials, responses
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, HeldResponse, Round
-from tests.live import CHROMIUM, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
 from tests.respondent_setup import load_roster, world
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 AXE = Path(os.environ.get("SKM_AXE", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 # The lurah of 3171010002 (tests.respondent_setup.world) leaves at the end of 2026; Dewi follows.
@@ -82,10 +79,7 @@ def test_a_coordinator_keeps_master_data_and_imports_paper_forms(app, users, tmp
     with serving(app) as base, browser_page() as page:
         violations = csp_violations(page)  # the CSP blocks nothing the pages use
         pages = Pages(page, shots)
-        page.goto(base + "/auth/login")
-        page.fill("#email", users["coordinator"])
-        page.fill("#password", "password123")
-        page.click("button[type=submit].primary")
+        log_in(page, base, users["coordinator"])
 
         # 1. officials from a file: a preview first, nothing saved before the confirmation
         page.click("header nav >> text=Data induk")

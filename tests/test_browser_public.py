@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
+from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
 from tests.test_public import published  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 AXE = Path(os.environ.get("AXE_CORE_JS", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 PAGES = ("/publik/", "/publik/2026-Q2", "/publik/2026-Q2?lang=en", "/publik/kamus-data")
 

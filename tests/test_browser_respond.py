@@ -8,17 +8,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import HeldResponse
 from tests import factories
-from tests.live import CHROMIUM, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving
 from tests.respondent_setup import load_roster, token_of, world
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 
 def test_a_respondent_answers_on_a_phone(app, tmp_path):

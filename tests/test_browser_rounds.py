@@ -1,24 +1,19 @@
 """A new coordinator creates and schedules a round in a real browser at phone size."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Round
-from tests.live import CHROMIUM, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_TESTS
 
 
 def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
     with serving(app) as base, browser_page() as page:
         violations = csp_violations(page)  # the CSP blocks nothing the pages use
-        page.goto(base + "/auth/login")
-        page.fill("#email", users["coordinator"])
-        page.fill("#password", "password123")
-        page.click("button[type=submit].primary")
+        log_in(page, base, users["coordinator"])
         page.click("text=Semua putaran")
         page.click("text=Putaran baru")
         page.fill("#code", "2027-Q1")

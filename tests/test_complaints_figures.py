@@ -57,12 +57,11 @@ from survey_app.models import Complaint, Position, ResultSnapshot, Unit
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 J = "2026-07-08T00:00:00+07:00"  # the moment of judgment of 2026-Q2, as the figures say it
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
 
-HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
+HEADER = factories.COMPLAINTS_HEADER
 COMPLAINTS = HEADER + """\
 C1,JAKI,Jalan,3171010001,,Selesai,2026-04-01 00:00,2026-04-01 03:00,2026-04-08 00:00
 C2,JAKI,Jalan,3171010001,,resolved,2026-04-10T08:00:00+07:00,2026-04-10T02:30:00Z,2026-04-17T08:01:00+07:00
@@ -154,7 +153,8 @@ def test_second_lurah_even_count_medians(world):
 
 def test_position_without_official_and_only_an_overdue_complaint(world):
     lurah = figures_for_round(world["round"], now=NOW)[world["pos"]["lurah3"].id]
-    assert (lurah.received, lurah.resolved, lurah.open_overdue, lurah.in_time_rate) == (1, 0, 1, 0.0)
+    assert (lurah.received, lurah.resolved, lurah.open_overdue,
+            lurah.in_time_rate) == (1, 0, 1, 0.0)
     assert lurah.median_days_to_resolve is None and lurah.median_hours_to_first_response is None
 
 

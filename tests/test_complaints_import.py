@@ -19,9 +19,8 @@ from survey_app.extensions import db
 from survey_app.models import Complaint, Position, Unit
 from tests import factories
 
-UTC = UTC
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
-HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
+HEADER = factories.COMPLAINTS_HEADER
 GOOD_ROW = "OK1,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,2026-05-01 11:00,2026-05-02 10:00\n"
 
 
@@ -99,22 +98,29 @@ def test_default_as_of_is_the_newest_timestamp_so_the_newer_file_wins(tree):
 
 
 BAD = [
-    ("X,JAKI,Jalan,3171999999,,Selesai,2026-05-01 10:00,,2026-05-02 10:00", "area 3171999999 does not exist"),
+    ("X,JAKI,Jalan,3171999999,,Selesai,2026-05-01 10:00,,2026-05-02 10:00",
+     "area 3171999999 does not exist"),
     ("X,JAKI,Jalan,,NOPE,Proses,2026-05-01 10:00,,", "unit NOPE does not exist"),
     ("X,JAKI,Jalan,3171010,,Proses,2026-05-01 10:00,,", "3171010 is a kecamatan"),
     ("X,JAKI,Jalan,,,Proses,2026-05-01 10:00,,", "needs an area_code"),
-    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-03 10:00,,2026-05-02 10:00", "resolved_at is before reported_at"),
-    ("X,JAKI,Jalan,3171010001,,Proses,2026-05-03 10:00,2026-05-02 10:00,", "first_response_at is before"),
+    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-03 10:00,,2026-05-02 10:00",
+     "resolved_at is before reported_at"),
+    ("X,JAKI,Jalan,3171010001,,Proses,2026-05-03 10:00,2026-05-02 10:00,",
+     "first_response_at is before"),
     ("X,JAKI,Jalan,3171010001,,Proses,03/05/2026,,", "reported_at '03/05/2026' is not a date"),
-    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,kemarin", "resolved_at 'kemarin' is not a date"),
-    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,", "status is resolved but resolved_at is empty"),
-    ("X,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,2026-05-02 10:00", "still open but resolved_at"),
+    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,kemarin",
+     "resolved_at 'kemarin' is not a date"),
+    ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,",
+     "status is resolved but resolved_at is empty"),
+    ("X,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,2026-05-02 10:00",
+     "still open but resolved_at"),
     ("X,JAKI,Jalan,3171010001,,Beres,2026-05-01 10:00,,", "unknown status 'Beres'"),
     ("X,JAKI,Jalan,3171010001,,,2026-05-01 10:00,,", "status is empty"),
     (",JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,", "complaint_id is empty"),
     ("X,JAKI,Jalan,3171010001,,Proses,,,", "reported_at is empty"),
     ("X,JAKI,Jalan,3171010001,,Proses,2026-09-01 10:00,,", "reported_at is in the future"),
-    ("OK1,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,", "complaint_id OK1 appears twice (also on line 2)"),
+    ("OK1,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,",
+     "complaint_id OK1 appears twice (also on line 2)"),
 ]
 
 

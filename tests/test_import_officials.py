@@ -67,13 +67,16 @@ def test_reimport_with_an_end_date_updates_the_appointment(tree):
 
 
 @pytest.mark.parametrize("row, expected", [
-    ("1,A,lurah,3171010,,2026-01-01,", "line 2 [area_code]: a lurah heads a kelurahan, but 3171010"),
+    ("1,A,lurah,3171010,,2026-01-01,",
+     "line 2 [area_code]: a lurah heads a kelurahan, but 3171010"),
     ("1,A,camat,3171010001,,2026-01-01,", "line 2 [area_code]: a camat heads a kecamatan, but"),
     ("1,A,gubernur,31,,2026-01-01,", "line 2 [position]: unknown position 'gubernur'"),
     ("1,A,lurah,9999,,2026-01-01,", "line 2 [area_code]: area 9999 does not exist"),
     ("1,A,kepala_dinas,,XYZ,2026-01-01,", "line 2 [unit_code]: unit XYZ does not exist"),
-    ("1,A,lurah,3171010001,,2026-13-01,", "line 2 [start_date]: start_date '2026-13-01' is not a date"),
-    ("1,A,lurah,3171010001,,2026-02-01,2026-01-01", "line 2 [end_date]: end_date is before start_date"),
+    ("1,A,lurah,3171010001,,2026-13-01,",
+     "line 2 [start_date]: start_date '2026-13-01' is not a date"),
+    ("1,A,lurah,3171010001,,2026-02-01,2026-01-01",
+     "line 2 [end_date]: end_date is before start_date"),
     ("12A,A,lurah,3171010001,,2026-01-01,", "line 2 [nip]: nip '12A' must contain digits only"),
 ])
 def test_bad_rows_are_refused(tree, english, row, expected):
@@ -84,7 +87,8 @@ def test_bad_rows_are_refused(tree, english, row, expected):
 def test_overlapping_appointments_in_the_file_are_refused(tree, english):
     text = HEADER + ("1,A,lurah,3171010001,,2026-01-01,2026-06-30\n"
                      "2,B,lurah,3171010001,,2026-06-30,\n")
-    assert errors_of(text) == ["line 3: overlaps the appointment on line 2 (1) as lurah of 3171010001"]
+    assert errors_of(text) == [
+        "line 3: overlaps the appointment on line 2 (1) as lurah of 3171010001"]
 
 
 def test_an_appointment_overlapping_a_stored_one_is_refused(tree, english):
@@ -116,7 +120,8 @@ def test_cli_reports_errors_and_exit_code(tree, runner, tmp_path):
     assert "baris 2 [area_code]: lurah memimpin kelurahan, tetapi 3171010" in result.output
     path.write_text(GOOD)
     result = runner.invoke(args=["skm", "import-officials", str(path)])
-    assert result.exit_code == 0 and result.output == "Pejabat: 5 baru, 0 diperbarui, 0 tidak berubah.\n"
+    assert result.exit_code == 0
+    assert result.output == "Pejabat: 5 baru, 0 diperbarui, 0 tidak berubah.\n"
 
 
 def test_an_xlsx_with_real_date_cells_is_read_as_days(tree):

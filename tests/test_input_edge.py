@@ -202,7 +202,8 @@ def import_rejected(importer, data: str, columns: list[str]) -> list[str]:
 
 def test_a_nul_in_an_area_name_is_refused_with_its_line_and_position(english):
     # "DKI" is 3 characters, so the NUL is the 4th.
-    assert import_rejected(import_areas, "code,parent_code,level,name\n31,,provinsi,DKI\x00 JAKARTA\n",
+    assert import_rejected(import_areas,
+                           "code,parent_code,level,name\n31,,provinsi,DKI\x00 JAKARTA\n",
                            AREA_COLUMNS) == [
         "line 2 [name]: name contains an invisible control character (U+0000) at position 4; "
         "remove it and import the file again"]
@@ -215,7 +216,8 @@ def test_control_characters_in_units_and_officials_are_refused(english):
         "remove it and import the file again"]
     factories.small_tree()
     db.session.commit()
-    rows = ",".join(OFFICIAL_COLUMNS) + "\n198001012005011001,Budi\x00,lurah,3171010001,,2026-01-01,\n"
+    rows = (",".join(OFFICIAL_COLUMNS)
+            + "\n198001012005011001,Budi\x00,lurah,3171010001,,2026-01-01,\n")
     assert import_rejected(import_officials, rows, OFFICIAL_COLUMNS)[0].startswith(
         "line 2 [name]: name contains an invisible control character (U+0000) at position 5")
 

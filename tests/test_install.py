@@ -251,12 +251,16 @@ def deployment(tmp_path_factory):
         clock.lap("stopped, database dropped")
 
 
-def _log_in(browser: Browser, port: int, email: str, password: str) -> int:
+def _logged_in(deployment, port: int) -> Browser:
+    """A browser logged in on the server at ``port`` as the deployment's coordinator."""
+    email, password = deployment["login"]
+    browser = Browser()
     _s, _h, page = browser.get(port, "/auth/login")
     status, _h, _t = browser.post(port, "/auth/login", {
         "email": email, "password": password, "next": "",
         "csrf_token": CSRF.search(page).group(1)})
-    return status
+    assert status == 302
+    return browser
 
 
 def test_the_installed_app_runs_from_an_empty_folder_in_indonesian(deployment):
@@ -271,9 +275,7 @@ def test_the_installed_app_runs_from_an_empty_folder_in_indonesian(deployment):
 
 def test_a_login_on_one_server_works_on_the_other(deployment):
     a, b = deployment["ports"]
-    email, password = deployment["login"]
-    browser = Browser()
-    assert _log_in(browser, a, email, password) == 302
+    browser = _logged_in(deployment, a)
     status, _h, home = browser.get(b, "/")
     assert status == 200
     assert "Keluar" in home  # the log-out button: logged in on B
@@ -283,9 +285,7 @@ def test_a_login_on_one_server_works_on_the_other(deployment):
 
 def test_a_job_started_on_one_server_is_fetched_from_the_other(deployment):
     a, b = deployment["ports"]
-    email, password = deployment["login"]
-    browser = Browser()
-    assert _log_in(browser, a, email, password) == 302
+    browser = _logged_in(deployment, a)
     _s, _h, home = browser.get(a, "/")
     code = deployment["code"]
     status, headers, _t = browser.post(a, f"/exports/{code}/results.csv",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from survey_app.extensions import db
 from survey_app.models import HeldResponse, Invitation, Respondent, Response, Round
 from tests import factories
 from tests.conftest import PG_URL
+from tests.live import redis_is_up
 from tests.respondent_setup import SECRET, load_roster, world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,14 +168,6 @@ def test_the_worker_command_refuses_a_queue_that_runs_jobs_at_once(runner):
 
 
 # --- a real worker process on a real queue ---------------------------------------------------
-
-def redis_is_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
 
 @pytest.fixture(params=["sqlite", "redis"])
 def queue(request, tmp_path):

@@ -13,14 +13,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from survey_app.domain import responses
 from survey_app.extensions import db
 from survey_app.logsafe import redact
-from tests import factories
 from tests.live import free_port, serving
-from tests.respondent_setup import load_roster, token_of, world
+from tests.respondent_setup import token_of, world_with_roster
 from tests.test_respond import answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +43,7 @@ def test_a_respondents_path_is_logged_without_the_token(text, logged):
 @pytest.fixture
 def token(app):
     with app.app_context():
-        world()
-        load_roster(db.session.scalar(select(factories.Round)))
-        db.session.commit()
+        world_with_roster()
         return token_of("R1")
 
 

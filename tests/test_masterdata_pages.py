@@ -46,6 +46,13 @@ def confirm(client, kind: str, preview_html: str):
                        follow_redirects=True)
 
 
+def officials_preview(client, text: str, status: int) -> str:
+    """The page an officials file ``text`` gives, after checking its status."""
+    response = upload(client, "officials", text.encode(), "pejabat.csv")
+    assert response.status_code == status
+    return response.get_data(as_text=True)
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -64,9 +71,7 @@ def test_master_data_is_for_coordinators_and_admins(client, auth, users, role, s
 
 def test_officials_are_loaded_with_a_preview_then_confirmed_and_audited(app, client, auth, users):
     auth.login(users["coordinator"])
-    response = upload(client, "officials", OFFICIALS_CSV.encode(), "pejabat.csv")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    html = officials_preview(client, OFFICIALS_CSV, 200)
     assert "2 baru, 0 berubah, 0 tidak berubah. Belum ada yang disimpan." in html
     assert "198101012005011001 Dewi Lestari: lurah 3171010002 2025-01-01" in html
     with app.app_context():
@@ -85,9 +90,7 @@ def test_officials_are_loaded_with_a_preview_then_confirmed_and_audited(app, cli
 def test_a_bad_file_is_refused_with_line_numbers_and_nothing_written(app, client, auth, users):
     auth.login(users["coordinator"])
     bad = OFFICIALS_CSV + "198101012005011003,Tono,camat,3171010001,,2024-01-01,\n"
-    response = upload(client, "officials", bad.encode(), "pejabat.csv")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    html = officials_preview(client, bad, 400)
     assert "Tidak ada yang diimpor: 1 masalah ditemukan." in html
     assert "baris 4 [area_code]:" in html
     with app.app_context():

@@ -15,26 +15,27 @@ from tests.conftest import PG_URL
 
 
 @pytest.fixture
-def empty_database(tmp_path):
-    """A URL of an empty database (a throw-away schema on PostgreSQL)."""
+def empty_app(tmp_path):
+    """The app on an empty database (a throw-away schema on PostgreSQL), nothing migrated yet."""
+    def app_on(url: str):
+        return create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+
     if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}", None
+        yield app_on(f"sqlite:///{tmp_path / 'migrated.sqlite'}")
         return
     schema = "mig_" + uuid.uuid4().hex[:12]
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema},public", schema
+    yield app_on(f"{PG_URL}{sep}options=-csearch_path%3D{schema},public")
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
 
 
-def test_upgrade_head_equals_models(empty_database):
-    url, _schema = empty_database
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
+def test_upgrade_head_equals_models(empty_app):
+    with empty_app.app_context():
         upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -45,19 +46,20 @@ def test_upgrade_head_equals_models(empty_database):
     assert set(db.metadata.tables) | {"alembic_version"} == tables
 
 
-def test_migrated_database_refuses_overlapping_appointments(empty_database):
-    url, _schema = empty_database
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
+def test_migrated_database_refuses_overlapping_appointments(empty_app):
+    with empty_app.app_context():
         upgrade()
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO areas (id, code, level, name) VALUES (1, '31', 'provinsi', 'P')"))
+            conn.execute(text("INSERT INTO areas (id, code, level, name) "
+                              "VALUES (1, '31', 'provinsi', 'P')"))
             conn.execute(text("INSERT INTO areas (id, code, parent_id, level, name) "
                               "VALUES (2, '3171', 1, 'kota', 'K')"))
-            conn.execute(text("INSERT INTO positions (id, kind, area_id) VALUES (1, 'walikota', 2)"))
-            conn.execute(text("INSERT INTO officials (id, nip, name) VALUES (1, 'a', 'A'), (2, 'b', 'B')"))
-            conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date, end_date)"
-                              " VALUES (1, 1, '2026-01-01', '2026-03-31')"))
+            conn.execute(text("INSERT INTO positions (id, kind, area_id) "
+                              "VALUES (1, 'walikota', 2)"))
+            conn.execute(text("INSERT INTO officials (id, nip, name) "
+                              "VALUES (1, 'a', 'A'), (2, 'b', 'B')"))
+            conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date, "
+                              "end_date) VALUES (1, 1, '2026-01-01', '2026-03-31')"))
         with pytest.raises(Exception, match="overlap"), db.engine.begin() as conn:
             conn.execute(text("INSERT INTO appointments (official_id, position_id, start_date) "
                               "VALUES (2, 1, '2026-03-31')"))
@@ -67,13 +69,11 @@ def test_migrated_database_refuses_overlapping_appointments(empty_database):
         db.engine.dispose()
 
 
-def test_0003_keeps_every_response_forgets_the_days_and_shuffles_the_ids(empty_database):
+def test_0003_keeps_every_response_forgets_the_days_and_shuffles_the_ids(empty_app):
     """Existing data moves to the anonymous shape: every response and answer is kept, each gets
     the official who held the post on its day, and then no day is left; the ids are the same
     set in another order (40 responses: the odds of the same order by chance are 1 in 40!)."""
-    url, _schema = empty_database
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
+    with empty_app.app_context():
         upgrade(revision="0002")
         with db.engine.begin() as conn:
             for sql in (
@@ -144,12 +144,10 @@ def test_0003_keeps_every_response_forgets_the_days_and_shuffles_the_ids(empty_d
     assert [r.comment for r in rows] != [f"c{n}" for n in range(40)]  # no longer in arrival order
 
 
-def test_0006_gives_existing_accounts_session_version_0(empty_database):
+def test_0006_gives_existing_accounts_session_version_0(empty_app):
     """Accounts made before 0006 get version 0; sessions opened before it hold no version at
     all ("1" rather than "1:0") and are refused (tests/test_auth.py), so everyone logs in again."""
-    url, _schema = empty_database
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
+    with empty_app.app_context():
         upgrade(revision="0005")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO users (id, email, password_hash, role, active, "

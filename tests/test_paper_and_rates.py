@@ -20,7 +20,8 @@ ITEMS = ",".join(f"U{i}" for i in range(1, 10))  # one item per element: coded l
 HEADER = f"respondent_ref,position,area_code,{ITEMS},comment\n"
 
 
-def row(ref: str, kind: str, area: str, values: str = "3,3,3,3,3,3,3,3,3", comment: str = "") -> str:
+def row(ref: str, kind: str, area: str, values: str = "3,3,3,3,3,3,3,3,3",
+        comment: str = "") -> str:
     return f"{ref},{kind},{area},{values},{comment}\n"
 
 
@@ -50,20 +51,25 @@ def test_paper_forms_are_stored_as_anonymous_paper_responses(round_):
     assert summary.stored == 3
     assert count(HeldResponse) == 3 and count(HeldAnswer) == 27
     assert set(db.session.scalars(select(HeldResponse.source))) == {"paper"}
-    assert db.session.scalar(select(HeldResponse.group).where(HeldResponse.comment == "Baik")) == "rt"
+    assert db.session.scalar(select(HeldResponse.group)
+                             .where(HeldResponse.comment == "Baik")) == "rt"
     # the respondent's positions are now answered: the web form will not take them again
-    invitation = db.session.scalar(select(Invitation).join(Respondent).where(Respondent.ref == "R1"))
+    invitation = db.session.scalar(select(Invitation).join(Respondent)
+                                   .where(Respondent.ref == "R1"))
     assert [p.answered for p in invitation.positions] == [True, True, False]
 
 
 @pytest.mark.parametrize("line, expected", [
     (row("R9", "lurah", "3171010001"), "line 2 [respondent_ref]: respondent R9 is not invited"),
-    (row("R1", "lurah", "3171010002"), "line 2 [area_code]: respondent R1 does not rate the lurah of 3171010002"),
+    (row("R1", "lurah", "3171010002"),
+     "line 2 [area_code]: respondent R1 does not rate the lurah of 3171010002"),
     (row("R1", "gubernur", "31"), "line 2 [position]: unknown position 'gubernur'"),
-    (row("R1", "lurah", "3171010001", "3,3,5,3,3,3,3,3,3"), "line 2 [U3]: U3 '5' must be 1, 2, 3 or 4"),
+    (row("R1", "lurah", "3171010001", "3,3,5,3,3,3,3,3,3"),
+     "line 2 [U3]: U3 '5' must be 1, 2, 3 or 4"),
     (row("R1", "lurah", "3171010001", ",,,,,,,,"),
      "line 2: every answer is blank and there is no comment: nothing to store"),
-    (row("R1", "lurah", "3171010001", "3,3,3,3,3,3,3,3,0"), "line 2 [U9]: U9 '0' must be 1, 2, 3 or 4"),
+    (row("R1", "lurah", "3171010001", "3,3,3,3,3,3,3,3,0"),
+     "line 2 [U9]: U9 '0' must be 1, 2, 3 or 4"),
 ])
 def test_bad_paper_rows_are_refused_with_their_line(round_, english, line, expected):
     with pytest.raises(ImportRejected) as caught:
@@ -77,10 +83,12 @@ def test_one_paper_form_per_respondent_and_position(round_, english):
     with pytest.raises(ImportRejected) as caught:
         load(round_, HEADER + row("R1", "lurah", "3171010001") * 2)
     db.session.rollback()
-    assert str(caught.value) == "line 3: the same respondent and position appear twice (also on line 2)"
+    assert str(caught.value) == ("line 3: the same respondent and position appear twice "
+                                 "(also on line 2)")
     load(round_, HEADER + row("R1", "lurah", "3171010001"))
     db.session.commit()
-    with pytest.raises(ImportRejected, match="line 2: respondent R1 has already answered for the lurah"):
+    with pytest.raises(ImportRejected,
+                       match="line 2: respondent R1 has already answered for the lurah"):
         load(round_, HEADER + row("R1", "lurah", "3171010001"))
     db.session.rollback()
     assert count(HeldResponse) == 1
@@ -199,12 +207,18 @@ def test_the_holders_are_read_once_per_distinct_day_not_once_per_row(rotated):
     assert set(officials_by_comment().values()) == {b}
 
 
-def test_without_filled_on_a_paper_form_belongs_to_the_holder_on_the_import_day(rotated):
-    round_, a, _b = rotated
-    # Imported on 10 February, when A holds the post (B's appointment is already recorded).
-    load(round_, FILLED_HEADER + filled("R1", "", "imported while A was in post"),
-         now=jakarta(2027, 2, 10, 10))
-    assert officials_by_comment() == {"imported while A was in post": a}
+@pytest.mark.parametrize("filled_on, now, holder", [
+    # without filled_on: the holder on the import day, 10 February, A (B's appointment is
+    # already recorded)
+    ("", jakarta(2027, 2, 10, 10), "A"),
+    # the last day of a closed round is a good filled_on
+    ("2027-03-31", jakarta(2027, 4, 5, 10), "B"),
+])
+def test_a_paper_form_without_a_day_or_of_the_last_day_goes_to_that_days_holder(
+        rotated, filled_on, now, holder):
+    round_, a, b = rotated
+    load(round_, FILLED_HEADER + filled("R1", filled_on, "the form"), now=now)
+    assert officials_by_comment() == {"the form": {"A": a, "B": b}[holder]}
 
 
 def test_filled_on_from_an_xlsx_date_cell(rotated):
@@ -242,13 +256,6 @@ def test_a_bad_filled_on_is_refused_with_its_line(rotated, english, day, now, ex
     assert count(HeldResponse) == 0
 
 
-def test_the_last_day_of_a_closed_round_is_a_good_filled_on(rotated):
-    round_, _a, b = rotated
-    load(round_, FILLED_HEADER + filled("R1", "2027-03-31", "last day"),
-         now=jakarta(2027, 4, 5, 10))
-    assert officials_by_comment() == {"last day": b}
-
-
 def test_paper_forms_wait_for_the_round_to_open_and_stop_at_publication(english):
     later = datetime.now(UTC) + timedelta(days=5)
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
@@ -262,7 +269,8 @@ def test_cli_import_responses(app, runner, tmp_path):
         load_roster(round_)
         db.session.commit()
     path = tmp_path / "paper.csv"
-    path.write_text(HEADER + row("R1", "lurah", "3171010001") + row("R2", "lurah", "3171010001", "1,2,3,4,1,2,3,4,9"))
+    path.write_text(HEADER + row("R1", "lurah", "3171010001")
+                    + row("R2", "lurah", "3171010001", "1,2,3,4,1,2,3,4,9"))
     result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
     assert result.exit_code == 1
     assert "baris 3 [U9]: U9 '9' harus 1, 2, 3 atau 4" in result.output

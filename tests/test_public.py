@@ -29,15 +29,7 @@ from reports.summary import render_summary
 from survey_app.domain import cards, public_results, results, rounds
 from survey_app.domain.complaints import import_complaints, read_complaints
 from survey_app.extensions import db
-from survey_app.models import (
-    Area,
-    AuditEntry,
-    Invitation,
-    InvitationPosition,
-    Position,
-    Respondent,
-    Round,
-)
+from survey_app.models import Area, AuditEntry, Position, Round
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -54,19 +46,6 @@ K1,JAKI,Jalan,3171010001,,Selesai,2026-04-01 10:00,,2026-04-03 10:00
 K2,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,2026-05-20 10:00
 """
 PUBLIC_ADDRESSES = ("/publik/2026-Q2", "/publik/2026-Q2.csv", "/publik/2026-Q2.json")
-
-
-def invite(round_, post, group: str, count: int) -> None:
-    for n in range(count):
-        ref = f"{round_.code}-{post.id}-{group}-{n}"
-        respondent = Respondent(ref=ref, name="x", group=group, area=post.area)
-        db.session.add(respondent)
-        db.session.flush()
-        invitation = Invitation(round_id=round_.id, respondent_id=respondent.id,
-                                token_hash=f"h-{ref}", token_nonce="n")
-        db.session.add(invitation)
-        db.session.flush()
-        db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=post.id))
 
 
 def _posts() -> dict[str, Position]:
@@ -86,7 +65,7 @@ def build_round(publish: bool = True, public: bool = True) -> None:
                               questionnaire=factories.regulation_questionnaire())
     for code, post in _posts().items():
         invited, answered, value = POSTS[code]
-        invite(round_, post, "rt", invited)
+        factories.invite(round_, post, "rt", invited)
         for i in range(answered):
             factories.response(round_, post, "rt", {c: value for c in U},
                                comment=SECRET if (code == "3171010001" and i == 0) else None)

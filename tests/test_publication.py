@@ -40,15 +40,13 @@ from survey_app.models import (
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 CLOSES = datetime(2026, 7, 5, 5, 0, tzinfo=UTC)  # 12:00 WIB
 PUBLISHED = datetime(2026, 8, 1, 2, 0, tzinfo=UTC)
 LATE = datetime(2026, 8, 20, 3, 0, tzinfo=UTC)
 REPUBLISHED = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
 U = [f"U{i}" for i in range(1, 10)]
 VERIFY_URL = "http://127.0.0.1:5000/verify"
-HEADER = ("complaint_id,channel,category,area_code,unit_code,status,reported_at,"
-          "first_response_at,resolved_at\n")
+HEADER = factories.COMPLAINTS_HEADER
 ON_TIME = HEADER + """\
 K1,JAKI,Jalan,3171010001,,Selesai,2026-04-01 10:00,,2026-04-03 10:00
 K2,JAKI,Jalan,3171010001,,Selesai,2026-04-10 10:00,,2026-04-11 10:00
@@ -68,7 +66,8 @@ def published(app, users):
     """Round 2026-Q2 published on 1 August, as above; returns the lurah's position id."""
     with app.app_context():
         lurah = db.session.scalar(select(Position).where(Position.kind == "lurah"))
-        round_ = factories.round_("2026-Q2", state="closed", opens=datetime(2026, 6, 15, tzinfo=UTC),
+        round_ = factories.round_("2026-Q2", state="closed",
+                                  opens=datetime(2026, 6, 15, tzinfo=UTC),
                                   closes=CLOSES, deadline_days=7,
                                   questionnaire=factories.regulation_questionnaire())
         for _ in range(3):
@@ -228,7 +227,8 @@ def test_pages_of_a_published_round_write_nothing(app, client, auth, users, publ
 def test_a_round_published_before_publications_were_stored_is_frozen_once(app, users):
     with app.app_context():
         lurah = db.session.scalar(select(Position).where(Position.kind == "lurah"))
-        round_ = factories.round_("2026-Q2", state="published", opens=datetime(2026, 6, 15, tzinfo=UTC),
+        round_ = factories.round_("2026-Q2", state="published",
+                                  opens=datetime(2026, 6, 15, tzinfo=UTC),
                                   closes=CLOSES, questionnaire=factories.regulation_questionnaire())
         for _ in range(3):
             factories.response(round_, lurah, "rt", {c: 3 for c in U})
@@ -329,5 +329,6 @@ def test_a_coordinator_republishes_on_a_confirmed_post_with_a_reason(app, client
                                                           "koreksi pengaduan Juni")
     auth.logout()
     auth.login(users["viewer"])
-    assert client.post("/coordinator/rounds/2026-Q2/republish",
-                       data={"csrf_token": csrf_token(client, "/"), "reason": "x"}).status_code == 403
+    response = client.post("/coordinator/rounds/2026-Q2/republish",
+                           data={"csrf_token": csrf_token(client, "/"), "reason": "x"})
+    assert response.status_code == 403

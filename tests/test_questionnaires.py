@@ -70,9 +70,11 @@ labels.en = ["1", "2", "3", "4"]
      "item A1.labels.id must list 4 non-empty labels"),
     (lambda t: t.replace('code = "A1"', 'code = "A1"\nrequird = false'),
      "item A1 has unknown field(s) requird"),
-    (lambda t: t.replace('name = { id = "A", en = "A" }', 'name = { id = "A", en = "A" }\nweight = 0'),
+    (lambda t: t.replace('name = { id = "A", en = "A" }',
+                         'name = { id = "A", en = "A" }\nweight = 0'),
      "element A.weight must be a number above 0"),
-    (lambda t: t.replace('question = { id = "Tanya?", en = "Ask?" }', 'question = { id = "Tanya?" }'),
+    (lambda t: t.replace('question = { id = "Tanya?", en = "Ask?" }',
+                         'question = { id = "Tanya?" }'),
      "item A1.question must have exactly the languages id and en"),
     (lambda t: t + '[[elements.items]]\ncode = "A1"\nquestion = { id = "x", en = "x" }\n'
                    'labels.id = ["1", "2", "3", "4"]\nlabels.en = ["1", "2", "3", "4"]\n',

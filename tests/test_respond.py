@@ -22,18 +22,14 @@ from survey_app.models import (
 from survey_app.respond.forms import form_token
 from tests import factories
 from tests.conftest import PG_URL
-from tests.respondent_setup import load_roster, token_of, world
-
-UTC = UTC
+from tests.respondent_setup import load_roster, rt_form_paths, token_of, world, world_with_roster
 
 
 @pytest.fixture
 def link(app):
     """The open round's roster; returns R1's link path (R1 rates lurah, camat and wali kota)."""
     with app.app_context():
-        world()
-        load_roster(db.session.scalar(select(factories.Round)))
-        db.session.commit()
+        world_with_roster()
         return "/s/" + token_of("R1")
 
 
@@ -381,12 +377,7 @@ def test_on_postgresql_opening_the_form_keeps_the_look_up_prepared(app, client, 
 def test_a_kelurahan_behind_one_gateway_is_not_limited(app, client):
     """Two hundred respondents behind one address each open and send their form."""
     with app.app_context():
-        world()
-        rows = "".join(f"K{i},Warga {i},rt,3171010001,1,{i % 900 + 1},,\n" for i in range(200))
-        load_roster(db.session.scalar(select(factories.Round)),
-                    "respondent_ref,name,group,area_code,rw,rt,phone,email\n" + rows)
-        db.session.commit()
-        urls = ["/s/" + token_of(f"K{i}") for i in range(200)]
+        urls = rt_form_paths("K", 200)
     for url in urls:
         response, _ = answer(client, url, positions=3)
         assert response.status_code == 303

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from survey_app.extensions import db
-from survey_app.models import Area, Position
 from tests import factories
-
-U = [f"U{i}" for i in range(1, 10)]
 
 
 @pytest.fixture
@@ -22,20 +16,7 @@ def league(app, users):
     """A closed round: lurah scored 100, 75, 75 and 50; the last one's official is named like a
     formula (and fails: grade D, so they are on the sanctions list too)."""
     with app.app_context():
-        areas = {a.code: a for a in db.session.scalars(select(Area))}
-        round_ = factories.round_("2026-Q3", state="closed", opens=datetime(2026, 8, 1, tzinfo=UTC),
-                                  closes=datetime(2026, 9, 30, 17, tzinfo=UTC),
-                                  questionnaire=factories.regulation_questionnaire())
-        for code, value in {"3171010001": 4, "3171010002": 3, "3171020001": 3,
-                            "3171020002": 2}.items():
-            post = db.session.scalar(select(Position).where(Position.area_id == areas[code].id)) \
-                or factories.position("lurah", areas[code])
-            if code == "3171020002":
-                factories.appoint(factories.official("199001012015011001", "=1+2"), post,
-                                  date(2026, 1, 1))
-            for _ in range(3):
-                factories.response(round_, post, "rt", {c: value for c in U})
-        db.session.commit()
+        factories.lurah_league("=1+2")
 
 
 def download(client, url: str):

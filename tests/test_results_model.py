@@ -24,7 +24,6 @@ from survey_app.models import ResultSnapshot
 from tests import factories
 from tests.results_shape import DOCUMENT_PART, check_document
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 JUDGED = datetime(2027, 4, 7, 17, tzinfo=UTC)  # 2027-Q1's complaints final: snapshots stored
 

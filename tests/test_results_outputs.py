@@ -11,7 +11,6 @@ import pytest
 from survey_app.extensions import db
 from tests import factories
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 

@@ -1,38 +1,20 @@
 """League tables, the grade distribution, the sanctions list and recorded decisions, per role."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import Area, Position, Round, SanctionDecision
+from survey_app.models import Round, SanctionDecision
 from tests import factories
 from tests.conftest import csrf_token
-
-UTC = UTC
-U = [f"U{i}" for i in range(1, 10)]
 
 
 @pytest.fixture
 def league(app, users):
     """A closed round: four lurah scored 100, 75, 75 and 50 (the last is failed: grade D)."""
     with app.app_context():
-        areas = {a.code: a for a in db.session.scalars(select(Area))}
-        round_ = factories.round_("2026-Q3", state="closed", opens=datetime(2026, 8, 1, tzinfo=UTC),
-                                  closes=datetime(2026, 9, 30, 17, tzinfo=UTC),
-                                  questionnaire=factories.regulation_questionnaire())
-        values = {"3171010001": 4, "3171010002": 3, "3171020001": 3, "3171020002": 2}
-        for code, value in values.items():
-            post = db.session.scalar(select(Position).where(Position.area_id == areas[code].id)) \
-                or factories.position("lurah", areas[code])
-            if code == "3171020002":
-                factories.appoint(factories.official("199001012015011001", "Lemah Sekali"), post,
-                                  date(2026, 1, 1))
-            for _ in range(3):
-                factories.response(round_, post, "rt", {c: value for c in U})
-        db.session.commit()
+        factories.lurah_league("Lemah Sekali")
 
 
 def page(client, url: str) -> str:

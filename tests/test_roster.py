@@ -1,4 +1,5 @@
-"""Rosters and invitations: import-respondents (DESIGN.md format), who rates what, links, exports."""
+"""Rosters and invitations: import-respondents (DESIGN.md format), who rates what, links,
+exports."""
 from __future__ import annotations
 
 import csv
@@ -80,7 +81,8 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     _areas, round_ = world()
     load_roster(round_)
     db.session.commit()
-    before = {i.respondent_id: (i.token_hash, i.token_nonce) for i in db.session.scalars(select(Invitation))}
+    before = {i.respondent_id: (i.token_hash, i.token_nonce)
+              for i in db.session.scalars(select(Invitation))}
     changed = ROSTER.replace("Budi Santoso", "\"Budi Santoso, S.E.\"").replace("0812-3456-7890",
                                                                           "0857 0000 1111")
     summary = load_roster(round_, changed)
@@ -88,7 +90,8 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     assert (summary.created, summary.updated, summary.unchanged, summary.invitations_created) == (
         0, 1, 3, 0)
     assert db.session.scalar(select(func.count()).select_from(Respondent)) == 4
-    after = {i.respondent_id: (i.token_hash, i.token_nonce) for i in db.session.scalars(select(Invitation))}
+    after = {i.respondent_id: (i.token_hash, i.token_nonce)
+             for i in db.session.scalars(select(Invitation))}
     assert after == before
     r1 = db.session.scalar(select(Respondent).where(Respondent.ref == "R1"))
     assert (r1.name, r1.phone) == ("Budi Santoso, S.E.", "6285700001111")
@@ -104,7 +107,8 @@ def test_reimport_updates_names_and_contacts_without_duplicates_or_new_links(ctx
     ("R9,Ani,tokoh,3171,,,,", "line 2 [area_code]: area 3171 (KOTA JAKARTA SELATAN) is a kota"),
     ("R9,Ani,tokoh,9999,,,,", "line 2 [area_code]: area 9999 does not exist"),
     ("R9,Ani,rt,3171010,1,2,,", "line 2 [area_code]: a rt respondent belongs to a kelurahan"),
-    ("R9,Ani,tokoh,3171010001,,,12345,", "line 2 [phone]: phone '12345' is not an Indonesian mobile"),
+    ("R9,Ani,tokoh,3171010001,,,12345,",
+     "line 2 [phone]: phone '12345' is not an Indonesian mobile"),
     ("R9,Ani,tokoh,3171010001,,,0215551234,", "line 2 [phone]: phone '0215551234' is not"),
     ("R9,Ani,rt,3171010001,1,,,", "line 2 [rt]: an rt respondent needs both rw and rt"),
     ("R9,Ani,rw,3171010001,x,,,", "line 2 [rw]: rw 'x' must be a number from 1 to 999"),
@@ -159,7 +163,8 @@ def test_xlsx_rosters_are_accepted(ctx):
                        optional=roster.OPTIONAL_COLUMNS)
     summary = roster.import_roster(round_, table, SECRET)
     assert summary.created == 5
-    assert db.session.scalar(select(Respondent.phone).where(Respondent.ref == "R5")) == "6281299998888"
+    phone = db.session.scalar(select(Respondent.phone).where(Respondent.ref == "R5"))
+    assert phone == "6281299998888"
 
 
 def test_a_closed_round_takes_no_roster(english):
@@ -235,7 +240,8 @@ def test_cli_imports_and_exports(app, runner, tmp_path):
     result = runner.invoke(args=["skm", "import-respondents", "2030-Q1", str(path)])
     assert result.exit_code == 1 and "Tidak ada putaran 2030-Q1." in result.output
     out = tmp_path / "links.csv"
-    result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "csv", "--out", str(out)])
+    result = runner.invoke(args=["skm", "invitations", "2027-Q1", "--format", "csv",
+                                 "--out", str(out)])
     assert result.exit_code == 0 and f"4 undangan ditulis ke {out}." in result.output
     assert out.read_bytes().count(b"/s/") >= 4
     pdf = tmp_path / "letters.pdf"
@@ -251,8 +257,10 @@ def test_letters_are_grouped_by_kelurahan_four_to_a_page(ctx):
     _areas, round_ = world()
     rows = "".join(f"L{i},Warga {i},rt,3171010001,1,{i + 1},,\n" for i in range(5))
     load_roster(round_, ROSTER + rows)  # 6 letters in 3171010001, 1 in 3171020002, 1 kecamatan
-    batch = invitations.letter_batch(round_, invitations.export_rows(round_, "https://x.id", SECRET))
-    assert [letter.group_title for letter in batch.letters].count("Kelurahan Kelurahan 3171010001") == 7
+    batch = invitations.letter_batch(round_,
+                                     invitations.export_rows(round_, "https://x.id", SECRET))
+    titles = [letter.group_title for letter in batch.letters]
+    assert titles.count("Kelurahan Kelurahan 3171010001") == 7
     pdf = render_letters(batch)
     # kecamatan 3171010 (1 letter), kelurahan 3171010001 (7 letters: 2 pages), 3171020002 (1)
     assert len(re.findall(rb"/Type /Page(?!s)", pdf)) == 4
@@ -263,13 +271,15 @@ def test_what_a_link_rates_is_fixed_once_the_round_is_open(ctx):
     _areas, round_ = world(state="scheduled", opens=later, closes=later + timedelta(days=30))
     load_roster(round_)
     # before the opening a move to another kelurahan changes what the link rates ...
-    load_roster(round_, ROSTER.replace("R1,Budi Santoso,rt,3171010001", "R1,Budi Santoso,rt,3171010002"))
+    load_roster(round_, ROSTER.replace("R1,Budi Santoso,rt,3171010001",
+                                       "R1,Budi Santoso,rt,3171010002"))
     assert rated("R1")[0] == ("lurah", "3171010002")
     # ... once open, the contact details change but the rated positions do not
     round_.opens_at = datetime.now(UTC) - timedelta(days=1)
     load_roster(round_, ROSTER)
     assert rated("R1")[0] == ("lurah", "3171010002")
-    assert db.session.scalar(select(factories.Area.code).join(Respondent, Respondent.area_id == factories.Area.id)
+    assert db.session.scalar(select(factories.Area.code)
+                             .join(Respondent, Respondent.area_id == factories.Area.id)
                              .where(Respondent.ref == "R1")) == "3171010001"
 
 

@@ -15,7 +15,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry, Invitation, Respondent
 from tests import factories
 from tests.conftest import csrf_token
-from tests.respondent_setup import SECRET, load_roster, token_of, world
+from tests.respondent_setup import SECRET, load_roster, token_of, world, world_with_roster
 
 ITEMS = ",".join(f"U{i}" for i in range(1, 10))
 PAPER = f"respondent_ref,position,area_code,{ITEMS},comment\n"
@@ -34,10 +34,8 @@ def respondent(ref: str) -> Respondent:
 
 @pytest.fixture
 def open_round(ctx):
-    _areas, round_ = world()
-    load_roster(round_)  # R1 rt, R2 rw (kelurahan 3171010001), R3 fkdm (kecamatan), R4 lmk
-    db.session.commit()
-    return round_
+    # R1 rt, R2 rw (kelurahan 3171010001), R3 fkdm (kecamatan), R4 lmk
+    return world_with_roster()
 
 
 def test_deactivation_takes_the_same_seat_out_whether_or_not_they_answered(open_round):
@@ -164,9 +162,7 @@ def test_a_replacement_needs_a_roster_that_may_still_change(ctx):
 
 def test_the_cli_deactivates_replaces_and_reactivates(app, runner):
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     result = runner.invoke(args=["skm", "respondent", "deactivate", "R4"])
     assert result.exit_code == 0 and "R4 dinonaktifkan; 1 undangan ditarik" in result.output
     result = runner.invoke(args=["skm", "respondent", "replace", "R2", "--new-ref", "R2B",
@@ -183,9 +179,7 @@ def test_the_cli_deactivates_replaces_and_reactivates(app, runner):
 
 def test_the_roster_page_deactivates_and_replaces(app, client, auth, users):
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     auth.login(users["coordinator"])
     page = client.get("/coordinator/roster/2027-Q1/respondents?q=siti")
     html = page.get_data(as_text=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import HeldResponse, Respondent
-from tests.respondent_setup import HEADER, ROSTER, world
+from tests.respondent_setup import HEADER, ROSTER, world, world_with_roster
 
 
 def csrf(html: str) -> str:
@@ -92,23 +92,22 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
     assert "Nothing was imported: 1 problem found." in html
     assert "line 2 [area_code]: area 9999 does not exist" in html
     # The file reader shared by every import: the same English, still naming line and column.
-    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(as_text=True)
-    assert "line 1: missing column(s): area_code; expected respondent_ref,name,group,area_code" in html
+    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(
+        as_text=True)
+    assert ("line 1: missing column(s): area_code; expected respondent_ref,name,group,area_code"
+            in html)
     # Back to Bahasa Indonesia: the same errors in it.
     html = upload_roster(client, bad, "?lang=id").get_data(as_text=True)
     assert "baris 2 [area_code]: wilayah 9999 tidak ada" in html
-    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(as_text=True)
+    html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(
+        as_text=True)
     assert "baris 1: kolom tidak ada: area_code; kolom yang diharapkan: respondent_ref" in html
 
 
 def one_paper_form_from_the_page(app, client, auth, users):
     """The roster loaded, and R1's paper form for their lurah sent by a coordinator."""
-    from tests.respondent_setup import load_roster
-
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     auth.login(users["coordinator"])
     page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
     text = ("respondent_ref,position,area_code," + ",".join(f"U{i}" for i in range(1, 10))
@@ -127,12 +126,8 @@ def test_paper_forms_from_the_page(app, client, auth, users):
 
 def test_the_paper_form_page_names_the_optional_columns_and_counts_blanks(app, client, auth,
                                                                           users):
-    from tests.respondent_setup import load_roster
-
     with app.app_context():
-        _areas, round_ = world()
-        load_roster(round_)
-        db.session.commit()
+        world_with_roster()
     auth.login(users["coordinator"])
     page = client.get("/coordinator/roster/2027-Q1?lang=en").get_data(as_text=True)
     # the header as the questionnaire writes its item codes (the template's; read in any case)

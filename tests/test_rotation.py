@@ -16,13 +16,11 @@ from survey_app.extensions import db
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 # Q2 2026: opens 1 Apr, closes 1 Jul 00:00 WIB; results looked at well after it
 Q2_OPENS, Q2_CLOSES = datetime(2026, 3, 31, 17, tzinfo=UTC), datetime(2026, 6, 30, 17, tzinfo=UTC)
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
-HEADER = ("complaint_id,channel,category,area_code,unit_code,status,reported_at,"
-          "first_response_at,resolved_at\n")
+HEADER = factories.COMPLAINTS_HEADER
 
 
 @pytest.fixture
@@ -113,6 +111,17 @@ def _complaints(rows: str) -> None:
     db.session.flush()
 
 
+def judged(p, minimum: int, terms, complaints: str):
+    """The round's document once its minimum of complaints is ``minimum``, each (official, post,
+    start[, end]) of ``terms`` appointed and the ``complaints`` rows imported."""
+    p["round"].min_complaints = minimum
+    for name, post, *days in terms:
+        factories.appoint(p[name], p[post], *days)
+    db.session.flush()
+    _complaints(complaints)
+    return document_of(p["round"], now=NOW)
+
+
 def test_a_rotation_recorded_after_the_import_still_moves_the_complaints(posts):
     """Complaints of X reported 10 Apr and 20 May were imported while only Ani's appointment was
     known. The rotation (Ani until 15 May, Citra from 16 May) is recorded afterwards: the 20 May
@@ -136,15 +145,12 @@ def test_an_official_who_moved_is_judged_on_the_complaints_of_both_posts(posts):
     rate is 2 in time of 4 = 0.5 < 0.8: failed. With the round's minimum at 4 complaints, neither
     post's two would be enough to judge on their own; her four are."""
     p = posts
-    p["round"].min_complaints = 4
-    factories.appoint(p["Ani"], p["x"], date(2025, 1, 1), date(2026, 5, 15))
-    factories.appoint(p["Ani"], p["y"], date(2026, 5, 16))
-    db.session.flush()
-    _complaints("L1,JAKI,Jalan,3171010001,,Selesai,2026-04-10 08:00,,2026-04-20 08:00\n"
-                "L2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n"
-                "L3,JAKI,Jalan,3171010002,,Selesai,2026-06-01 08:00,,2026-06-02 08:00\n"
-                "L4,JAKI,Jalan,3171010002,,Selesai,2026-06-03 08:00,,2026-06-04 08:00\n")
-    document = document_of(p["round"], now=NOW)
+    document = judged(p, 4, [("Ani", "x", date(2025, 1, 1), date(2026, 5, 15)),
+                             ("Ani", "y", date(2026, 5, 16))],
+                      "L1,JAKI,Jalan,3171010001,,Selesai,2026-04-10 08:00,,2026-04-20 08:00\n"
+                      "L2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n"
+                      "L3,JAKI,Jalan,3171010002,,Selesai,2026-06-01 08:00,,2026-06-02 08:00\n"
+                      "L4,JAKI,Jalan,3171010002,,Selesai,2026-06-03 08:00,,2026-06-04 08:00\n")
     y = next(e for e in document["positions"] if e["position_id"] == p["y"].id)
     assert y["official"]["name"] == "Ani"
     assert (y["complaints"]["received"], y["complaints"]["in_time_rate"]) == (2, 1.0)
@@ -162,13 +168,10 @@ def test_a_newcomer_is_not_judged_on_the_predecessors_complaints(posts):
     and no survey form was given in her time: no outcome, no rung. (A round minimum of 2
     complaints lets Ani's two be judged.)"""
     p = posts
-    p["round"].min_complaints = 2
-    factories.appoint(p["Ani"], p["x"], date(2025, 1, 1), date(2026, 5, 15))
-    factories.appoint(p["Citra"], p["x"], date(2026, 5, 16))
-    db.session.flush()
-    _complaints("N1,JAKI,Jalan,3171010001,,Selesai,2026-04-10 08:00,,2026-04-20 08:00\n"
-                "N2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n")
-    document = document_of(p["round"], now=NOW)
+    document = judged(p, 2, [("Ani", "x", date(2025, 1, 1), date(2026, 5, 15)),
+                             ("Citra", "x", date(2026, 5, 16))],
+                      "N1,JAKI,Jalan,3171010001,,Selesai,2026-04-10 08:00,,2026-04-20 08:00\n"
+                      "N2,JAKI,Jalan,3171010001,,Selesai,2026-04-12 08:00,,2026-04-22 08:00\n")
     x = next(e for e in document["positions"] if e["position_id"] == p["x"].id)
     assert x["official"]["name"] == "Citra"
     assert x["complaints"]["received"] == 0 and x["complaints"]["in_time_rate"] is None

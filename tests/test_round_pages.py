@@ -103,7 +103,8 @@ def test_an_overlapping_quarter_is_refused_next_to_the_opening_time(coordinator)
     assert "overlap round 2027-Q1" in _error_next_to(response.get_data(as_text=True), "opens_at")
     again = post_form(coordinator, "/coordinator/rounds/new", opens_at="2027-06-10T08:00",
                       closes_at="2027-07-01T00:00")
-    assert "A round for 2027-Q1 already exists." in _error_next_to(again.get_data(as_text=True), "code")
+    assert "A round for 2027-Q1 already exists." in _error_next_to(again.get_data(as_text=True),
+                                                                   "code")
 
 
 def _now_round(app, **kw) -> None:

@@ -43,9 +43,7 @@ def closed_round(app, users):
     """A closed 2026-Q3 round with three responses for one lurah and no roster."""
     with app.app_context():
         areas = {a.code: a for a in db.session.scalars(select(Area))}
-        round_ = factories.round_("2026-Q3", state="closed", opens=datetime(2026, 8, 1, tzinfo=UTC),
-                                  closes=datetime(2026, 9, 30, 17, tzinfo=UTC),
-                                  questionnaire=factories.regulation_questionnaire())
+        round_ = factories.closed_round_2026_q3()
         post = db.session.scalar(select(Position).where(
             Position.area_id == areas["3171010001"].id))
         for _ in range(3):

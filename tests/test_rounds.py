@@ -1,4 +1,5 @@
-"""Rounds: codes, settings validation, the lifecycle (by hand and by the clock), freezing, pinning."""
+"""Rounds: codes, settings validation, the lifecycle (by hand and by the clock), freezing,
+pinning."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +23,6 @@ from survey_app.models import (
 )
 from tests import factories
 
-UTC = UTC
 OPENS = datetime(2027, 3, 10, 8, 0, tzinfo=JAKARTA)
 CLOSES = datetime(2027, 4, 1, 0, 0, tzinfo=JAKARTA)
 BEFORE = OPENS - timedelta(days=5)
@@ -51,7 +51,8 @@ def test_codes_parse(code, expected):
     assert rounds.parse_code(code) == expected
 
 
-@pytest.mark.parametrize("code", ["2027-Q5", "2027-Q0", "27-Q1", "2027Q1", "2027-q1", "", "2027-Q1x"])
+@pytest.mark.parametrize("code", ["2027-Q5", "2027-Q0", "27-Q1", "2027Q1", "2027-q1", "",
+                                  "2027-Q1x"])
 def test_bad_codes_are_refused(code, ctx):
     with pytest.raises(RoundInvalid) as caught:
         rounds.parse_code(code)
@@ -71,7 +72,8 @@ def test_a_new_round_is_a_draft_with_the_default_settings_and_a_pinned_questionn
     round_ = make()
     db.session.commit()
     assert round_.state == "draft"
-    assert round_.group_weights == {"rt": 0.25, "rw": 0.25, "lmk": 0.20, "fkdm": 0.15, "tokoh": 0.15}
+    assert round_.group_weights == {"rt": 0.25, "rw": 0.25, "lmk": 0.20, "fkdm": 0.15,
+                                    "tokoh": 0.15}
     assert round_.rating_matrix == {g: ["lurah", "camat", "walikota"]
                                     for g in ("rt", "rw", "lmk", "fkdm", "tokoh")}
     assert (round_.deadline_days, round_.min_group) == (7, 3)
@@ -88,7 +90,8 @@ def test_a_new_round_is_a_draft_with_the_default_settings_and_a_pinned_questionn
     ({"closes_at": OPENS}, "closes_at"),
     ({"closes_at": OPENS - timedelta(hours=1)}, "closes_at"),
     ({"questionnaire": "no-such-questionnaire"}, "questionnaire"),
-    ({"group_weights": {"rt": -0.1, "rw": 0.5, "lmk": 0.2, "fkdm": 0.2, "tokoh": 0.2}}, "group_weights"),
+    ({"group_weights": {"rt": -0.1, "rw": 0.5, "lmk": 0.2, "fkdm": 0.2, "tokoh": 0.2}},
+     "group_weights"),
     ({"group_weights": {"rt": 0, "rw": 0, "lmk": 0, "fkdm": 0, "tokoh": 0}}, "group_weights"),
     ({"group_weights": {"rt": 1, "warga": 1}}, "group_weights"),
     ({"rating_matrix": {"rt": ["gubernur"]}}, "rating_matrix"),
@@ -119,7 +122,8 @@ def test_a_quarter_that_exists_or_overlaps_is_refused(ctx):
                                           closes_at=CLOSES + timedelta(days=30)))
     assert "2027-Q1" in caught.value.errors["opens_at"]
     # touching is not overlapping: Q2 may open the moment Q1 closes
-    assert rounds.create("2027-Q2", settings(opens_at=CLOSES, closes_at=CLOSES + timedelta(days=30)))
+    assert rounds.create("2027-Q2", settings(opens_at=CLOSES,
+                                             closes_at=CLOSES + timedelta(days=30)))
 
 
 def test_all_problems_are_reported_at_once(ctx):
@@ -135,7 +139,8 @@ def test_weights_and_matrix_parse_from_the_command_line_forms(ctx):
         with pytest.raises(RoundInvalid):
             rounds.parse_weights(bad)
     matrix = rounds.parse_rating_matrix(["fkdm=camat+walikota"])
-    assert matrix["fkdm"] == ["camat", "walikota"] and matrix["rt"] == ["lurah", "camat", "walikota"]
+    assert matrix["fkdm"] == ["camat", "walikota"]
+    assert matrix["rt"] == ["lurah", "camat", "walikota"]
 
 
 # --- the lifecycle ---------------------------------------------------------------------------
@@ -311,7 +316,8 @@ def test_a_changed_questionnaire_file_never_changes_a_round_that_used_it(app, tm
         path.write_text(path.read_text(encoding="utf-8").replace("Persyaratan", "Syarat"),
                         encoding="utf-8")
         # a new round pins the new content; the open one keeps its copy
-        nxt = rounds.create("2027-Q2", settings(opens_at=CLOSES, closes_at=CLOSES + timedelta(days=30)))
+        nxt = rounds.create("2027-Q2", settings(opens_at=CLOSES,
+                                                closes_at=CLOSES + timedelta(days=30)))
         db.session.commit()
         db.session.expire_all()
         first = db.session.scalar(select(Round).where(Round.code == "2027-Q1"))
@@ -333,12 +339,13 @@ def test_a_draft_without_responses_can_be_deleted_with_its_roster(ctx):
                             token_nonce="n")
     db.session.add(invitation)
     db.session.flush()
-    db.session.add(InvitationPosition(invitation_id=invitation.id,
-                                      position_id=factories.position("lurah", areas["3171010001"]).id))
+    lurah = factories.position("lurah", areas["3171010001"])
+    db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=lurah.id))
     db.session.flush()
     rounds.delete(round_, now=BEFORE)
     db.session.commit()
-    assert db.session.scalar(select(Round)) is None and db.session.scalar(select(Invitation)) is None
+    assert db.session.scalar(select(Round)) is None
+    assert db.session.scalar(select(Invitation)) is None
 
 
 def test_a_round_with_responses_is_never_deleted(ctx):
@@ -357,7 +364,8 @@ def test_a_round_with_responses_is_never_deleted(ctx):
 # --- next quarter ----------------------------------------------------------------------------
 
 def test_next_quarter_copies_the_settings_three_months_later(ctx):
-    round_ = make(deadline_days=10, group_weights={"rt": 1, "rw": 1, "lmk": 0, "fkdm": 0, "tokoh": 0})
+    round_ = make(deadline_days=10,
+                  group_weights={"rt": 1, "rw": 1, "lmk": 0, "fkdm": 0, "tokoh": 0})
     nxt = invitations.next_quarter(round_)
     assert nxt.code == "2027-Q2" and nxt.state == "draft"
     assert nxt.opens_at == datetime(2027, 6, 10, 8, 0, tzinfo=JAKARTA)

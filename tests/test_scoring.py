@@ -1,4 +1,5 @@
-"""Scores and the results document through the database, pinned to DOMAIN.md and hand-computed values."""
+"""Scores and the results document through the database, pinned to DOMAIN.md and hand-computed
+values."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +12,6 @@ from survey_app.models import ResultSnapshot
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 AFTER = datetime(2028, 6, 1, tzinfo=UTC)  # every test round has closed by then
 U = [f"U{i}" for i in range(1, 10)]
 WORKED = {"U1": (18, 11, 0), "U2": (14, 15, 0), "U3": (15, 12, 2), "U4": (29, 0, 0),
@@ -66,7 +66,8 @@ def test_all_threes_is_75_grade_c(setting):
 def test_blank_answers_are_left_out(setting):
     # U1 answered 4, 4, blank; everything else 2. NRR U1 = 4 (not 8/3); IKM = 25 x (4 + 8 x 2) / 9
     for u1 in (4, 4, None):
-        factories.response(setting["round"], setting["lurah"], "rt", {"U1": u1, **{c: 2 for c in U[1:]}})
+        factories.response(setting["round"], setting["lurah"], "rt",
+                           {"U1": u1, **{c: 2 for c in U[1:]}})
     entry = by_position(document_of(setting["round"]), setting["lurah"])
     assert entry["elements"]["U1"] == 4.0
     assert entry["ikm"] == pytest.approx(25 * (4 + 8 * 2) / 9)
@@ -79,7 +80,8 @@ def test_unequal_groups_are_averaged_first_then_weighted(setting):
     for _ in range(3):
         factories.response(setting["round"], setting["lurah"], "lmk", {c: 4 for c in U})
     entry = by_position(document_of(setting["round"]), setting["lurah"])
-    assert entry["weights_used"] == {"rt": pytest.approx(0.25 / 0.45), "lmk": pytest.approx(0.20 / 0.45)}
+    assert entry["weights_used"] == {"rt": pytest.approx(0.25 / 0.45),
+                                     "lmk": pytest.approx(0.20 / 0.45)}
     assert entry["ikm"] == pytest.approx(25 * (0.25 * 2 + 0.20 * 4) / 0.45)  # 72.22, not 60.00
     assert round(entry["ikm"], 2) == 72.22
 

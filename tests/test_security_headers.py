@@ -154,4 +154,5 @@ def test_the_language_link_keeps_odd_arguments_as_a_query(client, auth, users):
     query plus lang=en (before the fix, they went to url_for as its options: a 500)."""
     auth.login(users["coordinator"])
     page = client.get("/coordinator/rounds?_method=PUT&_anchor=x&q=1&q=2").get_data(as_text=True)
-    assert 'href="/coordinator/rounds?_method=PUT&amp;_anchor=x&amp;q=1&amp;q=2&amp;lang=en"' in page
+    assert ('href="/coordinator/rounds?_method=PUT&amp;_anchor=x&amp;q=1&amp;q=2&amp;lang=en"'
+            in page)

@@ -17,11 +17,9 @@ from reports.card import render_card
 from survey_app.domain import cards, ikm, results
 from survey_app.domain.results_model import parse_document, parse_entry
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationPosition, Respondent
 from tests import factories
 from tests.results_shape import document_of
 
-UTC = UTC
 U = [f"U{i}" for i in range(1, 10)]
 
 
@@ -35,24 +33,18 @@ def quarter(code: str, month: int, **settings):
                             questionnaire=factories.regulation_questionnaire(), **settings)
 
 
+def two_quarters(weights: dict[str, float]):
+    """A lurah of the small tree, and the rounds 2027-Q1 and 2027-Q2 with these group weights:
+    (post, first, second)."""
+    post = factories.position("lurah", factories.small_tree()["3171010001"])
+    return (post, quarter("2027-Q1", 2, group_weights=weights),
+            quarter("2027-Q2", 5, group_weights=weights))
+
+
 def answer(round_, post, group: str, rows: list[list[int]]) -> None:
     """One response per row of nine answers (U1..U9)."""
     for row in rows:
         factories.response(round_, post, group, dict(zip(U, row, strict=True)))
-
-
-def invite(round_, post, group: str, count: int) -> None:
-    """``count`` respondents of ``group`` invited to rate ``post`` in ``round_``."""
-    for n in range(count):
-        ref = f"{round_.code}-{post.id}-{group}-{n}"
-        respondent = Respondent(ref=ref, name="x", group=group, area=post.area)
-        db.session.add(respondent)
-        db.session.flush()
-        invitation = Invitation(round_id=round_.id, respondent_id=respondent.id,
-                                token_hash=f"h-{ref}", token_nonce="n")
-        db.session.add(invitation)
-        db.session.flush()
-        db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=post.id))
 
 
 def scores(rows: list[list[int]]) -> np.ndarray:
@@ -75,16 +67,14 @@ NOW = {
 
 
 def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
-    areas = factories.small_tree()
-    post = factories.position("lurah", areas["3171010001"])
     weights = {"rt": 0.7, "lmk": 0.3}
-    first = quarter("2027-Q1", 2, group_weights=weights)
-    second = quarter("2027-Q2", 5, group_weights=weights)
+    post, first, second = two_quarters(weights)
     for group in BEFORE:
         answer(first, post, group, BEFORE[group])
         answer(second, post, group, NOW[group])
-    invite(second, post, "rt", 20)  # the second round knows its population: 20 RT, 6 LMK
-    invite(second, post, "lmk", 6)
+    # the second round knows its population: 20 RT, 6 LMK
+    factories.invite(second, post, "rt", 20)
+    factories.invite(second, post, "lmk", 6)
     db.session.flush()
     entry = by_position(document_of(second), post)
 
@@ -129,11 +119,7 @@ def test_the_change_p_value_tests_the_group_weighted_index_against_scipy(ctx):
 
 
 def test_a_15_point_fall_from_b_to_c_is_significant(ctx):
-    areas = factories.small_tree()
-    post = factories.position("lurah", areas["3171010001"])
-    weights = {"rt": 0.5, "lmk": 0.5}
-    first = quarter("2027-Q1", 2, group_weights=weights)
-    second = quarter("2027-Q2", 5, group_weights=weights)
+    post, first, second = two_quarters({"rt": 0.5, "lmk": 0.5})
     # before: 24 RT heads, 12 answer all 3, 6 all 4, 6 all 2 (mean 3.0, s^2 = 12 / 23);
     #         5 LMK members, 4 all 4 and 1 all 3 (mean 3.8, s^2 = 0.8 / 4 = 0.2)
     #         index 0.5 x 3.0 + 0.5 x 3.8 = 3.4: IKM 85.00, B
@@ -234,8 +220,8 @@ def test_only_counting_groups_meet_the_sample_and_a_small_sample_fails_nobody(ct
     round_ = quarter("2027-Q1", 2)
     # 10 invited each: Krejcie-Morgan 3.841 x 10 x 0.25 / (0.0025 x 9 + 0.96025) = 9.77 -> 10
     assert ikm.required_sample(10) == 10
-    invite(round_, small, "rt", 10)
-    invite(round_, full, "rt", 10)
+    factories.invite(round_, small, "rt", 10)
+    factories.invite(round_, full, "rt", 10)
     # small: 9 RT heads answer all 2 (IKM 50, D) and 2 FKDM members, under the minimum of 3:
     # 11 forms, but only 9 enter the score, and 9 < 10
     answer(round_, small, "rt", [[2] * 9] * 9)

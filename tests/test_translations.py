@@ -58,7 +58,8 @@ def test_row_errors_are_translated_when_shown(ctx):
                          "complaint_id", id="C1", line=2)
         assert (twice.line, twice.column) == (5, "complaint_id")
         assert str(twice) == "line 5 [complaint_id]: complaint_id C1 appears twice (also on line 2)"
-        assert str(ImportRejected([RowError(0, N_("the file is empty"))])) == "file: the file is empty"
+        empty = ImportRejected([RowError(0, N_("the file is empty"))])
+        assert str(empty) == "file: the file is empty"
     assert str(ImportRejected([RowError(0, N_("the file is empty"))])) == "berkas: berkas kosong"
 
 

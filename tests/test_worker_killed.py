@@ -21,9 +21,8 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import HeldAnswer, HeldResponse, Invitation, InvitationPosition, Respondent
-from tests import factories
 from tests.live import free_port
-from tests.respondent_setup import HEADER, SECRET, load_roster, token_of, world
+from tests.respondent_setup import SECRET, rt_form_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = 60
@@ -61,11 +60,7 @@ def worker_pids(master: int) -> list[int]:
 
 def test_a_killed_worker_loses_no_acknowledged_form_and_half_writes_none(app):
     with app.app_context():
-        world()
-        rows = "".join(f"W{n},Warga {n},rt,3171010001,1,{n + 1},,\n" for n in range(FORMS))
-        load_roster(db.session.scalar(select(factories.Round)), HEADER + rows)
-        db.session.commit()
-        paths = {n: "/s/" + token_of(f"W{n}") for n in range(FORMS)}
+        paths = dict(enumerate(rt_form_paths("W", FORMS)))
         url = db.engine.url.render_as_string(hide_password=False)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "SKM_ENV": "development",

@@ -11,62 +11,50 @@
 
 The days cannot come back: a downgrade gives every response its round's last day.
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-12-01 16:40:00
 """
 import sqlalchemy as sa
 from alembic import op
+from revision_helpers import (
+    GROUPS,
+    SOURCES,
+    add_columns,
+    add_flag,
+    create_answers_table,
+    create_table,
+    drop_columns,
+    drop_indexes,
+    optional,
+    required,
+)
 
-revision = '0003'
-down_revision = '0002'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0003', '0002'
 
 RESPONSE_COLUMNS = 'round_id, position_id, official_id, "group", area_id, source, comment'
 
 
 def upgrade():
-    op.create_table('held_responses',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('position_id', sa.Integer(), nullable=False),
-    sa.Column('official_id', sa.Integer(), nullable=True),
-    sa.Column('group', sa.String(length=8), nullable=False),
-    sa.Column('area_id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=5), nullable=False),
-    sa.Column('comment', sa.Text(), nullable=True),
-    sa.CheckConstraint("source IN ('web', 'paper')", name=op.f('ck_held_responses_source')),
-    sa.CheckConstraint('"group" IN (\'rt\', \'rw\', \'lmk\', \'fkdm\', \'tokoh\')', name=op.f('ck_held_responses_group')),
-    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_held_responses_area_id_areas')),
-    sa.ForeignKeyConstraint(['official_id'], ['officials.id'], name=op.f('fk_held_responses_official_id_officials')),
-    sa.ForeignKeyConstraint(['position_id'], ['positions.id'], name=op.f('fk_held_responses_position_id_positions')),
-    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_held_responses_round_id_rounds')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_held_responses'))
-    )
-    with op.batch_alter_table('held_responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_held_responses_round_id'), ['round_id'], unique=False)
+    create_table('held_responses',
+                 *(required(name, sa.Integer()) for name in ('round_id', 'position_id')),
+                 optional('official_id', sa.Integer()),
+                 required('group', sa.String(8)),
+                 required('area_id', sa.Integer()),
+                 required('source', sa.String(5)),
+                 optional('comment', sa.Text()),
+                 checks={'source': SOURCES, 'group': GROUPS},
+                 references=dict(area_id='areas', official_id='officials', position_id='positions',
+                                 round_id='rounds'),
+                 indexes=('round_id',))
 
-    op.create_table('held_answers',
-    sa.Column('held_response_id', sa.Integer(), nullable=False),
-    sa.Column('item_code', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.SmallInteger(), nullable=False),
-    sa.CheckConstraint('value BETWEEN 1 AND 4', name=op.f('ck_held_answers_scale')),
-    sa.ForeignKeyConstraint(['held_response_id'], ['held_responses.id'], name=op.f('fk_held_answers_held_response_id_held_responses')),
-    sa.PrimaryKeyConstraint('held_response_id', 'item_code', name=op.f('pk_held_answers'))
-    )
+    create_answers_table('held_answers', 'held_response_id', 'held_responses')
 
     # Answered: a flag instead of a day.
-    with op.batch_alter_table('invitation_positions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('answered', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    add_flag('invitation_positions', 'answered', sa.false())
     op.execute("UPDATE invitation_positions SET answered = (completed_on IS NOT NULL)")
-    with op.batch_alter_table('invitation_positions', schema=None) as batch_op:
-        batch_op.drop_column('completed_on')
+    drop_columns('invitation_positions', 'completed_on')
 
     # The official in post on the day each response was given; then the day goes.
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('official_id', sa.Integer(), nullable=True))
+    add_columns('responses', optional('official_id', sa.Integer()))
     op.execute("""
         UPDATE responses SET official_id = (
             SELECT a.official_id FROM appointments a
@@ -114,15 +102,13 @@ def downgrade():
         op.execute("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
                    "(SELECT COALESCE(MAX(id), 0) + 1 FROM responses), false)")
     op.drop_table('held_answers')
-    with op.batch_alter_table('held_responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_held_responses_round_id'))
+    drop_indexes('held_responses', 'round_id')
     op.drop_table('held_responses')
 
     closing_day = ("CAST(rounds.closes_at AS DATE)" if bind.dialect.name == "postgresql"
                    else "substr(rounds.closes_at, 1, 10)")
     last_day = f"(SELECT {closing_day} FROM rounds WHERE rounds.id = responses.round_id)"
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('submitted_on', sa.Date(), nullable=True))
+    add_columns('responses', optional('submitted_on', sa.Date()))
     op.execute(f"UPDATE responses SET submitted_on = {last_day}")
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.alter_column('submitted_on', existing_type=sa.Date(), nullable=False)
@@ -131,10 +117,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_responses_official_id'))
         batch_op.drop_column('official_id')
 
-    with op.batch_alter_table('invitation_positions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('completed_on', sa.Date(), nullable=True))
+    add_columns('invitation_positions', optional('completed_on', sa.Date()))
     op.execute(f"UPDATE invitation_positions SET completed_on = (SELECT {closing_day} "
                "FROM invitations JOIN rounds ON rounds.id = invitations.round_id "
                "WHERE invitations.id = invitation_positions.invitation_id) WHERE answered")
-    with op.batch_alter_table('invitation_positions', schema=None) as batch_op:
-        batch_op.drop_column('answered')
+    drop_columns('invitation_positions', 'answered')

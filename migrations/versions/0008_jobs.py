@@ -1,54 +1,37 @@
 """Jobs: background work that coordinators follow (who started what, when, how far, the result
 file or the error in words); survey_app/jobs.py runs them.
 
-Revision ID: 0008
-Revises: 0006
 Create Date: 2026-12-01 19:00:00
 """
 import sqlalchemy as sa
 from alembic import op
+from revision_helpers import UTC_DATETIME, create_table, drop_indexes, optional, required
 
-from survey_app.models.types import UTCDateTime
+revision, down_revision = '0008', '0007'
 
-revision = '0008'
-down_revision = '0007'
-branch_labels = None
-depends_on = None
+INDEXES = ('created_at', 'state', 'user_id')
 
 
 def upgrade():
-    op.create_table('jobs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('params', sa.JSON(), nullable=False),
-    sa.Column('state', sa.String(length=8), nullable=False),
-    sa.Column('done', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Integer(), nullable=False),
-    sa.Column('attempt', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('actor', sa.String(length=254), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('started_at', UTCDateTime(), nullable=True),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.Column('finished_at', UTCDateTime(), nullable=True),
-    sa.Column('result_path', sa.String(length=500), nullable=True),
-    sa.Column('result_name', sa.String(length=200), nullable=True),
-    sa.Column('message', sa.JSON(), nullable=True),
-    sa.Column('error', sa.JSON(), nullable=True),
-    sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')",
-                       name=op.f('ck_jobs_state')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_jobs_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
-    )
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_jobs_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_jobs_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_jobs_user_id'), ['user_id'], unique=False)
+    create_table('jobs',
+                 required('kind', sa.String(40)),
+                 required('params', sa.JSON()),
+                 required('state', sa.String(8)),
+                 *(required(name, sa.Integer()) for name in ('done', 'total', 'attempt')),
+                 optional('user_id', sa.Integer()),
+                 required('actor', sa.String(254)),
+                 required('created_at', UTC_DATETIME),
+                 optional('started_at', UTC_DATETIME),
+                 required('updated_at', UTC_DATETIME),
+                 optional('finished_at', UTC_DATETIME),
+                 optional('result_path', sa.String(500)),
+                 optional('result_name', sa.String(200)),
+                 *(optional(name, sa.JSON()) for name in ('message', 'error')),
+                 checks={'state': "state IN ('queued', 'running', 'done', 'failed')"},
+                 references=dict(user_id='users'),
+                 indexes=INDEXES)
 
 
 def downgrade():
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_jobs_user_id'))
-        batch_op.drop_index(batch_op.f('ix_jobs_state'))
-        batch_op.drop_index(batch_op.f('ix_jobs_created_at'))
+    drop_indexes('jobs', *INDEXES)
     op.drop_table('jobs')

@@ -2,95 +2,65 @@
 missing or overdue plan counts as a failed quarter on the sanctions ladder (off for rounds that
 exist).
 
-Revision ID: 0011
-Revises: 0006
 Create Date: 2026-12-01 19:00:00
 """
 import sqlalchemy as sa
-from alembic import op
+from revision_helpers import (
+    UTC_DATETIME,
+    add_flag,
+    create_table,
+    drop_columns,
+    drop_server_default,
+    drop_tables,
+    optional,
+    required,
+)
 
-from survey_app.models.types import UTCDateTime
-
-revision = '0011'
-down_revision = '0010'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0011', '0010'
 
 STATES = "state IN ('draft', 'submitted', 'returned', 'approved', 'done', 'verified')"
+# The tables in the order they are created, each with its indexes.
+INDEXES = {
+    'followup_plans': ('official_id', 'position_id', 'round_id'),
+    'followup_files': ('plan_id',),
+}
 
 
 def upgrade():
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('followup_required', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.alter_column('followup_required', server_default=None)
+    add_flag('rounds', 'followup_required', sa.false())
+    drop_server_default('rounds', 'followup_required')
 
-    op.create_table('followup_plans',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('position_id', sa.Integer(), nullable=False),
-    sa.Column('official_id', sa.Integer(), nullable=False),
-    sa.Column('element_code', sa.String(length=10), nullable=False),
-    sa.Column('action', sa.Text(), nullable=False),
-    sa.Column('due_quarter', sa.String(length=7), nullable=False),
-    sa.Column('responsible', sa.String(length=160), nullable=False),
-    sa.Column('state', sa.String(length=10), nullable=False),
-    sa.Column('review_note', sa.Text(), nullable=True),
-    sa.Column('evidence', sa.Text(), nullable=True),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', UTCDateTime(), nullable=True),
-    sa.Column('approved_at', UTCDateTime(), nullable=True),
-    sa.Column('done_at', UTCDateTime(), nullable=True),
-    sa.Column('verified_at', UTCDateTime(), nullable=True),
-    sa.CheckConstraint(STATES, name=op.f('ck_followup_plans_state')),
-    sa.ForeignKeyConstraint(['official_id'], ['officials.id'],
-                            name=op.f('fk_followup_plans_official_id_officials')),
-    sa.ForeignKeyConstraint(['position_id'], ['positions.id'],
-                            name=op.f('fk_followup_plans_position_id_positions')),
-    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'],
-                            name=op.f('fk_followup_plans_round_id_rounds')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_plans')),
-    sa.UniqueConstraint('round_id', 'position_id', 'official_id', 'element_code',
-                        name=op.f('uq_followup_plans_round_id_position_id_official_id_element_code'))
-    )
-    with op.batch_alter_table('followup_plans', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_followup_plans_official_id'), ['official_id'],
-                              unique=False)
-        batch_op.create_index(batch_op.f('ix_followup_plans_position_id'), ['position_id'],
-                              unique=False)
-        batch_op.create_index(batch_op.f('ix_followup_plans_round_id'), ['round_id'],
-                              unique=False)
+    create_table('followup_plans',
+                 *(required(name, sa.Integer())
+                   for name in ('round_id', 'position_id', 'official_id')),
+                 required('element_code', sa.String(10)),
+                 required('action', sa.Text()),
+                 required('due_quarter', sa.String(7)),
+                 required('responsible', sa.String(160)),
+                 required('state', sa.String(10)),
+                 *(optional(name, sa.Text()) for name in ('review_note', 'evidence')),
+                 *(required(name, UTC_DATETIME) for name in ('created_at', 'updated_at')),
+                 *(optional(name, UTC_DATETIME)
+                   for name in ('submitted_at', 'approved_at', 'done_at', 'verified_at')),
+                 checks={'state': STATES},
+                 references=dict(official_id='officials', position_id='positions',
+                                 round_id='rounds'),
+                 unique=[('round_id', 'position_id', 'official_id', 'element_code')],
+                 indexes=INDEXES['followup_plans'])
 
-    op.create_table('followup_files',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_id', sa.Integer(), nullable=False),
-    sa.Column('filename', sa.String(length=120), nullable=False),
-    sa.Column('content_type', sa.String(length=40), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
-    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
-    sa.Column('uploaded_at', UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id'], ['followup_plans.id'],
-                            name=op.f('fk_followup_files_plan_id_followup_plans')),
-    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'],
-                            name=op.f('fk_followup_files_uploaded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_files'))
-    )
-    with op.batch_alter_table('followup_files', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_followup_files_plan_id'), ['plan_id'], unique=False)
+    create_table('followup_files',
+                 required('plan_id', sa.Integer()),
+                 required('filename', sa.String(120)),
+                 required('content_type', sa.String(40)),
+                 required('size', sa.Integer()),
+                 required('sha256', sa.String(64)),
+                 required('data', sa.LargeBinary()),
+                 optional('uploaded_by_id', sa.Integer()),
+                 required('uploaded_at', UTC_DATETIME),
+                 references=dict(plan_id='followup_plans', uploaded_by_id='users'),
+                 indexes=INDEXES['followup_files'])
 
 
 def downgrade():
-    with op.batch_alter_table('followup_files', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_followup_files_plan_id'))
-    op.drop_table('followup_files')
-    with op.batch_alter_table('followup_plans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_followup_plans_round_id'))
-        batch_op.drop_index(batch_op.f('ix_followup_plans_position_id'))
-        batch_op.drop_index(batch_op.f('ix_followup_plans_official_id'))
-    op.drop_table('followup_plans')
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.drop_column('followup_required')
+    drop_tables(INDEXES)
+    drop_columns('rounds', 'followup_required')

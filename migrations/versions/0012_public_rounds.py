@@ -2,25 +2,17 @@
 
 Every round starts private (false), so nothing becomes public by this revision.
 
-Revision ID: 0012
-Revises: 0006
 Create Date: 2027-01-20 10:00:00
 """
 import sqlalchemy as sa
-from alembic import op
+from revision_helpers import add_flag, drop_columns
 
-revision = '0012'
-down_revision = '0011'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0012', '0011'
 
 
 def upgrade():
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('public', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    add_flag('rounds', 'public', sa.false())
 
 
 def downgrade():
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.drop_column('public')
+    drop_columns('rounds', 'public')
