@@ -20,6 +20,7 @@ from survey_app.models import (
     Area,
     FollowupPlan,
     IssuedDocument,
+    Official,
     Position,
     ResultSnapshot,
     Round,
@@ -177,6 +178,25 @@ def test_the_plans_of_a_round_take_a_constant_number_of_queries_a_page_at_a_time
     second = client.get(f"{url}?page=2&lang=en").get_data(as_text=True)
     assert "51–60 of 60" in second and f'href="/portal/{CODE}/rencana?page=1&amp;lang=en"' in second
     assert queries(app, client, f"{url}?page=2") == few
+
+
+def test_an_officials_history_takes_a_constant_number_of_queries(app, client, auth, users,
+                                                                 closed_round):
+    """The history reads each round's stored results (as the round's other pages do): the same
+    number of statements whatever the number of posts and officials."""
+    auth.login(users["coordinator"])
+    add_failing_lurah(app, 2)
+    with app.app_context():
+        official = db.session.scalars(select(Official).where(Official.name.startswith("Lurah "))
+                                      .order_by(Official.id)).first()
+        url, name = f"/results/officials/{official.nip}", official.name
+    first_look = queries(app, client, url)
+    again = queries(app, client, url)
+    html = client.get(url).get_data(as_text=True)
+    assert name in html and "50,00" in html  # their score in the round
+    add_failing_lurah(app, 8)
+    assert queries(app, client, url) == first_look
+    assert queries(app, client, url) == again
 
 
 def test_cards_for_takes_a_constant_number_of_queries(ctx, users, closed_round, app):
