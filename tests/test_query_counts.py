@@ -74,7 +74,8 @@ def queries(app, client, url: str) -> int:
 
 COORDINATOR_PAGES = [f"/results/{CODE}", f"/results/{CODE}?tier=lurah&sort=ikm",
                      f"/results/{CODE}/sanctions", f"/portal/{CODE}", f"/portal/{CODE}/cards.zip",
-                     "/results/", "/portal/"]
+                     f"/portal/{CODE}/summary.pdf", f"/results/{CODE}/complaints.csv",
+                     f"/coordinator/complaints/rounds/{CODE}", "/results/", "/portal/"]
 
 
 @pytest.mark.parametrize("url", COORDINATOR_PAGES)
