@@ -6,9 +6,10 @@ theta0, with control limits that narrow as n grows:
 
     theta0 +/- z_p * sigma / sqrt(n)
 
-with z_p the standard normal quantile of the two-sided coverage p (``statistics.NormalDist().inv_cdf``,
-the value ``scipy.stats.norm.ppf`` gives: 1.959964 for 95%, 3.090232 for 99.8%). A post outside the 95% limits is one to look at (1 in 20
-falls there by chance); outside 99.8%, one in 500: a real difference.
+with z_p the standard normal quantile of the two-sided coverage p
+(``statistics.NormalDist().inv_cdf``, the value ``scipy.stats.norm.ppf`` gives: 1.959964 for 95%,
+3.090232 for 99.8%). A post outside the 95% limits is one to look at (1 in 20 falls there by
+chance); outside 99.8%, one in 500: a real difference.
 
 - IKM against respondents (lurah, camat, wali kota): theta0 is the province mean of the tier, the
   respondent-weighted mean of the posts' IKM (sum n_i y_i / sum n_i). sigma is the
