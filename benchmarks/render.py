@@ -108,7 +108,7 @@ def main() -> None:
         document = results.results_document(round_)
         issued = cards.cards_for(round_, document, list(document.positions), "id",
                                  "http://127.0.0.1:5000/verify")
-        summary = cards.summary_data(document, "id", cards.complaint_ranking(round_),
+        summary = cards.summary_data(document, "id", cards.complaint_ranking(round_, document),
                                      published=round_.state == "published")
         cards.issue_summary(round_, summary, "http://127.0.0.1:5000/verify")
         db.session.commit()

@@ -556,7 +556,7 @@ def render_command(code, out_dir, lang, processes):
         document = results.results_document(round_)
         verify_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
         issued = cards.cards_for(round_, document, list(document.positions), lang, verify_url)
-        summary = cards.summary_data(document, lang, cards.complaint_ranking(round_),
+        summary = cards.summary_data(document, lang, cards.complaint_ranking(round_, document),
                                      published=round_.state == "published",
                                      followup_counts=followups.counts_by_kota(round_, document))
         cards.issue_summary(round_, summary, verify_url)

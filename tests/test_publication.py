@@ -218,6 +218,13 @@ def test_pages_of_a_published_round_write_nothing(app, client, auth, users, publ
         assert client.get("/portal/2026-Q2").status_code == 200
     assert response.status_code == 200
     assert _entry(response.json, published)["complaints"]["received"] == 5
+    # The complaint figures' page and its file show the published figures, not the quarter's
+    # complaints counted again (K1-K5, not the late K6).
+    page = client.get("/coordinator/complaints/rounds/2026-Q2?level=lurah").get_data(as_text=True)
+    lines = client.get("/results/2026-Q2/complaints.csv?level=lurah").get_data(
+        as_text=True).splitlines()
+    assert [line.split(",")[3] for line in lines[1:]] == ["5"]  # received
+    assert ">5<" in page.replace(" ", "")
     assert [s for s in seen if "publications" in s or "result_snapshots" in s] == []
     with app.app_context():
         assert (db.session.scalar(select(func.count()).select_from(Publication)),

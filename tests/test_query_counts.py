@@ -15,7 +15,16 @@ from sqlalchemy import func, select
 from survey_app import querycount
 from survey_app.domain import cards, results, sanctions
 from survey_app.extensions import db
-from survey_app.models import Area, IssuedDocument, Position, ResultSnapshot, Round
+from survey_app.models import (
+    Appointment,
+    Area,
+    FollowupPlan,
+    IssuedDocument,
+    Official,
+    Position,
+    ResultSnapshot,
+    Round,
+)
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -65,7 +74,8 @@ def queries(app, client, url: str) -> int:
 
 COORDINATOR_PAGES = [f"/results/{CODE}", f"/results/{CODE}?tier=lurah&sort=ikm",
                      f"/results/{CODE}/sanctions", f"/portal/{CODE}", f"/portal/{CODE}/cards.zip",
-                     "/results/", "/portal/"]
+                     f"/portal/{CODE}/summary.pdf", f"/results/{CODE}/complaints.csv",
+                     f"/coordinator/complaints/rounds/{CODE}", "/results/", "/portal/"]
 
 
 @pytest.mark.parametrize("url", COORDINATOR_PAGES)
@@ -124,6 +134,70 @@ def test_official_pages_take_a_constant_number_of_queries(app, client, auth, use
     assert first[2] == before[2] + 4  # issuing: the officials, the count, the insert, read back
     add_failing_lurah(app, 8)
     assert [queries(app, client, url) for url in urls] == before
+
+
+def add_plans(app) -> int:
+    """A follow-up plan for elements U1 to U3 of every lurah's post that has none yet, by the
+    official holding it; the number of plans of the round."""
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.code == CODE))
+        planned = set(db.session.scalars(select(FollowupPlan.position_id)))
+        for position_id, official_id in db.session.execute(
+                select(Appointment.position_id, Appointment.official_id).join(Position)
+                .where(Position.kind == "lurah").order_by(Appointment.position_id)):
+            if position_id in planned:
+                continue
+            for element in ("U1", "U2", "U3"):
+                db.session.add(FollowupPlan(round=round_, position_id=position_id,
+                                            official_id=official_id, element_code=element,
+                                            action="Loket kedua", due_quarter="2026-Q4",
+                                            responsible="Sekretaris", state="submitted"))
+        db.session.commit()
+        return db.session.scalar(select(func.count()).select_from(FollowupPlan))
+
+
+@pytest.mark.parametrize("who", ["coordinator", "viewer"])
+def test_the_plans_of_a_round_take_a_constant_number_of_queries_a_page_at_a_time(
+        app, client, auth, users, closed_round, who):
+    """Every plan of the round, 50 to a page, each naming its post and official: the same
+    number of statements for 2 posts' plans as for 60 (it was one plan, post and area at a
+    time, 1,782 statements for the province's 960 plans)."""
+    with app.app_context():
+        db.session.scalar(select(Round)).state = "published"  # viewers read published rounds
+        db.session.commit()
+    auth.login(users[who])
+    add_failing_lurah(app, 1)
+    assert add_plans(app) == 6  # the fixture's lurah of 3171010001 and the one just added
+    url = f"/portal/{CODE}/rencana"
+    queries(app, client, url)
+    few = queries(app, client, url)
+    add_failing_lurah(app, 18)
+    assert add_plans(app) == 60
+    assert queries(app, client, url) == few
+    html = client.get(f"{url}?lang=en").get_data(as_text=True)
+    assert "1–50 of 60" in html and "Page 1 of 2" in html and html.count("Lurah ") >= 50
+    second = client.get(f"{url}?page=2&lang=en").get_data(as_text=True)
+    assert "51–60 of 60" in second and f'href="/portal/{CODE}/rencana?page=1&amp;lang=en"' in second
+    assert queries(app, client, f"{url}?page=2") == few
+
+
+def test_an_officials_history_takes_a_constant_number_of_queries(app, client, auth, users,
+                                                                 closed_round):
+    """The history reads each round's stored results (as the round's other pages do): the same
+    number of statements whatever the number of posts and officials."""
+    auth.login(users["coordinator"])
+    add_failing_lurah(app, 2)
+    with app.app_context():
+        official = db.session.scalars(select(Official).where(Official.name.startswith("Lurah "))
+                                      .order_by(Official.id)).first()
+        url, name = f"/results/officials/{official.nip}", official.name
+    first_look = queries(app, client, url)
+    again = queries(app, client, url)
+    html = client.get(url).get_data(as_text=True)
+    assert name in html and "50,00" in html  # their score in the round
+    add_failing_lurah(app, 8)
+    assert queries(app, client, url) == first_look
+    assert queries(app, client, url) == again
 
 
 def test_cards_for_takes_a_constant_number_of_queries(ctx, users, closed_round, app):

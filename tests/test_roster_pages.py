@@ -55,11 +55,22 @@ def test_upload_preview_then_import(app, client, auth, users):
         assert db.session.scalar(select(func.count()).select_from(Respondent)) == 4
     # the rates table and the downloads
     assert "0 dari 4 responden yang diundang" in html
-    csv_file = client.get("/coordinator/roster/2027-Q1/invitations.csv?pending=y")
-    assert csv_file.status_code == 200 and csv_file.data.count(b"/s/") >= 4
-    assert "attachment" in csv_file.headers["Content-Disposition"]
-    pdf = client.get("/coordinator/roster/2027-Q1/invitations.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # the links and letters of the whole round: a job (it can be the province), never made
+    # inside the request; there is no direct download address
+    assert client.get("/coordinator/roster/2027-Q1/invitations.csv").status_code == 404
+    files = {}
+    for fmt, pending in (("csv", "y"), ("pdf", "")):
+        response = client.post("/coordinator/jobs/letters/2027-Q1", data={
+            "csrf_token": csrf(html), "format": fmt, "area": "", "pending": pending})
+        assert response.status_code == 303 and "/coordinator/jobs/" in response.headers["Location"]
+        download = client.get(response.headers["Location"] + "/download")
+        files[fmt] = download.get_data()
+        download.close()
+        assert download.status_code == 200
+        assert "attachment" in download.headers["Content-Disposition"]
+    assert files["csv"].startswith("\ufeffrespondent_ref".encode())
+    assert files["csv"].count(b"/s/") == 4
+    assert files["pdf"].startswith(b"%PDF")
 
 
 def test_a_bad_roster_shows_every_problem_and_writes_nothing(app, client, auth, users):

@@ -468,11 +468,11 @@ def _ranking_from_document(document: ResultsDocument) -> list[dict]:
     return rows
 
 
-def complaint_ranking(round_: Round) -> list[dict] | None:
+def complaint_ranking(round_: Round, document: ResultsDocument) -> list[dict] | None:
     """The units (dinas) ranked by complaint handling (survey_app.domain.complaint_figures),
     as the summary's rows; units with nothing to rate them on are left out of the summary. The
-    figures are the round's results' (stored, or as published: results.complaint_figures_of)."""
-    figures = results.complaint_figures_of(round_)
+    figures are those of the round's results ``document`` (results.complaint_figures_of)."""
+    figures = results.complaint_figures_of(round_, document)
     rows = [{"rank": u.rank, "name": u.unit_name, **u.figures.as_dict()}
             for u in rank_units(round_, figures=figures) if u.rank is not None]
     return rows or None

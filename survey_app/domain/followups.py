@@ -24,6 +24,7 @@ step raises FollowupError (a message for the user) and changes nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from reports.model import FollowupCount, FollowupRow
-from survey_app.domain import audit, clock, ikm, quarters, results
+from survey_app.domain import audit, clock, ikm, paging, quarters, results
 from survey_app.domain.errors import DomainError
 from survey_app.domain.officials import holder_on, holders_on, in_post
 from survey_app.domain.priorities import element_names, priority_elements
@@ -384,15 +385,34 @@ def add_file(user, plan: FollowupPlan, filename: str | None, data: bytes) -> Fol
 
 # --- listing ------------------------------------------------------------------------------------
 
-def plans_of_round(round_: Round, position_ids: list[int] | None = None) -> list[FollowupPlan]:
+def _plans_query(round_: Round, position_ids: list[int] | None = None, with_posts: bool = False):
     """The plans written after a round (of these posts only, when given), by post and element,
-    with their officials (one more query, not one per official: cards_for reads them)."""
+    with their officials (one more query, not one per official: cards_for reads them) and, with
+    ``with_posts``, their posts' areas and units (three more, for lists that name the post)."""
     query = (select(FollowupPlan).where(FollowupPlan.round_id == round_.id)
              .options(selectinload(FollowupPlan.official)))
+    if with_posts:
+        post = selectinload(FollowupPlan.position)
+        query = query.options(post.selectinload(Position.area), post.selectinload(Position.unit))
     if position_ids is not None:
         query = query.where(FollowupPlan.position_id.in_(position_ids))
-    return list(db.session.scalars(query.order_by(FollowupPlan.position_id,
-                                                  FollowupPlan.element_code)))
+    return query.order_by(FollowupPlan.position_id, FollowupPlan.element_code, FollowupPlan.id)
+
+
+def plans_of_round(round_: Round, position_ids: list[int] | None = None,
+                   with_posts: bool = False) -> list[FollowupPlan]:
+    """The plans of ``_plans_query``, all of them."""
+    return list(db.session.scalars(_plans_query(round_, position_ids, with_posts)))
+
+
+PLANS_PER_PAGE = 50  # the province writes some 900 plans after a round
+
+
+def plans_page(round_: Round, number: int) -> paging.Page:
+    """One page of every plan of the round (coordinators and viewers read them all), with their
+    posts: a constant number of queries whatever the page (paging.paginate)."""
+    page = paging.paginate(_plans_query(round_, with_posts=True), number, PLANS_PER_PAGE)
+    return dataclasses.replace(page, rows=[plan for (plan,) in page.rows])
 
 
 def plan_or_none(plan_id: int) -> FollowupPlan | None:
@@ -406,7 +426,7 @@ EXPORT_COLUMNS = ["round", "position", "area_code", "area_name", "unit_code", "o
 def export_rows(round_: Round) -> list[dict]:
     """The plans of a round as rows (``skm followups``)."""
     rows = []
-    for plan in plans_of_round(round_):
+    for plan in plans_of_round(round_, with_posts=True):
         position = plan.position
         rows.append({"round": round_.code, "position": position.kind,
                      "area_code": position.area.code if position.area else None,
@@ -466,16 +486,19 @@ def counts_by_kota(round_: Round, document: ResultsDocument) -> list[FollowupCou
     None), with the priority elements that have no plan yet."""
     if round_.state != "published":
         return []
-    plans = plans_of_round(round_)
     kota_of = {e.position_id: e.kota_code for e in document.positions}
     counts: dict[str | None, dict[str, int]] = {}
     missing: dict[str | None, int] = {}
     written = set()
-    for plan in plans:
-        kota = kota_of.get(plan.position_id)
+    for position_id, nip, element, state in db.session.execute(  # columns: no plan objects
+            select(FollowupPlan.position_id, Official.nip, FollowupPlan.element_code,
+                   FollowupPlan.state)
+            .join(Official, Official.id == FollowupPlan.official_id)
+            .where(FollowupPlan.round_id == round_.id)):
+        kota = kota_of.get(position_id)
         by_state = counts.setdefault(kota, {state: 0 for state in FOLLOWUP_STATES})
-        by_state[plan.state] += 1
-        written.add((plan.position_id, plan.official.nip, plan.element_code))
+        by_state[state] += 1
+        written.add((position_id, nip, element))
     names = element_names(round_)
     for entry in document.positions:
         if entry.official is None:

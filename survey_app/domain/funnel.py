@@ -6,9 +6,10 @@ theta0, with control limits that narrow as n grows:
 
     theta0 +/- z_p * sigma / sqrt(n)
 
-with z_p the standard normal quantile of the two-sided coverage p (``scipy.stats.norm.ppf``:
-1.959964 for 95%, 3.090232 for 99.8%). A post outside the 95% limits is one to look at (1 in 20
-falls there by chance); outside 99.8%, one in 500: a real difference.
+with z_p the standard normal quantile of the two-sided coverage p
+(``statistics.NormalDist().inv_cdf``, the value ``scipy.stats.norm.ppf`` gives: 1.959964 for 95%,
+3.090232 for 99.8%). A post outside the 95% limits is one to look at (1 in 20 falls there by
+chance); outside 99.8%, one in 500: a real difference.
 
 - IKM against respondents (lurah, camat, wali kota): theta0 is the province mean of the tier, the
   respondent-weighted mean of the posts' IKM (sum n_i y_i / sum n_i). sigma is the
@@ -27,7 +28,9 @@ Limits are clipped to the scale (25..100 for the IKM, 0..100 for a rate). Pure: 
 """
 from __future__ import annotations
 
+import functools
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,11 +40,13 @@ REACH = 1.08  # the n axis runs to 8% past the largest post
 IKM_SCALE = 25.0  # IKM = index x 25
 
 
+@functools.cache
 def z_value(coverage: float) -> float:
-    """The two-sided standard normal quantile: 1.959964 for 0.95, 3.090232 for 0.998."""
-    from scipy import stats
-
-    return float(stats.norm.ppf(0.5 + coverage / 2))
+    """The two-sided standard normal quantile: 1.959964 for 0.95, 3.090232 for 0.998. Once per
+    coverage (a plot asks for each limit at each of its points), from the standard library:
+    importing scipy.stats for it took seconds, which the first summary PDF of each web worker
+    paid."""
+    return statistics.NormalDist().inv_cdf(0.5 + coverage / 2)
 
 
 def respondent_variance(index_variance: float | None, respondents: int, invited: int,

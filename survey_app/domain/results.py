@@ -524,13 +524,15 @@ def _insert_once(round_: Round, now: datetime) -> None:
                        .on_conflict_do_nothing(index_elements=["round_id", "number"]))
 
 
-def complaint_figures_of(round_: Round) -> dict[int, ComplaintFigures]:
+def complaint_figures_of(round_: Round, known: BaseResults | ResultsDocument | None = None
+                         ) -> dict[int, ComplaintFigures]:
     """Every position's complaint figures for the round, as its results have them (stored,
-    or as published: ``base_results``), so that the complaint pages show the figures the
-    results and cards show, without aggregating the quarter's complaints again. The same as
+    or as published: ``base_results``; ``known``, the round's base results or document when the
+    caller has them already), so that the complaint pages show the figures the results and
+    cards show, without aggregating the quarter's complaints again. The same as
     complaint_figures.figures_for_round computed when the results were: each post's figures
     (a post that changed hands: the whole post's), and empty ones where nothing was filed."""
-    base = base_results(round_)
+    base = known if known is not None else base_results(round_)
     found = {e.position_id: (e.post_complaints if e.holder_part else e.complaints)
              for e in base.positions + base.earlier_holders}
     figures = {pid: f for pid, f in found.items() if f is not None}

@@ -80,12 +80,12 @@ class HistoryRow:
     failed: bool | None
 
 
-def history(official: Official, rounds_: list[Round], base_of) -> list[HistoryRow]:
-    """The official's results in each round, whatever post they held (``base_of(round)`` gives
-    the round's base results)."""
+def history(official: Official, rounds_: list[Round], results_of) -> list[HistoryRow]:
+    """The official's results in each round, whatever post they held (``results_of(round)``
+    gives the round's results: its ``positions``)."""
     rows = []
     for round_ in rounds_:
-        for entry in base_of(round_).positions:
+        for entry in results_of(round_).positions:
             if entry.official is not None and entry.official.nip == official.nip:
                 rows.append(HistoryRow(round_.code, entry.position,
                                        entry.area_name or entry.unit_name, entry.ikm,

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +25,7 @@ from flask_login import current_user
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.domain import cards, followups, results
 from survey_app.domain.followups import FollowupError
+from survey_app.domain.paging import page_number
 from survey_app.domain.vocabulary import FOLLOWUP_STATE_LABELS
 from survey_app.extensions import db
 from survey_app.models import FollowupPlan, Round
@@ -44,15 +54,16 @@ def round_plans(code):
     """The official's own priorities and plans, and the plans the user reviews (or, for those
     who read every result, all plans of the round)."""
     round_, state = visible_round_or_404(code)
-    mine: list[followups.Priority] = []
-    if state == "published" and current_user.role == "official" and current_user.official:
-        mine = followups.priorities(round_, results.results_document(round_),
-                                    current_user.official)
-    reviewed = followups.reviewed_position_ids(current_user)
-    to_review = followups.plans_of_round(round_, reviewed) if reviewed else []
-    everything = (followups.plans_of_round(round_)
-                  if current_user.role in ("coordinator", "viewer", "admin") else [])
+    official = current_user.official if current_user.role == "official" else None
+    document = results.results_document(round_) if state == "published" and official else None
+    # Before the plans are read: a commit expires what was loaded, and each plan the page
+    # shows would be read again one by one.
     db.session.commit()  # clock transitions, stored base results
+    mine = followups.priorities(round_, document, official) if document and official else []
+    reviewed = followups.reviewed_position_ids(current_user)
+    to_review = followups.plans_of_round(round_, reviewed, with_posts=True) if reviewed else []
+    everything = (followups.plans_page(round_, page_number(request.args.get("page")))
+                  if current_user.role in ("coordinator", "viewer", "admin") else None)
     return render_template("portal/followups.html", round_=round_, state=state, mine=mine,
                            to_review=to_review, everything=everything,
                            names=_element_names(round_), labels=FOLLOWUP_STATE_LABELS,

@@ -121,7 +121,7 @@ def summary(code):
     """The province summary: for viewers and coordinators (officials see cards only)."""
     round_, _state, document, _entries = _round_and_entries(code)
     lang = _pdf_language()
-    data = cards.summary_data(document, lang, cards.complaint_ranking(round_),
+    data = cards.summary_data(document, lang, cards.complaint_ranking(round_, document),
                               published=round_.state == "published",
                               followup_counts=followups.counts_by_kota(round_, document))
     cards.issue_summary(round_, data, _verify_url())

@@ -7,7 +7,7 @@ from flask import Response, abort, request
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.routes import LEVELS as COMPLAINT_LEVELS
 from survey_app.domain import exports, result_tables, results
-from survey_app.domain.complaint_figures import figures_for_round, figures_table, rank_units
+from survey_app.domain.complaint_figures import figures_table, rank_units
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.results.routes import TIERS, bp
@@ -52,8 +52,10 @@ def complaints_file(code: str, fmt: str):
     """The complaint figures per position (the level filter of the page), or with
     ``?table=units`` the ranking of units."""
     round_, _state = visible_round_or_404(code)
-    try:
-        by_position = figures_for_round(round_)
+    try:  # the figures the page shows: as the round's results have them (stored, or as
+        # published), not the quarter's complaints aggregated again (2.4 s on the province)
+        by_position = results.complaint_figures_of(round_)
+        db.session.commit()  # results stored
     except DomainError:  # a round code that is not YYYY-Qn has no quarter
         abort(404)
     if request.args.get("table") == "units":

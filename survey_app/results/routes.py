@@ -131,7 +131,8 @@ def official_history(nip):
         abort(404)
     listing = [r for r, state, _p in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
-    rows = sanctions.history(official, list(reversed(listing)), results.base_results)
+    # Each round's results as its other pages show them (stored, or as published).
+    rows = sanctions.history(official, list(reversed(listing)), results.results_document)
     db.session.commit()
     decisions = sanctions.decisions_of([official.id]).get(official.id, [])
     return render_template("results/official.html", official=official, rows=rows,

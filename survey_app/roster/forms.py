@@ -16,13 +16,6 @@ class PaperForm(FlaskForm):
                                "the bad rows to fix and load again)"))
 
 
-class DownloadForm(FlaskForm):
-    class Meta:
-        csrf = False  # a download (GET) changes nothing
-
-    pending = BooleanField(_l("Only those who have not finished (for reminders)"))
-
-
 class RosterSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a search (GET) changes nothing

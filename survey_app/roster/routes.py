@@ -6,29 +6,25 @@ from functools import partial
 
 from flask import (
     Blueprint,
-    Response,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from survey_app import uploads
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.background.forms import LettersForm
-from survey_app.domain import audit, invitations, responses, roster, templates
+from survey_app.domain import invitations, responses, roster, templates
 from survey_app.domain.rounds import effective_state
 from survey_app.domain.tabular import Table
 from survey_app.extensions import db
 from survey_app.models import Invitation, Round
-from survey_app.roster.forms import DownloadForm, PaperForm, UploadForm
+from survey_app.roster.forms import PaperForm, UploadForm
 
 bp = Blueprint("roster", __name__, url_prefix="/coordinator/roster")
 
@@ -123,31 +119,5 @@ def paper(code: str):
     return upload.import_now(form, lambda table: responses.import_paper(
         round_, table, skip_bad=form.skip_bad.data), done)
 
-
-@bp.get("/<round:code>/invitations.<fmt>")
-@role_required("coordinator")
-def download(code: str, fmt: str):
-    round_ = get_round_or_404(code)
-    if fmt not in ("csv", "pdf"):
-        abort(404)
-    pending = DownloadForm(request.args).pending.data
-    try:
-        rows = invitations.export_rows(round_, current_app.config["PUBLIC_BASE_URL"],
-                                       current_app.config["SECRET_KEY"], pending_only=pending)
-    except invitations.KeyChanged as e:
-        flash(str(e), "error")
-        return redirect(url_for("roster.round_page", code=round_.code))
-    if fmt == "csv":
-        data, mimetype = invitations.export_csv(rows), "text/csv; charset=utf-8"
-    else:
-        from reports.invitations import render_letters
-
-        data, mimetype = render_letters(invitations.letter_batch(round_, rows)), "application/pdf"
-    audit.record("download-invitations", round_.code, current_user,
-                 {"format": fmt, "pending": bool(pending), "count": len(rows)})
-    db.session.commit()
-    name = f"undangan-{round_.code}{'-belum-selesai' if pending else ''}.{fmt}"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 from survey_app.roster import lifecycle_routes  # noqa: E402,F401 - its routes join this blueprint
