@@ -20,6 +20,10 @@ class Complaint(db.Model):
         CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_time"),
         CheckConstraint("area_id IS NOT NULL OR unit_id IS NOT NULL", name="area_or_unit"),
         Index("ix_complaints_position_reported", "position_id", "reported_at"),
+        # A quarter's complaints counted (results.fingerprint, at every look at a round's
+        # results) from the index alone on PostgreSQL (migration 0015).
+        Index("ix_complaints_reported_at", "reported_at",
+              postgresql_include=["id", "imported_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
