@@ -44,11 +44,25 @@ three times (the build run; then --keep at revision 0014 after VACUUM (ANALYZE),
                 3.12 s, p95 4.28 s; card 0.26 s (first 4.39 s); forms 27.4/s (p95 POST 354 ms)
 
 The machine's pace moved more between runs than any change did (the bare aggregate itself from
-10.8 to 14.0 s); benchmarks/national_indexes.py compares 0015's indexes with none in one process,
-alternated: the fingerprint every results page view runs, 2.43 s median against 2.75 s. Forms:
-CPU per form 8.3 to 11.6 ms in gunicorn and 3.0 to 3.3 ms in PostgreSQL, of which the run got
-43 to 57 % of one CPU; two free cores would give some 130 to 160 forms/s (an estimate from
-those CPU figures, not a measurement).
+10.8 to 14.0 s). Measured again back to back at 22:52-22:56 UTC, load average 5 to 6: --keep at
+0015, then `flask db downgrade 0014` and --keep --revision 0014:
+
+    0015:       bare 4.05 s, score_round 9.21 s (2.3 x); results page first 1.37 s, median
+                0.89 s, p95 1.06 s; card 0.03 s (first 0.54 s); forms 136.8/s with two
+                instances (p95 POST 89 ms, GET 78 ms)
+    0014:       bare 4.62 s, score_round 11.07 s (2.4 x); results page first 2.52 s, median
+                1.03 s, p95 1.42 s; card 0.02 s (first 0.49 s); forms 124.5/s (p95 POST 97 ms)
+
+benchmarks/national_indexes.py, alternating 0015's indexes with none in one process: the
+fingerprint every results page view runs, median 0.76 s against 0.92 s (load 5 to 6; 2.43 s
+against 2.75 s at load 20+). score_round is unchanged by them. EXPLAIN ANALYZE (load 20+): of
+its ~21 s, the sums per item ~9 s (the bare aggregate's own work), each response's score ~9 s
+(6.7 M answers grouped by response in two parallel workers, then 1.5 M partial rows merged and
+finished by one process), the invited ~3 s. Folding the sums per item into the per-response
+pass (FILTER aggregates, one read of the answers) was tried and did not help (17.4 s for that
+one query, 4.5 s of it JIT compilation); nor did jit = off or work_mem = 64MB. What would: each
+response's score kept beside it when it is written (a column), so that the second pass reads
+0.75 M responses instead of 6.7 M answers.
 """
 from __future__ import annotations
 
