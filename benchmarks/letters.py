@@ -41,7 +41,7 @@ def main() -> None:
         else:
             build_province(url)
         os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "benchmark",
-                           "JOBS_URL": "memory://", "JOB_RESULTS_DIR": str(Path(folder) / "out")})
+                           "JOBS_URL": "memory://"})
         from flask_migrate import upgrade
 
         from survey_app import create_app, jobs
@@ -58,7 +58,7 @@ def main() -> None:
             job = db.session.get(Job, job.id)
             if job.state != "done":
                 sys.exit(f"the job {job.state}: {job.error}")
-            size = Path(job.result_path).stat().st_size
+            size = job.result_size
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{job.total} letters ({args.format}, {args.area or 'whole round'}) in "
               f"{seconds:.1f} s ({cpu:.1f} s CPU): {job.total / seconds:.1f} letters/s "

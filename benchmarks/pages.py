@@ -246,11 +246,11 @@ def print_table(rows: list[tuple], engine: str, repeat: int, load: float) -> Non
 
 
 def production_env(database_url: str, workdir: Path, port: int) -> dict[str, str]:
-    """The environment of the web server and of the job worker (one queue, one results folder)."""
+    """The environment of the web server and of the job worker (one queue; job results are kept
+    in the database)."""
     return {**os.environ, "SKM_ENV": "production", "SECRET_KEY": SECRET_KEY,
             "DATABASE_URL": database_url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "JOBS_URL": "sqlite:///" + str(workdir / "jobs.sqlite3"),
-            "JOB_RESULTS_DIR": str(workdir / "job-results")}
+            "JOBS_URL": "sqlite:///" + str(workdir / "jobs.sqlite3")}
 
 
 def run_jobs(database_url: str, workdir: Path, port: int, timeout: float = 1200

@@ -58,7 +58,8 @@ QUESTIONNAIRE = "skm-permenpan-14-2017"
 
 def app_config(database_url: str) -> dict:
     return {
-        "SECRET_KEY": SECRET,
+        # BENCH_SECRET_KEY: a database built with another key (benchmarks/national.py)
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", SECRET),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ENV_NAME": "production",
         "SESSION_COOKIE_SECURE": False,  # plain HTTP on 127.0.0.1

@@ -176,7 +176,6 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.background.routes import bp as jobs_bp
     from survey_app.complaints.routes import bp as complaints_bp
     from survey_app.coordinator.routes import bp as coordinator_bp
-    from survey_app.exports import bp as exports_bp
     from survey_app.main import bp as main_bp
     from survey_app.portal.followups import bp as followups_bp
     from survey_app.portal.routes import bp as portal_bp
@@ -187,7 +186,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, coordinator_bp, roster_bp, respond_bp,
                       results_bp, complaints_bp, portal_bp, followups_bp, api_bp, public_bp,
-                      jobs_bp, exports_bp):
+                      jobs_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.masterdata.routes import bp as masterdata_bp

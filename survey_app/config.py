@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
             "where rate limits are counted: `redis://host:6379/0` so that all workers and "
             "servers count once"),
     Setting("JOBS_URL", "sqlite:///INSTANCE/jobs.sqlite3",
-            "the job queue and its results: `redis://host:6379/1` in production; `memory://` "
+            "the job queue: `redis://host:6379/1` in production; `memory://` "
             "runs jobs at once (tests)"),
     Setting("JOBS_NAME", "skm", "the queue's name, to tell installations sharing one Redis apart"),
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000",
@@ -55,9 +55,6 @@ SETTINGS: tuple[Setting, ...] = (
             "how many proxies stand in front (nginx: 1); their X-Forwarded-For/-Proto is trusted"),
     Setting("SKM_INSTANCE_PATH", "<Flask's: ./instance in a checkout, VENV/var/survey_app-instance "
             "installed>", "the instance folder (development key, SQLite files, uploads)"),
-    Setting("JOB_RESULTS_DIR", "INSTANCE/job-results",
-            "where background jobs keep their result files (letters, ZIPs); shared storage when "
-            "several servers hand them out"),
     Setting("RESULTS_CACHE_SECONDS", str(RESULTS_CACHE_SECONDS),
             "how long the open round's results are reused before they are computed again"),
     Setting("SKM_COUNT_QUERIES", "",
@@ -183,9 +180,6 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # is then trusted, so rate limits key on each respondent's address, not the proxy's.
         "TRUSTED_PROXIES": proxies,
-        # Where background jobs keep their result files (letters, ZIPs): instance/job-results
-        # unless set (survey_app/jobs.py).
-        "JOB_RESULTS_DIR": env("JOB_RESULTS_DIR"),
         "RESULTS_CACHE_SECONDS": cache_seconds,
         # SKM_COUNT_QUERIES=1: every response says how many SQL statements it took
         # (X-Query-Count; benchmarks/pages.py reads it). Off unless asked for.

@@ -1,7 +1,7 @@
 """The work behind each kind of coordinators' job (survey_app/jobs.py runs them): letters and
-the CSV of links by area, the round's ZIP of letters per kelurahan, the next quarter's draft, and
-large imports. Each takes a jobs.Run (its parameters, progress, result file and message) and
-leaves its database writes to the job's one commit."""
+the CSV of links by area, the round's ZIP of letters per kelurahan, a round's results CSV, the
+next quarter's draft, and large imports. Each takes a jobs.Run (its parameters, progress, result
+file and message) and leaves its database writes to the job's one commit."""
 from __future__ import annotations
 
 import re
@@ -69,6 +69,26 @@ def letters(run: Run) -> None:
                     run.progress(done)
     run.progress(len(rows))
     run.say(N_("Invitations in the file: %(num)s."), num=len(rows))
+
+
+def results_file_name(round_code: str) -> str:
+    return f"hasil-{round_code}.csv"
+
+
+@job_kind("results-csv")
+def results_csv(run: Run) -> None:
+    """params: round. Every position's results of the round (results.to_csv), as `skm results CODE
+    --format csv` prints them; the stored base results and the round's clock transitions commit with
+    the job's done."""
+    from survey_app.domain import results, rounds
+
+    round_ = rounds.by_code(run.params["round"])
+    run.progress(0, 1, force=True)  # the last: after a write here SQLite would wait for the job
+    rounds.record_clock_transitions([round_])
+    document = results.results_document(round_)
+    with run.result_file(results_file_name(round_.code)) as out:
+        out.write(results.to_csv(document).encode("utf-8"))
+    run.say(N_("Positions in the file: %(num)s."), num=len(document.positions))
 
 
 @job_kind("next-quarter")

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -170,8 +171,10 @@ def release_all_held() -> None:
 # page that starts one answers at once with the job's page; the worker claims the row (queued ->
 # running, attempt + 1), reports progress on it, and records its result. What a job writes to
 # the database commits in one transaction with its "done" (all-or-nothing; an import's rows and
-# its done together); a result file is written to a temporary name, flushed to disk and renamed
-# into place before its path is recorded, so a job killed half-way never offers half a file.
+# its done together), and so does its result file: written first to a nameless temporary file on
+# the worker, then copied into the job_files table in chunks (models/job.py, JobFile) in that same
+# transaction. Any app server hands it out from there (no shared folder), and a job killed
+# half-way never offers half a file: its chunks were never committed.
 # A worker killed mid-job (kill -9) leaves the row running: the every-minute task puts a running
 # job whose progress has not moved for JOB_STALE_MINUTES back on the queue (up to
 # JOB_MAX_ATTEMPTS runs), and a run that a later attempt replaced writes nothing more.
@@ -180,6 +183,7 @@ JOB_STALE_MINUTES = 5
 JOB_MAX_ATTEMPTS = 3
 JOB_QUEUED_RESEND_MINUTES = 60  # a queued job whose message was lost is sent again
 _PROGRESS_EVERY = 1.0  # seconds between two progress writes
+CHUNK_BYTES = 1024 * 1024  # a result file's bytes per job_files row
 
 
 class JobFailed(Exception):
@@ -200,13 +204,12 @@ class Superseded(Exception):
 class Run:
     """What a job's work is given: its parameters, progress reporting, and the result file."""
 
-    def __init__(self, job_id: int, attempt: int, params: dict, results_dir: Path,
+    def __init__(self, job_id: int, attempt: int, params: dict,
                  user_id: int | None = None) -> None:
-        self.job_id, self.attempt, self.params = job_id, attempt, params
-        self.results_dir, self.user_id = results_dir, user_id
+        self.job_id, self.attempt, self.params, self.user_id = job_id, attempt, params, user_id
         self.to_remove: list[Path] = []
         self.done = self.total = 0
-        self.result_path: Path | None = None
+        self.result: IO[bytes] | None = None  # the finished file, stored with the job's done
         self.result_name: str | None = None
         self.message: dict | None = None
         self._last = 0.0
@@ -248,44 +251,27 @@ class Run:
         self.to_remove.append(path)
 
     @contextmanager
-    def result_file(self, download_name: str) -> Iterator:
-        """A binary file to write the result to. It is a temporary file until the block ends
-        without error; then it is flushed to disk and renamed into place (the rename is atomic),
-        and recorded with the job's "done"."""
-        import os
-        import secrets
+    def result_file(self, download_name: str) -> Iterator[IO[bytes]]:
+        """A binary file to write the result to: a nameless temporary file on the worker (gone
+        with the process if it is killed). If the block ends without error it becomes the job's
+        result, copied into the database with the job's "done" (_finish); if not, it is
+        dropped."""
+        import tempfile
 
-        self.results_dir.mkdir(parents=True, exist_ok=True)
-        suffix = Path(download_name).suffix
-        temporary = self.results_dir / f".job-{self.job_id}-{self.attempt}.part"
-        final = self.results_dir / f"job-{self.job_id}-{secrets.token_hex(8)}{suffix}"
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until the job's done)
         try:
-            with temporary.open("wb") as out:
-                yield out
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, final)
-            _fsync_dir(self.results_dir)
-        finally:
-            temporary.unlink(missing_ok=True)
-        self.result_path, self.result_name = final, download_name
+            yield out
+        except BaseException:
+            out.close()
+            raise
+        self.discard()
+        self.result, self.result_name = out, download_name
 
-
-def _fsync_dir(path: Path) -> None:
-    import os
-
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def results_dir(app: Flask | None = None) -> Path:
-    """Where result files are kept (JOB_RESULTS_DIR, by default instance/job-results)."""
-    app = app or current_app
-    return Path(app.config.get("JOB_RESULTS_DIR")
-                or Path(app.instance_path) / "job-results")
+    def discard(self) -> None:
+        """Drop the result file (the job failed or another attempt took it over)."""
+        if self.result is not None:
+            self.result.close()
+            self.result = None
 
 
 def _update_owned(job_id: int, attempt: int, **values) -> None:
@@ -379,28 +365,26 @@ def execute(job_id: int) -> None:
     if claimed is None:
         return
     attempt, kind, params, user_id = claimed
-    _remove_partials(job_id)
-    run = Run(job_id, attempt, params, results_dir(), user_id)
+    run = Run(job_id, attempt, params, user_id)
     try:
         _work(run, kind)
     except Superseded:
         db.session.rollback()
-        _discard(run)
         logger.info("Job %d (%s) was taken over by a later attempt; this run stopped.",
                     job_id, kind)
     except JobFailed as failure:
         db.session.rollback()
-        _discard(run)
         _fail(job_id, attempt, failure.words)
         logger.warning("Job %d (%s) failed: %s", job_id, kind, failure.words.get("text")
                        or "refused")
     except Exception as error:  # noqa: BLE001 (the job's failure is its result, in words)
         db.session.rollback()
-        _discard(run)
         _fail(job_id, attempt, {"text": N_("The job stopped on an error (%(error)s); nothing "
                                    "was saved. Try again, or tell the administrator."),
                                 "params": {"error": _error_type(error)}})
         logger.error("Job %d (%s) failed: %s", job_id, kind, _error_type(error))
+    finally:
+        run.discard()
     for path in run.to_remove:
         path.unlink(missing_ok=True)
 
@@ -418,31 +402,47 @@ def _work(run: Run, kind: str) -> None:
 
 
 def _finish(run: Run) -> None:
-    """Record done, with the result, in the job's own transaction (so an import's rows and its
-    done commit together); Superseded (and a rollback) if a later attempt owns the job."""
-    from sqlalchemy import update
+    """Record done, with the result file's chunks, in the job's own transaction (so an import's
+    rows, the file and the done commit together); Superseded (and a rollback) if a later
+    attempt owns the job."""
+    from sqlalchemy import insert, update
 
     from survey_app.domain import clock
     from survey_app.extensions import db
-    from survey_app.models import Job
+    from survey_app.models import Job, JobFile
 
     now = clock.now()
     done = max(run.done, run.total)
+    size = None
+    if run.result is not None:
+        run.result.seek(0)
+        size = 0
+        for seq, chunk in enumerate(iter(lambda: run.result.read(CHUNK_BYTES), b"")):
+            db.session.execute(insert(JobFile).values(job_id=run.job_id, seq=seq, data=chunk))
+            size += len(chunk)
     moved = db.session.execute(
         update(Job).where(Job.id == run.job_id, Job.attempt == run.attempt,
                           Job.state == "running")
         .values(state="done", done=done, total=max(run.total, done), updated_at=now,
-                finished_at=now, message=run.message,
-                result_path=str(run.result_path) if run.result_path else None,
+                finished_at=now, message=run.message, result_size=size,
                 result_name=run.result_name)).rowcount
     if moved != 1:
         raise Superseded(run.job_id)
     db.session.commit()
 
 
-def _discard(run: Run) -> None:
-    if run.result_path is not None:
-        run.result_path.unlink(missing_ok=True)
+def result_chunks(job_id: int) -> Iterator[bytes]:
+    """The bytes of job ``job_id``'s result file, a chunk at a time, read by one statement (one
+    snapshot: a removal meanwhile does not cut it short). Needs an app context."""
+    from sqlalchemy import select
+
+    from survey_app.extensions import db
+    from survey_app.models import JobFile
+
+    rows = db.session.execute(select(JobFile.data).where(JobFile.job_id == job_id)
+                              .order_by(JobFile.seq).execution_options(yield_per=1))
+    for (data,) in rows:
+        yield bytes(data)
 
 
 def _fail(job_id: int, attempt: int, words: dict) -> None:
@@ -450,12 +450,6 @@ def _fail(job_id: int, attempt: int, words: dict) -> None:
 
     with suppress(Superseded):
         _update_owned(job_id, attempt, state="failed", error=words, finished_at=clock.now())
-
-
-def _remove_partials(job_id: int) -> None:
-    """A run starts by removing what an earlier, killed run of the same job left half-written."""
-    for partial in results_dir().glob(f".job-{job_id}-*.part"):
-        partial.unlink(missing_ok=True)
 
 
 def requeue_stale(now=None) -> int:
@@ -501,32 +495,26 @@ def requeue_stale(now=None) -> int:
 
 
 def remove_old_results(now=None) -> int:
-    """Remove result files older than JOB_RESULT_HOURS (letters hold names and links) and
-    forget them on their jobs; and half-written files older than a day. Returns how many result
-    files went. Needs an app context."""
-    import time as _time
+    """Remove result files older than JOB_RESULT_HOURS (letters hold names and links): their
+    chunks go and their jobs forget them, in one transaction. Returns how many result files
+    went. Needs an app context."""
     from datetime import timedelta
 
-    from sqlalchemy import select
+    from sqlalchemy import delete, select, update
 
     from survey_app.domain import clock
     from survey_app.domain.vocabulary import JOB_RESULT_HOURS
     from survey_app.extensions import db
-    from survey_app.models import Job
+    from survey_app.models import Job, JobFile
 
     now = now or clock.now()
-    old = db.session.scalars(select(Job).where(
-        Job.result_path.is_not(None),
+    old = db.session.scalars(select(Job.id).where(
+        Job.result_size.is_not(None),
         Job.finished_at < now - timedelta(hours=JOB_RESULT_HOURS))).all()
-    for job in old:
-        Path(job.result_path or "").unlink(missing_ok=True)
-        job.result_path = None
+    if old:
+        db.session.execute(delete(JobFile).where(JobFile.job_id.in_(old)))
+        db.session.execute(update(Job).where(Job.id.in_(old)).values(result_size=None))
     db.session.commit()
-    folder = results_dir()
-    if folder.exists():
-        for partial in folder.glob(".job-*.part"):
-            if partial.stat().st_mtime < _time.time() - 24 * 3600:
-                partial.unlink(missing_ok=True)
     return len(old)
 
 
@@ -544,24 +532,6 @@ def clean_job_results() -> None:
         removed = remove_old_results()
     if removed:
         logger.info("Removed %d old job result(s).", removed)
-
-
-# --- a job whose result any server hands out (issue 21) -----------------------------------------
-
-@huey.task()
-def results_csv(code: str) -> dict:
-    """The results CSV of round ``code``, built by a worker. Kept in the queue's result store
-    (Redis in production), so that the server that did not start it hands it out as well; read
-    back with ``huey.result(id, preserve=True)`` (survey_app/exports.py)."""
-    from survey_app.domain import results, rounds
-    from survey_app.extensions import db
-
-    with app_context():
-        round_ = rounds.by_code(code)
-        rounds.record_clock_transitions([round_])
-        document = results.results_document(round_)
-        db.session.commit()  # clock transitions and stored base results
-        return {"code": code, "csv": results.to_csv(document)}
 
 
 from survey_app import job_kinds  # noqa: E402,F401  (registers the kinds of jobs)

@@ -50,7 +50,6 @@ def _config(tmp_path) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-        "JOB_RESULTS_DIR": str(tmp_path / "job-results"),  # never the project's instance/
     }
 
 

@@ -1,7 +1,7 @@
 """Deployment, in one process: the settings table of docs/deploy.md is config.SETTINGS, nginx's
-upload limits are the app's, /healthz and /readyz, `skm check-config`, and the results CSV built
-by a job and handed out by its own address. tests/test_install.py runs the installed package
-with two servers."""
+upload limits are the app's, /healthz and /readyz, `skm check-config`, and a round's results CSV
+built by a job and handed out by another app sharing only the database. tests/test_install.py
+runs the installed package with two servers."""
 from __future__ import annotations
 
 import re
@@ -150,40 +150,60 @@ def test_the_check_without_an_app_refuses_production_without_a_key(environment):
     assert any("SECRET_KEY" in line for line in lines)
 
 
-def test_a_results_csv_built_by_a_job_is_handed_out_at_its_address(app, client, auth, users):
+def test_a_results_csv_job_started_on_one_server_is_downloaded_from_another(
+        app, client, auth, users, tmp_path, monkeypatch):
+    """The results list starts the job; a second app sharing only the database (an instance
+    folder of its own) hands out the file, byte for byte what `skm results --format csv`
+    prints."""
+    from survey_app.domain import results, rounds
+    from survey_app.extensions import db
+    from tests.conftest import AuthActions, csrf_token
+
+    with app.app_context():
+        portal_setup.build()
+    auth.login(users["coordinator"])
+    listing = client.get("/results/").get_data(as_text=True)
+    assert 'action="/coordinator/jobs/results/2026-Q2"' in listing
+    started = client.post("/coordinator/jobs/results/2026-Q2",
+                          data={"csrf_token": csrf_token(client, "/results/")})
+    assert started.status_code == 303
+    job_page = started.headers["Location"]
+    job_id = int(re.fullmatch(r"/coordinator/jobs/(\d+)", job_page).group(1))
+    page = client.get(job_page).get_data(as_text=True)
+    assert "Hasil CSV 2026-Q2" in page and f"/coordinator/jobs/{job_id}/download" in page
+    with app.app_context():
+        expected = results.to_csv(results.results_document(rounds.by_code("2026-Q2")))
+        db.session.rollback()
+    assert expected.count("\n") > 1
+
+    monkeypatch.setenv("SKM_INSTANCE_PATH", str(tmp_path / "server-b"))
+    other = create_app(_config(tmp_path))
+    try:
+        assert other.instance_path != app.instance_path
+        browser = other.test_client()
+        AuthActions(browser).login(users["coordinator"])
+        download = browser.get(f"/coordinator/jobs/{job_id}/download")
+        assert download.status_code == 200
+        assert download.mimetype == "text/csv"
+        assert download.headers["Content-Disposition"] == "attachment; filename=hasil-2026-Q2.csv"
+        assert download.get_data(as_text=True) == expected
+        assert int(download.headers["Content-Length"]) == len(expected.encode())
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+    # Without the token: refused; the old address is gone.
+    assert client.post("/coordinator/jobs/results/2026-Q2").status_code == 400
+    assert client.post("/exports/2026-Q2/results.csv").status_code == 404
+
+
+def test_only_coordinators_start_a_results_csv(app, client, auth, users):
     from tests.conftest import csrf_token
 
     with app.app_context():
         portal_setup.build()
-    auth.login(users["coordinator"])
-    token = csrf_token(client, "/")
-    started = client.post("/exports/2026-Q2/results.csv", data={"csrf_token": token})
-    assert started.status_code == 302
-    job_page = started.headers["Location"]
-    assert re.fullmatch(r"/exports/2026-Q2/results/[0-9a-f-]{36}", job_page)
-    download = client.get(job_page)
-    assert download.status_code == 200
-    assert download.mimetype == "text/csv"
-    assert "hasil_2026-Q2.csv" in download.headers["Content-Disposition"]
-    rows = download.get_data(as_text=True).splitlines()
-    assert rows[0].startswith("position,area_code,area_name,")
-    with app.app_context():
-        from survey_app.domain import results, rounds
-
-        assert len(rows) == 1 + len(results.results_document(rounds.by_code("2026-Q2")).positions)
-    # Twice (a second server, a second click): the result stays.
-    assert client.get(job_page).status_code == 200
-    # The job under another round's address: not found.
-    assert client.get(job_page.replace("2026-Q2", "2026-Q3")).status_code == 404
-    # Without the token: refused.
-    assert client.post("/exports/2026-Q2/results.csv").status_code == 400
-
-
-def test_a_job_not_done_yet_says_so_and_refreshes(app, client, auth, users):
-    with app.app_context():
-        portal_setup.build()
-    auth.login(users["coordinator"])
-    waiting = client.get("/exports/2026-Q2/results/00000000-0000-0000-0000-000000000000")
-    assert waiting.status_code == 202
-    assert waiting.headers["Refresh"] == "3"
-    assert "2026-Q2" in waiting.get_data(as_text=True)
+    auth.login(users["viewer"])
+    listing = client.get("/results/").get_data(as_text=True)
+    assert "/coordinator/jobs/results/" not in listing
+    refused = client.post("/coordinator/jobs/results/2026-Q2",
+                          data={"csrf_token": csrf_token(client, "/results/")})
+    assert refused.status_code == 403

@@ -284,25 +284,34 @@ def test_a_login_on_one_server_works_on_the_other(deployment):
 
 
 def test_a_job_started_on_one_server_is_fetched_from_the_other(deployment):
+    """The results CSV job, started from the results list on A, run by the worker, followed and
+    downloaded on B: each process has an instance folder of its own, the file comes from
+    PostgreSQL."""
     a, b = deployment["ports"]
     browser = _logged_in(deployment, a)
-    _s, _h, home = browser.get(a, "/")
     code = deployment["code"]
-    status, headers, _t = browser.post(a, f"/exports/{code}/results.csv",
-                                       {"csrf_token": CSRF.search(home).group(1)})
-    assert status == 302
+    _s, _h, listing = browser.get(a, "/results/")
+    start = f"/coordinator/jobs/results/{code}"
+    assert f'action="{start}"' in listing
+    status, headers, _t = browser.post(a, start, {"csrf_token": CSRF.search(listing).group(1)})
+    assert status == 303
     job = urllib.parse.urlsplit(headers["Location"]).path
+    assert re.fullmatch(r"/coordinator/jobs/\d+", job)
     deadline = time.monotonic() + 60
     while True:
-        status, headers, body = browser.get(b, job)
-        if status != 202 or time.monotonic() > deadline:
+        status, _h, page = browser.get(b, job)
+        if 'http-equiv="refresh"' not in page or time.monotonic() > deadline:
             break
         time.sleep(0.5)
+    assert status == 200 and "Hasil CSV" in page, page[-800:]
+    assert f'href="{job}/download"' in page, page[-800:]
+    status, headers, body = browser.get(b, f"{job}/download")
     assert status == 200, body[-500:]
     assert headers["Content-Type"].startswith("text/csv")
+    assert headers["Content-Disposition"] == f"attachment; filename=hasil-{code}.csv"
     assert body.startswith("position,area_code,area_name,")
     assert "197503032000031003,Agus Salim" in body  # the camat every respondent rates
-    assert browser.get(a, job)[0] == 200  # and from the first server too
+    assert browser.get(a, f"{job}/download")[2] == body  # and from the first server too
 
 
 def test_a_form_is_submitted_to_each_server(deployment):

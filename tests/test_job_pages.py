@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from survey_app import jobs
 from survey_app.extensions import db
-from survey_app.models import AuditEntry, HeldResponse, Job, Respondent
+from survey_app.models import AuditEntry, HeldResponse, Job, JobFile, Respondent
 from tests.respondent_setup import ROSTER, load_roster, world
 
 
@@ -98,15 +98,50 @@ def test_the_letters_of_one_kelurahan_pending_only(app, coordinator):
     job = the_job(app)
     assert (job.state, job.total, job.result_name) == (
         "done", 1, "undangan-2027-Q1-3171020002-belum-selesai.pdf")
-    assert Path(job.result_path).read_bytes().startswith(b"%PDF")
-    assert Path(job.result_path).parent == Path(app.config["JOB_RESULTS_DIR"])
+    download = fetch(coordinator, f"/coordinator/jobs/{job.id}/download")
+    assert download.mimetype == "application/pdf"
+    assert download.data.startswith(b"%PDF") and download.data.endswith(b"%%EOF\n")
+    assert job.result_size == len(download.data) == int(download.headers["Content-Length"])
+
+
+def test_a_result_file_is_stored_in_chunks_and_downloaded_whole(app, coordinator, monkeypatch):
+    """Kept in the database in chunks of CHUNK_BYTES (here 1,000 bytes: a PDF of four letters
+    is several), numbered from 0; the download is their concatenation, in order."""
+    monkeypatch.setattr(jobs, "CHUNK_BYTES", 1000)
+    start_letters(coordinator, format="pdf")
+    job = the_job(app)
+    with app.app_context():
+        chunks = db.session.execute(select(JobFile.seq, JobFile.data).where(
+            JobFile.job_id == job.id).order_by(JobFile.seq)).all()
+    assert len(chunks) == -(-job.result_size // 1000) > 2
+    assert [seq for seq, _data in chunks] == list(range(len(chunks)))
+    assert all(len(data) == 1000 for _seq, data in chunks[:-1]) and 0 < len(chunks[-1][1]) <= 1000
+    download = fetch(coordinator, f"/coordinator/jobs/{job.id}/download")
+    assert download.data == b"".join(data for _seq, data in chunks)
+    assert download.data.startswith(b"%PDF") and download.data.endswith(b"%%EOF\n")
+
+
+def test_a_job_that_fails_after_writing_its_file_stores_nothing(app, coordinator, monkeypatch):
+    """The file was written whole, then the work failed: no chunk is kept, nothing offered."""
+
+    def writes_then_fails(run):
+        with run.result_file("half.csv") as out:
+            out.write(b"a,b\r\n" * 10_000)
+        raise jobs.JobFailed(plain="stopped after the file")
+
+    monkeypatch.setitem(jobs.KINDS, "test-fails", writes_then_fails)
+    with app.app_context():
+        job = jobs.submit("test-fails", {})
+        assert (job.state, job.result_size) == ("failed", None)
+        assert db.session.scalar(select(func.count()).select_from(JobFile)) == 0
+    assert coordinator.get(f"/coordinator/jobs/{job.id}/download").status_code == 404
 
 
 def test_an_unknown_area_fails_in_words(app, coordinator, caplog):
     caplog.set_level("WARNING", logger="survey_app.jobs")
     start_letters(coordinator, area="9999")
     job = the_job(app)
-    assert job.state == "failed" and job.result_path is None
+    assert job.state == "failed" and job.result_size is None
     page = coordinator.get(f"/coordinator/jobs/{job.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -161,11 +196,10 @@ def test_only_coordinators_and_admins_see_jobs(app, client, auth, users, role):
         assert client.get(url).status_code == 403
 
 
-def test_a_stopped_job_is_sent_again_and_its_partial_file_never_offered(app, coordinator):
-    """A worker killed mid-job leaves the row running and a half-written .part file: the
-    every-minute task sends it again; the next attempt removes the part and writes the whole."""
-    folder = Path(app.config["JOB_RESULTS_DIR"])
-    folder.mkdir(parents=True)
+def test_a_stopped_job_is_sent_again_and_finished_whole(app, coordinator):
+    """A worker killed mid-job leaves the row running with nothing stored (its file was never
+    committed; tests/test_job_worker_killed.py kills a real one): the every-minute task sends it
+    again and the next attempt writes the whole file."""
     with app.app_context():
         job = Job(kind="letters", params={"round": "2027-Q1", "format": "csv", "area": None,
                                           "pending": False},
@@ -173,13 +207,11 @@ def test_a_stopped_job_is_sent_again_and_its_partial_file_never_offered(app, coo
                   updated_at=datetime.now(UTC) - timedelta(minutes=jobs.JOB_STALE_MINUTES + 1))
         db.session.add(job)
         db.session.commit()
-        job_id = job.id
-        (folder / f".job-{job_id}-1.part").write_bytes(b"respondent_ref,na")
         assert jobs.requeue_stale() == 1  # sent again; memory:// runs it at once
     job = the_job(app)
     assert (job.state, job.attempt, job.done) == ("done", 2, 4)
-    assert [p.name for p in folder.iterdir()] == [Path(job.result_path).name]
-    assert Path(job.result_path).read_bytes().count(b"\r\n") == 5  # the header and 4 rows
+    download = fetch(coordinator, f"/coordinator/jobs/{job.id}/download")
+    assert download.data.count(b"\r\n") == 5  # the header and 4 rows
 
 
 def test_a_job_stopped_too_often_fails_in_words(app, coordinator):
@@ -198,12 +230,24 @@ def test_a_job_stopped_too_often_fails_in_words(app, coordinator):
 def test_old_results_are_removed(app, coordinator):
     start_letters(coordinator, format="csv")
     job = the_job(app)
-    path = Path(job.result_path)
+    start_letters(coordinator, format="pdf")
+    newer = the_job(app)
+
+    def chunks(job_id: int) -> int:
+        return db.session.scalar(select(func.count()).select_from(JobFile)
+                                 .where(JobFile.job_id == job_id))
+
     with app.app_context():
-        assert jobs.remove_old_results() == 0 and path.exists()  # still fresh
-        later = job.finished_at + timedelta(hours=73)
+        db.session.execute(update(Job).where(Job.id == newer.id)
+                           .values(finished_at=job.finished_at + timedelta(hours=2)))
+        db.session.commit()
+        assert jobs.remove_old_results() == 0 and chunks(job.id) == 1  # still fresh
+        later = job.finished_at + timedelta(hours=73)  # 71 hours for the newer one
         assert jobs.remove_old_results(now=later) == 1
-    assert not path.exists() and the_job(app).result_path is None
+        assert chunks(job.id) == 0 and chunks(newer.id) == 1
+    assert the_job(app).result_size is not None
+    with app.app_context():
+        assert db.session.get(Job, job.id).result_size is None
     html = coordinator.get(f"/coordinator/jobs/{job.id}").get_data(as_text=True)
     assert "Berkas sudah dihapus" in html
     assert coordinator.get(f"/coordinator/jobs/{job.id}/download").status_code == 404

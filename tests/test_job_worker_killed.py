@@ -1,9 +1,12 @@
 """A worker killed (SIGKILL) in the middle of a job: the job stays running with nothing offered
-for download (its ZIP is still a .part file), the every-minute task sends it again, and a new
-worker finishes it whole; the download is the complete ZIP. A real worker process on a real
-SQLite queue, on SQLite and (SKM_TEST_DATABASE_URL) PostgreSQL."""
+for download (its ZIP was being written to a nameless temporary file; no chunk of it reached the
+database), the every-minute task sends it again, and a new worker finishes it whole; the
+download, through this test's app (another process sharing only the database), is the complete
+ZIP. A real worker process on a real SQLite queue, on SQLite and (SKM_TEST_DATABASE_URL)
+PostgreSQL."""
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -13,10 +16,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from survey_app import jobs
 from survey_app.extensions import db
-from survey_app.models import Job
+from survey_app.models import Job, JobFile
 from tests import factories
 from tests.respondent_setup import HEADER, SECRET, load_roster, world
 
@@ -70,8 +74,16 @@ def worker(env: dict, log: Path) -> subprocess.Popen:
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+def stored_chunks(app) -> int:
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(JobFile))
+        finally:
+            db.session.remove()
+
+
 def test_a_job_whose_worker_was_killed_is_finished_by_the_next_and_never_offered_half(
-        app, tmp_path):
+        app, tmp_path, client, auth, users):
     with app.app_context():
         areas, round_ = world()
         codes = [factories.area(f"3171010{n:03d}", "kelurahan", parent=areas["3171010"]).code
@@ -80,10 +92,9 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next_and_never_offered
             f"K{n:05d},Warga {n},rt,{codes[n % KELURAHAN]},1,{n % 9 + 1},,\n"
             for n in range(LETTERS)))
         db.session.commit()
-    results = tmp_path / "results"
     env = {**os.environ, "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}", "JOBS_NAME": "skm",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": SECRET,
-           "SKM_ENV": "development", "JOB_RESULTS_DIR": str(results)}
+           "SKM_ENV": "development", "SKM_INSTANCE_PATH": str(tmp_path / "worker")}
     subprocess.run([sys.executable, "-c", SUBMIT], cwd=ROOT, env=env, check=True, timeout=60)
     assert job_row(app).state == "queued"
     log = tmp_path / "worker.log"
@@ -99,9 +110,11 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next_and_never_offered
             first.kill()
             first.wait()
     killed = job_row(app)
-    assert (killed.state, killed.attempt, killed.result_path) == ("running", 1, None)
+    assert (killed.state, killed.attempt, killed.result_size) == ("running", 1, None)
     assert 0 < killed.done < LETTERS
-    assert all(p.name.endswith(".part") for p in results.iterdir())  # nothing whole to offer
+    assert stored_chunks(app) == 0  # nothing, whole or half, to offer
+    auth.login(users["coordinator"])
+    assert client.get(f"/coordinator/jobs/{killed.id}/download").status_code == 404
     sent = subprocess.run([sys.executable, "-c", REQUEUE], cwd=ROOT, env=env, check=True,
                           timeout=60, capture_output=True, text=True)
     assert sent.stdout.strip() == "1"
@@ -117,8 +130,10 @@ def test_a_job_whose_worker_was_killed_is_finished_by_the_next_and_never_offered
             second.kill()
             second.wait()
     assert (done.state, done.attempt, done.done, done.total) == ("done", 2, LETTERS, LETTERS)
-    assert [p.name for p in results.iterdir()] == [Path(done.result_path).name]  # no .part left
-    with zipfile.ZipFile(done.result_path) as archive:
+    download = client.get(f"/coordinator/jobs/{done.id}/download")
+    assert download.status_code == 200 and len(download.data) == done.result_size
+    assert stored_chunks(app) == -(-done.result_size // jobs.CHUNK_BYTES)
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         assert archive.testzip() is None
         names = archive.namelist()
         assert len(names) == KELURAHAN

@@ -157,3 +157,29 @@ def test_0006_gives_existing_accounts_session_version_0(empty_app):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT id, session_version FROM users")).all() == [(1, 0)]
         db.engine.dispose()
+
+
+def test_0014_moves_result_files_still_in_their_folder_into_the_database(empty_app, tmp_path):
+    """A result file still on disk becomes its job's chunks (2.5 chunks of 1 MB: three rows);
+    a job whose file is gone is left without a download."""
+    app = empty_app
+    kept = tmp_path / "job-1-abc.zip"
+    kept.write_bytes(bytes(range(256)) * (10 * 1024))  # 2.5 MB
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            for job_id, path in ((1, str(kept)), (2, str(tmp_path / "gone.pdf"))):
+                conn.execute(text(
+                    "INSERT INTO jobs (id, kind, params, state, done, total, attempt, actor, "
+                    "created_at, updated_at, result_path, result_name) VALUES (:id, 'letters', "
+                    "'{}', 'done', 1, 1, 1, 'cli', :now, :now, :path, 'f')"),
+                    {"id": job_id, "now": "2026-12-01 00:00:00", "path": path})
+        upgrade(revision="0014")
+        with db.engine.connect() as conn:
+            sizes = conn.execute(text("SELECT id, result_size FROM jobs ORDER BY id")).all()
+            chunks = conn.execute(text("SELECT job_id, seq, data FROM job_files "
+                                       "ORDER BY job_id, seq")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in sizes] == [(1, len(kept.read_bytes())), (2, None)]
+    assert [(job_id, seq) for job_id, seq, _data in chunks] == [(1, 0), (1, 1), (1, 2)]
+    assert b"".join(bytes(data) for _j, _s, data in chunks) == kept.read_bytes()

@@ -7,16 +7,11 @@
   province demo: some 90 ms a time on either engine); with it, an index-only range scan
   (about 10 ms).
 
-Revision ID: 0013
-Revises: 0012
 Create Date: 2027-02-01 10:00:00
 """
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0013', '0012'
 
 
 def upgrade():

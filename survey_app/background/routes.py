@@ -1,17 +1,26 @@
 """Coordinators' background jobs (survey_app/jobs.py): the list, one job's page with its progress
-(refreshing itself while it runs: no JavaScript needed), the download of its result, and the
-forms that start the heavy work as a job."""
+(refreshing itself while it runs: no JavaScript needed), the download of its result (streamed
+from the database: any app server hands it out), and the forms that start the heavy work as a
+job."""
 from __future__ import annotations
 
-from pathlib import Path
+import mimetypes
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app import jobs
-from survey_app.auth.roles import get_round_or_404, role_required
+from survey_app.auth.roles import get_round_or_404, role_required, visible_round_or_404
 from survey_app.background.forms import LettersForm
 from survey_app.domain import audit
 from survey_app.extensions import db
@@ -43,19 +52,23 @@ def job_page(job_id: int):
     running = job.state in ("queued", "running")
     return render_template("jobs/job.html", job=job, running=running,
                            refresh=REFRESH_SECONDS if running else None,
-                           available=bool(job.result_path and Path(job.result_path).exists()))
+                           available=job.result_size is not None)
 
 
 @bp.get("/<int:job_id>/download")
 @role_required("coordinator")
 def download(job_id: int):
     job = _job_or_404(job_id)
-    if job.state != "done" or not job.result_path or not Path(job.result_path).exists():
+    if job.state != "done" or job.result_size is None:
         abort(404)
     audit.record("download-job-result", f"{job.kind} #{job.id}", current_user,
                  {"file": job.result_name})
+    name, size = job.result_name or f"job-{job.id}", job.result_size
     db.session.commit()
-    response = send_file(job.result_path, as_attachment=True, download_name=job.result_name)
+    response = Response(stream_with_context(jobs.result_chunks(job.id)),
+                        mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Content-Length"] = str(size)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -76,6 +89,15 @@ def start_job(kind: str, params: dict):
     """Start a job of ``kind`` for the current user and answer with its page (a 303: reloading
     that page does not start the job again)."""
     job = jobs.submit(kind, params, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id), 303)
+
+
+@bp.post("/results/<round:code>")
+@role_required("coordinator")
+def results_csv(code: str):
+    """Every position's results of the round as a CSV file, prepared by a job."""
+    round_, _state = visible_round_or_404(code)
+    job = jobs.submit("results-csv", {"round": round_.code}, current_user)
     return redirect(url_for("jobs.job_page", job_id=job.id), 303)
 
 
