@@ -21,6 +21,11 @@ ROUND_STATES_VISIBLE: dict[str, tuple[str, ...]] = {
 assert all(set(states) <= set(ROUND_STATES) for states in ROUND_STATES_VISIBLE.values())
 
 
+# Who opens the portal: report cards, the province summary and follow-up plans (an official
+# sees their own; viewers and coordinators every post's). Admins manage accounts, not results.
+PORTAL_ROLES = ("official", "viewer", "coordinator")
+
+
 def round_states_for(role: str | None) -> tuple[str, ...]:
     """The round states whose results, cards and complaint figures ``role`` may see."""
     return ROUND_STATES_VISIBLE.get(role or "", ())

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import cards, followups, results
+from survey_app.domain import cards, followups, permissions, results
 from survey_app.domain.followups import FollowupError
 from survey_app.domain.paging import page_number
 from survey_app.domain.vocabulary import FOLLOWUP_STATE_LABELS
@@ -32,7 +32,7 @@ from survey_app.models import FollowupPlan, Round
 from survey_app.portal.forms import EvidenceForm, FileForm, NoteForm, PlanForm, StepForm
 
 bp = Blueprint("followups", __name__)
-ROLES = ("official", "viewer", "coordinator")
+ROLES = permissions.PORTAL_ROLES
 
 
 def _element_names(round_: Round) -> dict[str, str]:

@@ -32,7 +32,7 @@ from survey_app.models import Round
 from survey_app.portal.forms import VerifyForm
 
 bp = Blueprint("portal", __name__)
-ROLES = ("official", "viewer", "coordinator")
+ROLES = permissions.PORTAL_ROLES
 
 
 def _pdf_language() -> str:
