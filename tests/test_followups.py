@@ -438,6 +438,8 @@ def test_the_next_quarters_card_and_the_summary_show_the_plans(app, posts):
         summary = cards.summary_data(q2_document, "id", followup_counts=counts)
         text = _pdftotext(render_summary(summary))
         assert "Rencana tindak lanjut per kota" in text
+        # the states' column heads in Indonesian, "draft" included (it printed in English once)
+        assert re.search(r"draf\s+diajukan\s+dikembalikan\s+disetujui", text), text
         assert re.search(r"KOTA JAKARTA SELATAN 0 0 0 1 0 0 5", text), text
         assert followups.counts_by_kota(q3, document) == []  # not published: no plans yet
 
