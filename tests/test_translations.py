@@ -15,14 +15,16 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(context, message) of every marked string: the same words in another context (pgettext,
+    NP_) are another entry of the catalog, translated on their own."""
     found = set()
     for dirname in ("survey_app", "reports"):
         method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-        for _file, _line, message, _comments, _ctx in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
                 ROOT / dirname, method_map, keywords=KEYWORDS,
                 options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
-            found.add(message if isinstance(message, str) else message[0])
+            found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -30,7 +32,7 @@ def test_every_message_has_an_indonesian_translation():
     with PO.open("rb") as f:
         catalog = read_po(f, locale="id")
     translated = {
-        (m.id if isinstance(m.id, str) else m.id[0])
+        (m.context, m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog
         if m.id and m.string and (m.string if isinstance(m.string, str) else all(m.string))
         and "fuzzy" not in m.flags
