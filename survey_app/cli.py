@@ -701,8 +701,9 @@ def worker(workers, verbose):
     """Run the background-job worker in the foreground until Ctrl-C (SIGINT: after the running
     jobs end) or SIGTERM (at once). It takes jobs off the queue (JOBS_URL: by default a SQLite
     file in the instance folder; redis://... in production) and runs the periodic ones: every
-    minute it releases the held responses of rounds that are no longer open, every hour all of
-    them. One per installation is enough, as a process of its own."""
+    minute it releases the held responses of rounds that are no longer open (every hour all of
+    them) and computes anew the stored results of the rounds that are due (the results pages
+    show those). One per installation is enough, as a process of its own."""
     import logging
 
     from survey_app import jobs

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
-from survey_app import jobs
 from survey_app.auth.roles import role_required, visible_round_or_404
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -22,6 +21,8 @@ REFRESH_SECONDS = 3
 @role_required("coordinator", "viewer")
 def start_results_csv(code):
     round_, _state = visible_round_or_404(code)
+    from survey_app import jobs  # the job library loads when a job is started
+
     result = jobs.results_csv(round_.code)
     return redirect(url_for("exports.results_csv", code=round_.code, job=result.id))
 
@@ -30,6 +31,8 @@ def start_results_csv(code):
 @role_required("coordinator", "viewer")
 def results_csv(code, job):
     round_, _state = visible_round_or_404(code)
+    from survey_app import jobs
+
     done = jobs.huey.result(job, preserve=True)
     if done is None:
         page = render_template("exports/waiting.html", round_=round_)

@@ -546,6 +546,70 @@ def clean_job_results() -> None:
         logger.info("Removed %d old job result(s).", removed)
 
 
+# --- the stored results the pages show (survey_app/domain/results.py, latest) -----------------
+#
+# A page never computes a whole round: it shows the latest stored results with the time they were
+# computed. The worker computes them anew every minute for the rounds that are due (a round that
+# is not published, whose data or state changed, or that is not final and whose figures are
+# RESULTS_REFRESH_SECONDS old), and at once when a page finds them out of date (ask_refresh).
+
+_REFRESH_ASKED = "results-refresh-asked"  # in the queue's store: a refresh is on its way
+
+
+def refresh_due_results() -> list[str]:
+    """Compute anew and store the results of every round that is due (results.due_for_refresh),
+    one commit per round: a round that fails is logged by its error's type and the others go on.
+    Returns the codes of the rounds refreshed. Needs an app context."""
+    from sqlalchemy import select
+
+    from survey_app.domain import results, rounds
+    from survey_app.extensions import db
+    from survey_app.models import Round
+
+    rounds.record_clock_transitions(db.session.scalars(
+        select(Round).where(Round.state.in_(("scheduled", "open")))).all())
+    db.session.commit()
+    done = []
+    for round_ in results.due_for_refresh():
+        try:
+            results.refresh(round_)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            logger.error("The results of a round were not computed: %s", _error_type(error))
+        else:
+            done.append(round_.code)
+    return done
+
+
+def _refresh() -> None:
+    huey.get(_REFRESH_ASKED)  # whoever asks from now on gets another run
+    with app_context():
+        done = refresh_due_results()
+    if done:
+        logger.info("Results computed anew for %d round(s).", len(done))
+
+
+@huey.periodic_task(crontab())
+def refresh_results() -> None:
+    """Every minute: the results of the rounds that are due, computed anew and stored."""
+    _refresh()
+
+
+@huey.task()
+def refresh_results_now() -> None:
+    """What a page asks for when it found stored results out of date (ask_refresh)."""
+    _refresh()
+
+
+def ask_refresh() -> None:
+    """Have the worker compute the due rounds' results now: one message however many pages ask
+    before it starts (a marker in the queue's store, forgotten after ten minutes should the
+    message be lost). With JOBS_URL=memory:// it has run when this returns."""
+    if huey.put_if_empty(_REFRESH_ASKED, "1", ttl=600):
+        refresh_results_now()
+
+
 # --- a job whose result any server hands out (issue 21) -----------------------------------------
 
 @huey.task()

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.background.forms import LettersForm
 from survey_app.domain import audit
@@ -67,6 +66,8 @@ def letters(code: str):
     form = LettersForm()
     if not form.validate_on_submit():
         return render_template("jobs/letters_refused.html", round=round_, form=form), 400
+    from survey_app import jobs  # the job library loads when a job is started
+
     job = jobs.submit("letters", {"round": round_.code, "format": form.format.data,
                                   "area": (form.area.data or "").strip() or None,
                                   "pending": bool(form.pending.data)}, current_user)

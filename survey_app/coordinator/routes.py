@@ -5,7 +5,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.coordinator.forms import ConfirmForm, ExtendForm, RepublishForm, RoundForm
 from survey_app.domain import clock, rounds
@@ -104,6 +103,13 @@ def round_action(code, action):
             if action == "extend":
                 rounds.extend(round_, form.closes_at.data.replace(tzinfo=clock.JAKARTA),
                               current_user)
+            elif action == "publish":  # freezing the figures is a job: the page answers at once
+                rounds.may_publish(round_)
+                db.session.commit()  # clock transitions
+                from survey_app import jobs
+
+                job = jobs.submit("publish-round", {"round": round_.code}, current_user)
+                return redirect(url_for("jobs.job_page", job_id=job.id), 303)
             else:
                 ACTIONS[action](round_, current_user)
         except RoundInvalid as e:
@@ -116,6 +122,10 @@ def round_action(code, action):
         else:
             db.session.commit()
             flash(DONE_MESSAGES[action](round_.code), "success")
+            if action == "close":  # its results are stored by a job (the results page says so)
+                from survey_app import jobs
+
+                jobs.submit("round-results", {"round": round_.code}, current_user)
             if action == "delete":
                 return redirect(url_for("coordinator.rounds_list"))
             return redirect(url_for("coordinator.round_detail", code=code))
@@ -125,9 +135,9 @@ def round_action(code, action):
     checklist = None
     if action == "publish" and state == "closed":  # irreversible: what to check first
         from survey_app.domain.checklist import publish_checklist
+        from survey_app.results.shown import shown_results
 
-        checklist = publish_checklist(round_)
-        db.session.commit()  # stored base results
+        checklist = publish_checklist(round_, shown_results(round_).document)
     return render_template("coordinator/confirm.html", round_=round_, action=action, form=form,
                            state=state, state_label=rounds.state_label, checklist=checklist,
                            question=QUESTIONS[action](round_.code))
@@ -171,6 +181,8 @@ def round_next(code):
     if not form.validate_on_submit():
         abort(400)
     # Copying a province's roster takes seconds: a job, whose page says when the draft is there.
+    from survey_app import jobs  # the job library loads when a job is started
+
     job = jobs.submit("next-quarter", {"round": previous.code}, current_user)
     return redirect(url_for("jobs.job_page", job_id=job.id), 303)
 

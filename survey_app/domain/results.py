@@ -406,8 +406,8 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     - A round whose figures are final (closed, and its complaints' moment of judgment J has
       come) keeps its stored results as long as its own data is unchanged (``fingerprint``).
     - Any other round (open, or closed before J: its complaint figures move with the clock as
-      complaints fall overdue) reuses stored results of unchanged data for RESULTS_CACHE_SECONDS
-      (a setting, 60 s by default) after they were computed; results asked for at a given moment
+      complaints fall overdue) reuses stored results of unchanged data for
+      RESULTS_REFRESH_SECONDS (a setting, 60 s by default) after they were computed; results asked for at a given moment
       (``now``) are computed for that moment and not stored.
 
     Storing is an upsert (``store``): two first looks at once both succeed, and write the same.
@@ -430,11 +430,18 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     return store(round_, compute_base(round_, now), digest)
 
 
+def current_base(round_: Round, now: datetime | None = None) -> BaseResults:
+    """The round's base results from its data as it is (at ``now``): the stored ones while their
+    fingerprint holds (the figures the pages show), else computed (and not stored). Publishing
+    freezes these (survey_app/domain/publication.py)."""
+    return _stored(round_, fingerprint(round_, now), fresh_after=None) or compute_base(round_, now)
+
+
 def _cache_start() -> datetime:
     """The oldest moment a stored result of a round that is not final may come from."""
     from flask import current_app
 
-    return clock.now() - timedelta(seconds=current_app.config["RESULTS_CACHE_SECONDS"])
+    return clock.now() - timedelta(seconds=current_app.config["RESULTS_REFRESH_SECONDS"])
 
 
 def _stored(round_: Round, digest: str, fresh_after: datetime | None) -> BaseResults | None:
@@ -551,42 +558,115 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
     The document built around stored base results is kept beside them, with the key of what it
     was built from (``_document_key``: this round's fingerprint and state, and each earlier
     round's publication or fingerprint); it is read back while that key holds and the base
-    results do (``base_results``). A document asked for at a given moment (``now``) is built
-    for that moment."""
+    results do (``base_results``), else built anew (``refresh``). A document asked for at a
+    given moment (``now``) is built for that moment.
+
+    Pages do not call this for a round that is not published: they show the latest stored
+    results whatever their age (``latest``), which the worker keeps fresh."""
+    if now is not None and publication_in_force(round_) is None:
+        return build_document(round_, base_results(round_, now), now)
+    shown = latest(round_)
+    if shown is not None and shown.current:
+        return shown.document
+    return refresh(round_, recompute=False)
+
+
+def publication_in_force(round_: Round):
     from survey_app.domain import publication
 
-    published = publication.in_force(round_)
-    if published is not None:
-        return publication.published_document(published)
-    if now is not None:
-        return build_document(round_, base_results(round_, now), now)
-    key = _document_key(round_)
-    stored = db.session.execute(
-        select(ResultSnapshot.computed_at).where(ResultSnapshot.round_id == round_.id,
-                                                 ResultSnapshot.document_key == key)).first()
-    if stored is not None and _base_still_holds(round_, stored.computed_at):
-        def parse() -> ResultsDocument | None:
-            try:
-                return parse_document(db.session.scalar(
-                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
-                    or {})
-            except StoredDocumentError:
-                return None  # a document of an older shape: built anew
+    return publication.in_force(round_)
 
-        found = read_once(("document", round_.id, key, stored.computed_at.isoformat()), parse)
-        if found is not None:
-            return found
-    document = build_document(round_, base_results(round_))
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """A round's results as the pages show them: the latest stored document, when it was
+    computed (a published round's: when it was published), and whether it is current (built
+    from the round's data and state as they are now, and for a round that is not final, at
+    most RESULTS_REFRESH_SECONDS ago: else newer figures are due)."""
+    document: ResultsDocument
+    computed_at: datetime
+    current: bool
+    published: bool = False
+
+
+def latest(round_: Round) -> Shown | None:
+    """The round's latest stored results (``Shown``), whatever their age; None when none are
+    stored (or only in an older shape). Writes nothing: a GET may call it."""
+    published = publication_in_force(round_)
+    if published is not None:
+        from survey_app.domain import publication
+
+        return Shown(publication.published_document(published), published.published_at,
+                     current=True, published=True)
+    stored = db.session.execute(
+        select(ResultSnapshot.computed_at, ResultSnapshot.document_key)
+        .where(ResultSnapshot.round_id == round_.id,
+               ResultSnapshot.method_version == METHOD_VERSION,
+               ResultSnapshot.document_key.is_not(None))).first()
+    if stored is None:
+        return None
+
+    def parse() -> ResultsDocument | None:
+        try:
+            return parse_document(db.session.scalar(
+                select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
+                or {})
+        except StoredDocumentError:
+            return None  # a document of an older shape: built anew
+
+    document = read_once(("document", round_.id, stored.document_key,
+                          stored.computed_at.isoformat()), parse)
+    if document is None:
+        return None
+    current = (stored.document_key == _document_key(round_)
+               and _base_still_holds(round_, stored.computed_at))
+    return Shown(document, stored.computed_at, current)
+
+
+def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
+    """Build the round's results document and store it with its base results (an upsert, as
+    ``store``): what the pages show from then on. The worker does this for the rounds that are
+    due (``due_for_refresh``), a job after a round closes, ``skm demo`` for its rounds. With
+    ``recompute`` the base results of a round that is not final are computed anew whatever their
+    age (a final round's stored ones are used while its data is unchanged). The caller commits."""
+    from survey_app.domain.complaint_figures import is_final
+    from survey_app.domain.rounds import effective_state
+
+    final = effective_state(round_) in ("closed", "published") and is_final(round_)
+    base = (store(round_, compute_base(round_)) if recompute and not final
+            else base_results(round_))
+    key = _document_key(round_)
+    document = build_document(round_, base)
     # An UPDATE of the row base_results has just read or stored (two at once write the same).
     db.session.execute(update(ResultSnapshot).where(ResultSnapshot.round_id == round_.id)
                        .values(document_key=key, results=document.to_dict()))
     return document
 
 
+def due_for_refresh() -> list[Round]:
+    """The rounds whose stored results the worker computes anew: every round that has opened
+    and is not published, whose results are missing or not current (``latest``)."""
+    from survey_app.domain.rounds import effective_state
+
+    due = []
+    for round_ in db.session.scalars(select(Round).where(Round.state.in_(
+            ("scheduled", "open", "closed"))).order_by(Round.opens_at)):
+        if effective_state(round_) not in ("open", "closed"):
+            continue
+        stored = db.session.execute(
+            select(ResultSnapshot.computed_at, ResultSnapshot.document_key)
+            .where(ResultSnapshot.round_id == round_.id,
+                   ResultSnapshot.method_version == METHOD_VERSION)).first()
+        if (stored is None or stored.document_key != _document_key(round_)
+                or not _base_still_holds(round_, stored.computed_at)):
+            due.append(round_)
+    return due
+
+
 def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
     """Whether the stored base results of the round (computed then) would be used as they are
     (base_results): a round whose figures are final keeps them, any other for
-    RESULTS_CACHE_SECONDS."""
+    RESULTS_REFRESH_SECONDS."""
     from survey_app.domain.complaint_figures import is_final
     from survey_app.domain.rounds import effective_state
 

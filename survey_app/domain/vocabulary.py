@@ -113,4 +113,6 @@ JOB_STATE_LABELS = {"queued": _l("waiting"), "running": _l("running"), "done": _
 JOB_KIND_LABELS = {"letters": _l("Invitations"), "next-quarter": _l("Next quarter"),
                    "import-respondents": _l("Roster import"),
                    "import-responses": _l("Paper forms import"),
-                   "import-complaints": _l("Complaints import")}
+                   "import-complaints": _l("Complaints import"),
+                   "round-results": _l("Results of a closed round"),
+                   "publish-round": _l("Publication")}

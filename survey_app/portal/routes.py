@@ -30,6 +30,7 @@ from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
 from survey_app.portal.forms import VerifyForm
+from survey_app.results.shown import shown_results
 
 bp = Blueprint("portal", __name__)
 ROLES = ("official", "viewer", "coordinator")
@@ -50,7 +51,7 @@ def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[Pos
     """The round, its state, its results document and the entries this user may see; 404 when
     the user may see none of them (or the round does not exist)."""
     round_, state = visible_round_or_404(code)
-    document = results.results_document(round_)
+    document = shown_results(round_).document
     entries = cards.visible_entries(current_user, document)
     if not entries:
         abort(404)

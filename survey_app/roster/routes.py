@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from survey_app import jobs, uploads
+from survey_app import uploads
 from survey_app.auth.roles import get_round_or_404, role_required
 from survey_app.background.forms import LettersForm
 from survey_app.domain import audit, invitations, responses, roster, templates
@@ -104,6 +104,8 @@ def confirm(code: str):
         flash(_("The uploaded file is no longer here; upload it again."), "error")
         return redirect(url_for("roster.round_page", code=round_.code))
     if path.stat().st_size > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
+        from survey_app import jobs  # the job library loads when a job is started
+
         job = jobs.submit("import-respondents", {"round": round_.code, "upload": path.name},
                           current_user)
         return redirect(url_for("jobs.job_page", job_id=job.id), 303)
@@ -140,6 +142,8 @@ def paper(code: str):
     data, name = form.file.data.read(), form.file.data.filename or ""
     if len(data) > current_app.config["JOB_IMPORT_BYTES"]:  # a large file: a job
         upload = uploads.keep(data, name)
+        from survey_app import jobs  # the job library loads when a job is started
+
         job = jobs.submit("import-responses", {"round": round_.code, "upload": upload},
                           current_user)
         return redirect(url_for("jobs.job_page", job_id=job.id), 303)
