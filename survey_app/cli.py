@@ -307,17 +307,41 @@ def round_next(code):
 @skm.command("results")
 @click.argument("code")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-def results_command(code, fmt):
-    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position."""
-    from survey_app.domain import results, rounds
+@click.option("--fresh", is_flag=True, help="compute the figures now (and store them) instead of "
+              "printing the latest stored ones")
+def results_command(code, fmt, fresh):
+    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position:
+    as published, or the latest stored figures as the results pages show them (when they were
+    computed goes to stderr). Computed here only with --fresh or when none are stored."""
+    from flask_babel import format_timedelta
+
+    from survey_app.domain import clock, publication, results, rounds
 
     try:
         round_ = rounds.by_code(code)
         rounds.record_clock_transitions([round_])
-        document = results.results_document(round_)
-        db.session.commit()  # clock transitions and stored base results
+        published = publication.in_force(round_)
+        if published is not None and fmt == "json":  # one stored document, printed as it is
+            db.session.commit()
+            click.echo(results.to_json(publication.published_dict(published)))
+            return
+        shown = None if fresh else results.latest(round_)
+        if shown is None:
+            document = (results.refresh(round_) if fresh and round_.state != "published"
+                        else results.results_document(round_))
+        db.session.commit()  # clock transitions and stored results
     except DomainError as e:
         fail(e)
+    if shown is not None:
+        document = shown.document
+    if shown is not None and not shown.published:
+        when = clock.to_jakarta(shown.computed_at).strftime("%d-%m-%Y %H:%M")
+        click.echo(_("Figures computed on %(when)s WIB, %(age)s ago.", when=when,
+                     age=format_timedelta(clock.now() - shown.computed_at, threshold=1)), err=True)
+        if not shown.current:
+            click.echo(_("Their data changed since, or they are older than %(seconds)s seconds: "
+                         "--fresh computes them now.",
+                         seconds=current_app.config["RESULTS_REFRESH_SECONDS"]), err=True)
     if fmt == "json":
         click.echo(results.to_json(document))
     else:

@@ -129,17 +129,27 @@ def clear_released_traces() -> None:
 
     engine = db.engine
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            if engine.dialect.name == "sqlite":
-                busy, _log, _checkpointed = connection.exec_driver_sql(
-                    "PRAGMA wal_checkpoint(TRUNCATE)").one()
-                if busy:
-                    logger.info("The write-ahead log was busy and is truncated at a later "
-                                "release.")
-            elif engine.dialect.name == "postgresql":
+        if engine.dialect.name == "sqlite":
+            truncate_sqlite_log()
+        elif engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM held_responses, held_answers")
     except Exception as error:  # noqa: BLE001 (best effort: the release is committed)
         logger.warning("Clearing the released rows' traces failed: %s", _error_type(error))
+
+
+def truncate_sqlite_log() -> None:
+    """Empty SQLite's write-ahead log (a TRUNCATE checkpoint: the pages go into the database
+    file, which waits for readers up to the busy timeout); a busy log is left for next time.
+    The worker's tasks end with it whenever they wrote: the log holds no page images between
+    them. Needs an app context on a SQLite database."""
+    from survey_app.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        busy, _log, _checkpointed = connection.exec_driver_sql(
+            "PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        logger.info("The write-ahead log was busy and is truncated later.")
 
 
 def _release(closed_only: bool) -> None:
@@ -579,6 +589,11 @@ def refresh_due_results() -> list[str]:
             logger.error("The results of a round were not computed: %s", _error_type(error))
         else:
             done.append(round_.code)
+    if done and db.engine.dialect.name == "sqlite":
+        try:
+            truncate_sqlite_log()
+        except Exception as error:  # noqa: BLE001 (best effort: the results are committed)
+            logger.warning("Emptying the write-ahead log failed: %s", _error_type(error))
     return done
 
 

@@ -24,8 +24,6 @@ from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 
 from survey_app.domain import audit, clock
@@ -134,8 +132,14 @@ def published_base(publication: Publication) -> BaseResults:
 def published_document(publication: Publication) -> ResultsDocument:
     """The results document as published (read back from what is stored: upgrade_published;
     read once per process, as published_base)."""
-    return read_once(("document", *_identity(publication)), lambda: parse_document(
-        upgrade_published(publication.document, publication.method_version)))
+    return read_once(("document", *_identity(publication)),
+                     lambda: parse_document(published_dict(publication)))
+
+
+def published_dict(publication: Publication) -> dict:
+    """The results document as published, as stored (in today's shape: upgrade_published),
+    not parsed: what `skm results --format json` prints of a published round."""
+    return upgrade_published(publication.document, publication.method_version)
 
 
 def _identity(publication: Publication) -> tuple:
@@ -174,9 +178,9 @@ def upgrade_published(raw: dict, method_version: str | None) -> dict:
 def _insert_once(round_: Round, now: datetime) -> None:
     """Publication 1 of a round published before publications were stored, unless another
     first look stored it already (INSERT .. ON CONFLICT DO NOTHING on (round, number))."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
-    db.session.execute(insert(Publication).values(round_id=round_.id, number=1,
+    from survey_app.domain.bulk import dialect_insert
+
+    db.session.execute(dialect_insert(Publication).values(round_id=round_.id, number=1,
                                                   **_computed(round_, 1, now))
                        .on_conflict_do_nothing(index_elements=["round_id", "number"]))
 

@@ -472,15 +472,12 @@ def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseRe
     One statement, INSERT .. ON CONFLICT (round) DO UPDATE, on SQLite and PostgreSQL alike:
     two requests that compute the same round at once both store, the later one's row stays,
     and neither fails on the round's key."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from survey_app.domain.bulk import dialect_insert
 
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
     values = {"fingerprint": digest or fingerprint(round_), "method_version": METHOD_VERSION,
               "computed_at": clock.now(), "document": base.to_dict(),
               "document_key": None, "results": None}  # its document is built anew
-    statement = insert(ResultSnapshot).values(round_id=round_.id, **values)
+    statement = dialect_insert(ResultSnapshot).values(round_id=round_.id, **values)
     db.session.execute(statement.on_conflict_do_update(index_elements=["round_id"], set_=values))
     return base
 
@@ -842,8 +839,10 @@ def _failed_streak(entry: PositionResult, earlier: list[_Earlier]) -> int:
 
 # --- output (the edge: JSON and CSV) -----------------------------------------------------------
 
-def to_json(document: ResultsDocument) -> str:
-    return json.dumps(document.to_dict(), ensure_ascii=False, indent=1)
+def to_json(document: ResultsDocument | dict) -> str:
+    """The document as JSON (given as read back from storage, a dict, it is printed as it is)."""
+    found = document if isinstance(document, dict) else document.to_dict()
+    return json.dumps(found, ensure_ascii=False, indent=1)
 
 
 CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "kota_code",
