@@ -335,8 +335,8 @@ def results_command(code, fmt, fresh):
     if shown is not None:
         document = shown.document
     if shown is not None and not shown.published:
-        when = clock.to_jakarta(shown.computed_at).strftime("%d-%m-%Y %H:%M")
-        click.echo(_("Figures computed on %(when)s WIB, %(age)s ago.", when=when,
+        when = clock.to_jakarta(shown.computed_at).strftime("%d-%m-%Y %H:%M WIB")
+        click.echo(_("Figures computed on %(when)s, %(age)s ago.", when=when,
                      age=format_timedelta(clock.now() - shown.computed_at, threshold=1)), err=True)
         if not shown.current:
             click.echo(_("Their data changed since, or they are older than %(seconds)s seconds: "

@@ -619,9 +619,10 @@ def refresh_results_now() -> None:
 
 def ask_refresh() -> None:
     """Have the worker compute the due rounds' results now: one message however many pages ask
-    before it starts (a marker in the queue's store, forgotten after ten minutes should the
-    message be lost). With JOBS_URL=memory:// it has run when this returns."""
-    if huey.put_if_empty(_REFRESH_ASKED, "1", ttl=600):
+    before it starts (a marker in the queue's store, which every run of the refresh, the
+    every-minute one too, takes away: a lost message holds nothing up for long). With
+    JOBS_URL=memory:// it has run when this returns."""
+    if huey.put_if_empty(_REFRESH_ASKED, "1"):
         refresh_results_now()
 
 

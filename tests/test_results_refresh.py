@@ -12,8 +12,10 @@ elements (IKM = 25 x 3 = 75.00); with a fourth answering 4: each element's mean 
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from survey_app import jobs
@@ -178,3 +180,33 @@ def test_a_refused_publication_is_said_on_the_rounds_page_and_starts_no_job(app,
     assert "Putaran 2026-Q4 tidak dapat" in refused and "statusnya" in refused
     with app.app_context():
         assert db.session.scalar(select(Job.id)) is None
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_many_pages_asking_send_one_message_until_a_refresh_starts(tmp_path, monkeypatch, kind):
+    """On the queues the worker reads (SQLite by default, Redis in production): however many
+    pages find the figures out of date, one message waits; a refresh that starts takes the
+    marker away, and the next page to ask sends another."""
+    import uuid
+
+    from tests.test_jobs import redis_is_up
+
+    if kind == "redis" and not redis_is_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    # Redis: a queue name of this test's own, in database 3 (flush removes that queue's keys only)
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}" if kind == "sqlite" else "redis://127.0.0.1:6379/3"
+    queue = jobs.huey_for(url, f"skm-test-{uuid.uuid4().hex}")
+    sent = []
+    monkeypatch.setattr(jobs, "huey", queue)
+    monkeypatch.setattr(jobs, "refresh_results_now", lambda: sent.append("message"))
+    try:
+        jobs.ask_refresh()
+        jobs.ask_refresh()
+        assert sent == ["message"]
+        monkeypatch.setattr(jobs, "refresh_due_results", lambda: [])
+        monkeypatch.setattr(jobs, "app_context", contextlib.nullcontext)
+        jobs._refresh()  # what the worker runs: the marker goes
+        jobs.ask_refresh()
+        assert sent == ["message", "message"]
+    finally:
+        queue.flush()

@@ -630,11 +630,16 @@ def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
     from survey_app.domain.rounds import effective_state
 
     final = effective_state(round_) in ("closed", "published") and is_final(round_)
-    base = (store(round_, compute_base(round_)) if recompute and not final
-            else base_results(round_))
-    key = _document_key(round_)
+    fresh = recompute and not final
+    # The keys of the data as it is before computing (a change meanwhile: computed again next
+    # time); everything is computed before anything is written (on SQLite a write locks out the
+    # other writers, respondents among them, until the commit).
+    key, digest = _document_key(round_), fingerprint(round_)
+    base = compute_base(round_) if fresh else base_results(round_)
     document = build_document(round_, base)
-    # An UPDATE of the row base_results has just read or stored (two at once write the same).
+    if fresh:
+        store(round_, base, digest)
+    # An UPDATE of the row just read or stored (two at once write the same).
     db.session.execute(update(ResultSnapshot).where(ResultSnapshot.round_id == round_.id)
                        .values(document_key=key, results=document.to_dict()))
     return document

@@ -5,6 +5,8 @@ them out of date asks it for newer ones (jobs.ask_refresh; with JOBS_URL=memory:
 once, and the page reads them again)."""
 from __future__ import annotations
 
+from flask import current_app
+
 from survey_app.domain import clock, results
 from survey_app.extensions import db
 from survey_app.models import Round
@@ -24,6 +26,10 @@ def shown_results(round_: Round) -> results.Shown:
     if not shown.current:
         from survey_app import jobs  # the job library loads when it is first needed
 
-        jobs.ask_refresh()
+        try:
+            jobs.ask_refresh()
+        except Exception as error:  # noqa: BLE001 (the queue is down: the figures still show)
+            current_app.logger.warning("Asking for newer results failed: %s",
+                                       type(error).__name__)
         shown = results.latest(round_) or shown
     return shown
