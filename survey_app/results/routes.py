@@ -1,16 +1,7 @@
 """Results of a round for coordinators (every round that opened) and viewers (published ones)."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -64,7 +55,7 @@ def league(code):
     return render_template(
         "results/league.html", round_=round_, state=state, document=document, shown=shown,
         age=format_timedelta(clock.now() - shown.computed_at, threshold=1),
-        refresh_seconds=current_app.config["RESULTS_REFRESH_SECONDS"], tier=tier,
+        tier=tier,
         rows=table.ranked, too_few=table.too_few, kota=kota, grade=grade,
         drops=early_warning.significant_drops(document.positions),
         sort=sort, kotas=kotas, tiers=TIERS, distribution=results.grade_distribution(document),
