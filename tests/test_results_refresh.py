@@ -48,6 +48,9 @@ def _no_computing(*_args, **_kwargs):
 
 
 def test_the_worker_computes_the_open_rounds_results_anew(app, users):
+    """With RESULTS_REFRESH_SECONDS at 180 (at its default, a minute, an open round is due at
+    every look of the worker: its figures would be over a minute old by the next one)."""
+    app.config["RESULTS_REFRESH_SECONDS"] = 180
     with app.app_context():
         round_ = _round()
         assert [r.code for r in results.due_for_refresh()] == ["2026-Q4"]  # nothing stored
@@ -66,16 +69,21 @@ def test_the_worker_computes_the_open_rounds_results_anew(app, users):
         assert fresh.current and fresh.computed_at > shown.computed_at
         assert (fresh.document.positions[0].respondents, fresh.document.positions[0].ikm) \
             == (4, 81.25)
-        # Unchanged data of a round that is not final: due once RESULTS_REFRESH_SECONDS old.
-        assert app.config["RESULTS_REFRESH_SECONDS"] == 60
+        # Unchanged data of a round that is not final: due when its figures would be over
+        # RESULTS_REFRESH_SECONDS old by the worker's next look, a minute later.
         db.session.execute(update(ResultSnapshot).values(
-            computed_at=clock.now() - timedelta(seconds=50)))
+            computed_at=clock.now() - timedelta(seconds=110)))
         db.session.commit()
-        assert results.due_for_refresh() == []
+        assert results.due_for_refresh() == [] and results.latest(round_).current
         db.session.execute(update(ResultSnapshot).values(
-            computed_at=clock.now() - timedelta(seconds=61)))
+            computed_at=clock.now() - timedelta(seconds=130)))
         db.session.commit()
         assert [r.code for r in results.due_for_refresh()] == ["2026-Q4"]
+        assert results.latest(round_).current  # a page asks for nothing until 180 s
+        db.session.execute(update(ResultSnapshot).values(
+            computed_at=clock.now() - timedelta(seconds=181)))
+        db.session.commit()
+        assert not results.latest(round_).current
 
 
 def test_a_page_after_the_stated_age_shows_the_stored_figures_and_their_age(
@@ -106,6 +114,7 @@ def test_a_page_after_the_stated_age_shows_the_stored_figures_and_their_age(
 
 
 def test_a_page_with_current_figures_asks_nothing(app, client, auth, users, monkeypatch):
+    app.config["RESULTS_REFRESH_SECONDS"] = 3600  # however slow the machine running the test
     with app.app_context():
         results.refresh(_round())
         db.session.commit()
@@ -118,6 +127,7 @@ def test_a_page_with_current_figures_asks_nothing(app, client, auth, users, monk
 
 
 def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, monkeypatch):
+    app.config["RESULTS_REFRESH_SECONDS"] = 3600  # however slow the machine running the test
     with app.app_context():
         results.refresh(_round())
         db.session.commit()

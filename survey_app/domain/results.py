@@ -645,9 +645,14 @@ def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
     return document
 
 
+WORKER_LOOKS_EVERY = timedelta(minutes=1)  # survey_app/jobs.py, refresh_results
+
+
 def due_for_refresh() -> list[Round]:
     """The rounds whose stored results the worker computes anew: every round that has opened
-    and is not published, whose results are missing or not current (``latest``)."""
+    and is not published, whose results are missing or not current (``latest``), or would no
+    longer be by the worker's next look (so that a round that is not final is computed every
+    look while RESULTS_REFRESH_SECONDS is a minute, not every other one)."""
     from survey_app.domain.rounds import effective_state
 
     due = []
@@ -660,7 +665,7 @@ def due_for_refresh() -> list[Round]:
             .where(ResultSnapshot.round_id == round_.id,
                    ResultSnapshot.method_version == METHOD_VERSION)).first()
         if (stored is None or stored.document_key != _document_key(round_)
-                or not _base_still_holds(round_, stored.computed_at)):
+                or not _base_still_holds(round_, stored.computed_at - WORKER_LOOKS_EVERY)):
             due.append(round_)
     return due
 
