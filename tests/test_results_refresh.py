@@ -220,3 +220,21 @@ def test_many_pages_asking_send_one_message_until_a_refresh_starts(tmp_path, mon
         assert sent == ["message", "message"]
     finally:
         queue.flush()
+
+
+def test_the_app_starts_without_the_libraries_only_some_commands_and_pages_need(tmp_path):
+    """`skm results` (and every command) starts the whole app: the job library (huey, and redis
+    with it), the migrations' (alembic), the PDF one (reportlab) and the PostgreSQL dialect on a
+    SQLite database load only where they are used (issue 17: start-up was half of the command)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    found = subprocess.run(
+        [sys.executable, "-c", "import sys, wsgi; print(' '.join(sorted(m for m in ('huey', "
+         "'redis', 'alembic', 'reportlab', 'sqlalchemy.dialects.postgresql', 'openpyxl', "
+         "'scipy', 'qrcode', 'prometheus_client') if m in sys.modules)))"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x", "SKM_INSTANCE_PATH": str(tmp_path),
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'skm.sqlite'}"})
+    assert found.stdout.split() == []
