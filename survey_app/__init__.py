@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     # The package's migrations wherever it runs from (the checkout's, or the installed copy):
     # `flask --app survey_app db upgrade` works from any directory.
-    migrate.init_app(app, db, directory=str(config_module.bundled_directory("migrations")),
+    migrate.init_app(app, directory=str(config_module.bundled_directory("migrations")),
                      render_as_batch=True)
     csrf.init_app(app)
     ratelimits.init_app(app)

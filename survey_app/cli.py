@@ -312,17 +312,41 @@ def round_next(code):
 @click.argument("code")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
               show_default=True)
-def results_command(code, fmt):
-    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position."""
-    from survey_app.domain import results, rounds
+@click.option("--fresh", is_flag=True, help="compute the figures now (and store them) instead of "
+              "printing the latest stored ones")
+def results_command(code, fmt, fresh):
+    """Print the results document of round CODE (DESIGN.md), as JSON or one CSV row per position:
+    as published, or the latest stored figures as the results pages show them (when they were
+    computed goes to stderr). Computed here only with --fresh or when none are stored."""
+    from flask_babel import format_timedelta
+
+    from survey_app.domain import clock, published, results, rounds
 
     try:
         round_ = rounds.by_code(code)
         rounds.record_clock_transitions([round_])
-        document = results.results_document(round_)
-        db.session.commit()  # clock transitions and stored base results
+        in_force = results.publication_in_force(round_)
+        if in_force is not None and fmt == "json":  # one stored document, printed as it is
+            db.session.commit()
+            click.echo(results.to_json(published.published_dict(in_force)))
+            return
+        shown = None if fresh else results.latest(round_)
+        if shown is None:
+            document = (results.refresh(round_) if fresh and round_.state != "published"
+                        else results.results_document(round_))
+        db.session.commit()  # clock transitions and stored results
     except DomainError as e:
         fail(e)
+    if shown is not None:
+        document = shown.document
+    if shown is not None and not shown.published:
+        when = clock.to_jakarta(shown.computed_at).strftime("%d-%m-%Y %H:%M WIB")
+        click.echo(_("Figures computed on %(when)s, %(age)s ago.", when=when,
+                     age=format_timedelta(clock.now() - shown.computed_at, threshold=1)), err=True)
+        if not shown.current:
+            click.echo(_("Their data changed since, or they are older than %(seconds)s seconds: "
+                         "--fresh computes them now.",
+                         seconds=current_app.config["RESULTS_REFRESH_SECONDS"]), err=True)
     if fmt == "json":
         click.echo(results.to_json(document))
     else:
@@ -705,8 +729,9 @@ def worker(workers, verbose):
     """Run the background-job worker in the foreground until Ctrl-C (SIGINT: after the running
     jobs end) or SIGTERM (at once). It takes jobs off the queue (JOBS_URL: by default a SQLite
     file in the instance folder; redis://... in production) and runs the periodic ones: every
-    minute it releases the held responses of rounds that are no longer open, every hour all of
-    them. One per installation is enough, as a process of its own."""
+    minute it releases the held responses of rounds that are no longer open (every hour all of
+    them) and computes anew the stored results of the rounds that are due (the results pages
+    show those). One per installation is enough, as a process of its own."""
     import logging
 
     from survey_app import jobs

@@ -29,9 +29,11 @@ class Setting:
     read_by: str = "app"  # app (web and worker) | gunicorn
 
 
-# How long the open round's results are reused before they are computed again (a stored result of
-# unchanged data; changed data is seen at once: survey_app/domain/results.py).
-RESULTS_CACHE_SECONDS = 60
+# How old the results of a round that is not final (the open round) may get: the worker computes
+# them anew once they are this old or their data changed (survey_app/jobs.py, refresh_results,
+# which looks every minute), and the pages show the latest stored figures with the time they were
+# computed (survey_app/domain/results.py, latest).
+RESULTS_REFRESH_SECONDS = 60
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SKM_ENV", "development",
@@ -55,8 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
             "how many proxies stand in front (nginx: 1); their X-Forwarded-For/-Proto is trusted"),
     Setting("SKM_INSTANCE_PATH", "<Flask's: ./instance in a checkout, VENV/var/survey_app-instance "
             "installed>", "the instance folder (development key, SQLite files, uploads)"),
-    Setting("RESULTS_CACHE_SECONDS", str(RESULTS_CACHE_SECONDS),
-            "how long the open round's results are reused before they are computed again"),
+    Setting("RESULTS_REFRESH_SECONDS", str(RESULTS_REFRESH_SECONDS),
+            "how old the open round's results may get: the worker (which looks every minute) "
+            "computes them anew at this age or when their data changed; pages show the latest "
+            "with the time they were computed"),
     Setting("SKM_COUNT_QUERIES", "",
             "`1`: each response says how many SQL statements it ran (X-Query-Count; "
             "benchmarks/pages.py); off in production"),
@@ -162,9 +166,9 @@ def from_environment(instance_path: str) -> dict:
     except ValueError:
         raise ConfigError("TRUSTED_PROXIES must be a whole number (nginx in front: 1)") from None
     try:
-        cache_seconds = int(env_or_default("RESULTS_CACHE_SECONDS"))
+        refresh_seconds = int(env_or_default("RESULTS_REFRESH_SECONDS"))
     except ValueError:
-        raise ConfigError("RESULTS_CACHE_SECONDS must be a whole number of seconds") from None
+        raise ConfigError("RESULTS_REFRESH_SECONDS must be a whole number of seconds") from None
     jobs_url, _name = jobs_settings(instance_path)
     return {
         "ENV_NAME": env_name,
@@ -180,7 +184,7 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # is then trusted, so rate limits key on each respondent's address, not the proxy's.
         "TRUSTED_PROXIES": proxies,
-        "RESULTS_CACHE_SECONDS": cache_seconds,
+        "RESULTS_REFRESH_SECONDS": refresh_seconds,
         # SKM_COUNT_QUERIES=1: every response says how many SQL statements it took
         # (X-Query-Count; benchmarks/pages.py reads it). Off unless asked for.
         "COUNT_QUERIES": env("SKM_COUNT_QUERIES") == "1",
@@ -232,11 +236,11 @@ DEFAULTS = {
     # the turn of a minute, which is harmless for limits this generous, and costs the public
     # form 5% less CPU than two counters (sliding-window-counter; benchmarks/respond_load.py).
     "RATELIMIT_STRATEGY": "fixed-window",
-    # How long the results of a round that is not final (open, or closed before its complaints'
-    # moment of judgment) may be served as computed, when none of its data changed: its
-    # complaint figures move with the clock (complaints fall overdue), by at most this much.
-    # Changed data (a response, a complaint, an appointment, a setting) is seen at once
-    # (survey_app/domain/results.py, base_results).
-    "RESULTS_CACHE_SECONDS": RESULTS_CACHE_SECONDS,
+    # How old the shown results of a round that is not final (open, or closed before its
+    # complaints' moment of judgment) may get before the worker computes them anew: its complaint
+    # figures move with the clock (complaints fall overdue). Changed data (a response, a
+    # complaint, an appointment, a setting) is computed at the worker's next look, within a
+    # minute (survey_app/domain/results.py, latest and refresh).
+    "RESULTS_REFRESH_SECONDS": RESULTS_REFRESH_SECONDS,
     "COUNT_QUERIES": False,
 }

@@ -582,14 +582,15 @@ def _freeze_published() -> None:
         publication.freeze(round_, round_.published_at)
 
 
-def _store_closed() -> None:
-    """Store the results of each closed round (as closing one does), so that the open round's
-    trend reads them instead of computing them (domain/results.py)."""
+def _store_results() -> None:
+    """Store the results of each closed round (as closing one does) and then of the open one (as
+    the worker does every minute), oldest first: the open round's trend reads the closed ones',
+    and its results page shows what is stored (domain/results.py, latest)."""
     from survey_app.domain import results
 
-    for round_ in db.session.scalars(select(Round).where(Round.state == "closed")
+    for round_ in db.session.scalars(select(Round).where(Round.state.in_(("closed", "open")))
                                      .order_by(Round.opens_at)):
-        results.results_document(round_)
+        results.refresh(round_)
 
 
 # --- follow-up plans (issue 20) ---------------------------------------------------------------
@@ -724,7 +725,7 @@ def build_demo(scale_name: str, seed: int, questionnaire: PinnedQuestionnaire, *
     db.session.flush()
     reset_sequences(table for table in db.metadata.sorted_tables)
     _freeze_published()
-    _store_closed()
     build_followups(random.Random(seed))
+    _store_results()
     audit.record("demo", scale_name, detail={"seed": seed, "rounds": builder.summary.rounds})
     return builder.summary

@@ -144,3 +144,34 @@ def import_responses(run: Run) -> None:
     summary = responses.import_paper(round_, table)
     audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})
     run.message = {"plain": f"{summary}.", "round": round_.code}
+
+
+@job_kind("round-results")
+def round_results(run: Run) -> None:
+    """params: round. After a round closes: its results computed and stored (what the results
+    pages show from then on), committed with the job's done."""
+    from survey_app.domain import results, rounds
+
+    round_ = rounds.by_code(run.params["round"])
+    run.progress(0, 1, force=True)
+    rounds.record_clock_transitions([round_])
+    results.refresh(round_)
+    run.progress(1)
+    run.say(N_("The results of round %(code)s are computed and stored."), code=round_.code)
+    run.link_round(round_.code)
+
+
+@job_kind("publish-round")
+def publish_round(run: Run) -> None:
+    """params: round. Publishes the round (rounds.publish: its figures frozen as publication 1,
+    from its stored results while its data is unchanged), committed with the job's done; a
+    refusal (the round is not closed, or its moment of judgment has not come) is the job's
+    message in words."""
+    from survey_app.domain import rounds
+
+    round_ = rounds.by_code(run.params["round"])
+    run.progress(0, 1, force=True)
+    rounds.publish(round_, run.user())  # a refusal (DomainError) is the job's failure
+    run.progress(1)
+    run.say(N_("Round %(code)s is published."), code=round_.code)
+    run.link_round(round_.code)

@@ -130,17 +130,27 @@ def clear_released_traces() -> None:
 
     engine = db.engine
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            if engine.dialect.name == "sqlite":
-                busy, _log, _checkpointed = connection.exec_driver_sql(
-                    "PRAGMA wal_checkpoint(TRUNCATE)").one()
-                if busy:
-                    logger.info("The write-ahead log was busy and is truncated at a later "
-                                "release.")
-            elif engine.dialect.name == "postgresql":
+        if engine.dialect.name == "sqlite":
+            truncate_sqlite_log()
+        elif engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM held_responses, held_answers")
     except Exception as error:  # noqa: BLE001 (best effort: the release is committed)
         logger.warning("Clearing the released rows' traces failed: %s", _error_type(error))
+
+
+def truncate_sqlite_log() -> None:
+    """Empty SQLite's write-ahead log (a TRUNCATE checkpoint: the pages go into the database
+    file, which waits for readers up to the busy timeout); a busy log is left for next time.
+    The worker's tasks end with it whenever they wrote: the log holds no page images between
+    them. Needs an app context on a SQLite database."""
+    from survey_app.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        busy, _log, _checkpointed = connection.exec_driver_sql(
+            "PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        logger.info("The write-ahead log was busy and is truncated later.")
 
 
 def _release(closed_only: bool) -> None:
@@ -532,6 +542,76 @@ def clean_job_results() -> None:
         removed = remove_old_results()
     if removed:
         logger.info("Removed %d old job result(s).", removed)
+
+
+# --- the stored results the pages show (survey_app/domain/results.py, latest) -----------------
+#
+# A page never computes a whole round: it shows the latest stored results with the time they were
+# computed. The worker computes them anew every minute for the rounds that are due (a round that
+# is not published, whose data or state changed, or that is not final and whose figures are
+# RESULTS_REFRESH_SECONDS old), and at once when a page finds them out of date (ask_refresh).
+
+_REFRESH_ASKED = "results-refresh-asked"  # in the queue's store: a refresh is on its way
+
+
+def refresh_due_results() -> list[str]:
+    """Compute anew and store the results of every round that is due (results.due_for_refresh),
+    one commit per round: a round that fails is logged by its error's type and the others go on.
+    Returns the codes of the rounds refreshed. Needs an app context."""
+    from sqlalchemy import select
+
+    from survey_app.domain import results, rounds
+    from survey_app.extensions import db
+    from survey_app.models import Round
+
+    rounds.record_clock_transitions(db.session.scalars(
+        select(Round).where(Round.state.in_(("scheduled", "open")))).all())
+    db.session.commit()
+    done = []
+    for round_ in results.due_for_refresh():
+        try:
+            results.refresh(round_)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            logger.error("The results of a round were not computed: %s", _error_type(error))
+        else:
+            done.append(round_.code)
+    if done and db.engine.dialect.name == "sqlite":
+        try:
+            truncate_sqlite_log()
+        except Exception as error:  # noqa: BLE001 (best effort: the results are committed)
+            logger.warning("Emptying the write-ahead log failed: %s", _error_type(error))
+    return done
+
+
+def _refresh() -> None:
+    huey.get(_REFRESH_ASKED)  # whoever asks from now on gets another run
+    with app_context():
+        done = refresh_due_results()
+    if done:
+        logger.info("Results computed anew for %d round(s).", len(done))
+
+
+@huey.periodic_task(crontab())
+def refresh_results() -> None:
+    """Every minute: the results of the rounds that are due, computed anew and stored."""
+    _refresh()
+
+
+@huey.task()
+def refresh_results_now() -> None:
+    """What a page asks for when it found stored results out of date (ask_refresh)."""
+    _refresh()
+
+
+def ask_refresh() -> None:
+    """Have the worker compute the due rounds' results now: one message however many pages ask
+    before it starts (a marker in the queue's store, which every run of the refresh, the
+    every-minute one too, takes away: a lost message holds nothing up for long). With
+    JOBS_URL=memory:// it has run when this returns."""
+    if huey.put_if_empty(_REFRESH_ASKED, "1"):
+        refresh_results_now()
 
 
 from survey_app import job_kinds  # noqa: E402,F401  (registers the kinds of jobs)

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import results
-from survey_app.extensions import db
+from survey_app.results.shown import shown_results
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -14,6 +13,5 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @role_required("coordinator", "viewer")
 def round_results(code):
     round_, _state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()
+    document = shown_results(round_).document
     return jsonify(document.to_dict())

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app import jobs
 from survey_app.auth.roles import get_round_or_404, role_required, visible_round_or_404
 from survey_app.background.forms import LettersForm
 from survey_app.domain import audit
@@ -65,6 +64,7 @@ def download(job_id: int):
                  {"file": job.result_name})
     name, size = job.result_name or f"job-{job.id}", job.result_size
     db.session.commit()
+    from survey_app import jobs  # the job library loads when it is first needed
     response = Response(stream_with_context(jobs.result_chunks(job.id)),
                         mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=name)
@@ -88,6 +88,8 @@ def letters(code: str):
 def start_job(kind: str, params: dict):
     """Start a job of ``kind`` for the current user and answer with its page (a 303: reloading
     that page does not start the job again)."""
+    from survey_app import jobs  # the job library loads when a job is started
+
     job = jobs.submit(kind, params, current_user)
     return redirect(url_for("jobs.job_page", job_id=job.id), 303)
 
@@ -97,8 +99,7 @@ def start_job(kind: str, params: dict):
 def results_csv(code: str):
     """Every position's results of the round as a CSV file, prepared by a job."""
     round_, _state = visible_round_or_404(code)
-    job = jobs.submit("results-csv", {"round": round_.code}, current_user)
-    return redirect(url_for("jobs.job_page", job_id=job.id), 303)
+    return start_job("results-csv", {"round": round_.code})
 
 
 def job_words(words: dict | None) -> str:

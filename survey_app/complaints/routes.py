@@ -43,6 +43,7 @@ from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.rounds import effective_state
 from survey_app.extensions import db
 from survey_app.models import Round
+from survey_app.results.shown import shown_results
 
 bp = Blueprint("complaints", __name__, url_prefix="/coordinator/complaints")
 
@@ -145,9 +146,8 @@ def confirm(token: str):
 def figures(code: str):
     round_, _state = visible_round_or_404(code)
     level = request.args.get("level", "")
-    try:  # as the round's results have them (stored, or as published)
-        by_position = results.complaint_figures_of(round_)
-        db.session.commit()  # results stored
+    try:  # as the results the results pages show have them (stored, or as published)
+        by_position = results.complaint_figures_of(round_, shown_results(round_).document)
     except DomainError:  # a round code that is not YYYY-Qn has no quarter
         abort(404)
     rows = figures_table(round_, figures=by_position)

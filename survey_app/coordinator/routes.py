@@ -117,6 +117,8 @@ def round_action(code, action):
             if action == "extend":
                 rounds.extend(round_, form.closes_at.data.replace(tzinfo=clock.JAKARTA),
                               current_user)
+            elif action == "publish":  # freezing the figures is a job: the page answers at once
+                rounds.may_publish(round_)
             else:
                 ACTIONS[action](round_, current_user)
 
@@ -124,7 +126,13 @@ def round_action(code, action):
             form.closes_at.errors = list(errors.values())
 
         def done():
+            if action == "publish":  # the job's page says when the publication is there
+                return start_job("publish-round", {"round": round_.code})
             flash(DONE_MESSAGES[action](round_.code), "success")
+            if action == "close":  # its results are stored by a job (the results page says so)
+                from survey_app import jobs  # the job library loads when a job is started
+
+                jobs.submit("round-results", {"round": round_.code}, current_user)
             if action == "delete":
                 return redirect(url_for("coordinator.rounds_list"))
             return redirect(url_for("coordinator.round_detail", code=code))
@@ -138,9 +146,9 @@ def round_action(code, action):
     checklist = None
     if action == "publish" and state == "closed":  # irreversible: what to check first
         from survey_app.domain.checklist import publish_checklist
+        from survey_app.results.shown import shown_results
 
-        checklist = publish_checklist(round_)
-        db.session.commit()  # stored base results
+        checklist = publish_checklist(round_, shown_results(round_).document)
     return render_template("coordinator/confirm.html", round_=round_, action=action, form=form,
                            state=state, state_label=rounds.state_label, checklist=checklist,
                            question=QUESTIONS[action](round_.code))

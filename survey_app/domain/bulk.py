@@ -108,3 +108,14 @@ def reset_sequences(tables: Iterable[Table]) -> None:
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+
+
+def dialect_insert(entity):
+    """An INSERT into ``entity`` for the session's database, with its ON CONFLICT clauses
+    (PostgreSQL's or SQLite's: the same on_conflict_do_update / do_nothing). The dialect's
+    module is loaded when first used, not when the app starts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(entity)

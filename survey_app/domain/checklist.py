@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from survey_app.domain import responses, results
+from survey_app.domain.results_model import ResultsDocument
 from survey_app.extensions import db
 from survey_app.models import Complaint, Job, Round
 
@@ -49,8 +50,11 @@ def open_jobs() -> int:
                              .where(Job.state.in_(OPEN_JOB_STATES))) or 0
 
 
-def publish_checklist(round_: Round) -> PublishChecklist:
-    document = results.results_document(round_)
+def publish_checklist(round_: Round, document: ResultsDocument | None = None
+                      ) -> PublishChecklist:
+    """What to check before publishing, from ``document`` (the results the page shows; the
+    round's results document when not given)."""
+    document = document or results.results_document(round_)
     surveyed = [p for p in document.positions if p.invited or p.respondents]
     total = responses.response_rates(round_).total
     return PublishChecklist(

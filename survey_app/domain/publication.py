@@ -1,7 +1,9 @@
 """A published round is an official document (DOMAIN.md section 5a).
 
-At publication (``rounds.publish``, in its transaction) the round's base results and its results
-document are computed once and stored as publication 1 (models.Publication). From then on they are
+At publication (``rounds.publish``, in its transaction: a job started from the round's page) the
+round's base results and its results document are stored as publication 1 (models.Publication):
+the base results the results pages show (stored when the round closed) while the round's data is
+unchanged since, else computed from the data as it is then. From then on they are
 what the round says, whatever arrives later: a late complaint export, a late appointment or a
 correction changes no published figure, named official or card fingerprint. Late data goes to
 later rounds, or to an explicit re-publication (``republish``: a reason, an audit entry) that

@@ -45,8 +45,14 @@ def published_base(publication: Publication) -> BaseResults:
 def published_document(publication: Publication) -> ResultsDocument:
     """The results document as published (read back from what is stored: upgrade_published;
     read once per process, as published_base)."""
-    return read_once(("document", *_identity(publication)), lambda: parse_document(
-        upgrade_published(publication.document, publication.method_version)))
+    return read_once(("document", *_identity(publication)),
+                     lambda: parse_document(published_dict(publication)))
+
+
+def published_dict(publication: Publication) -> dict:
+    """The results document as published, as stored (in today's shape: upgrade_published),
+    not parsed: what `skm results --format json` prints of a published round."""
+    return upgrade_published(publication.document, publication.method_version)
 
 
 def _identity(publication: Publication) -> tuple:

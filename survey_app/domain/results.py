@@ -34,8 +34,6 @@ from fractions import Fraction
 from typing import cast
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from survey_app.domain import (
     clock,
@@ -48,6 +46,7 @@ from survey_app.domain import (
     sanctions,
     scoring,
 )
+from survey_app.domain.bulk import dialect_insert
 from survey_app.domain.complaint_figures import (
     ComplaintFigures,
     complaint_handling_ranks,
@@ -423,9 +422,9 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     - A round whose figures are final (closed, and its complaints' moment of judgment J has
       come) keeps its stored results as long as its own data is unchanged (``fingerprint``).
     - Any other round (open, or closed before J: its complaint figures move with the clock as
-      complaints fall overdue) reuses stored results of unchanged data for RESULTS_CACHE_SECONDS
-      (a setting, 60 s by default) after they were computed; results asked for at a given moment
-      (``now``) are computed for that moment and not stored.
+      complaints fall overdue) reuses stored results of unchanged data for
+      RESULTS_REFRESH_SECONDS (a setting, 60 s by default) after they were computed; results
+      asked for at a given moment (``now``) are computed for that moment and not stored.
 
     Storing is an upsert (``store``): two first looks at once both succeed, and write the same.
     A stored snapshot that does not have today's shape is a stale cache: computed anew."""
@@ -443,11 +442,18 @@ def base_results(round_: Round, now: datetime | None = None) -> BaseResults:
     return store(round_, compute_base(round_, now), digest)
 
 
+def current_base(round_: Round, now: datetime | None = None) -> BaseResults:
+    """The round's base results from its data as it is (at ``now``): the stored ones while their
+    fingerprint holds (the figures the pages show), else computed (and not stored). Publishing
+    freezes these (survey_app/domain/publication.py)."""
+    return _stored(round_, fingerprint(round_, now), fresh_after=None) or compute_base(round_, now)
+
+
 def _cache_start() -> datetime:
     """The oldest moment a stored result of a round that is not final may come from."""
     from flask import current_app
 
-    return clock.now() - timedelta(seconds=current_app.config["RESULTS_CACHE_SECONDS"])
+    return clock.now() - timedelta(seconds=current_app.config["RESULTS_REFRESH_SECONDS"])
 
 
 def _stored(round_: Round, digest: str, fresh_after: datetime | None) -> BaseResults | None:
@@ -478,12 +484,10 @@ def store(round_: Round, base: BaseResults, digest: str | None = None) -> BaseRe
     One statement, INSERT .. ON CONFLICT (round) DO UPDATE, on SQLite and PostgreSQL alike:
     two requests that compute the same round at once both store, the later one's row stays,
     and neither fails on the round's key."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
     values = {"fingerprint": digest or fingerprint(round_), "method_version": METHOD_VERSION,
               "computed_at": clock.now(), "document": base.to_dict(),
               "document_key": None, "results": None}  # its document is built anew
-    statement = insert(ResultSnapshot).values(round_id=round_.id, **values)
+    statement = dialect_insert(ResultSnapshot).values(round_id=round_.id, **values)
     db.session.execute(statement.on_conflict_do_update(index_elements=["round_id"], set_=values))
     return base
 
@@ -503,10 +507,11 @@ def publication_in_force(round_: Round) -> Publication | None:
 
 
 def publication_columns(round_: Round, number: int, now: datetime | None) -> dict:
-    """The columns of publication ``number`` of a round: the base results and the document
-    computed now, stored as JSON (results_model.to_dict)."""
+    """The columns of publication ``number`` of a round: its base results from its data as it
+    is now (the stored figures the pages show while that data is unchanged: ``current_base``)
+    and the document built around them, stored as JSON (results_model.to_dict)."""
     now = now or clock.now()
-    base = compute_base(round_, now)
+    base = current_base(round_, now)
     document = dataclasses.replace(
         build_document(round_, base, now),
         publication=PublicationRef(number=number, published_at=now.isoformat()))
@@ -517,10 +522,8 @@ def publication_columns(round_: Round, number: int, now: datetime | None) -> dic
 def _insert_once(round_: Round, now: datetime) -> None:
     """Publication 1 of a round published before publications were stored, unless another
     first look stored it already (INSERT .. ON CONFLICT DO NOTHING on (round, number))."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
-    db.session.execute(insert(Publication).values(round_id=round_.id, number=1,
-                                                  **publication_columns(round_, 1, now))
+    db.session.execute(dialect_insert(Publication).values(round_id=round_.id, number=1,
+                                                          **publication_columns(round_, 1, now))
                        .on_conflict_do_nothing(index_elements=["round_id", "number"]))
 
 
@@ -596,40 +599,112 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
     The document built around stored base results is kept beside them, with the key of what it
     was built from (``_document_key``: this round's fingerprint and state, and each earlier
     round's publication or fingerprint); it is read back while that key holds and the base
-    results do (``base_results``). A document asked for at a given moment (``now``) is built
-    for that moment."""
-    published_now = publication_in_force(round_)
-    if published_now is not None:
-        return published.published_document(published_now)
-    if now is not None:
-        return build_document(round_, base_results(round_, now), now)
-    key = _document_key(round_)
-    stored = db.session.execute(
-        select(ResultSnapshot.computed_at).where(ResultSnapshot.round_id == round_.id,
-                                                 ResultSnapshot.document_key == key)).first()
-    if stored is not None and _base_still_holds(round_, stored.computed_at):
-        def parse() -> ResultsDocument | None:
-            try:
-                return parse_document(db.session.scalar(
-                    select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
-                    or {})
-            except StoredDocumentError:
-                return None  # a document of an older shape: built anew
+    results do (``base_results``), else built anew (``refresh``). A document asked for at a
+    given moment (``now``) is built for that moment.
 
-        found = read_once(("document", round_.id, key, stored.computed_at.isoformat()), parse)
-        if found is not None:
-            return found
-    document = build_document(round_, base_results(round_))
-    # An UPDATE of the row base_results has just read or stored (two at once write the same).
+    Pages do not call this for a round that is not published: they show the latest stored
+    results whatever their age (``latest``), which the worker keeps fresh."""
+    if now is not None and publication_in_force(round_) is None:
+        return build_document(round_, base_results(round_, now), now)
+    shown = latest(round_)
+    if shown is not None and shown.current:
+        return shown.document
+    return refresh(round_, recompute=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """A round's results as the pages show them: the latest stored document, when it was
+    computed (a published round's: when it was published), and whether it is current (built
+    from the round's data and state as they are now, and for a round that is not final, at
+    most RESULTS_REFRESH_SECONDS ago: else newer figures are due)."""
+    document: ResultsDocument
+    computed_at: datetime
+    current: bool
+    published: bool = False
+
+
+def latest(round_: Round) -> Shown | None:
+    """The round's latest stored results (``Shown``), whatever their age; None when none are
+    stored (or only in an older shape). Writes nothing: a GET may call it."""
+    in_force = publication_in_force(round_)
+    if in_force is not None:
+        return Shown(published.published_document(in_force), in_force.published_at,
+                     current=True, published=True)
+    stored = db.session.execute(
+        select(ResultSnapshot.computed_at, ResultSnapshot.document_key)
+        .where(ResultSnapshot.round_id == round_.id,
+               ResultSnapshot.method_version == METHOD_VERSION,
+               ResultSnapshot.document_key.is_not(None))).first()
+    if stored is None:
+        return None
+
+    def parse() -> ResultsDocument | None:
+        try:
+            return parse_document(db.session.scalar(
+                select(ResultSnapshot.results).where(ResultSnapshot.round_id == round_.id))
+                or {})
+        except StoredDocumentError:
+            return None  # a document of an older shape: built anew
+
+    document = read_once(("document", round_.id, stored.document_key,
+                          stored.computed_at.isoformat()), parse)
+    if document is None:
+        return None
+    current = (stored.document_key == _document_key(round_)
+               and _base_still_holds(round_, stored.computed_at))
+    return Shown(document, stored.computed_at, current)
+
+
+def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
+    """Build the round's results document and store it with its base results (an upsert, as
+    ``store``): what the pages show from then on. The worker does this for the rounds that are
+    due (``due_for_refresh``), a job after a round closes, ``skm demo`` for its rounds. With
+    ``recompute`` the base results of a round that is not final are computed anew whatever their
+    age (a final round's stored ones are used while its data is unchanged). The caller commits."""
+    final = effective_state(round_) in ("closed", "published") and is_final(round_)
+    fresh = recompute and not final
+    # The keys of the data as it is before computing (a change meanwhile: computed again next
+    # time); everything is computed before anything is written (on SQLite a write locks out the
+    # other writers, respondents among them, until the commit).
+    key, digest = _document_key(round_), fingerprint(round_)
+    base = compute_base(round_) if fresh else base_results(round_)
+    document = build_document(round_, base)
+    if fresh:
+        store(round_, base, digest)
+    # An UPDATE of the row just read or stored (two at once write the same).
     db.session.execute(update(ResultSnapshot).where(ResultSnapshot.round_id == round_.id)
                        .values(document_key=key, results=document.to_dict()))
     return document
 
 
+WORKER_LOOKS_EVERY = timedelta(minutes=1)  # survey_app/jobs.py, refresh_results
+
+
+def due_for_refresh() -> list[Round]:
+    """The rounds whose stored results the worker computes anew: every round that has opened
+    and is not published, whose results are missing or not current (``latest``), or would no
+    longer be by the worker's next look (so that a round that is not final is computed every
+    look while RESULTS_REFRESH_SECONDS is a minute, not every other one)."""
+    due = []
+    for round_ in db.session.scalars(select(Round).where(Round.state.in_(
+            ("scheduled", "open", "closed"))).order_by(Round.opens_at)):
+        if effective_state(round_) not in ("open", "closed"):
+            continue
+        stored = db.session.execute(
+            select(ResultSnapshot.computed_at, ResultSnapshot.document_key)
+            .where(ResultSnapshot.round_id == round_.id,
+                   ResultSnapshot.method_version == METHOD_VERSION)).first()
+        if (stored is None or stored.document_key != _document_key(round_)
+                or not _base_still_holds(round_, stored.computed_at - WORKER_LOOKS_EVERY)):
+            due.append(round_)
+    return due
+
+
 def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
     """Whether the stored base results of the round (computed then) would be used as they are
     (base_results): a round whose figures are final keeps them, any other for
-    RESULTS_CACHE_SECONDS."""
+    RESULTS_REFRESH_SECONDS."""
     if effective_state(round_) in ("closed", "published") and is_final(round_):
         return True
     return computed_at >= _cache_start()
@@ -798,8 +873,10 @@ def _failed_streak(entry: PositionResult, earlier: list[_Earlier]) -> int:
 
 # --- output (the edge: JSON and CSV) -----------------------------------------------------------
 
-def to_json(document: ResultsDocument) -> str:
-    return json.dumps(document.to_dict(), ensure_ascii=False, indent=1)
+def to_json(document: ResultsDocument | dict) -> str:
+    """The document as JSON (given as read back from storage, a dict, it is printed as it is)."""
+    found = document if isinstance(document, dict) else document.to_dict()
+    return json.dumps(found, ensure_ascii=False, indent=1)
 
 
 CSV_COLUMNS = ["position", "area_code", "area_name", "unit_code", "unit_name", "kota_code",

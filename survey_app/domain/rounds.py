@@ -409,12 +409,9 @@ def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None =
     return round_
 
 
-def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
-    """closed -> published: officials may now see their results, frozen as they are now
-    (survey_app/domain/publication.py: later data changes them only by a re-publication). Only
-    from the quarter's moment of judgment on (its end plus the complaint deadline, DOMAIN.md
-    section 5): before it the complaint figures are provisional, and a published round is not
-    to change."""
+def may_publish(round_: Round, now: datetime | None = None) -> datetime:
+    """The clock's time, if the round may be published now (closed, and its moment of judgment
+    has come); NotAllowed otherwise. The publish page asks before it starts the job."""
     now = _require(round_, "publish", now)
     moment = judgment_moment(round_)
     if now < moment:
@@ -422,6 +419,16 @@ def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
             "Round %(code)s cannot be published before %(moment)s: its complaint figures are "
             "provisional until the quarter's end plus the %(days)s-day deadline.",
             code=round_.code, moment=_wib(moment), days=round_.deadline_days)))
+    return now
+
+
+def publish(round_: Round, user=None, now: datetime | None = None) -> Round:
+    """closed -> published: officials may now see their results, frozen as they are now
+    (survey_app/domain/publication.py: later data changes them only by a re-publication). Only
+    from the quarter's moment of judgment on (its end plus the complaint deadline, DOMAIN.md
+    section 5): before it the complaint figures are provisional, and a published round is not
+    to change."""
+    now = may_publish(round_, now)
     round_.state = "published"
     round_.published_at = now
     holding.release_held([round_.id])  # a paper form imported after the close may be held

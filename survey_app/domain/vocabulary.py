@@ -115,4 +115,6 @@ JOB_KIND_LABELS = {"letters": _l("Invitations"), "next-quarter": _l("Next quarte
                    "import-respondents": _l("Roster import"),
                    "import-responses": _l("Paper forms import"),
                    "import-complaints": _l("Complaints import"),
-                   "results-csv": _l("Results CSV")}
+                   "results-csv": _l("Results CSV"),
+                   "round-results": _l("Results of a closed round"),
+                   "publish-round": _l("Publication")}

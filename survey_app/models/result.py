@@ -1,10 +1,11 @@
 """Computed results of a round: the base results kept with a fingerprint of the data they came
 from, and the results as published (frozen).
 
-Results are always reproducible from the raw rows; a snapshot only saves recomputing them, and is
-used only while its fingerprint (the round's settings, responses, and the complaints and
-appointments of its quarter) still matches: for a round whose figures are not final yet, for a
-short, stated time at most (RESULTS_CACHE_SECONDS).
+Results are always reproducible from the raw rows; a snapshot saves recomputing them. Its
+fingerprint (the round's settings, responses, and the complaints and appointments of its quarter)
+says whether it is current. Pages show the latest snapshot with the time it was computed; the
+worker computes it anew when its data changed, and for a round whose figures are not final yet,
+also once it is RESULTS_REFRESH_SECONDS old (survey_app/domain/results.py, latest and refresh).
 
 A publication is an official document (DOMAIN.md section 5a): the base results and the results
 document of a round exactly as published, never recomputed. A re-publication (explicit, with a

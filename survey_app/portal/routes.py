@@ -13,9 +13,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import get_locale
 from flask_login import current_user
 
-from reports.card import render_card
 from reports.labels import LANGUAGES, label
-from reports.summary import render_summary
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.domain import (
     audit,
@@ -30,6 +28,7 @@ from survey_app.domain.results_model import PositionEntry, ResultsDocument
 from survey_app.extensions import db, ratelimits
 from survey_app.models import Round
 from survey_app.portal.forms import VerifyForm
+from survey_app.results.shown import shown_results
 
 bp = Blueprint("portal", __name__)
 ROLES = permissions.PORTAL_ROLES
@@ -50,7 +49,7 @@ def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[Pos
     """The round, its state, its results document and the entries this user may see; 404 when
     the user may see none of them (or the round does not exist)."""
     round_, state = visible_round_or_404(code)
-    document = results.results_document(round_)
+    document = shown_results(round_).document
     entries = cards.visible_entries(current_user, document)
     if not entries:
         abort(404)
@@ -88,6 +87,8 @@ def card(code, position_id):
         abort(404)
     lang = _pdf_language()
     [data] = cards.cards_for(round_, document, [entry], lang, _verify_url())
+    from reports.card import render_card  # reportlab loads when a PDF is made
+
     pdf = render_card(data)
     audit.record("card-download", data.number, current_user,
                  {"round": round_.code, "position_id": position_id, "lang": lang,
@@ -103,6 +104,8 @@ def cards_zip(code):
     round_, _state, document, entries = _round_and_entries(code)
     lang = _pdf_language()
     issued = cards.cards_for(round_, document, entries, lang, _verify_url())
+    from reports.card import render_card
+
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for data in issued:
@@ -125,6 +128,8 @@ def summary(code):
                               published=round_.state == "published",
                               followup_counts=followups.counts_by_kota(round_, document))
     cards.issue_summary(round_, data, _verify_url())
+    from reports.summary import render_summary  # reportlab loads when a PDF is made
+
     pdf = render_summary(data)
     audit.record("summary-download", data.number, current_user, {"round": round_.code,
                                                                  "lang": lang})

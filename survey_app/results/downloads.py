@@ -9,8 +9,8 @@ from survey_app.complaints.routes import LEVELS as COMPLAINT_LEVELS
 from survey_app.domain import exports, result_tables, results
 from survey_app.domain.complaint_figures import figures_table, rank_units
 from survey_app.domain.errors import DomainError
-from survey_app.extensions import db
 from survey_app.results.routes import TIERS, bp
+from survey_app.results.shown import shown_results
 
 
 def _file(header: list, rows: list[list], name: str, fmt: str) -> Response:
@@ -24,8 +24,7 @@ def _file(header: list, rows: list[list], name: str, fmt: str) -> Response:
 @role_required("coordinator", "viewer")
 def league_file(code: str, fmt: str):
     round_, _state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()  # stored base results
+    document = shown_results(round_).document
     tier = request.args.get("tier", "lurah")
     tier = tier if tier in TIERS else "lurah"
     rows = results.league_table(document, tier, request.args.get("kota") or None,
@@ -39,8 +38,7 @@ def league_file(code: str, fmt: str):
 @role_required("coordinator", "viewer")
 def sanctions_file(code: str, fmt: str):
     round_, _state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()
+    document = shown_results(round_).document
     return _file(result_tables.SANCTIONS_COLUMNS,
                  result_tables.sanctions_rows(results.sanctions_list(document)),
                  f"sanksi-{round_.code}", fmt)
@@ -52,10 +50,9 @@ def complaints_file(code: str, fmt: str):
     """The complaint figures per position (the level filter of the page), or with
     ``?table=units`` the ranking of units."""
     round_, _state = visible_round_or_404(code)
-    try:  # the figures the page shows: as the round's results have them (stored, or as
+    try:  # the figures the page shows: as the results it shows have them (stored, or as
         # published), not the quarter's complaints aggregated again (2.4 s on the province)
-        by_position = results.complaint_figures_of(round_)
-        db.session.commit()  # results stored
+        by_position = results.complaint_figures_of(round_, shown_results(round_).document)
     except DomainError:  # a round code that is not YYYY-Qn has no quarter
         abort(404)
     if request.args.get("table") == "units":

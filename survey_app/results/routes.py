@@ -2,16 +2,26 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app.auth.roles import role_required, visible_round_or_404
-from survey_app.domain import early_warning, permissions, ranking, results, rounds, sanctions
+from survey_app.domain import (
+    clock,
+    early_warning,
+    permissions,
+    ranking,
+    results,
+    rounds,
+    sanctions,
+)
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Area
 from survey_app.results.forms import DecisionForm
+from survey_app.results.shown import shown_results
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
@@ -31,8 +41,8 @@ def index():
 @role_required("coordinator", "viewer")
 def league(code):
     round_, state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()  # stored base results
+    shown = shown_results(round_)
+    document = shown.document
     tier = request.args.get("tier", "lurah")
     if tier not in TIERS:
         tier = "lurah"
@@ -43,7 +53,9 @@ def league(code):
                                .order_by(Area.code)).all()
     table = ranking.split(results.league_table(document, tier, kota, grade, sort))
     return render_template(
-        "results/league.html", round_=round_, state=state, document=document, tier=tier,
+        "results/league.html", round_=round_, state=state, document=document, shown=shown,
+        age=format_timedelta(clock.now() - shown.computed_at, threshold=1),
+        tier=tier,
         rows=table.ranked, too_few=table.too_few, kota=kota, grade=grade,
         drops=early_warning.significant_drops(document.positions),
         sort=sort, kotas=kotas, tiers=TIERS, distribution=results.grade_distribution(document),
@@ -59,8 +71,7 @@ def sanctions_page(code):
     """The officials on the ladder, a page at a time, each with the decisions recorded about
     them; the form to record one opens on its own page (``decision_form``)."""
     round_, state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()
+    document = shown_results(round_).document
     everyone = results.sanctions_list(document)
     pages = max(1, -(-len(everyone) // SANCTIONS_PER_PAGE))
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
@@ -78,8 +89,7 @@ def sanctions_page(code):
 def decision_form(code, nip):
     """One official on the ladder, the decisions recorded so far, and the form to record one."""
     round_, state = visible_round_or_404(code)
-    document = results.results_document(round_)
-    db.session.commit()
+    document = shown_results(round_).document
     row = next((r for r in results.sanctions_list(document) if r.official.nip == nip), None)
     official = sanctions.officials_by_nip([nip]).get(nip)
     if row is None or official is None:
@@ -131,9 +141,9 @@ def official_history(nip):
         abort(404)
     listing = [r for r, state, _p in rounds.listing(with_progress=False)
                if permissions.may_see(current_user.role, state)]
-    # Each round's results as its other pages show them (stored, or as published).
-    rows = sanctions.history(official, list(reversed(listing)), results.results_document)
-    db.session.commit()
+    # Each round's results as its other pages show them (the latest stored, or as published).
+    rows = sanctions.history(official, list(reversed(listing)),
+                             lambda round_: shown_results(round_).document)
     decisions = sanctions.decisions_of([official.id]).get(official.id, [])
     return render_template("results/official.html", official=official, rows=rows,
                            decisions=decisions, action_labels=sanctions.ACTION_LABELS)
