@@ -134,8 +134,9 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     errors: list[RowError] = []
     result = RosterPlan(round_.code)
     seen: dict[str, int] = {}
+    text_errors = text.RowChecker(ROSTER_TEXT, free_text=["name"])
     for line, row in table.rows:
-        row_errors: list[RowError] = text.row_errors(line, row, ROSTER_TEXT, free_text=["name"])
+        row_errors: list[RowError] = text_errors(line, row)
 
         bad = partial(_add_error, row_errors, line)
 

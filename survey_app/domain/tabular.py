@@ -67,15 +67,20 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
     header = [rename.get(h, h) for h in header]
     _check_header(header, list(required), list(optional), allow_extra)
     rows = []
+    width = len(header)
+    named = [i for i, h in enumerate(header) if h]  # a column without a name is not read
+    names = [header[i] for i in named]
     for line, values in raw_rows:
-        if not any(v.strip() for v in values):
+        if len(values) != width:
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                raise ImportRejected([RowError(line, N_("has %(values)s values but the header "
+                                                        "has %(columns)s columns"),
+                                               values=len(values), columns=width)])
+            values = list(values[:width]) + [""] * (width - len(values))
+        stripped = [values[i].strip() for i in named]
+        if not any(stripped) and not any(v.strip() for v in values):
             continue  # blank lines are not rows
-        if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            raise ImportRejected([RowError(line, N_("has %(values)s values but the header has "
-                                                    "%(columns)s columns"),
-                                           values=len(values), columns=len(header))])
-        values = list(values) + [""] * (len(header) - len(values))
-        rows.append((line, {h: values[i].strip() for i, h in enumerate(header) if h}))
+        rows.append((line, dict(zip(names, stripped))))
     if not rows:
         raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
     return Table(header=header, rows=rows)
