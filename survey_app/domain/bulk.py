@@ -109,6 +109,16 @@ def next_id(table: Table) -> int:
     return (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
 
 
+def inserted_ids(table: Table, key: str, after: int, keys) -> dict:
+    """``key`` -> id of the rows of ``table`` whose id is above ``after`` (read before this
+    transaction's insert: ids only grow, on SQLite and from PostgreSQL's sequences) and whose
+    ``key`` is one of ``keys``: one range query on the primary key instead of IN lists of a
+    whole file's keys (another transaction's rows in the range are left out by ``keys``)."""
+    column = table.c[key]
+    return {value: id_ for value, id_ in db.session.execute(
+        select(column, table.c.id).where(table.c.id > after)) if value in keys}
+
+
 def reset_sequences(tables: Iterable[Table]) -> None:
     """After inserting explicit ids on PostgreSQL, move each id sequence past them."""
     connection = db.session.connection()

@@ -208,14 +208,15 @@ def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key:
     respondent_ids = list(wanted)
     for start in range(0, len(respondent_ids), 20_000):
         chunk = respondent_ids[start:start + 20_000]
+        after = bulk.next_id(Invitation.__table__) - 1
         bulk.insert_rows(Invitation.__table__, ["respondent_id", "token_hash", "token_nonce"],
                          [(respondent_id, digest, nonce) for respondent_id, (nonce, digest)
                           in zip(chunk, new_tokens(secret_key, len(chunk)), strict=True)],
                          same={"round_id": round_.id, "created_at": now})
-        ids = dict(db.session.execute(
+        # this round's invitations only: the respondent is the key
+        ids = {respondent_id: id_ for respondent_id, id_ in db.session.execute(
             select(Invitation.respondent_id, Invitation.id)
-            .where(Invitation.round_id == round_.id,
-                   Invitation.respondent_id.in_(chunk))).tuples().all())
+            .where(Invitation.id > after, Invitation.round_id == round_.id))}
         bulk.insert_rows(InvitationPosition.__table__,
                          ["invitation_id", "position_id", "answered"],
                          [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid]])
