@@ -16,7 +16,7 @@ from survey_app.domain.complaints import ImportRejected, import_complaints, read
 from survey_app.domain.invitations import invitation_token, new_tokens, token_hash
 from survey_app.extensions import db
 from survey_app.models import Complaint, Invitation, InvitationPosition, Position, Respondent
-from tests.respondent_setup import HEADER, SECRET, load_roster, world
+from tests.respondent_setup import HEADER, load_roster, world
 from tests.test_complaints_import import HEADER as COMPLAINT_HEADER
 from tests.test_complaints_import import NOW, tree  # noqa: F401 - a fixture
 

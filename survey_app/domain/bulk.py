@@ -38,14 +38,14 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
         # converted 50,000 at a time (memory stays flat).
         convert = [i for i in range(len(rows[0]))
                    if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]
-        tail = tuple(_sqlite_value(value) for value in same.values())
+        fixed = tuple(_sqlite_value(value) for value in same.values())
         seen: dict = {}
         for start in range(0, len(rows), 50_000):
             chunk = rows[start:start + 50_000]
             if convert:
                 chunk = [_converted(row, convert, seen) for row in chunk]
-            if tail:
-                chunk = [(*row, *tail) for row in chunk]
+            if fixed:
+                chunk = [(*row, *fixed) for row in chunk]
             raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
     return len(rows)
 

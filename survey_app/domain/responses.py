@@ -31,8 +31,7 @@ from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import RoundLike, effective_state, state_label
 from survey_app.domain.tabular import Table, day_cell, read_table
-from survey_app.domain.text import first_control
-from survey_app.domain.text import RowChecker
+from survey_app.domain.text import RowChecker, first_control
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
 from survey_app.models import (

@@ -82,7 +82,7 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
         stripped = [values[i].strip() for i in named]
         if not any(stripped) and not any(v.strip() for v in values):
             continue  # blank lines are not rows
-        rows.append((line, dict(zip(names, stripped))))
+        rows.append((line, dict(zip(names, stripped, strict=True))))
     if not rows:
         raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
     return Table(header=header, rows=rows)
