@@ -11,12 +11,16 @@ from sqlalchemy import Table, func, select, text
 from survey_app.extensions import db
 
 
-def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert tuples (in ``columns`` order) into ``table``; returns how many."""
+def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
+                same: dict | None = None) -> int:
+    """Insert tuples (in ``columns`` order) into ``table``; returns how many. ``same`` gives
+    columns whose value is the same on every row (converted once, not per row)."""
     connection = db.session.connection()
     rows = list(rows)
     if not rows:
         return 0
+    same = same or {}
+    columns = [*columns, *same]
     quoted = ", ".join(f'"{c}"' for c in columns)
     raw = connection.connection.driver_connection
     assert raw is not None  # the connection is open: it runs this transaction
@@ -24,20 +28,24 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
         with raw.cursor() as cursor, \
                 cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             # COPY's text format, built in large chunks: much faster than row by row.
+            tail = "".join("\t" + _copy_text(value) for value in same.values()) + "\n"
             for start in range(0, len(rows), 50_000):
-                copy.write("".join("\t".join(map(_copy_text, row)) + "\n"
+                copy.write("".join("\t".join(map(_copy_text, row)) + tail
                                    for row in rows[start:start + 50_000]))
     else:
         marks = ", ".join("?" for _ in columns)
         # Convert only the columns that need it (dates, times, JSON): millions of rows pass here,
         # converted 50,000 at a time (memory stays flat).
-        convert = [i for i in range(len(columns))
+        convert = [i for i in range(len(rows[0]))
                    if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]
+        fixed = tuple(_sqlite_value(value) for value in same.values())
         seen: dict = {}
         for start in range(0, len(rows), 50_000):
             chunk = rows[start:start + 50_000]
             if convert:
                 chunk = [_converted(row, convert, seen) for row in chunk]
+            if fixed:
+                chunk = [(*row, *fixed) for row in chunk]
             raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
     return len(rows)
 
@@ -86,7 +94,10 @@ def _sqlite_value(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a bulk insert")
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        # as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):
@@ -96,6 +107,16 @@ def _sqlite_value(value):
 
 def next_id(table: Table) -> int:
     return (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
+
+
+def inserted_ids(table: Table, key: str, after: int, keys) -> dict:
+    """``key`` -> id of the rows of ``table`` whose id is above ``after`` (read before this
+    transaction's insert: ids only grow, on SQLite and from PostgreSQL's sequences) and whose
+    ``key`` is one of ``keys``: one range query on the primary key instead of IN lists of a
+    whole file's keys (another transaction's rows in the range are left out by ``keys``)."""
+    column = table.c[key]
+    return {value: id_ for value, id_ in db.session.execute(
+        select(column, table.c.id).where(table.c.id > after)) if value in keys}
 
 
 def reset_sequences(tables: Iterable[Table]) -> None:

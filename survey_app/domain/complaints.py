@@ -47,7 +47,7 @@ from survey_app.domain import clock, exports
 from survey_app.domain.bulk import insert_rows
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, read_table
-from survey_app.domain.text import row_errors as text_errors
+from survey_app.domain.text import RowChecker
 from survey_app.domain.vocabulary import COMPLAINT_STATUS_ALIASES
 from survey_app.extensions import db
 from survey_app.models import Appointment, Area, Complaint, Position, Unit
@@ -119,7 +119,7 @@ def ignored_columns(table: Table) -> list[str]:
 
 # --- checking the rows -----------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)  # 200,000 of them in a year's export
 class CheckedRow:
     line: int
     external_id: str
@@ -178,9 +178,10 @@ def check_export(table: Table, as_of: datetime | None = None,
     bad: list[tuple[int, dict[str, str], list[RowError]]] = []
     first_line: dict[str, int] = {}
     duplicated: dict[str, list[int]] = {}
+    text_errors = RowChecker(COMPLAINT_TEXT)
     for line, row in table.rows:
         errors = _id_errors(line, row["complaint_id"], first_line, duplicated)
-        errors.extend(text_errors(line, row, COMPLAINT_TEXT))
+        errors.extend(text_errors(line, row))
         unit_id = _unit_id(line, row, units, errors)
         area_id = _area_id(line, row, areas, errors)
         reported, first_response, resolved = _times(line, row, errors)

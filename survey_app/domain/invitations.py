@@ -70,11 +70,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token(secret_key: str) -> tuple[str, str, str]:
-    """A fresh (nonce, token, token_hash); the nonce has 128 random bits."""
-    nonce = secrets.token_hex(16)
-    token = invitation_token(secret_key, nonce)
-    return nonce, token, token_hash(token)
+def new_tokens(secret_key: str, count: int) -> list[tuple[str, str]]:
+    """``count`` fresh (nonce, token_hash) pairs; each nonce has 128 random bits, all drawn in
+    one call (a province's next quarter needs some 40,000)."""
+    randomness = secrets.token_bytes(16 * count).hex()
+    nonces = [randomness[start:start + 32] for start in range(0, 32 * count, 32)]
+    return [(nonce, token_hash(invitation_token(secret_key, nonce))) for nonce in nonces]
 
 
 def link(base_url: str, token: str) -> str:
@@ -202,17 +203,15 @@ def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key:
     respondent_ids = list(wanted)
     for start in range(0, len(respondent_ids), 20_000):
         chunk = respondent_ids[start:start + 20_000]
-        rows = []
-        for respondent_id in chunk:
-            nonce, _token, digest = new_token(secret_key)
-            rows.append((round_.id, respondent_id, digest, nonce, now))
-        bulk.insert_rows(Invitation.__table__, ["round_id", "respondent_id", "token_hash",
-                                                "token_nonce", "created_at"], rows)
-        del rows
-        ids = dict(db.session.execute(
+        after = bulk.next_id(Invitation.__table__) - 1
+        bulk.insert_rows(Invitation.__table__, ["respondent_id", "token_hash", "token_nonce"],
+                         [(respondent_id, digest, nonce) for respondent_id, (nonce, digest)
+                          in zip(chunk, new_tokens(secret_key, len(chunk)), strict=True)],
+                         same={"round_id": round_.id, "created_at": now})
+        # this round's invitations only: the respondent is the key
+        ids = {respondent_id: id_ for respondent_id, id_ in db.session.execute(
             select(Invitation.respondent_id, Invitation.id)
-            .where(Invitation.round_id == round_.id,
-                   Invitation.respondent_id.in_(chunk))).tuples().all())
+            .where(Invitation.id > after, Invitation.round_id == round_.id))}
         bulk.insert_rows(InvitationPosition.__table__,
                          ["invitation_id", "position_id", "answered"],
                          [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid]])

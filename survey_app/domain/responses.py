@@ -31,8 +31,7 @@ from survey_app.domain.holding import RESPONSE_COLUMNS
 from survey_app.domain.officials import holders_on
 from survey_app.domain.rounds import RoundLike, effective_state, state_label
 from survey_app.domain.tabular import Table, day_cell, read_table
-from survey_app.domain.text import first_control
-from survey_app.domain.text import row_errors as text_errors
+from survey_app.domain.text import RowChecker, first_control
 from survey_app.domain.vocabulary import ANSWER_MAX, ANSWER_MIN, GROUPS, POSITION_KINDS
 from survey_app.extensions import db
 from survey_app.models import (
@@ -315,8 +314,9 @@ def import_paper(round_: Round, table: Table, now=None, skip_bad: bool = False) 
     paper_text = {"respondent_ref": Respondent.ref, "position": None, "area_code": Area.code,
                   "filled_on": None, "comment": COMMENT_MAX,
                   **{code.lower(): None for code, _required in rules}}
+    text_errors = RowChecker(paper_text, free_text=["comment"])
     for line, row in table.rows:
-        row_errors = text_errors(line, row, paper_text, free_text=["comment"])
+        row_errors = text_errors(line, row)
         key = (row["respondent_ref"], row["position"].lower(), row["area_code"])
         _check_paper_invitation(line, row, key, invited, known_refs, seen, round_.code,
                                 row_errors)

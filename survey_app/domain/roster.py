@@ -149,8 +149,9 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     errors: list[RowError] = []
     result = RosterPlan(round_.code)
     seen: dict[str, int] = {}
+    text_errors = text.RowChecker(ROSTER_TEXT, free_text=["name"])
     for line, row in table.rows:
-        row_errors: list[RowError] = text.row_errors(line, row, ROSTER_TEXT, free_text=["name"])
+        row_errors: list[RowError] = text_errors(line, row)
 
         bad = partial(_add_error, row_errors, line)
 
@@ -300,11 +301,12 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
             new.append((row.ref, *(row.values[f] for f in CONTACT_FIELDS)))
         elif row.action == "update":
             changed.append({"_id": row.respondent_id, **row.values})
+    after = bulk.next_id(Respondent.__table__) - 1
     bulk.insert_rows(Respondent.__table__, ["ref", *CONTACT_FIELDS], new)
     if changed:  # one executemany; the SET columns are the keys of each row
         table = Respondent.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
-    ids = _ids_of([ref for ref, *_rest in new])
+    ids = bulk.inserted_ids(Respondent.__table__, "ref", after, {ref for ref, *_rest in new})
     respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
                     row.values["area_id"]) for row in roster.rows]
     summary = RosterSummary(created=counts["new"], updated=counts["update"],
@@ -312,15 +314,6 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
     db.session.expire_all()
     return summary
-
-
-def _ids_of(refs: list[str]) -> dict[str, int]:
-    """ref -> id of these respondents, in IN queries of 10,000 refs."""
-    found: dict[str, int] = {}
-    for start in range(0, len(refs), 10_000):
-        found.update(db.session.execute(select(Respondent.ref, Respondent.id).where(
-            Respondent.ref.in_(refs[start:start + 10_000]))).tuples().all())
-    return found
 
 
 def import_roster(round_: Round, table: Table, secret_key: str) -> RosterSummary:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -63,19 +64,25 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
         header, raw_rows = _read_xlsx(data, limits)
     else:
         header, raw_rows = _read_csv(data, limits)
+    del data  # the rows hold what is needed of it
     rename = rename or {}
     header = [rename.get(h, h) for h in header]
     _check_header(header, list(required), list(optional), allow_extra)
     rows = []
+    width = len(header)
+    named = [i for i, h in enumerate(header) if h]  # a column without a name is not read
+    names = [header[i] for i in named]
     for line, values in raw_rows:
-        if not any(v.strip() for v in values):
+        if len(values) != width:
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                raise ImportRejected([RowError(line, N_("has %(values)s values but the header "
+                                                        "has %(columns)s columns"),
+                                               values=len(values), columns=width)])
+            values = list(values[:width]) + [""] * (width - len(values))
+        stripped = [values[i].strip() for i in named]
+        if not any(stripped) and not any(v.strip() for v in values):
             continue  # blank lines are not rows
-        if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            raise ImportRejected([RowError(line, N_("has %(values)s values but the header has "
-                                                    "%(columns)s columns"),
-                                           values=len(values), columns=len(header))])
-        values = list(values) + [""] * (len(header) - len(values))
-        rows.append((line, {h: values[i].strip() for i, h in enumerate(header) if h}))
+        rows.append((line, dict(zip(names, stripped, strict=True))))
     if not rows:
         raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
     return Table(header=header, rows=rows)
@@ -134,13 +141,23 @@ def _read_csv(data: bytes,
                                                 "'CSV UTF-8' and try again"))]) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as e:
         raise ImportRejected([RowError(reader.line_num, N_("the file is not valid CSV: %(reason)s"),
                                        reason=str(e))]) from None
     return header, _csv_rows(reader, limits)
+
+
+# A line and its ending as io.StringIO(newline="") splits them (\r\n, \r or \n), which is what the
+# csv module wants; the text is not copied into a buffer of four bytes a character.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time."""
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _csv_rows(reader, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:

@@ -29,6 +29,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Lone surrogates (from a broken paste) cannot be encoded as UTF-8: PostgreSQL would refuse them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Any of the above, free text or not: a row without one needs no closer look.
+_SUSPICIOUS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def column_length(attribute) -> int | None:
@@ -63,18 +65,46 @@ def row_errors(line: int, row: Mapping[str, str], columns: Mapping[str, object],
     ``columns`` maps a file column to the model attribute it is stored in (its ``String(n)``
     gives the length), to an int (a length of our own, e.g. a comment's), or to None (the value
     is parsed, not stored as text: only control characters are checked)."""
-    free = set(free_text)
-    errors = []
-    for column, target in columns.items():
-        value = row.get(column, "")
-        if not value:
-            continue
-        position = first_control(value, column in free)
-        if position is not None:
-            errors.append(control_error(line, column, value, position))
-            continue
-        longest = target if isinstance(target, int) or target is None else column_length(target)
-        if longest is not None and len(value) > longest:
-            errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
-                                   column, column=column, n=longest))
-    return errors
+    return RowChecker(columns, free_text)(line, row)
+
+
+class RowChecker:
+    """:func:`row_errors` for one set of columns, prepared once for the many rows of an import
+    (the lengths read from the columns once; a row without any suspicious character, almost
+    every row, is checked with one regular-expression search)."""
+
+    def __init__(self, columns: Mapping[str, object], free_text: Iterable[str] = ()):
+        free = set(free_text)
+        self.columns = [(column, column in free,
+                         target if isinstance(target, int) or target is None
+                         else column_length(target))
+                        for column, target in columns.items()]
+        self.lengths = [(column, longest) for column, _free, longest in self.columns
+                        if longest is not None]
+
+    def __call__(self, line: int, row: Mapping[str, str]) -> list[RowError]:
+        values = "".join([row.get(column) or "" for column, _free, _longest in self.columns])
+        if _SUSPICIOUS.search(values) is None:  # no control character nor surrogate anywhere
+            errors = []
+            for column, longest in self.lengths:
+                value = row.get(column) or ""
+                if len(value) > longest:
+                    errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
+                                           column, column=column, n=longest))
+            return errors
+        return self._slowly(line, row)
+
+    def _slowly(self, line: int, row: Mapping[str, str]) -> list[RowError]:
+        errors = []
+        for column, free, longest in self.columns:
+            value = row.get(column, "")
+            if not value:
+                continue
+            position = first_control(value, free)
+            if position is not None:
+                errors.append(control_error(line, column, value, position))
+                continue
+            if longest is not None and len(value) > longest:
+                errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
+                                       column, column=column, n=longest))
+        return errors
