@@ -153,10 +153,9 @@ def round_results(run: Run) -> None:
     from survey_app.domain import results, rounds
 
     round_ = rounds.by_code(run.params["round"])
-    run.progress(0, 1, force=True)
+    run.progress(0, 1, force=True)  # the last: the work writes in the job's session from here
     rounds.record_clock_transitions([round_])
     results.refresh(round_)
-    run.progress(1)
     run.say(N_("The results of round %(code)s are computed and stored."), code=round_.code)
     run.link_round(round_.code)
 
@@ -170,8 +169,7 @@ def publish_round(run: Run) -> None:
     from survey_app.domain import rounds
 
     round_ = rounds.by_code(run.params["round"])
-    run.progress(0, 1, force=True)
+    run.progress(0, 1, force=True)  # the last: publishing writes in the job's session
     rounds.publish(round_, run.user())  # a refusal (DomainError) is the job's failure
-    run.progress(1)
     run.say(N_("Round %(code)s is published."), code=round_.code)
     run.link_round(round_.code)

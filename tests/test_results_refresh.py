@@ -128,6 +128,9 @@ def test_a_page_with_current_figures_asks_nothing(app, client, auth, users, monk
 
 def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, monkeypatch):
     app.config["RESULTS_REFRESH_SECONDS"] = 3600  # however slow the machine running the test
+    # Every progress call writes, as when the work takes over a second (a province): a write on
+    # the job's own connection after the work wrote in its session waited out SQLite's lock.
+    monkeypatch.setattr(jobs, "_PROGRESS_EVERY", 0)
     with app.app_context():
         results.refresh(_round())
         db.session.commit()
@@ -157,6 +160,7 @@ def test_publishing_is_a_job_that_freezes_the_figures_shown(app, client, auth, u
                                                             monkeypatch):
     """2026-Q2 closed on 5 July 2026 (its moment of judgment, 12 July, has passed): its stored
     results are what the page showed; the publication holds exactly them, computed by nobody."""
+    monkeypatch.setattr(jobs, "_PROGRESS_EVERY", 0)  # every progress call writes, as above
     with app.app_context():
         round_ = _round("2026-Q2", state="closed", opens=datetime(2026, 6, 15, tzinfo=UTC),
                         closes=datetime(2026, 7, 5, 5, tzinfo=UTC), deadline_days=7)
