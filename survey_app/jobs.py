@@ -612,9 +612,20 @@ def ask_refresh() -> None:
     """Have the worker compute the due rounds' results now: one message however many pages ask
     before it starts (a marker in the queue's store, which every run of the refresh, the
     every-minute one too, takes away: a lost message holds nothing up for long). With
-    JOBS_URL=memory:// it has run when this returns."""
-    if huey.put_if_empty(_REFRESH_ASKED, "1"):
+    JOBS_URL=memory:// it has run when this returns (a refresh a commit noted included)."""
+    if huey.put_if_empty(_REFRESH_ASKED, "1") or (huey.immediate and refresh_pending()):
         refresh_results_now()
+
+
+def note_results_changed() -> None:
+    """A commit changed data results are computed from (survey_app/results/changes.py): a
+    refresh is asked for. With JOBS_URL=memory:// (what is asked runs at once) it only waits,
+    as it would for a worker, until the next page that shows results asks (``ask_refresh`` runs
+    it then): a commit does not compute every round inside itself."""
+    if huey.immediate:
+        huey.put_if_empty(_REFRESH_ASKED, "1")
+    else:
+        ask_refresh()
 
 
 def refresh_pending() -> bool:

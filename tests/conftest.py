@@ -70,6 +70,9 @@ def app(tmp_path):
                 _pg_schema_ready = True
         else:
             db.create_all()
+    from survey_app import jobs
+
+    jobs.huey.flush()  # the in-memory queue lives as long as the process: nothing of a test before
     # Requests get their own app context (as in production); tests that call domain code
     # directly ask for the `ctx` fixture or open `with app.app_context():` themselves.
     yield app

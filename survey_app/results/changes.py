@@ -69,7 +69,7 @@ def _committed(session) -> None:
         from survey_app import jobs  # the job library loads when it is first needed
 
         try:
-            jobs.ask_refresh()
+            jobs.note_results_changed()
         except Exception as error:  # noqa: BLE001 (the queue is down: the worker looks anyway)
             current_app.logger.warning("Asking for newer results failed: %s",
                                        type(error).__name__)

@@ -32,10 +32,12 @@ def shown_results(round_: Round) -> results.Shown:
     from survey_app import jobs  # the job library loads when it is first needed
 
     try:
-        if not shown.current:
+        pending = jobs.refresh_pending()  # data changed (survey_app/results/changes.py)
+        if not shown.current or pending:
             jobs.ask_refresh()
             shown = results.latest(round_) or shown
-        if shown.current and jobs.refresh_pending():  # data changed (survey_app/results/changes.py)
+            pending = jobs.refresh_pending()
+        if shown.current and pending:
             shown = dataclasses.replace(shown, current=False)
     except Exception as error:  # noqa: BLE001 (the queue is down: the figures still show)
         current_app.logger.warning("Asking for newer results failed: %s", type(error).__name__)
