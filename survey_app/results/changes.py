@@ -1,7 +1,7 @@
 """The hint that a round's results need computing anew, given in one place: whatever commits a
 change to the data results are computed from (a paper import, a roster import or withdrawal, a
 complaint import, a rotation, a round's settings or state, a publication) asks the worker for a
-refresh (jobs.ask_refresh) once its commit is done.
+refresh (jobs.note_results_changed) once its commit is done.
 
 Pages do not look at the data to tell whether the stored results still hold (results.latest:
 that look costs a tenth of a second and more on the province): the worker does, every minute
