@@ -91,6 +91,9 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
+    from survey_app.results import changes
+
+    changes.install()  # a commit that changes results data asks the worker for a refresh
     # The package's migrations wherever it runs from (the checkout's, or the installed copy):
     # `flask --app survey_app db upgrade` works from any directory.
     migrate.init_app(app, directory=str(config_module.bundled_directory("migrations")),

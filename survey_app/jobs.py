@@ -563,20 +563,23 @@ def refresh_due_results() -> list[str]:
     from survey_app.domain import results, rounds
     from survey_app.extensions import db
     from survey_app.models import Round
+    from survey_app.results import changes
 
-    rounds.record_clock_transitions(db.session.scalars(
-        select(Round).where(Round.state.in_(("scheduled", "open")))).all())
-    db.session.commit()
-    done = []
-    for round_ in results.due_for_refresh():
-        try:
-            results.refresh(round_)
-            db.session.commit()
-        except Exception as error:
-            db.session.rollback()
-            logger.error("The results of a round were not computed: %s", _error_type(error))
-        else:
-            done.append(round_.code)
+    with changes.quiet(db.session()):  # what it commits is computed by this very run
+        rounds.record_clock_transitions(db.session.scalars(
+            select(Round).where(Round.state.in_(("scheduled", "open")))).all())
+        db.session.commit()
+        done = []
+        for round_ in results.due_for_refresh():
+            try:
+                results.refresh(round_)
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                logger.error("The results of a round were not computed: %s",
+                             _error_type(error))
+            else:
+                done.append(round_.code)
     if done and db.engine.dialect.name == "sqlite":
         try:
             truncate_sqlite_log()
@@ -609,9 +612,27 @@ def ask_refresh() -> None:
     """Have the worker compute the due rounds' results now: one message however many pages ask
     before it starts (a marker in the queue's store, which every run of the refresh, the
     every-minute one too, takes away: a lost message holds nothing up for long). With
-    JOBS_URL=memory:// it has run when this returns."""
-    if huey.put_if_empty(_REFRESH_ASKED, "1"):
+    JOBS_URL=memory:// it has run when this returns (a refresh a commit noted included)."""
+    if huey.put_if_empty(_REFRESH_ASKED, "1") or (huey.immediate and refresh_pending()):
         refresh_results_now()
+
+
+def note_results_changed() -> None:
+    """A commit changed data results are computed from (survey_app/results/changes.py): a
+    refresh is asked for. With JOBS_URL=memory:// (what is asked runs at once) it only waits,
+    as it would for a worker, until the next page that shows results asks (``ask_refresh`` runs
+    it then): a commit does not compute every round inside itself."""
+    if huey.immediate:
+        huey.put_if_empty(_REFRESH_ASKED, "1")
+    else:
+        ask_refresh()
+
+
+def refresh_pending() -> bool:
+    """Whether a refresh was asked for and has not started yet (ask_refresh)."""
+    from huey.constants import EmptyData
+
+    return huey.storage.peek_data(_REFRESH_ASKED) is not EmptyData
 
 
 from survey_app import job_kinds  # noqa: E402,F401  (registers the kinds of jobs)

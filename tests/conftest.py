@@ -70,6 +70,9 @@ def app(tmp_path):
                 _pg_schema_ready = True
         else:
             db.create_all()
+    from survey_app import jobs
+
+    jobs.huey.flush()  # the in-memory queue lives as long as the process: nothing of a test before
     # Requests get their own app context (as in production); tests that call domain code
     # directly ask for the `ctx` fixture or open `with app.app_context():` themselves.
     yield app
@@ -155,3 +158,17 @@ def users(app):
         made["official"] = factories.user("official@example.id", "official", official_=lurah)
         db.session.commit()
         return {role: u.email for role, u in made.items()}
+
+
+@pytest.fixture
+def no_worker(tmp_path, monkeypatch):
+    """A queue no worker reads yet (JOBS_URL=memory:// runs what is asked at once): a refresh of
+    the results that is asked for waits (jobs.refresh_pending), and is recorded in the list this
+    returns; the worker's every-minute task (jobs.refresh_results.call_local()) takes it."""
+    from survey_app import jobs
+
+    queue = jobs.huey_for(f"sqlite:///{tmp_path / 'waiting-jobs.sqlite3'}", "skm-test-waiting")
+    sent: list[str] = []
+    monkeypatch.setattr(jobs, "huey", queue)
+    monkeypatch.setattr(jobs, "refresh_results_now", lambda: sent.append("refresh"))
+    return sent

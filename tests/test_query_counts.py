@@ -264,7 +264,8 @@ def test_two_first_looks_at_once_both_succeed_with_the_same_figures(app, users, 
 
 
 def test_the_open_round_is_served_from_its_stored_results_for_the_stated_time(ctx, users, app,
-                                                                               monkeypatch):
+                                                                               monkeypatch,
+                                                                               no_worker):
     """Unchanged data within RESULTS_REFRESH_SECONDS: read back, not computed; a new response is
     seen at once; with the time set to 0, computed at every look."""
     round_ = factories.round_("2026-Q4", questionnaire=factories.regulation_questionnaire())
@@ -293,3 +294,36 @@ def test_the_open_round_is_served_from_its_stored_results_for_the_stated_time(ct
     results.results_document(round_)
     assert calls == ["2026-Q4"] * 3
 
+
+
+@pytest.mark.parametrize("url", [f"/results/{CODE}", f"/results/{CODE}/sanctions",
+                                 f"/portal/{CODE}", f"/coordinator/rounds/{CODE}/publish",
+                                 "history"])
+def test_a_page_reads_stored_results_without_looking_at_the_data(app, client, auth, users,
+                                                                 closed_round, url, monkeypatch):
+    """Whether stored results still hold is the worker's to tell (results.due_for_refresh): the
+    round's fingerprint counts all of its invitations' posts (120,000 rows on the province), so
+    a page that computed it would pay for it at every view. No page with stored results
+    computes one; the results pages read no invitation_positions at all (the publish checklist
+    does: it counts the roster's response rates)."""
+    auth.login(users["coordinator"])
+    add_failing_lurah(app, 2)
+    client.get(f"/results/{CODE}")  # the first look stores the round's results
+    with app.app_context():
+        engine = db.engine
+        assert results.latest(db.session.scalar(select(Round))).current
+        if url == "history":
+            nip = db.session.scalars(select(Official.nip).where(Official.name.startswith(
+                "Lurah ")).order_by(Official.id)).first()
+            url = f"/results/officials/{nip}"
+    client.get(url)
+
+    def no_fingerprint(*_args, **_kwargs):
+        raise AssertionError("a page computed a round's fingerprint")
+
+    monkeypatch.setattr(results, "fingerprint", no_fingerprint)
+    with querycount.counting(engine) as counter:
+        assert client.get(url).status_code == 200
+    assert counter.count > 0
+    if "/publish" not in url:
+        assert [s for s in counter.statements if "invitation_positions" in s] == []

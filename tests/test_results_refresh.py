@@ -22,8 +22,12 @@ from survey_app import jobs
 from survey_app.domain import clock, results
 from survey_app.extensions import db
 from survey_app.models import Job, Position, Publication, ResultSnapshot, Round
+from survey_app.results import changes
+from survey_app.results.shown import shown_results
 from tests import factories
 from tests.conftest import csrf_token
+from tests.respondent_setup import load_roster, world
+from tests.test_paper_and_rates import HEADER, load, row
 
 U = [f"U{i}" for i in range(1, 10)]
 
@@ -47,25 +51,28 @@ def _no_computing(*_args, **_kwargs):
     raise AssertionError("a round was computed")
 
 
-def test_the_worker_computes_the_open_rounds_results_anew(app, users):
+def test_the_worker_computes_the_open_rounds_results_anew(app, users, no_worker):
     """With RESULTS_REFRESH_SECONDS at 180 (at its default, a minute, an open round is due at
     every look of the worker: its figures would be over a minute old by the next one)."""
     app.config["RESULTS_REFRESH_SECONDS"] = 180
     with app.app_context():
         round_ = _round()
+        assert no_worker == ["refresh"]  # the commit of its forms asked for one
         assert [r.code for r in results.due_for_refresh()] == ["2026-Q4"]  # nothing stored
         jobs.refresh_results.call_local()  # the every-minute task, as the worker runs it
+        assert not jobs.refresh_pending()  # it took what was asked
         shown = results.latest(round_)
         assert shown is not None and shown.current
         assert (shown.document.positions[0].respondents, shown.document.positions[0].ikm) \
             == (3, 75.0)
         assert results.due_for_refresh() == []
         _add_a_four(round_)  # its data changed: due, and shown as it was until the worker runs
+        assert no_worker == ["refresh"] * 2 and jobs.refresh_pending()
         assert [r.code for r in results.due_for_refresh()] == ["2026-Q4"]
-        stale = results.latest(round_)
+        stale = shown_results(round_)
         assert not stale.current and stale.document.positions[0].ikm == 75.0
         jobs.refresh_results.call_local()
-        fresh = results.latest(round_)
+        fresh = shown_results(round_)
         assert fresh.current and fresh.computed_at > shown.computed_at
         assert (fresh.document.positions[0].respondents, fresh.document.positions[0].ikm) \
             == (4, 81.25)
@@ -86,8 +93,56 @@ def test_the_worker_computes_the_open_rounds_results_anew(app, users):
         assert not results.latest(round_).current
 
 
+def test_the_worker_finds_a_change_of_a_final_rounds_data(app, users, no_worker):
+    """2026-Q2 closed on 5 July 2026, its moment of judgment (12 July) has passed: its figures
+    are final, and a page shows them as current without looking at the data. A change that
+    nobody announced (written outside the app: no refresh was asked) is found by the worker's
+    next look, which compares the round's fingerprint."""
+    with app.app_context():
+        round_ = _round("2026-Q2", state="closed", opens=datetime(2026, 6, 15, tzinfo=UTC),
+                        closes=datetime(2026, 7, 5, 5, tzinfo=UTC), deadline_days=7)
+        jobs.refresh_results.call_local()
+        shown = results.latest(round_)
+        assert shown.current and shown.document.positions[0].ikm == 75.0
+        assert results.due_for_refresh() == []
+        with changes.quiet(db.session()):
+            _add_a_four(round_)
+        assert no_worker == ["refresh"] and not jobs.refresh_pending()  # the first only
+        assert results.latest(round_).current  # a page cannot tell
+        assert [r.code for r in results.due_for_refresh()] == ["2026-Q2"]
+        jobs.refresh_results.call_local()
+        fresh = results.latest(round_)
+        assert fresh.current and fresh.computed_at > shown.computed_at
+        assert (fresh.document.positions[0].respondents, fresh.document.positions[0].ikm) \
+            == (4, 81.25)
+        assert results.due_for_refresh() == []
+
+
+def test_a_paper_import_asks_the_worker_for_newer_figures_once_committed(ctx, no_worker):
+    """The hint comes from the commit (survey_app/results/changes.py): a paper import asks for
+    a refresh when its forms are committed, not before, and an import rolled back asks
+    nothing; the page says newer figures are being computed until the worker starts."""
+    _areas, round_ = world()
+    load_roster(round_)
+    db.session.commit()
+    assert no_worker == ["refresh"]  # the roster's commit
+    jobs.refresh_results.call_local()
+    assert not jobs.refresh_pending() and shown_results(round_).current
+    paper = HEADER + row("R1", "lurah", "3171010001")
+    load(round_, paper)
+    db.session.rollback()
+    assert no_worker == ["refresh"] and shown_results(round_).current
+    load(round_, paper)
+    assert no_worker == ["refresh"]
+    db.session.commit()
+    assert no_worker == ["refresh"] * 2 and jobs.refresh_pending()
+    assert not shown_results(round_).current  # newer figures are being computed
+    jobs.refresh_results.call_local()
+    assert shown_results(round_).current
+
+
 def test_a_page_after_the_stated_age_shows_the_stored_figures_and_their_age(
-        app, client, auth, users, monkeypatch):
+        app, client, auth, users, monkeypatch, no_worker):
     with app.app_context():
         round_ = _round()
         results.refresh(round_)
@@ -126,7 +181,8 @@ def test_a_page_with_current_figures_asks_nothing(app, client, auth, users, monk
     assert "sedang dihitung" not in page
 
 
-def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, monkeypatch):
+def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, monkeypatch,
+                                                    no_worker):
     app.config["RESULTS_REFRESH_SECONDS"] = 3600  # however slow the machine running the test
     # Every progress call writes, as when the work takes over a second (a province): a write on
     # the job's own connection after the work wrote in its session waited out SQLite's lock.
@@ -134,9 +190,9 @@ def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, m
     with app.app_context():
         results.refresh(_round())
         db.session.commit()
+        jobs.refresh_results.call_local()
     waiting = []
     monkeypatch.setattr(jobs, "run_job", waiting.append)  # the worker has not taken it yet
-    monkeypatch.setattr(jobs, "ask_refresh", lambda: None)
     auth.login(users["coordinator"])
     url = "/coordinator/rounds/2026-Q4/close"
     closed = client.post(url, data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
@@ -145,10 +201,12 @@ def test_closing_a_round_stores_its_results_by_a_job(app, client, auth, users, m
         job = db.session.scalar(select(Job).where(Job.kind == "round-results"))
         assert (job.state, job.params, waiting) == ("queued", {"round": "2026-Q4"}, [job.id])
         job_id = job.id
+    assert no_worker == ["refresh"] * 2  # the forms' commit, and the round's state
     page = client.get("/results/2026-Q4?tier=lurah").get_data(as_text=True)
     assert "75,00" in page and "Angka yang lebih baru sedang dihitung" in page  # as it was open
     with app.app_context():
-        jobs.execute(job_id)  # the worker runs it
+        jobs.execute(job_id)  # the worker runs it, and the refresh asked for
+        jobs.refresh_results.call_local()
         assert db.session.get(Job, job_id).state == "done"
         shown = results.latest(db.session.scalar(select(Round)))
         assert shown.current and shown.document.state == "closed"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Table, func, select, text
 
 from survey_app.extensions import db
+from survey_app.results import changes
 
 
 def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
@@ -22,6 +23,8 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
     same = same or {}
     columns = [*columns, *same]
     quoted = ", ".join(f'"{c}"' for c in columns)
+    if table.name in changes.RESULTS_TABLES:  # out of sight of the engine's events
+        changes.mark(connection)
     raw = connection.connection.driver_connection
     assert raw is not None  # the connection is open: it runs this transaction
     if connection.dialect.name == "postgresql":

@@ -54,6 +54,7 @@ from survey_app.domain.complaint_figures import (
     figures_by_official,
     figures_for_round,
     is_final,
+    judgment_moment,
 )
 from survey_app.domain.officials import holders_on
 from survey_app.domain.results_model import (
@@ -607,7 +608,8 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
     if now is not None and publication_in_force(round_) is None:
         return build_document(round_, base_results(round_, now), now)
     shown = latest(round_)
-    if shown is not None and shown.current:
+    if shown is not None and (shown.published or (
+            shown.current and shown.document_key == _document_key(round_))):
         return shown.document
     return refresh(round_, recompute=False)
 
@@ -615,18 +617,28 @@ def results_document(round_: Round, now: datetime | None = None) -> ResultsDocum
 @dataclasses.dataclass(frozen=True)
 class Shown:
     """A round's results as the pages show them: the latest stored document, when it was
-    computed (a published round's: when it was published), and whether it is current (built
-    from the round's data and state as they are now, and for a round that is not final, at
-    most RESULTS_REFRESH_SECONDS ago: else newer figures are due)."""
+    computed (a published round's: when it was published), and whether it is current as far as
+    a page can tell without looking at the data (``latest``: else newer figures are due), with
+    the key of what it was built from (``_document_key``; None for a published round's)."""
     document: ResultsDocument
     computed_at: datetime
     current: bool
     published: bool = False
+    document_key: str | None = None
 
 
 def latest(round_: Round) -> Shown | None:
     """The round's latest stored results (``Shown``), whatever their age; None when none are
-    stored (or only in an older shape). Writes nothing: a GET may call it."""
+    stored (or only in an older shape). Writes nothing: a GET may call it.
+
+    Cheap: it does not look at the round's data (the fingerprint counts all of the round's
+    invitations, a tenth of a second and more on the province), so ``current`` says only what
+    the clock and the round's state tell: a round whose figures are final has current results
+    once they were computed after its moment of judgment (they stay while its data is
+    unchanged), any other round for RESULTS_REFRESH_SECONDS. A change of the data is the
+    worker's to find (``due_for_refresh`` compares the document's key, every minute) and is
+    announced at once by whatever committed it (survey_app/results/changes.py, which asks the
+    worker for a refresh: the page says newer figures are being computed meanwhile)."""
     in_force = publication_in_force(round_)
     if in_force is not None:
         return Shown(published.published_document(in_force), in_force.published_at,
@@ -651,9 +663,9 @@ def latest(round_: Round) -> Shown | None:
                           stored.computed_at.isoformat()), parse)
     if document is None:
         return None
-    current = (stored.document_key == _document_key(round_)
-               and _base_still_holds(round_, stored.computed_at))
-    return Shown(document, stored.computed_at, current)
+    current = (stored.computed_at >= _final_since(round_) if _final(round_)
+               else _base_still_holds(round_, stored.computed_at))
+    return Shown(document, stored.computed_at, current, document_key=stored.document_key)
 
 
 def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
@@ -662,8 +674,7 @@ def refresh(round_: Round, recompute: bool = True) -> ResultsDocument:
     due (``due_for_refresh``), a job after a round closes, ``skm demo`` for its rounds. With
     ``recompute`` the base results of a round that is not final are computed anew whatever their
     age (a final round's stored ones are used while its data is unchanged). The caller commits."""
-    final = effective_state(round_) in ("closed", "published") and is_final(round_)
-    fresh = recompute and not final
+    fresh = recompute and not _final(round_)
     # The keys of the data as it is before computing (a change meanwhile: computed again next
     # time); everything is computed before anything is written (on SQLite a write locks out the
     # other writers, respondents among them, until the commit).
@@ -705,9 +716,21 @@ def _base_still_holds(round_: Round, computed_at: datetime) -> bool:
     """Whether the stored base results of the round (computed then) would be used as they are
     (base_results): a round whose figures are final keeps them, any other for
     RESULTS_REFRESH_SECONDS."""
-    if effective_state(round_) in ("closed", "published") and is_final(round_):
+    if _final(round_):
         return True
     return computed_at >= _cache_start()
+
+
+def _final_since(round_: Round) -> datetime:
+    """When a final round's figures became final: it had closed and its moment of judgment had
+    come."""
+    return max(judgment_moment(round_), min(round_.closed_at or round_.closes_at,
+                                            round_.closes_at))
+
+
+def _final(round_: Round) -> bool:
+    """Whether the round's figures are final now: closed, and its moment of judgment has come."""
+    return effective_state(round_) in ("closed", "published") and is_final(round_)
 
 
 def _document_key(round_: Round) -> str:

@@ -11,7 +11,8 @@ connection's dialect the first time it runs there, with the column types' own bi
 processors, so values convert exactly as through SQLAlchemy (tests/test_driver_sql.py). It runs
 on the DBAPI connection under the caller's SQLAlchemy connection, inside its transaction (begun
 as Connection.execute begins one); the caller commits or rolls back. Engine events and SQL echo
-do not see these statements.
+do not see these statements (a write of results data marks the connection itself:
+survey_app/results/changes.py).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
+from survey_app.results import changes
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -30,6 +33,7 @@ class _Compiled:
     defaults: dict[str, Any]  # values bound in the statement itself (a LIMIT, say)
     binds: dict[str, Callable]  # name -> the column type's bind processor
     results: tuple[Callable | None, ...]  # one per selected column
+    writes_results: bool  # survey_app/results/changes.py: a commit asks for newer results
 
 
 class DriverStatement:
@@ -53,7 +57,7 @@ class DriverStatement:
                 built.string, tuple(built.positiontup) if built.positiontup else None,
                 {k: v for k, v in built.construct_params(_check=False).items() if v is not None},
                 binds, tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                             for c in columns))
+                             for c in columns), changes.writes_results(built.string))
         return compiled
 
     def execute(self, connection: Connection, params: dict[str, Any]):
@@ -67,6 +71,8 @@ class DriverStatement:
         if compiled.binds:
             values = {k: (compiled.binds[k](v) if k in compiled.binds else v)
                       for k, v in values.items()}
+        if compiled.writes_results:
+            changes.mark(connection)
         cursor = connection.connection.driver_connection.cursor()
         if compiled.order is not None:
             cursor.execute(compiled.sql, tuple(values[name] for name in compiled.order))

@@ -21,7 +21,6 @@ from survey_app.domain import (
     early_warning,
     followups,
     permissions,
-    results,
     rounds,
 )
 from survey_app.domain.results_model import PositionEntry, ResultsDocument
@@ -63,7 +62,7 @@ def index():
                if permissions.may_see(current_user.role, state)]
     if current_user.role == "official":  # only the rounds where they have a card to see
         listing = [(r, state) for r, state in listing
-                   if cards.visible_entries(current_user, results.results_document(r))]
+                   if cards.visible_entries(current_user, shown_results(r).document)]
     db.session.commit()  # clock transitions seen just now, stored base results
     return render_template("portal/index.html", listing=listing)
 

@@ -1,9 +1,13 @@
 """The results a page shows: the latest stored (survey_app/domain/results.py, latest), whatever
 their age, with the time they were computed. A page never computes a round that has stored
-results: the worker keeps them fresh (survey_app/jobs.py, refresh_results), and a page that finds
-them out of date asks it for newer ones (jobs.ask_refresh; with JOBS_URL=memory:// that runs at
-once, and the page reads them again)."""
+results, nor looks at its data to tell whether they still hold: the worker keeps them fresh
+(survey_app/jobs.py, refresh_results), a commit that changes a round's data asks it for newer
+ones (survey_app/results/changes.py), and so does a page that finds them too old
+(jobs.ask_refresh; with JOBS_URL=memory:// that runs at once, and the page reads them again).
+While a refresh is asked for, the figures are shown as not current (newer ones are coming)."""
 from __future__ import annotations
+
+import dataclasses
 
 from flask import current_app
 
@@ -23,13 +27,18 @@ def shown_results(round_: Round) -> results.Shown:
         db.session.commit()
         return results.Shown(document, clock.now(), current=True)
     db.session.commit()  # the clock transitions the page saw: the worker's session writes next
-    if not shown.current:
-        from survey_app import jobs  # the job library loads when it is first needed
+    if shown.published:
+        return shown
+    from survey_app import jobs  # the job library loads when it is first needed
 
-        try:
+    try:
+        pending = jobs.refresh_pending()  # data changed (survey_app/results/changes.py)
+        if not shown.current or pending:
             jobs.ask_refresh()
-        except Exception as error:  # noqa: BLE001 (the queue is down: the figures still show)
-            current_app.logger.warning("Asking for newer results failed: %s",
-                                       type(error).__name__)
-        shown = results.latest(round_) or shown
+            shown = results.latest(round_) or shown
+            pending = jobs.refresh_pending()
+        if shown.current and pending:
+            shown = dataclasses.replace(shown, current=False)
+    except Exception as error:  # noqa: BLE001 (the queue is down: the figures still show)
+        current_app.logger.warning("Asking for newer results failed: %s", type(error).__name__)
     return shown
