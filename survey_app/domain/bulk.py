@@ -43,7 +43,7 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
         for start in range(0, len(rows), 50_000):
             chunk = rows[start:start + 50_000]
             if convert:
-                chunk = [_converted(row, convert, seen) for row in chunk]
+                chunk = _converted(chunk, convert, seen)
             if fixed:
                 chunk = [(*row, *fixed) for row in chunk]
             raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
@@ -72,19 +72,20 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _converted(row: Sequence, indexes: list[int], seen: dict) -> list:
-    """The row with these columns converted; ``seen`` keeps each value's conversion (a bulk load
-    often repeats one time or day on every row)."""
-    row = list(row)
+def _converted(rows: Sequence[Sequence], indexes: list[int], seen: dict) -> list[tuple]:
+    """The rows with these columns converted, column by column, each distinct value once
+    (``seen`` keeps them from chunk to chunk: a bulk load often repeats one time or day)."""
+    columns: list[Sequence] = list(zip(*rows, strict=True))
     for i in indexes:
-        value = row[i]
+        column = columns[i]
         try:
-            row[i] = seen[value]
-        except KeyError:
-            row[i] = seen[value] = _sqlite_value(value)
-        except TypeError:  # a dict or list: not hashable
-            row[i] = _sqlite_value(value)
-    return row
+            for value in set(column).difference(seen):
+                seen[value] = _sqlite_value(value)
+        except TypeError:  # a dict or list (JSON): not hashable, converted one by one
+            columns[i] = [_sqlite_value(value) for value in column]
+        else:
+            columns[i] = [seen[value] for value in column]
+    return list(zip(*columns, strict=True))
 
 
 def _sqlite_value(value):
@@ -96,8 +97,8 @@ def _sqlite_value(value):
             raise ValueError("naive datetime given to a bulk insert")
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        # as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        # as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster: without "+00:00"
+        return value.isoformat(" ", "microseconds")[:-6]
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):
