@@ -72,20 +72,30 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _converted(rows: Sequence[Sequence], indexes: list[int], seen: dict) -> list[tuple]:
-    """The rows with these columns converted, column by column, each distinct value once
-    (``seen`` keeps them from chunk to chunk: a bulk load often repeats one time or day)."""
+def _converted(rows: Sequence[Sequence], indexes: list[int], seen: dict) -> list[Sequence]:
+    """The rows with these columns converted, column by column: a UTC time straight away (the
+    usual case, nearly every one different), any other value once (``seen`` keeps them from
+    chunk to chunk: a bulk load often repeats one day or time)."""
     columns: list[Sequence] = list(zip(*rows, strict=True))
     for i in indexes:
-        column = columns[i]
-        try:
-            for value in set(column).difference(seen):
-                seen[value] = _sqlite_value(value)
-        except TypeError:  # a dict or list (JSON): not hashable, converted one by one
-            columns[i] = [_sqlite_value(value) for value in column]
-        else:
-            columns[i] = [seen[value] for value in column]
+        columns[i] = [_utc_text(value) if type(value) is datetime and value.tzinfo is UTC
+                      else _seen_value(value, seen) for value in columns[i]]
     return list(zip(*columns, strict=True))
+
+
+def _seen_value(value, seen: dict):
+    try:
+        return seen[value]
+    except KeyError:
+        converted = seen[value] = _sqlite_value(value)
+        return converted
+    except TypeError:  # a dict or list (JSON): not hashable
+        return _sqlite_value(value)
+
+
+def _utc_text(value: datetime) -> str:
+    """A UTC time as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster."""
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def _sqlite_value(value):
@@ -95,10 +105,7 @@ def _sqlite_value(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a bulk insert")
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        # as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster: without "+00:00"
-        return value.isoformat(" ", "microseconds")[:-6]
+        return _utc_text(value if value.tzinfo is UTC else value.astimezone(UTC))
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):
