@@ -10,7 +10,8 @@ met; "startup only" is `skm --help`: the part of each figure that is the app's s
   complaints 200k  `skm import-complaints FILE`: 200,000 new complaints (of 2026)         < 5 s
 
 Usage: .venv/bin/python benchmarks/bulk.py [--db PROVINCE.sqlite3] [--rows 200000]
-       [--paper 20000] [--pg URL]
+       [--paper 20000] [--pg URL] [--only STEP ...]
+--only runs only these steps (round, again, roster, paper, complaints; startup always runs).
 --db copies an already built province demo (`skm demo --scale province --seed 1`, then
 `flask db upgrade`) instead of building one (some two minutes); --pg runs on that PostgreSQL
 database instead (emptied, the demo built into it). The files are generated into a temporary
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import build_province, empty_postgres  # noqa: E402
 
+STEPS = ["round", "again", "roster", "paper", "complaints"]
 ROSTER_HEADER = ["respondent_ref", "name", "group", "area_code", "rw", "rt", "phone", "email"]
 
 
@@ -149,6 +151,8 @@ def main() -> None:
     parser.add_argument("--pg", help="run on this PostgreSQL database (emptied first)")
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--paper", type=int, default=20_000)
+    parser.add_argument("--only", nargs="+", choices=STEPS, default=STEPS,
+                        help="run only these steps (the start-up figure is always printed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="skm-bulk-") as folder:
         work = Path(folder)
@@ -170,22 +174,28 @@ def main() -> None:
         print(f"{'':<20} {'wall':>9} {'CPU':>11} {'peak RSS':>9}  {'target':<17} {'wall met':<8} "
               "last line", flush=True)
         report("startup only", run(env, "--help"))
-        report("round next", run(env, "round", "next", "2026-Q4"), 5)
-        again = work / "roster-again.csv"
-        rows = write_roster_again(env, again)
-        report(f"roster again {rows}", run(env, "import-respondents", "2026-Q4", str(again)), 5)
-        big = work / "roster-big.csv"
-        write_big_roster(env, big, args.rows)
-        report(f"roster {args.rows // 1000}k",
-               run(env, "import-respondents", "2027-Q1", str(big)), 20, 500)
-        paper = work / "paper.csv"
-        forms = write_paper(env, paper, args.paper)
-        report(f"paper {forms}", run(env, "import-responses", "2026-Q4", str(paper)))
-        complaints = work / "complaints.csv"
-        write_complaints(env, complaints, args.rows)
-        report(f"complaints {args.rows // 1000}k",
-               run(env, "import-complaints", str(complaints)), 5)
-
+        only = set(args.only)
+        if "round" in only:
+            report("round next", run(env, "round", "next", "2026-Q4"), 5)
+        if "again" in only:
+            again = work / "roster-again.csv"
+            rows = write_roster_again(env, again)
+            report(f"roster again {rows}",
+                   run(env, "import-respondents", "2026-Q4", str(again)), 5)
+        if "roster" in only:
+            big = work / "roster-big.csv"
+            write_big_roster(env, big, args.rows)
+            report(f"roster {args.rows // 1000}k",
+                   run(env, "import-respondents", "2027-Q1", str(big)), 20, 500)
+        if "paper" in only:
+            paper = work / "paper.csv"
+            forms = write_paper(env, paper, args.paper)
+            report(f"paper {forms}", run(env, "import-responses", "2026-Q4", str(paper)))
+        if "complaints" in only:
+            complaints = work / "complaints.csv"
+            write_complaints(env, complaints, args.rows)
+            report(f"complaints {args.rows // 1000}k",
+                   run(env, "import-complaints", str(complaints)), 5)
 
 if __name__ == "__main__":
     main()

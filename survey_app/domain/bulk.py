@@ -46,7 +46,7 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
         for start in range(0, len(rows), 50_000):
             chunk = rows[start:start + 50_000]
             if convert:
-                chunk = [_converted(row, convert, seen) for row in chunk]
+                chunk = _converted(chunk, convert, seen)
             if fixed:
                 chunk = [(*row, *fixed) for row in chunk]
             raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
@@ -75,19 +75,30 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _converted(row: Sequence, indexes: list[int], seen: dict) -> list:
-    """The row with these columns converted; ``seen`` keeps each value's conversion (a bulk load
-    often repeats one time or day on every row)."""
-    row = list(row)
+def _converted(rows: Sequence[Sequence], indexes: list[int], seen: dict) -> list[Sequence]:
+    """The rows with these columns converted, column by column: a UTC time straight away (the
+    usual case, nearly every one different), any other value once (``seen`` keeps them from
+    chunk to chunk: a bulk load often repeats one day or time)."""
+    columns: list[Sequence] = list(zip(*rows, strict=True))
     for i in indexes:
-        value = row[i]
-        try:
-            row[i] = seen[value]
-        except KeyError:
-            row[i] = seen[value] = _sqlite_value(value)
-        except TypeError:  # a dict or list: not hashable
-            row[i] = _sqlite_value(value)
-    return row
+        columns[i] = [_utc_text(value) if type(value) is datetime and value.tzinfo is UTC
+                      else _seen_value(value, seen) for value in columns[i]]
+    return list(zip(*columns, strict=True))
+
+
+def _seen_value(value, seen: dict):
+    try:
+        return seen[value]
+    except KeyError:
+        converted = seen[value] = _sqlite_value(value)
+        return converted
+    except TypeError:  # a dict or list (JSON): not hashable
+        return _sqlite_value(value)
+
+
+def _utc_text(value: datetime) -> str:
+    """A UTC time as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster."""
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def _sqlite_value(value):
@@ -97,10 +108,7 @@ def _sqlite_value(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a bulk insert")
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        # as SQLAlchemy writes it (%Y-%m-%d %H:%M:%S.%f), formatted faster
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _utc_text(value if value.tzinfo is UTC else value.astimezone(UTC))
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (dict, list)):

@@ -365,7 +365,9 @@ class ComplaintImportSummary:
 _staging_metadata = MetaData()
 STAGING = SqlTable(
     "complaint_import", _staging_metadata,
-    Column("external_id", String(64), primary_key=True),
+    # No key nor index: the rows are already known to be unique, and each statement below looks
+    # them up in the complaints' own unique index (an index here would only slow the load).
+    Column("external_id", String(64), nullable=False),
     Column("channel", String(40)), Column("category", String(120)),
     Column("area_id", Integer), Column("unit_id", Integer), Column("status", String(12)),
     Column("reported_at", UTCDateTime), Column("first_response_at", UTCDateTime),

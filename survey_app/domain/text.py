@@ -83,12 +83,13 @@ class RowChecker:
                         if longest is not None]
 
     def __call__(self, line: int, row: Mapping[str, str]) -> list[RowError]:
-        values = "".join([row.get(column) or "" for column, _free, _longest in self.columns])
-        if _SUSPICIOUS.search(values) is None:  # no control character nor surrogate anywhere
+        # Every cell of the row at once (the file's other columns too: a hit there only costs
+        # the closer look below, which checks our columns alone).
+        if _SUSPICIOUS.search("".join(row.values())) is None:  # no control char nor surrogate
             errors = []
             for column, longest in self.lengths:
-                value = row.get(column) or ""
-                if len(value) > longest:
+                value = row.get(column)
+                if value is not None and len(value) > longest:
                     errors.append(RowError(line, N_("%(column)s is longer than %(n)s characters"),
                                            column, column=column, n=longest))
             return errors
