@@ -114,9 +114,10 @@ def register_extensions(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, a larger page
-    cache, and overwrite deleted rows with zeros (secure_delete): a released held response leaves
-    no readable copy in the file's free pages (docs/anonymity.md)."""
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, and overwrite
+    deleted rows with zeros (secure_delete): a released held response leaves no readable copy in
+    the file's free pages (docs/anonymity.md). (A bulk write enlarges its own connection's page
+    cache while it runs: bulk.larger_cache.)"""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -126,10 +127,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")
-        # A page cache of up to 64 MiB (the default is 2 MiB): a bulk load into a table of
-        # 400,000 rows and six indexes otherwise reads the same index pages again and again
-        # (the 200,000-complaint import's insert: half its time). Memory only, no durability.
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
 

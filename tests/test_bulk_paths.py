@@ -162,3 +162,19 @@ def test_the_row_checker_agrees_with_the_column_by_column_rules(english):
     }
     assert found == {name: [str(e) for e in text.row_errors(4, row, columns, ["note"])]
                      for name, row in cases.items()}
+
+
+def test_a_bulk_write_enlarges_only_its_own_connections_page_cache(app):
+    """SQLite: the complaint import's connection gets a 64 MiB page cache while it writes, then
+    its size as before (the pool's connections serve web requests too)."""
+    from survey_app.domain.bulk import BULK_CACHE_KIB, larger_cache
+
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("a SQLite setting")
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        with larger_cache(connection):
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -BULK_CACHE_KIB
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before != -BULK_CACHE_KIB
+        db.session.rollback()

@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy import Table as SqlTable
 
 from survey_app.domain import clock, exports
-from survey_app.domain.bulk import insert_rows
+from survey_app.domain.bulk import insert_rows, larger_cache
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.text import RowChecker
@@ -409,36 +409,39 @@ def write_export(checked: CheckedExport, now: datetime | None = None) -> Complai
         return summary
     attributions = _attribute(checked.good)
     connection = db.session.connection()
-    connection.execute(text("DROP TABLE IF EXISTS complaint_import"))
-    STAGING.create(connection)
-    insert_rows(STAGING, ["external_id", *DATA_COLUMNS], (
-        (r.external_id, r.channel, r.category, r.area_id, r.unit_id, r.status, r.reported_at,
-         r.first_response_at, r.resolved_at, *attributions[i]) for i, r in enumerate(checked.good)))
-    complaints, staging = Complaint.__table__, STAGING
-    as_of = literal(checked.as_of, UTCDateTime)
-    matched = complaints.c.external_id == staging.c.external_id
-    not_newer = or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of <= as_of)
-    differs = or_(*(complaints.c[c].is_distinct_from(staging.c[c]) for c in DATA_COLUMNS))
-    known = select(func.count()).select_from(staging.join(complaints, matched))
-    total_known = connection.execute(known).scalar_one()
-    summary.kept_newer = connection.execute(
-        known.where(complaints.c.source_as_of > as_of)).scalar_one()
-    summary.updated = connection.execute(
-        update(complaints).where(matched, not_newer, differs)
-        .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,
-                 "imported_at": literal(now, UTCDateTime)})).rowcount
-    summary.unchanged = total_known - summary.kept_newer - summary.updated
-    # Unchanged rows still learn that a newer export confirmed them (so an older one cannot undo).
-    connection.execute(update(complaints).where(
-        matched, or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of < as_of))
-        .values(source_as_of=as_of))
-    summary.created = len(checked.good) - total_known
-    connection.execute(insert(complaints).from_select(
-        ["external_id", *DATA_COLUMNS, "source_as_of", "imported_at"],
-        select(staging.c.external_id, *(staging.c[c] for c in DATA_COLUMNS), as_of,
-               literal(now, UTCDateTime))
-        .where(~exists().where(complaints.c.external_id == staging.c.external_id))))
-    STAGING.drop(connection)
+    with larger_cache(connection):
+        connection.execute(text("DROP TABLE IF EXISTS complaint_import"))
+        STAGING.create(connection)
+        insert_rows(STAGING, ["external_id", *DATA_COLUMNS], (
+            (r.external_id, r.channel, r.category, r.area_id, r.unit_id, r.status, r.reported_at,
+             r.first_response_at, r.resolved_at, *attributions[i])
+            for i, r in enumerate(checked.good)))
+        complaints, staging = Complaint.__table__, STAGING
+        as_of = literal(checked.as_of, UTCDateTime)
+        matched = complaints.c.external_id == staging.c.external_id
+        not_newer = or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of <= as_of)
+        differs = or_(*(complaints.c[c].is_distinct_from(staging.c[c]) for c in DATA_COLUMNS))
+        known = select(func.count()).select_from(staging.join(complaints, matched))
+        total_known = connection.execute(known).scalar_one()
+        summary.kept_newer = connection.execute(
+            known.where(complaints.c.source_as_of > as_of)).scalar_one()
+        summary.updated = connection.execute(
+            update(complaints).where(matched, not_newer, differs)
+            .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,
+                     "imported_at": literal(now, UTCDateTime)})).rowcount
+        summary.unchanged = total_known - summary.kept_newer - summary.updated
+        # Unchanged rows still learn that a newer export confirmed them (so an older one cannot
+        # undo).
+        connection.execute(update(complaints).where(
+            matched, or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of < as_of))
+            .values(source_as_of=as_of))
+        summary.created = len(checked.good) - total_known
+        connection.execute(insert(complaints).from_select(
+            ["external_id", *DATA_COLUMNS, "source_as_of", "imported_at"],
+            select(staging.c.external_id, *(staging.c[c] for c in DATA_COLUMNS), as_of,
+                   literal(now, UTCDateTime))
+            .where(~exists().where(complaints.c.external_id == staging.c.external_id))))
+        STAGING.drop(connection)
     return summary
 
 
