@@ -91,7 +91,7 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
-    from survey_app.results import changes
+    from survey_app import changes
 
     changes.install()  # a commit that changes results data asks the worker for a refresh
     # The package's migrations wherever it runs from (the checkout's, or the installed copy):

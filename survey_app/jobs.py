@@ -560,10 +560,10 @@ def refresh_due_results() -> list[str]:
     Returns the codes of the rounds refreshed. Needs an app context."""
     from sqlalchemy import select
 
+    from survey_app import changes
     from survey_app.domain import results, rounds
     from survey_app.extensions import db
     from survey_app.models import Round
-    from survey_app.results import changes
 
     with changes.quiet(db.session()):  # what it commits is computed by this very run
         rounds.record_clock_transitions(db.session.scalars(
@@ -618,7 +618,7 @@ def ask_refresh() -> None:
 
 
 def note_results_changed() -> None:
-    """A commit changed data results are computed from (survey_app/results/changes.py): a
+    """A commit changed data results are computed from (survey_app/changes.py): a
     refresh is asked for. With JOBS_URL=memory:// (what is asked runs at once) it only waits,
     as it would for a worker, until the next page that shows results asks (``ask_refresh`` runs
     it then): a commit does not compute every round inside itself."""

@@ -18,11 +18,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from survey_app import jobs
+from survey_app import changes, jobs
 from survey_app.domain import clock, results
 from survey_app.extensions import db
 from survey_app.models import Job, Position, Publication, ResultSnapshot, Round
-from survey_app.results import changes
 from survey_app.results.shown import shown_results
 from tests import factories
 from tests.conftest import csrf_token
@@ -119,7 +118,7 @@ def test_the_worker_finds_a_change_of_a_final_rounds_data(app, users, no_worker)
 
 
 def test_a_paper_import_asks_the_worker_for_newer_figures_once_committed(ctx, no_worker):
-    """The hint comes from the commit (survey_app/results/changes.py): a paper import asks for
+    """The hint comes from the commit (survey_app/changes.py): a paper import asks for
     a refresh when its forms are committed, not before, and an import rolled back asks
     nothing; the page says newer figures are being computed until the worker starts."""
     _areas, round_ = world()

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Table, func, select, text
 
+from survey_app import changes
 from survey_app.extensions import db
-from survey_app.results import changes
 
 
 def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],

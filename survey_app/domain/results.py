@@ -637,7 +637,7 @@ def latest(round_: Round) -> Shown | None:
     once they were computed after its moment of judgment (they stay while its data is
     unchanged), any other round for RESULTS_REFRESH_SECONDS. A change of the data is the
     worker's to find (``due_for_refresh`` compares the document's key, every minute) and is
-    announced at once by whatever committed it (survey_app/results/changes.py, which asks the
+    announced at once by whatever committed it (survey_app/changes.py, which asks the
     worker for a refresh: the page says newer figures are being computed meanwhile)."""
     in_force = publication_in_force(round_)
     if in_force is not None:

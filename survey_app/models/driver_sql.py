@@ -12,7 +12,7 @@ processors, so values convert exactly as through SQLAlchemy (tests/test_driver_s
 on the DBAPI connection under the caller's SQLAlchemy connection, inside its transaction (begun
 as Connection.execute begins one); the caller commits or rolls back. Engine events and SQL echo
 do not see these statements (a write of results data marks the connection itself:
-survey_app/results/changes.py).
+survey_app/changes.py).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
-from survey_app.results import changes
+from survey_app import changes
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class _Compiled:
     defaults: dict[str, Any]  # values bound in the statement itself (a LIMIT, say)
     binds: dict[str, Callable]  # name -> the column type's bind processor
     results: tuple[Callable | None, ...]  # one per selected column
-    writes_results: bool  # survey_app/results/changes.py: a commit asks for newer results
+    writes_results: bool  # survey_app/changes.py: a commit asks for newer results
 
 
 class DriverStatement:

@@ -2,7 +2,7 @@
 their age, with the time they were computed. A page never computes a round that has stored
 results, nor looks at its data to tell whether they still hold: the worker keeps them fresh
 (survey_app/jobs.py, refresh_results), a commit that changes a round's data asks it for newer
-ones (survey_app/results/changes.py), and so does a page that finds them too old
+ones (survey_app/changes.py), and so does a page that finds them too old
 (jobs.ask_refresh; with JOBS_URL=memory:// that runs at once, and the page reads them again).
 While a refresh is asked for, the figures are shown as not current (newer ones are coming)."""
 from __future__ import annotations
@@ -32,7 +32,7 @@ def shown_results(round_: Round) -> results.Shown:
     from survey_app import jobs  # the job library loads when it is first needed
 
     try:
-        pending = jobs.refresh_pending()  # data changed (survey_app/results/changes.py)
+        pending = jobs.refresh_pending()  # data changed (survey_app/changes.py)
         if not shown.current or pending:
             jobs.ask_refresh()
             shown = results.latest(round_) or shown
