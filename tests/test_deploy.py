@@ -150,11 +150,11 @@ def test_the_check_without_an_app_refuses_production_without_a_key(environment):
     assert any("SECRET_KEY" in line for line in lines)
 
 
-def test_a_results_csv_job_started_on_one_server_is_downloaded_from_another(
-        app, client, auth, users, tmp_path, monkeypatch):
-    """The results list starts the job; a second app sharing only the database (an instance
-    folder of its own) hands out the file, byte for byte what `skm results --format csv`
-    prints."""
+def test_a_results_csv_job_is_started_from_the_results_list_and_downloaded(
+        app, client, auth, users):
+    """The results list starts the job; its page offers the file, byte for byte what `skm
+    results --format csv` prints, read back from the database (job_files). That another server
+    hands out the same file is tests/test_install.py's: two real gunicorns sharing PostgreSQL."""
     from survey_app.domain import results, rounds
     from survey_app.extensions import db
     from tests.conftest import csrf_token
@@ -175,25 +175,12 @@ def test_a_results_csv_job_started_on_one_server_is_downloaded_from_another(
         expected = results.to_csv(results.results_document(rounds.by_code("2026-Q2")))
         db.session.rollback()
     assert expected.count("\n") > 1
-
-    monkeypatch.setenv("SKM_INSTANCE_PATH", str(tmp_path / "server-b"))
-    other = create_app(_config(tmp_path))
-    try:
-        assert other.instance_path != app.instance_path
-        browser = other.test_client()
-        # The coordinator's session, made by the first server, on the second (one key, the
-        # database's accounts: nothing kept by a server)
-        session = client.get_cookie("session")
-        browser.set_cookie("session", session.value, domain=session.domain)
-        download = browser.get(f"/coordinator/jobs/{job_id}/download")
-        assert download.status_code == 200
-        assert download.mimetype == "text/csv"
-        assert download.headers["Content-Disposition"] == "attachment; filename=hasil-2026-Q2.csv"
-        assert download.get_data(as_text=True) == expected
-        assert int(download.headers["Content-Length"]) == len(expected.encode())
-    finally:
-        with other.app_context():
-            db.engine.dispose()
+    download = client.get(f"/coordinator/jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"] == "attachment; filename=hasil-2026-Q2.csv"
+    assert download.get_data(as_text=True) == expected
+    assert int(download.headers["Content-Length"]) == len(expected.encode())
     # Without the token: refused; the old address is gone.
     assert client.post("/coordinator/jobs/results/2026-Q2").status_code == 400
     assert client.post("/exports/2026-Q2/results.csv").status_code == 404
