@@ -83,3 +83,12 @@ def csp_violations(page) -> list[str]:
 
     page.on("console", on_console)
     return found
+
+
+def shows(page, text: str) -> None:
+    """Assert that ``page`` shows ``text``, waiting (up to Playwright's 5 s) for the page that a
+    click or a form submission started to arrive: reading ``page.content()`` right after a
+    click may see the document between two pages (empty), a flake seen once in CI."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_contain_text(text)

@@ -17,7 +17,15 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Area, Position, Respondent
 from tests import factories
-from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, log_in, serving
+from tests.live import (
+    BROWSER_TESTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    csp_violations,
+    log_in,
+    serving,
+    shows,
+)
 from tests.respondent_setup import load_roster, world
 
 AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
@@ -106,7 +114,7 @@ def test_coordinator_replaces_exports_and_checks_before_publishing(app, setup, t
             page.fill("#phone", "0812 9999 0000")
             shoot(page, tmp_path, "replace", width)
             page.click("button[type=submit].primary")
-            assert f"{old}-BARU menggantikan {old}" in page.content()
+            shows(page, f"{old}-BARU menggantikan {old}")
             shoot(page, tmp_path, "replaced", width)
             # the league table as XLSX, read back
             page.goto(base + "/results/2026-Q3?tier=lurah")
@@ -162,7 +170,7 @@ def test_admin_resets_a_password_and_an_official_changes_theirs(app, setup, tmp_
             official.fill("#confirm", password)
             shoot(official, tmp_path, "set-password", width)
             official.click("button[type=submit].primary")
-            assert "Kata sandi Anda sudah ditetapkan." in official.content()
+            shows(official, "Kata sandi Anda sudah ditetapkan.")
             log_in(official, base, users["official"], password)
             assert official.url == base + "/portal/"
             # and changes it again, with the current one
@@ -173,7 +181,7 @@ def test_admin_resets_a_password_and_an_official_changes_theirs(app, setup, tmp_
             official.fill("#confirm", password + "-x")
             shoot(official, tmp_path, "change-password", width)
             official.click("button[type=submit].primary")
-            assert "Kata sandi Anda telah diganti" in official.content()
+            shows(official, "Kata sandi Anda telah diganti")
             official.context.close()
             # the next round starts from the newest password
             users_password = password + "-x"

@@ -19,7 +19,15 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import FollowupPlan
 from tests import portal_setup
-from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, log_in, serving
+from tests.live import (
+    BROWSER_TESTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    csp_violations,
+    log_in,
+    serving,
+    shows,
+)
 
 AXE = Path(os.environ.get("AXE_JS", "/tmp/axe/node_modules/axe-core/axe.min.js"))
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -100,7 +108,7 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
         page = lurah.page
         page.goto(base + "/portal/2026-Q2")
         page.click("text=Rencana tindak lanjut")
-        assert "U3 Waktu Penyelesaian" in page.content()
+        shows(page, "U3 Waktu Penyelesaian")
         lurah.shot("followups-list")
         lurah.check_axe(browser)
         page.click("text=Tulis rencana")
@@ -110,19 +118,19 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
         lurah.shot("followup-write")
         lurah.check_axe(browser)
         page.click("#submit_plan")
-        assert "Rencana telah diajukan untuk ditinjau." in page.content()
+        shows(page, "Rencana telah diajukan untuk ditinjau.")
         assert _state(app) == "submitted"
 
         # the camat finds it waiting and returns it with a note (an empty note is refused)
         page = camat.page
         page.goto(base + "/portal/2026-Q2/rencana")
-        assert "1 menunggu Anda." in page.content()
+        shows(page, "1 menunggu Anda.")
         camat.shot("followups-review-list")
         page.click("a:has-text('Lurah KELURAHAN 3171010001')")
         camat.shot("followup-review")
         camat.check_axe(browser)
         page.click("text=Kembalikan dengan catatan ini")
-        assert "Sebutkan apa yang perlu diubah." in page.content()
+        shows(page, "Sebutkan apa yang perlu diubah.")
         page.fill("#note", "Sebutkan jam buka loket kedua.")
         page.click("text=Kembalikan dengan catatan ini")
         assert _state(app) == "returned"
@@ -131,7 +139,7 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
         page = lurah.page
         page.goto(base + "/portal/2026-Q2/rencana")
         page.click("text=Buka rencana")
-        assert "Sebutkan jam buka loket kedua." in page.content()
+        shows(page, "Sebutkan jam buka loket kedua.")
         lurah.shot("followup-returned")
         page.click("text=Ubah rencana")
         page.fill("#action", "Membuka loket kedua pukul 08.00-12.00 pada Senin dan Jumat")
@@ -141,15 +149,15 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
         # the camat approves it
         camat.page.goto(page.url)
         camat.page.click("text=Setujui")
-        assert "Rencana telah disetujui." in camat.page.content()
+        shows(camat.page, "Rencana telah disetujui.")
         assert _state(app) == "approved"
 
         # the lurah adds a photo and the evidence, and marks it done
         page.reload()
         page.set_input_files("#file", str(photo))
         page.click("text=Tambahkan berkas")
-        assert "Berkas telah ditambahkan." in page.content()
-        assert "foto-loket.png" in page.content()
+        shows(page, "Berkas telah ditambahkan.")
+        shows(page, "foto-loket.png")
         page.fill("#evidence", "Loket kedua buka sejak 1 Agustus; foto terlampir.")
         lurah.shot("followup-evidence")
         lurah.check_axe(browser)
@@ -161,7 +169,7 @@ def test_the_follow_up_loop_in_a_browser(app, users, tmp_path, width):
         camat.shot("followup-verify")
         camat.check_axe(browser)
         camat.page.click("text=Verifikasi: tindakan telah dilakukan")
-        assert "Rencana telah diverifikasi." in camat.page.content()
+        shows(camat.page, "Rencana telah diverifikasi.")
         assert _state(app) == "verified"
         lurah.page.reload()
         lurah.shot("followup-verified")

@@ -1,7 +1,7 @@
 """A new user logs in through a real browser at phone size (Debian's Chromium, Playwright)."""
 from __future__ import annotations
 
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving, shows
 
 pytestmark = BROWSER_TESTS
 
@@ -15,12 +15,12 @@ def test_login_in_a_real_browser(app, users, tmp_path):
         page.fill("#email", users["coordinator"])
         page.fill("#password", "wrong password")
         page.click("button[type=submit].primary")
-        assert "Email atau kata sandi salah." in page.content()
+        shows(page, "Email atau kata sandi salah.")
         page.fill("#email", users["coordinator"])
         page.fill("#password", "password123")
         page.click("button[type=submit].primary")
         page.wait_for_url(base + "/")
-        assert "coordinator@example.id" in page.content()
+        shows(page, "coordinator@example.id")
         # nothing is wider than the phone's screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from survey_app.domain import audit, officials, responses
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, HeldResponse, Round
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving, shows
 from tests.respondent_setup import load_roster, world
 
 pytestmark = BROWSER_TESTS
@@ -87,11 +87,10 @@ def test_a_coordinator_keeps_master_data_and_imports_paper_forms(app, users, tmp
         page.click("nav.tabs >> text=Pejabat")
         page.set_input_files("#file", str(officials_file))
         page.click("text=Periksa berkas")
-        assert "1 baru, 1 berubah, 0 tidak berubah. Belum ada yang disimpan." in page.content()
+        shows(page, "1 baru, 1 berubah, 0 tidak berubah. Belum ada yang disimpan.")
         pages.check("2-officials-preview")
         page.click("text=Simpan 2 baris ini")
-        assert "Pejabat dan masa jabatan diimpor: 1 baru, 1 diperbarui, 0 tidak berubah." in \
-            page.content()
+        shows(page, "Pejabat dan masa jabatan diimpor: 1 baru, 1 diperbarui, 0 tidak berubah.")
         page.fill("#q", "dewi")
         page.click("form.filters button")
         assert page.locator("tbody tr").count() == 1
@@ -112,7 +111,7 @@ def test_a_coordinator_keeps_master_data_and_imports_paper_forms(app, users, tmp
         pages.check("5-rotation-refused")
         page.fill("#start_date", "2027-02-01")
         page.click("text=Catat rotasi ini")
-        assert "Rotasi dicatat: Rudi Hartono memegang jabatan sejak 2027-02-01." in page.content()
+        shows(page, "Rotasi dicatat: Rudi Hartono memegang jabatan sejak 2027-02-01.")
         rows = page.locator("tbody tr")
         assert rows.nth(0).inner_text().startswith("Rudi Hartono")
         assert "2027-01-31" in rows.nth(1).inner_text()  # the outgoing camat's last day
@@ -135,7 +134,7 @@ def test_a_coordinator_keeps_master_data_and_imports_paper_forms(app, users, tmp
         paper.locator("input[type=file]").set_input_files(str(filled))
         paper.locator("input[type=checkbox]").check()
         paper.locator("button").click()
-        assert "1 formulir kertas disimpan; 1 baris salah dilewati." in page.content()
+        shows(page, "1 formulir kertas disimpan; 1 baris salah dilewati.")
         pages.check("8-paper-skipped")
         with page.expect_download() as got:
             page.click("text=Unduh 1 baris yang salah (CSV)")

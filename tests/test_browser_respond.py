@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import HeldResponse
 from tests import factories
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving, shows
 from tests.respondent_setup import load_roster, token_of, world
 
 pytestmark = BROWSER_TESTS
@@ -45,7 +45,7 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         page.fill("#c-1", "Pelayanan kelurahan cepat.")
         page.click("button.send")
         page.wait_for_load_state()
-        assert "Beberapa pertanyaan belum dijawab." in page.content()
+        shows(page, "Beberapa pertanyaan belum dijawab.")
         assert page.locator("fieldset.missing").count() == 2
         # what was chosen is still chosen, and the comment is still there
         assert page.locator("#q-1-U1 input[value='3']").is_checked()
@@ -67,12 +67,12 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         # the language link stays on this page (it is relative: the page holds no personal link)
         page.click("a[hreflang=en]")
         page.wait_for_url(f"{base}/s/{token}?lang=en")
-        assert "Your answers are anonymous." in page.content()
+        shows(page, "Your answers are anonymous.")
         page.screenshot(path=str(shots / "6-english.png"))
         # and the form posts back to the same address, so the answer page is in English too
         page.click("button.send")
         page.wait_for_url(f"{base}/s/{token}?lang=en#problems")
-        assert "Choose an answer for at least one official before sending." in page.content()
+        shows(page, "Choose an answer for at least one official before sending.")
         assert violations == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 1

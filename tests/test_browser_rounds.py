@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Round
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving, shows
 
 pytestmark = BROWSER_TESTS
 
@@ -27,10 +27,10 @@ def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
         page.screenshot(path=str(tmp_path / "round-form-error.png"), full_page=True)
         page.fill("#closes_at", "2027-04-01T00:00")
         page.click("button[type=submit].primary")
-        assert "Putaran 2027-Q1 dibuat sebagai draf." in page.content()
+        shows(page, "Putaran 2027-Q1 dibuat sebagai draf.")
         page.click("text=Jadwalkan")
         page.click("text=Ya, lanjutkan")
-        assert "Putaran 2027-Q1 telah dijadwalkan." in page.content()
+        shows(page, "Putaran 2027-Q1 telah dijadwalkan.")
         page.screenshot(path=str(tmp_path / "round-scheduled.png"), full_page=True)
         assert violations == []
     with app.app_context():
