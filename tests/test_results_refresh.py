@@ -287,7 +287,7 @@ def test_the_app_starts_without_the_libraries_only_some_commands_and_pages_need(
     """`skm results` (and every command) starts the whole app: the job library (huey, and redis
     with it), the migrations' (alembic), the PDF one (reportlab) and the other heavy libraries
     load only where they are used (issue 17: start-up was half of the command). The PostgreSQL
-    dialect is not in the list: the models' covering indexes (INCLUDE, migrations 0013 and 0015)
+    dialect is not in the list: the models' covering indexes (INCLUDE, migrations 0015 and 0016)
     name a PostgreSQL option, which loads the dialect's module (17 ms) with the models."""
     import subprocess
     import sys
