@@ -178,3 +178,41 @@ def test_a_bulk_write_enlarges_only_its_own_connections_page_cache(app):
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -BULK_CACHE_KIB
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before != -BULK_CACHE_KIB
         db.session.rollback()
+
+
+@pytest.mark.parametrize("value", [
+    "0001-01-01 00:00:00.000000", "0999-12-31 23:59:59.999999", "2025-03-04 03:12:00.000000",
+    "2026-12-31 17:00:00.000001", "9999-12-31 23:59:59.999999"])
+def test_a_bulk_time_is_written_as_sqlalchemy_writes_it_on_sqlite(value):
+    """The bulk loads format UTC times themselves (faster than SQLAlchemy's processor): the very
+    text SQLAlchemy stores, or comparisons in SQL between the two would go wrong."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects.sqlite import DATETIME
+
+    from survey_app.domain.bulk import _sqlite_value
+
+    moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f")
+    assert _sqlite_value(moment.replace(tzinfo=UTC)) == value
+    assert DATETIME().bind_processor(None)(moment) == value
+
+
+def test_the_collector_is_paused_while_rows_are_read_and_on_again_after():
+    import gc
+
+    from survey_app.domain.tabular import collector_paused, read_table
+
+    seen = []
+
+    @collector_paused()
+    def inner() -> None:
+        seen.append(gc.isenabled())
+        with collector_paused():  # nested: still paused, and on again only at the end
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+
+    inner()
+    assert seen == [False, False, False] and gc.isenabled()
+    with pytest.raises(ImportRejected):
+        read_table(b"a,b\n", "x.csv", required=["a"])  # no rows: refused, and on again
+    assert gc.isenabled()

@@ -62,3 +62,17 @@ def test_same_refusal_as_the_full_parser(text):
     with pytest.raises(ValueError) as fast:
         clock.parse_datetime(text)
     assert str(fast.value) == str(full.value)
+
+
+@pytest.mark.parametrize("utc", [
+    datetime(2025, 8, 24, 16, 59, 59, 999999, tzinfo=UTC),  # 23:59:59.999999 WIB: the 24th
+    datetime(2025, 8, 24, 17, 0, tzinfo=UTC),  # midnight WIB: the 25th
+    datetime(2024, 12, 31, 17, 0, tzinfo=UTC),  # new year in Jakarta, not yet in UTC
+    datetime(1965, 1, 1, 0, 0, tzinfo=UTC), datetime(9999, 12, 31, 16, 0, tzinfo=UTC),
+    datetime(1963, 6, 1, 16, 45, tzinfo=UTC),  # 1963, UTC+07:30: 00:15 on the 2nd
+    datetime(1963, 6, 1, 16, 15, tzinfo=UTC),  # 23:45 on the 1st (the fixed +7 would say so too)
+])
+def test_the_jakarta_day_is_the_one_the_time_zone_rules_give(utc):
+    """jakarta_day's fast path (WIB's fixed +7 since 1964) against the Asia/Jakarta rules."""
+    assert clock.jakarta_day(utc) == utc.astimezone(clock.JAKARTA).date()
+    assert clock.jakarta_day(utc.astimezone(clock.JAKARTA)) == utc.astimezone(clock.JAKARTA).date()

@@ -1,7 +1,7 @@
 """Time: everything is stored in UTC; people enter and read Asia/Jakarta time (WIB, UTC+7)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -18,6 +18,8 @@ def to_jakarta(value: datetime) -> datetime:
 # Asia/Jakarta has been UTC+7 (WIB) without a change since 1964-01-01: a local time of a later
 # year is read with that fixed offset, in C, instead of through the time-zone rules.
 _WIB_SINCE_YEAR = "1965"
+_WIB_SINCE = int(_WIB_SINCE_YEAR)
+_WIB = timedelta(hours=7)
 
 
 def parse_datetime(text: str) -> datetime:
@@ -39,6 +41,8 @@ def parse_datetime(text: str) -> datetime:
 
 
 def jakarta_day(value: datetime) -> date:
+    if value.tzinfo is UTC and value.year >= _WIB_SINCE:  # the fixed offset, as above
+        return (value + _WIB).date()
     return to_jakarta(value).date()
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import BinaryIO
 
 from flask_babel import gettext, ngettext
@@ -46,7 +46,7 @@ from sqlalchemy import Table as SqlTable
 from survey_app.domain import clock, exports
 from survey_app.domain.bulk import insert_rows, larger_cache
 from survey_app.domain.errors import N_, ImportRejected, RowError
-from survey_app.domain.tabular import Table, read_table
+from survey_app.domain.tabular import Table, collector_paused, read_table
 from survey_app.domain.text import RowChecker
 from survey_app.domain.vocabulary import COMPLAINT_STATUS_ALIASES
 from survey_app.extensions import db
@@ -57,6 +57,7 @@ COMPLAINT_COLUMNS = ["complaint_id", "channel", "category", "area_code", "unit_c
                      "reported_at", "first_response_at", "resolved_at"]
 REQUIRED_COLUMNS = ["complaint_id", "reported_at"]
 OPEN_STATUSES = ("waiting", "coordination", "disposition", "in_progress")
+_NEVER = datetime.min.replace(tzinfo=UTC)  # earlier than any time, for max() over missing ones
 # The text each of our columns is stored in (text.row_errors: control characters and lengths).
 COMPLAINT_TEXT = {"complaint_id": Complaint.external_id, "channel": Complaint.channel,
                   "category": Complaint.category, "area_code": Area.code, "unit_code": Unit.code,
@@ -159,6 +160,7 @@ def _parse_time(line: int, row: dict[str, str], column: str, errors: list) -> da
         return None
 
 
+@collector_paused()
 def check_export(table: Table, as_of: datetime | None = None,
                  now: datetime | None = None) -> CheckedExport:
     """Check every row of an export against the rules and the stored areas and units.
@@ -179,6 +181,7 @@ def check_export(table: Table, as_of: datetime | None = None,
     first_line: dict[str, int] = {}
     duplicated: dict[str, list[int]] = {}
     text_errors = RowChecker(COMPLAINT_TEXT)
+    newest_good = _NEVER  # the newest time of a good row: the as-of time when none is given
     for line, row in table.rows:
         errors = _id_errors(line, row["complaint_id"], first_line, duplicated)
         errors.extend(text_errors(line, row))
@@ -186,8 +189,10 @@ def check_export(table: Table, as_of: datetime | None = None,
         area_id = _area_id(line, row, areas, errors)
         reported, first_response, resolved = _times(line, row, errors)
         errors.extend(_order_errors(line, reported, first_response, resolved))
-        errors.extend(_limit_errors(line, (reported, first_response, resolved), limit,
-                                    as_of_given))
+        latest = max(reported or _NEVER, first_response or _NEVER, resolved or _NEVER)
+        if latest > limit:
+            errors.extend(_limit_errors(line, (reported, first_response, resolved), limit,
+                                        as_of_given))
         if has_status:
             status = _status(line, row, resolved, errors)
         else:
@@ -201,11 +206,13 @@ def check_export(table: Table, as_of: datetime | None = None,
             good.append(CheckedRow(line, row["complaint_id"], row.get("channel") or None,
                                    row.get("category") or None, area_id, unit_id, status,
                                    reported, first_response, resolved))
+            newest_good = max(newest_good, latest)
     if duplicated:
         good, bad = _mark_duplicates(good, bad, first_line, duplicated, table)
+        newest_good = max((max(t for t in (r.reported_at, r.first_response_at, r.resolved_at)
+                               if t) for r in good), default=_NEVER)
     if as_of is None:
-        as_of = max((max(t for t in (r.reported_at, r.first_response_at, r.resolved_at) if t)
-                     for r in good), default=now)
+        as_of = newest_good if good else now
     return CheckedExport(good, sorted(bad, key=lambda b: b[0]), as_of, as_of_given)
 
 
@@ -402,6 +409,7 @@ def import_checked(table: Table, checked: CheckedExport, skip_bad: bool = False,
     return summary
 
 
+@collector_paused()
 def write_export(checked: CheckedExport, now: datetime | None = None) -> ComplaintImportSummary:
     now = now or clock.now()
     summary = ComplaintImportSummary(as_of=checked.as_of)
