@@ -58,10 +58,11 @@ def _database_refused(error: SQLAlchemyError) -> DomainError:
                          reason=str(getattr(error, "orig", error))))
 
 
-def _run_import(label: str, read_and_import) -> None:
-    """Run one all-or-nothing import, commit once, and report. ``read_and_import()`` reads the
-    file, imports it and returns the summary, the audit record's target and its other details,
-    and the title of the summary line; ``label`` names the audit record."""
+def _run_import(label: str, read_and_import):
+    """Run one import (all-or-nothing unless the importer skips bad rows), commit once, report,
+    and return the summary. ``read_and_import()`` reads the file, imports it and returns the
+    summary, the audit record's target and its other details, and the title of the summary
+    line; ``label`` names the audit record."""
     from survey_app.domain import audit
 
     try:
@@ -73,6 +74,7 @@ def _run_import(label: str, read_and_import) -> None:
     except SQLAlchemyError as e:
         fail(_database_refused(e))
     click.echo(f"{title}: {summary}.")
+    return summary
 
 
 def _run_master_import(importer, path: str, columns: list[str], label: str, title) -> None:
@@ -606,9 +608,10 @@ def render_command(code, out_dir, lang, processes):
 
 # --- respondents: rosters, invitations, paper forms (issue 4) ----------------------------------
 
-def _run_round_import(code: str, path: str, label: str, read, importer) -> None:
+def _run_round_import(code: str, path: str, label: str, read, importer):
     """Like _run_master_import, for a file that belongs to a round: find round CODE, read FILE
-    with ``read(round, path)`` (the columns the round asks for), and import it."""
+    with ``read(round, path)`` (the columns the round asks for), import it with
+    ``importer(round, table)``, and return the summary."""
     from survey_app.domain.rounds import by_code
 
     def read_and_import():
@@ -616,7 +619,7 @@ def _run_round_import(code: str, path: str, label: str, read, importer) -> None:
         summary = importer(round_, read(round_, path))
         return summary, round_.code, {"file": path}, round_.code
 
-    _run_import(label, read_and_import)
+    return _run_import(label, read_and_import)
 
 
 @skm.command("import-respondents")
@@ -677,7 +680,9 @@ def invitations_export(code, fmt, out, pending, area_code):
 @skm.command("import-responses")
 @click.argument("code")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
-def import_responses(code, path):
+@click.option("--skip-bad", "skip_bad", metavar="OUT", type=click.Path(dir_okay=False),
+              help="import the good rows and write the bad ones, with their errors, to OUT (CSV)")
+def import_responses(code, path, skip_bad):
     """Import paper forms of round CODE from a CSV or XLSX FILE with columns
     respondent_ref,position,area_code,<the questionnaire's item codes...> and the optional
     columns filled_on,comment.
@@ -687,16 +692,42 @@ def import_responses(code, path):
     blank (a blank is left out of that element's score; a row with no answer and no comment is
     refused). filled_on: the day the form was filled in (YYYY-MM-DD, within the round and not
     in the future); the form counts for the official in post that day, without it the day of
-    the import. All-or-nothing; a respondent and position already answered is refused.
+    the import. A respondent and position already answered is refused. All-or-nothing, with
+    every bad row's line and error, unless --skip-bad.
+
+    With --skip-bad the good rows are stored and the bad ones written to OUT, as the roster
+    page's download of bad rows: the file's own columns and an errors column naming each row's
+    line. Fix them and import OUT itself (its errors column is ignored).
     """
+    import os
+
     from survey_app.domain import responses
-    from survey_app.domain.tabular import read_table
 
-    def read(round_, path):
-        required, optional = responses.paper_columns(round_)
-        return read_table(path, required=required, optional=optional)
+    if skip_bad and os.path.realpath(skip_bad) == os.path.realpath(path):
+        raise click.BadParameter(_("OUT must not be FILE itself."), param_hint="--skip-bad")
 
-    _run_round_import(code, path, "responses", read, responses.import_paper)
+    def import_and_keep_bad(round_, table):
+        summary = responses.import_paper(round_, table, skip_bad=bool(skip_bad))
+        if skip_bad:  # before the commit: when OUT cannot be written, nothing is stored
+            _write_bad_rows(skip_bad, summary.skipped_csv(table.header))
+        return summary
+
+    summary = _run_round_import(code, path, "responses", responses.read_paper,
+                                import_and_keep_bad)
+    if skip_bad:
+        click.echo(ngettext("%(num)s bad row written to %(path)s.",
+                            "%(num)s bad rows written to %(path)s.", len(summary.skipped),
+                            path=skip_bad))
+
+
+def _write_bad_rows(path: str, text: str) -> None:
+    """Write the CSV of an import's bad rows to ``path``; DomainError when it cannot be."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    except OSError as e:
+        raise DomainError(_("Nothing was imported: the bad rows cannot be written to %(path)s "
+                            "(%(reason)s).", path=path, reason=e.strerror or e)) from None
 
 
 # --- held responses and background jobs ----------------------------------------------------------

@@ -1,6 +1,7 @@
 """Paper forms (`import-responses`) under the web form's rules, and response rates."""
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,9 +13,16 @@ from survey_app.domain.errors import ImportRejected, NotAllowed
 from survey_app.domain.officials import get_or_create_position
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
-from survey_app.models import Appointment, HeldAnswer, HeldResponse, Invitation, Respondent
+from survey_app.models import (
+    Appointment,
+    AuditEntry,
+    HeldAnswer,
+    HeldResponse,
+    Invitation,
+    Respondent,
+)
 from tests import factories
-from tests.respondent_setup import ROSTER, load_roster, world
+from tests.respondent_setup import ROSTER, load_roster, world, world_with_roster
 
 ITEMS = ",".join(f"U{i}" for i in range(1, 10))  # one item per element: coded like it
 HEADER = f"respondent_ref,position,area_code,{ITEMS},comment\n"
@@ -287,6 +295,84 @@ def test_cli_import_responses(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == ("2027-Q1: 1 formulir kertas disimpan (2 jawaban kosong tidak "
                              "dihitung dalam nilai).\n")
+
+
+def test_cli_skip_bad_stores_the_good_row_and_writes_the_bad_ones(app, runner, tmp_path):
+    with app.app_context():
+        _areas, round_ = world()
+        load_roster(round_)
+        load(round_, HEADER + row("R1", "lurah", "3171010001"))  # R1 has answered for the lurah
+        db.session.commit()
+    path = tmp_path / "paper.csv"
+    path.write_text(HEADER + row("R2", "lurah", "3171010001", "4,4,4,4,4,4,4,4,4", "Bagus")
+                    + row("R1", "lurah", "3171010001")  # answered already
+                    + row("R3", "camat", "3171010", "3,3,5,3,3,3,3,3,3"))  # off the scale
+    out = tmp_path / "bad.csv"
+    # Without --skip-bad: every bad row with its line, nothing stored, no OUT written.
+    result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Tidak ada yang diimpor: 2 masalah ditemukan.",
+        "  baris 3: responden R1 sudah menjawab untuk lurah 3171010001",
+        "  baris 4 [U3]: U3 '5' harus 1, 2, 3 atau 4 (atau kosong)"]
+    with app.app_context():
+        assert count(HeldResponse) == 1 and not out.exists()
+
+    result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path),
+                                 "--skip-bad", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == ("2027-Q1: 1 formulir kertas disimpan; 2 baris salah dilewati.\n"
+                             f"2 baris salah ditulis ke {out}.\n")
+    with app.app_context():
+        stored = db.session.scalars(select(HeldResponse).order_by(HeldResponse.id)).all()
+        assert [(r.group, r.source, r.comment) for r in stored] == [
+            ("rt", "paper", None), ("rw", "paper", "Bagus")]
+        assert list(db.session.scalars(select(HeldAnswer.value).where(
+            HeldAnswer.held_response_id == stored[1].id))) == [4] * 9
+        answered = {ref: [p.answered for p in inv.positions] for ref, inv in db.session.execute(
+            select(Respondent.ref, Invitation).join(Invitation))}
+        assert answered == {"R1": [True, False, False], "R2": [True, False, False],
+                            "R3": [False, False], "R4": [False, False, False]}
+        audit = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "import-responses")).all()
+        assert [(a.target, a.detail) for a in audit] == [("2027-Q1", {
+            "file": str(path),
+            "summary": "1 formulir kertas disimpan; 2 baris salah dilewati"})]
+    # OUT: the web page's file of bad rows, the file's columns and each row's line and errors
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows == [
+        ["respondent_ref", "position", "area_code", *ITEMS.lower().split(","), "comment",
+         "errors"],
+        ["R1", "lurah", "3171010001", *["3"] * 9, "",
+         "baris 3: responden R1 sudah menjawab untuk lurah 3171010001"],
+        ["R3", "camat", "3171010", "3", "3", "5", *["3"] * 6, "",
+         "baris 4 [U3]: U3 '5' harus 1, 2, 3 atau 4 (atau kosong)"]]
+    # OUT, fixed (the errors column left in), imports as it is
+    out.write_text(out.read_text(encoding="utf-8").replace(",5,", ",2,")
+                   .replace("R1,lurah,3171010001", "R1,camat,3171010"), encoding="utf-8")
+    result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(out)])
+    assert result.output == "2027-Q1: 2 formulir kertas disimpan.\n"
+    with app.app_context():
+        assert count(HeldResponse) == 4
+
+
+def test_cli_skip_bad_stores_nothing_when_out_cannot_be_written(app, runner, tmp_path):
+    with app.app_context():
+        world_with_roster()
+    path = tmp_path / "paper.csv"
+    path.write_text(HEADER + row("R1", "lurah", "3171010001") + row("R9", "lurah", "3171010001"))
+    missing = tmp_path / "no-such-folder" / "bad.csv"
+    result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path),
+                                 "--skip-bad", str(missing)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Kesalahan: Tidak ada yang diimpor: baris yang salah tidak "
+                                    f"dapat ditulis ke {missing} (")
+    result = runner.invoke(args=["skm", "import-responses", "2027-Q1", str(path),
+                                 "--skip-bad", str(path)])
+    assert result.exit_code == 2 and "OUT tidak boleh FILE itu sendiri." in result.output
+    assert path.read_text().startswith(HEADER)  # the paper forms are still there
+    with app.app_context():
+        assert count(HeldResponse) == 0
 
 
 def test_cli_help_names_the_optional_columns(runner):
