@@ -632,7 +632,10 @@ def import_respondents(code, path):
     Groups: rt, rw, lmk, fkdm, tokoh; area_code is a kelurahan (or a kecamatan, for FKDM and
     tokoh of a kecamatan). Each respondent gets a personal link to the round, rating the lurah,
     camat and wali kota/bupati above their area as the round's rating matrix says. All-or-nothing;
-    re-importing updates names and contacts and never changes anyone's link.
+    re-importing updates names and contacts and never changes anyone's link. A respondent taken
+    off the roster (skm respondent deactivate) whom the file names has their details updated but
+    stays inactive, with no working link; the summary names them (reactivate them, then import
+    the file again, to invite them).
     """
     from survey_app.domain import roster
 

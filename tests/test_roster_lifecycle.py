@@ -6,16 +6,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from survey_app.domain import holding, invitations, lifecycle, responses, results, rounds
+from survey_app.domain import holding, invitations, lifecycle, responses, results, roster, rounds
 from survey_app.domain.errors import DomainError
 from survey_app.domain.tabular import read_table
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Invitation, Respondent
 from tests import factories
 from tests.conftest import csrf_token
-from tests.respondent_setup import SECRET, load_roster, token_of, world, world_with_roster
+from tests.respondent_setup import (
+    HEADER,
+    ROSTER,
+    SECRET,
+    load_roster,
+    token_of,
+    world,
+    world_with_roster,
+)
 
 ITEMS = ",".join(f"U{i}" for i in range(1, 10))
 PAPER = f"respondent_ref,position,area_code,{ITEMS},comment\n"
@@ -85,21 +94,28 @@ def test_the_scores_denominator_drops_but_the_answer_stays(open_round):
         holding.stored_responses(round_.id))) == stored == 1  # R1's answer stays
 
 
-def test_an_inactive_respondent_is_not_copied_to_the_next_quarter(ctx):
+def closed_round_with_r2_off_and_the_next_one():
+    """A closed round whose roster was loaded as a draft, R2 deactivated since, and the next
+    quarter's draft with no roster yet; committed. Returns both rounds."""
     _areas, round_ = world(state="closed", opens=datetime(2027, 1, 10, tzinfo=UTC),
                            closes=datetime(2027, 3, 31, tzinfo=UTC))
     round_.state = "draft"
     load_roster(round_)
     round_.state = "closed"
     lifecycle.deactivate(respondent("R2"))
-    db.session.commit()
-    # the closed round keeps its history: R2's invitation there is not withdrawn
-    assert not db.session.scalar(select(Invitation.withdrawn).join(Respondent)
-                                 .where(Respondent.ref == "R2"))
-    assert responses.response_rates(round_).total.invited == 4
     nxt = factories.round_("2027-Q2", state="draft", opens=datetime(2027, 4, 10, tzinfo=UTC),
                            closes=datetime(2027, 6, 30, tzinfo=UTC),
                            questionnaire=round_.questionnaire)
+    db.session.commit()
+    return round_, nxt
+
+
+def test_an_inactive_respondent_is_not_copied_to_the_next_quarter(ctx):
+    round_, nxt = closed_round_with_r2_off_and_the_next_one()
+    # the closed round keeps its history: R2's invitation there is not withdrawn
+    assert not db.session.scalar(select(Invitation.withdrawn).join(Respondent)
+                                 .where(Respondent.ref == "R2", Invitation.round_id == round_.id))
+    assert responses.response_rates(round_).total.invited == 4
     assert invitations.copy_roster(round_, nxt, SECRET) == 3  # what next_quarter copies
     refs = set(db.session.scalars(select(Respondent.ref).join(Invitation)
                                   .where(Invitation.round_id == nxt.id)))
@@ -208,3 +224,84 @@ def test_a_viewer_cannot_change_the_roster(app, client, auth, users):
     assert client.post("/coordinator/roster/2027-Q1/respondents/deactivate/R1",
                        data={"csrf_token": token}).status_code == 403
 
+
+
+# --- a roster file that names inactive respondents ------------------------------------------
+
+def roster_table(text: str):
+    return read_table(text.encode(), "roster.csv", required=roster.REQUIRED_COLUMNS,
+                      optional=roster.OPTIONAL_COLUMNS)
+
+
+def test_a_roster_naming_inactive_respondents_updates_them_but_leaves_them_inactive(open_round):
+    round_ = open_round
+    lifecycle.deactivate(respondent("R2"))
+    lifecycle.deactivate(respondent("R4"))
+    db.session.commit()
+    tokens = {ref: token_of(ref, round_) for ref in ("R2", "R4")}
+    # R2's name changed, R4 unchanged, R5 new
+    text = ROSTER.replace("Siti Aminah", "Siti A.") + "R5,Dewi,rt,3171010001,1,3,,\n"
+    plan = roster.plan(round_, roster_table(text))
+    db.session.rollback()
+    assert plan.inactive_refs() == ["R2", "R4"]
+    # what the coordinator must check first: changed, inactive and new rows, then the others
+    assert [r.ref for r in plan.changes_first()] == ["R2", "R4", "R5", "R1", "R3"]
+    with force_locale("en"):
+        assert plan.inactive_notice() == (
+            "2 respondents in the file are inactive (taken off the roster): R2, R4. Their details "
+            "are updated from the file, but they stay inactive: no working link to this round, "
+            "no letters, not counted as invited. To invite them, cancel, reactivate them on the "
+            "roster page of a round they were invited to, then load this file again.")
+    summary = roster.import_roster(round_, roster_table(text), SECRET)
+    db.session.commit()
+    assert (summary.created, summary.updated, summary.unchanged, summary.invitations_created,
+            summary.inactive) == (1, 1, 3, 1, ["R2", "R4"])
+    assert str(summary) == (
+        "1 responden baru, 1 diperbarui, 3 tidak berubah; 1 undangan baru; 2 responden dalam "
+        "berkas nonaktif dan tetap nonaktif, tanpa tautan yang berlaku ke putaran ini: R2, R4; "
+        "untuk mengundang mereka, aktifkan kembali, lalu impor berkas ini lagi")
+    # what the notice says: the details are written, they stay inactive, their links dead
+    assert (respondent("R2").name, respondent("R2").active, respondent("R4").active) == (
+        "Siti A.", False, False)
+    with db.engine.connect() as connection:
+        assert all(invitations.open_link(connection, t) is None for t in tokens.values())
+    assert responses.response_rates(round_).total.invited == 3  # R1, R3 and R5
+    assert roster.plan(round_, roster_table(ROSTER.replace("R2,", "R9,"))).inactive_notice() == (
+        "1 responden dalam berkas nonaktif (sudah dikeluarkan dari daftar responden): R4. Datanya "
+        "diperbarui dari berkas, tetapi ia tetap nonaktif: tidak ada tautan yang berlaku ke "
+        "putaran ini, tidak mendapat surat, tidak dihitung sebagai diundang. Untuk mengundangnya: "
+        "batalkan, aktifkan kembali di halaman daftar responden putaran tempat ia pernah diundang, "
+        "lalu muat berkas ini lagi.")
+    db.session.rollback()
+
+
+def test_reactivating_then_loading_the_file_again_invites_them_as_the_notice_says(ctx):
+    _round, nxt = closed_round_with_r2_off_and_the_next_one()
+    # the next quarter's roster names R2, who has no invitation there at all
+    assert load_roster(nxt).inactive == ["R2"]
+    assert db.session.scalar(select(Invitation.id).join(Respondent).where(
+        Respondent.ref == "R2", Invitation.round_id == nxt.id)) is None
+    lifecycle.reactivate(respondent("R2"))  # from the closed round's roster page
+    summary = load_roster(nxt)
+    assert (summary.inactive, summary.invitations_created) == ([], 1)
+    assert db.session.scalar(select(Invitation.withdrawn).join(Respondent).where(
+        Respondent.ref == "R2", Invitation.round_id == nxt.id)) is False
+
+
+def test_the_cli_names_the_first_ten_inactive_respondents_and_counts_the_others(app, runner,
+                                                                                tmp_path):
+    text = HEADER + "".join(f"X{n:02d},Warga {n},rt,3171010001,1,{n + 1},,\n" for n in range(12))
+    with app.app_context():
+        world_with_roster(text)
+        for n in range(12):
+            lifecycle.deactivate(respondent(f"X{n:02d}"))
+        db.session.commit()
+    path = tmp_path / "roster.csv"
+    path.write_text(text)
+    result = runner.invoke(args=["skm", "import-respondents", "2027-Q1", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "2027-Q1: 0 responden baru, 0 diperbarui, 12 tidak berubah; 0 undangan baru; 12 responden "
+        "dalam berkas nonaktif dan tetap nonaktif, tanpa tautan yang berlaku ke putaran ini: X00, "
+        "X01, X02, X03, X04, X05, X06, X07, X08, X09 dan 2 lainnya; untuk mengundang mereka, "
+        "aktifkan kembali, lalu impor berkas ini lagi.\n")

@@ -7,6 +7,7 @@ from datetime import UTC
 
 from sqlalchemy import func, select
 
+from survey_app.domain import lifecycle
 from survey_app.extensions import db
 from survey_app.models import HeldResponse, Respondent
 from tests.respondent_setup import HEADER, ROSTER, world, world_with_roster
@@ -113,6 +114,44 @@ def test_import_errors_are_in_the_language_the_coordinator_chose(app, client, au
     html = upload_roster(client, "respondent_ref,name,group\nR1,Budi,tokoh\n").get_data(
         as_text=True)
     assert "baris 1: kolom tidak ada: area_code; kolom yang diharapkan: respondent_ref" in html
+
+
+def test_the_preview_says_what_becomes_of_inactive_respondents_in_both_languages(app, client,
+                                                                                  auth, users):
+    with app.app_context():
+        world_with_roster()
+        for ref in ("R4", "R2"):
+            lifecycle.deactivate(db.session.scalar(select(Respondent).where(Respondent.ref == ref)))
+        db.session.commit()
+    auth.login(users["coordinator"])
+    roster = ROSTER + "R5,Dewi,rt,3171010001,1,3,,\n"
+    html = upload_roster(client, roster).get_data(as_text=True)
+    assert ("2 responden dalam berkas nonaktif (sudah dikeluarkan dari daftar responden): R2, R4. "
+            "Data mereka diperbarui dari berkas, tetapi mereka tetap nonaktif: tidak ada tautan "
+            "yang berlaku ke putaran ini, tidak mendapat surat, tidak dihitung sebagai diundang. "
+            "Untuk mengundang mereka: batalkan, aktifkan kembali di halaman daftar responden "
+            "putaran tempat mereka pernah diundang, lalu muat berkas ini lagi.") in html
+    # the table marks them, and lists them with the new row before the unchanged ones
+    marked = re.findall(r"<td>(R\d)</td>.*?<td>([^<]*)(?:<strong>([^<]*)</strong>)?</td></tr>",
+                        html, re.S)
+    assert marked == [("R2", "tidak berubah, ", "nonaktif"), ("R4", "tidak berubah, ", "nonaktif"),
+                      ("R5", "baru", ""), ("R1", "tidak berubah", ""), ("R3", "tidak berubah", "")]
+    html = upload_roster(client, roster, "?lang=en").get_data(as_text=True)
+    assert ("2 respondents in the file are inactive (taken off the roster): R2, R4. Their details "
+            "are updated from the file, but they stay inactive: no working link to this round, no "
+            "letters, not counted as invited. To invite them, cancel, reactivate them on the "
+            "roster page of a round they were invited to, then load this file again.") in html
+    upload = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
+    html = client.post("/coordinator/roster/2027-Q1/import",
+                       data={"csrf_token": csrf(html), "upload": upload},
+                       follow_redirects=True).get_data(as_text=True)
+    assert ("2 respondents in the file are inactive and stay inactive, with no working link to "
+            "this round: R2, R4; to invite them, reactivate them, then import the file again.")\
+        in html
+    # a file without inactive respondents says nothing of them
+    html = upload_roster(client, HEADER + "R1,Budi Santoso,rt,3171010001,1,2,,\n").get_data(
+        as_text=True)
+    assert "inactive" not in html and "warning-box" not in html
 
 
 def one_paper_form_from_the_page(app, client, auth, users):

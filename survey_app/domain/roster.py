@@ -5,6 +5,11 @@ by respondent_ref across rounds; importing a roster for a round upserts them and
 an invitation to that round (see survey_app.domain.invitations). Re-importing updates names and
 contacts and never creates a second respondent or changes a link. All-or-nothing: ``plan``
 checks every row first (and is the coordinator's preview); ``apply`` writes. The caller commits.
+
+A respondent taken off the roster (survey_app.domain.lifecycle) whom the file names stays
+inactive: their details are updated from the file like anyone's, but invitations.invite gives them
+no link, and a link of theirs withdrawn in this round stays withdrawn. Only reactivating them
+puts them back; the preview and the summary say so, naming them (``inactive_notice``).
 """
 from __future__ import annotations
 
@@ -76,6 +81,7 @@ class PlannedRow:
     area_code: str
     area_name: str
     respondent_id: int | None = None  # the stored respondent's, when not new
+    inactive: bool = False  # a stored respondent taken off the roster (lifecycle)
 
 
 @dataclass
@@ -87,13 +93,46 @@ class RosterPlan:
         return sum(1 for r in self.rows if r.action == action)
 
     def changes_first(self) -> list[PlannedRow]:
-        """New and changed rows before unchanged ones (what a coordinator needs to check)."""
-        return sorted(self.rows, key=lambda r: (r.action == "unchanged", r.line))
+        """New, changed and inactive rows before the other unchanged ones (what a coordinator
+        needs to check)."""
+        return sorted(self.rows, key=lambda r: (r.action == "unchanged" and not r.inactive,
+                                                r.line))
+
+    def inactive_refs(self) -> list[str]:
+        """The refs of the file's inactive respondents, in the file's order."""
+        return [r.ref for r in self.rows if r.inactive]
+
+    def inactive_notice(self) -> str | None:
+        """What importing the file would do with its inactive respondents, naming the first
+        few, in the current language; None when it names none."""
+        refs = self.inactive_refs()
+        if not refs:
+            return None
+        return ngettext(
+            "%(num)s respondent in the file is inactive (taken off the roster): %(refs)s. Their "
+            "details are updated from the file, but they stay inactive: no working link to this "
+            "round, no letters, not counted as invited. To invite them, cancel, reactivate them "
+            "on the roster page of a round they were invited to, then load this file again.",
+            "%(num)s respondents in the file are inactive (taken off the roster): %(refs)s. Their "
+            "details are updated from the file, but they stay inactive: no working link to this "
+            "round, no letters, not counted as invited. To invite them, cancel, reactivate them "
+            "on the roster page of a round they were invited to, then load this file again.",
+            len(refs), refs=_listed(refs))
 
 
 # What a page or a job says once a roster is imported (a msgid; RosterSummary.counts fills it in).
 IMPORTED = N_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged; "
               "%(invited)s new invitations.")
+
+INACTIVE_LISTED = 10  # the inactive respondents a preview or summary names; the others are counted
+
+
+def _listed(refs: list[str]) -> str:
+    """The first INACTIVE_LISTED refs, and how many more."""
+    listed = ", ".join(refs[:INACTIVE_LISTED])
+    if len(refs) > INACTIVE_LISTED:
+        listed += " " + gettext("and %(n)s more", n=len(refs) - INACTIVE_LISTED)
+    return listed
 
 
 @dataclass
@@ -103,6 +142,7 @@ class RosterSummary:
     unchanged: int = 0
     invitations_created: int = 0
     nothing_to_rate: int = 0
+    inactive: list[str] = field(default_factory=list)  # refs of the file's inactive respondents
 
     def counts(self) -> dict[str, int]:
         """IMPORTED's values."""
@@ -123,7 +163,20 @@ class RosterSummary:
                 "posts above their area) and got no link",
                 "%(num)s respondents have no position to rate in this round (no official holds "
                 "the posts above their area) and got no link", self.nothing_to_rate)
+        if self.inactive:
+            text += "; " + self.inactive_notice()
         return text
+
+    def inactive_notice(self) -> str:
+        """What became of the file's inactive respondents (empty when it named none)."""
+        if not self.inactive:
+            return ""
+        return ngettext(
+            "%(num)s respondent in the file is inactive and stays inactive, with no working link "
+            "to this round: %(refs)s; to invite them, reactivate them, then import the file again",
+            "%(num)s respondents in the file are inactive and stay inactive, with no working link "
+            "to this round: %(refs)s; to invite them, reactivate them, then import the file again",
+            len(self.inactive), refs=_listed(self.inactive))
 
 
 def read_roster(source, filename: str | None = None) -> Table:
@@ -146,6 +199,8 @@ def plan(round_: Round, table: Table) -> RosterPlan:
     check_round(round_)
     areas = {a.code: a for a in db.session.scalars(select(Area))}
     stored = _stored_contacts()
+    # Few are off the roster: one query (as in invitations.invite, which gives them no link).
+    inactive = set(db.session.scalars(select(Respondent.ref).where(Respondent.active.is_(False))))
     errors: list[RowError] = []
     result = RosterPlan(round_.code)
     seen: dict[str, int] = {}
@@ -172,7 +227,8 @@ def plan(round_: Round, table: Table) -> RosterPlan:
                   "phone": phone, "email": email}
         current = stored.get(ref)
         result.rows.append(PlannedRow(line, ref, values, _action(current, values), area.code,
-                                      area.name, current[0] if current else None))
+                                      area.name, current[0] if current else None,
+                                      ref in inactive))
     if errors:
         raise ImportRejected(errors)
     return result
@@ -310,7 +366,7 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
     respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
                     row.values["area_id"]) for row in roster.rows]
     summary = RosterSummary(created=counts["new"], updated=counts["update"],
-                            unchanged=counts["unchanged"])
+                            unchanged=counts["unchanged"], inactive=roster.inactive_refs())
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
     db.session.expire_all()
     return summary

@@ -89,6 +89,8 @@ def _roster_imported(summary: roster.RosterSummary) -> None:
                        "%(num)s respondents have no official to rate in this round (no one holds "
                        "the posts above their area) and got no link.", summary.nothing_to_rate),
               "error")
+    if summary.inactive:
+        flash(f"{summary.inactive_notice()}.", "error")
 
 
 @bp.post("/<round:code>/import")
