@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi skm <command>`. Each docstring is its --help."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -447,6 +448,7 @@ def import_complaints(path, mappings, as_of, skip_bad):
     from survey_app.domain.complaints import bad_rows_csv, parse_mapping, read_complaints
     from survey_app.domain.complaints import import_complaints as run
 
+    _not_the_file_itself(skip_bad, path)
     try:
         mapping = parse_mapping(mappings)
         try:
@@ -456,6 +458,8 @@ def import_complaints(path, mappings, as_of, skip_bad):
                                 "2027-01-08T07:00.", value=as_of)) from None
         table = read_complaints(path, mapping=mapping)
         summary, checked = run(table, as_of_time, skip_bad=bool(skip_bad))
+        if skip_bad:  # before the commit: when OUT cannot be written, nothing is stored
+            _write_bad_rows(skip_bad, bad_rows_csv(table, checked, mapping))
         audit.record("import-complaints", path, detail={"summary": str(summary),
                                                          "as_of": summary.as_of.isoformat()})
         db.session.commit()
@@ -472,8 +476,6 @@ def import_complaints(path, mappings, as_of, skip_bad):
     if summary.ignored_columns:
         click.echo(_("Ignored columns: %(columns)s.", columns=", ".join(summary.ignored_columns)))
     if skip_bad:
-        with open(skip_bad, "w", encoding="utf-8", newline="") as out:
-            out.write(bad_rows_csv(table, checked, mapping))
         click.echo(ngettext("%(num)s bad row written to %(path)s.",
                             "%(num)s bad rows written to %(path)s.", len(checked.bad),
                             path=skip_bad))
@@ -569,7 +571,6 @@ def render_command(code, out_dir, lang, processes):
     """Render the report card of every position of round CODE, and the province summary, as PDF
     files in DIR. Each card gets its document number and fingerprint (recorded, so that printed
     copies can be checked at /verify); the same figures keep the same number."""
-    import os
     import time
 
     from reports.batch import render_all
@@ -702,12 +703,9 @@ def import_responses(code, path, skip_bad):
     page's download of bad rows: the file's own columns and an errors column naming each row's
     line. Fix them and import OUT itself (its errors column is ignored).
     """
-    import os
-
     from survey_app.domain import responses
 
-    if skip_bad and os.path.realpath(skip_bad) == os.path.realpath(path):
-        raise click.BadParameter(_("OUT must not be FILE itself."), param_hint="--skip-bad")
+    _not_the_file_itself(skip_bad, path)
 
     def import_and_keep_bad(round_, table):
         summary = responses.import_paper(round_, table, skip_bad=bool(skip_bad))
@@ -721,6 +719,12 @@ def import_responses(code, path, skip_bad):
         click.echo(ngettext("%(num)s bad row written to %(path)s.",
                             "%(num)s bad rows written to %(path)s.", len(summary.skipped),
                             path=skip_bad))
+
+
+def _not_the_file_itself(out: str | None, path: str) -> None:
+    """--skip-bad OUT may not overwrite the file being imported."""
+    if out and os.path.realpath(out) == os.path.realpath(path):
+        raise click.BadParameter(_("OUT must not be FILE itself."), param_hint="--skip-bad")
 
 
 def _write_bad_rows(path: str, text: str) -> None:

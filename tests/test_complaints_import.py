@@ -240,6 +240,25 @@ def test_cli_import_with_map_as_of_and_skip_bad(app, runner, cli_tree, tmp_path)
         assert stored("1234567").source_as_of == datetime(2026, 5, 10, 5, tzinfo=UTC)
 
 
+def test_cli_skip_bad_stores_nothing_when_out_cannot_be_written(app, runner, cli_tree,
+                                                                tmp_path):
+    """The bad rows are written before the commit: a coordinator never has good rows stored and
+    the bad ones lost. Nor may OUT be the export itself (it would be overwritten)."""
+    export = tmp_path / "lapor.csv"
+    export.write_text(LAPOR + "1234569;X;;3171999999;2026-05-02 08:00:00;;;\n", encoding="utf-8")
+    args = ["skm", "import-complaints", str(export), *sum((["--map", m] for m in LAPOR_MAP), [])]
+    missing = tmp_path / "no-such-folder" / "bad.csv"
+    result = runner.invoke(args=args + ["--skip-bad", str(missing)])
+    assert result.exit_code == 1
+    assert f"Tidak ada yang diimpor: baris yang salah tidak dapat ditulis ke {missing}" in \
+        result.output
+    same = runner.invoke(args=args + ["--skip-bad", str(export)])
+    assert same.exit_code == 2 and "--skip-bad" in same.output
+    assert export.read_text(encoding="utf-8").startswith(LAPOR)
+    with app.app_context():
+        assert count() == 0
+
+
 def test_cli_refuses_a_bad_as_of(runner, cli_tree, tmp_path):
     export = tmp_path / "c.csv"
     export.write_text(HEADER + GOOD_ROW)
