@@ -516,3 +516,24 @@ def test_a_card_prints_only_the_comments_of_its_officials_own_forms(ctx):
     entry = next(p for p in document.positions if p.position_id == post.id)
     assert entry.official is not None and entry.official.name == "Baru" and entry.ikm == 100.0
     assert cards.comments_by_position(round_, [entry])[post.id] == ["masa Baru"] * 3
+
+
+@pytest.mark.xfail(strict=True, reason="public_results.public_row takes entry.complaints, which "
+                   "for a post that changed hands is the holder's part only, not every "
+                   "complaint filed in the area that quarter")
+def test_the_public_row_of_a_post_counts_every_complaint_filed_in_its_area(crm):
+    """DOMAIN.md 5: a complaint belongs to the kelurahan where it was filed; the open data's own
+    dictionary says complaints_received is "filed in the area or unit that quarter". Kelurahan
+    3171010001 had B1..B4 filed in 2027-Q1 (Budi's two, Siti's two): its public row says 4, all
+    resolved and in time; Agus's kelurahan says 6 received, 1 rejected, rate 0.4."""
+    from survey_app.domain import public_results, rounds
+
+    rounds.publish(crm["round"], now=AFTER)
+    crm["round"].public = True
+    db.session.flush()
+    rows = {row["area_code"]: row for row in public_results.table(crm["round"]).rows
+            if row["position"] == "lurah"}
+    assert (rows["3171010002"]["complaints_received"],
+            rows["3171010002"]["complaints_in_time_rate"]) == (6, 0.4)
+    assert (rows["3171010001"]["complaints_received"], rows["3171010001"]["complaints_resolved"],
+            rows["3171010001"]["complaints_resolved_in_time"]) == (4, 4, 4)
