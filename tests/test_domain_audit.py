@@ -378,9 +378,6 @@ def test_a_complaint_belongs_to_who_held_the_post_on_its_jakarta_day(crm):
     assert budi["official"]["name"] == "Budi" and budi["complaints"]["received"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="durations are compared in whole milliseconds "
-                   "(complaint_figures.ms_between rounds), so a resolution under half a "
-                   "millisecond after reported + 7 days is counted in time")
 def test_a_resolution_a_fraction_of_a_millisecond_late_is_late(ctx):
     """DOMAIN.md 5: in time is "resolved no later than reported + deadline days". Z1 is resolved
     7 days and 0.4 ms after it was reported: later than the deadline, so not in time."""
@@ -495,9 +492,6 @@ def test_a_result_below_the_required_sample_never_moves_anyone_up_the_ladder(ctx
 
 # --- 7. Rotation: a form belongs to whoever held the post when it was filled in (DOMAIN.md 4a) ----
 
-@pytest.mark.xfail(strict=True, reason="cards.comments_by_position gathers the comments of every "
-                   "form of the post, so the card of the holder on the reference day also "
-                   "prints the comments of forms given in the predecessor's time")
 def test_a_card_prints_only_the_comments_of_its_officials_own_forms(ctx):
     """Lama held the lurah post until 14 Feb 2027, Baru from 15 Feb. Three RT forms given in
     Lama's time (all 2, comment "masa Lama") and three in Baru's (all 4, "masa Baru"). DOMAIN.md
@@ -518,9 +512,6 @@ def test_a_card_prints_only_the_comments_of_its_officials_own_forms(ctx):
     assert cards.comments_by_position(round_, [entry])[post.id] == ["masa Baru"] * 3
 
 
-@pytest.mark.xfail(strict=True, reason="public_results.public_row takes entry.complaints, which "
-                   "for a post that changed hands is the holder's part only, not every "
-                   "complaint filed in the area that quarter")
 def test_the_public_row_of_a_post_counts_every_complaint_filed_in_its_area(crm):
     """DOMAIN.md 5: a complaint belongs to the kelurahan where it was filed; the open data's own
     dictionary says complaints_received is "filed in the area or unit that quarter". Kelurahan

@@ -90,18 +90,24 @@ def comments_by_position(round_: Round, entries: list[PositionEntry]) -> dict[in
     response's id still follows its arrival until its batch is released, domain/holding.py)."""
     counting = {e.position_id: {g for g, v in e.groups.items() if v is not None}
                 for e in entries}
+    # A post that changed hands in the quarter: each official keeps the forms given while they
+    # held it (DOMAIN.md 4a), their comments included (the NIP of the entry's official; None
+    # for the days nobody held it).
+    part_of = {e.position_id: e.official.nip if e.official is not None else None
+               for e in entries if e.holder_part}
     wanted = [pid for pid, groups in counting.items() if groups]
     found: dict[int, list[str]] = {pid: [] for pid in counting}
     if not wanted:
         return found
     stored = holding.stored_responses(round_.id)
     rows = db.session.execute(
-        select(stored.c.position_id, stored.c.group, stored.c.comment)
+        select(stored.c.position_id, Official.nip, stored.c.group, stored.c.comment)
+        .select_from(stored.outerjoin(Official, Official.id == stored.c.official_id))
         .where(stored.c.position_id.in_(wanted), stored.c.comment.is_not(None),
                func.length(func.trim(stored.c.comment)) > 0)
         .order_by(stored.c.comment)).all()
-    for position_id, group, comment in rows:
-        if group in counting[position_id]:
+    for position_id, nip, group, comment in rows:
+        if group in counting[position_id] and part_of.get(position_id, nip) == nip:
             found[position_id].append(comment.strip())
     return found
 

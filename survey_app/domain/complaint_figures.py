@@ -116,6 +116,32 @@ def _ms_between_postgresql(element, compiler, **kw):
     return f"CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start})) * 1000) AS BIGINT)"
 
 
+class plus_days(FunctionElement):
+    """A stored UTC time plus whole days of 24 hours, to the microsecond: a deadline is compared
+    as a time ("resolved no later than reported + deadline days", DOMAIN.md 5), not as a
+    duration in milliseconds, which would let a resolution under a millisecond late count as
+    in time."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(plus_days, "sqlite")
+def _plus_days_sqlite(element, compiler, **kw):
+    time, days = (compiler.process(c, **kw) for c in element.clauses)
+    # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's format, domain/bulk.py's too), and
+    # its date functions keep whole seconds: the days are added to those and the microseconds
+    # put back, so that the text compares with a stored time exactly.
+    return f"(datetime({time}, '+' || ({days}) || ' days') || substr({time}, 20))"
+
+
+@compiles(plus_days, "postgresql")
+def _plus_days_postgresql(element, compiler, **kw):
+    time, days = (compiler.process(c, **kw) for c in element.clauses)
+    # Seconds, not calendar days: '1 day' follows the session's time zone across a DST change.
+    return f"({time} + make_interval(secs => ({days}) * 86400))"
+
+
 class jakarta_date(FunctionElement):
     """The Asia/Jakarta calendar day of a stored UTC time."""
 
@@ -194,8 +220,8 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool,
     start, end = quarters.window(round_.code)
     cutoff = literal(cutoff_of(round_, now), UTCDateTime)
     moment = _moment(round_, now)
-    deadline_ms = round_.deadline_days * DAY_MS
     c = Complaint.__table__
+    due = plus_days(c.c.reported_at, literal(round_.deadline_days, Integer))
     columns = [
         c.c.position_id, c.c.area_id, c.c.unit_id,
         case((c.c.status == "rejected", 1), else_=0).label("is_rejected"),
@@ -204,7 +230,8 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool,
         ms_between(c.c.reported_at, c.c.resolved_at).label("resolve_ms"),
         case((and_(c.c.status != "rejected", c.c.first_response_at <= cutoff),
               ms_between(c.c.reported_at, c.c.first_response_at))).label("response_ms"),
-        ms_between(c.c.reported_at, cutoff).label("age_ms"),
+        case((c.c.resolved_at <= due, 1), else_=0).label("resolved_by_due"),
+        case((cutoff > due, 1), else_=0).label("past_due"),
     ]
     if by_official:
         columns.append(jakarta_date(c.c.reported_at).label("day"))
@@ -216,9 +243,9 @@ def _aggregate(round_: Round, now: datetime | None, by_official: bool,
     counts = select(
         *keys, func.count().label("received"), func.sum(a.is_rejected).label("rejected"),
         func.sum(a.is_resolved).label("resolved"),
-        func.sum(case((and_(a.is_resolved == 1, a.resolve_ms <= deadline_ms), 1), else_=0))
+        func.sum(case((and_(a.is_resolved == 1, a.resolved_by_due == 1), 1), else_=0))
         .label("in_time"),
-        func.sum(case((and_(a.is_rejected == 0, a.is_resolved == 0, a.age_ms > deadline_ms), 1),
+        func.sum(case((and_(a.is_rejected == 0, a.is_resolved == 0, a.past_due == 1), 1),
                       else_=0)).label("open_overdue"),
     ).group_by(*keys)
     resolve_medians = _medians(attributed, keys, a.resolve_ms, a.is_resolved == 1)
@@ -243,7 +270,8 @@ def _attributed(quarter, by_official: bool, positions: Collection[int] | None = 
     """Each complaint of the quarter once per position it counts for: its own position (lurah or
     kepala dinas), and for complaints filed at a kelurahan also its camat and wali kota/bupati."""
     q = quarter.c
-    values = [q.is_rejected, q.is_resolved, q.resolve_ms, q.response_ms, q.age_ms]
+    values = [q.is_rejected, q.is_resolved, q.resolve_ms, q.response_ms, q.resolved_by_due,
+              q.past_due]
     # Who held the post on the day it was reported, from the appointments as recorded now (not
     # as at the import: a rotation recorded late still moves the complaints, DOMAIN.md 4a).
     own_official = cast(null(), Integer)

@@ -159,7 +159,7 @@ def public_row(entry: PositionEntry, document: ResultsDocument, number: int,
     """One post's public row: COLUMNS as keys. Below the required sample: no score at all."""
     status = ranking.rank_status(entry)
     scored = entry.ikm is not None and ranking.rankable(entry)
-    figures = entry.complaints
+    figures = entry.area_complaints  # filed in the area, whoever held the post
     return {
         "round": document.round, "publication": number,
         "kota_code": entry.kota_code,

@@ -98,7 +98,7 @@ from survey_app.models import (
     Unit,
 )
 
-METHOD_VERSION = "5"  # bump whenever the computation changes: stored base results are redone
+METHOD_VERSION = "6"  # bump whenever the computation changes: stored base results are redone
 HISTORY = 8  # quarters shown in the trend
 SIGNIFICANCE = 0.05
 
@@ -537,8 +537,7 @@ def complaint_figures_of(round_: Round, known: BaseResults | ResultsDocument | N
     complaint_figures.figures_for_round computed when the results were: each post's figures
     (a post that changed hands: the whole post's), and empty ones where nothing was filed."""
     base = known if known is not None else base_results(round_)
-    found = {e.position_id: (e.post_complaints if e.holder_part else e.complaints)
-             for e in base.positions + base.earlier_holders}
+    found = {e.position_id: e.area_complaints for e in base.positions + base.earlier_holders}
     figures = {pid: f for pid, f in found.items() if f is not None}
     empty = empty_figures(round_, None)
     if figures:  # at the moment the stored figures describe (the same for all of them)

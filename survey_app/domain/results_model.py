@@ -205,6 +205,13 @@ class PositionResult:
     official_failed_because: tuple[FailureReason, ...]  # written only where there is an official
 
     @property
+    def area_complaints(self) -> ComplaintFigures | None:
+        """Every complaint filed in the post's area or unit that quarter (DOMAIN.md 5): the
+        whole post's figures, also where it changed hands (then ``complaints`` is the
+        holder's part)."""
+        return self.post_complaints if self.holder_part else self.complaints
+
+    @property
     def judged_complaints(self) -> ComplaintFigures | None:
         """The complaint figures the official is judged on: over every post they held in the
         quarter when there were several, else this entry's own."""
