@@ -283,9 +283,9 @@ def _elements(flow: Flow, data: CardData) -> None:
     rows = [e for e in data.elements if e.nrr is not None]
     if not rows:
         return
-    name_w, value_w, tag_w = 230, 34, 62
+    name_w, value_w, grade_w, tag_w = 230, 34, 14, 62
     bar_x = MARGIN + name_w
-    bar_w = CONTENT_W - name_w - value_w - tag_w
+    bar_w = CONTENT_W - name_w - value_w - grade_w - tag_w
     # long element names wrap onto a second line rather than lose their end
     names = [simpleSplit(f"{e.code} {e.name_id if lang == 'id' else e.name_en}",
                          "Helvetica-Bold", 8.5, name_w - 8)[:2] for e in rows]
@@ -318,10 +318,14 @@ def _elements(flow: Flow, data: CardData) -> None:
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 8.5)
         pdf.drawRightString(bar_x + bar_w + value_w - 4, bar_y + 2, fmt.number(element.nrr, lang))
+        if element.grade:
+            pdf.setFont("Helvetica-Bold", 8.5)
+            pdf.drawString(bar_x + bar_w + value_w, bar_y + 2, element.grade)
         if element.priority:
             pdf.setFillColor(WARN)
             pdf.setFont("Helvetica-Bold", 7.5)
-            pdf.drawString(bar_x + bar_w + value_w + 2, bar_y + 2, label(texts, "priority"))
+            pdf.drawString(bar_x + bar_w + value_w + grade_w + 2, bar_y + 2,
+                           label(texts, "priority"))
     flow.y = bottom - 12
     flow.paragraph(label(texts, "priorities_note"), size=8, colour=MUTED)
     flow.gap(6)

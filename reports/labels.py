@@ -77,7 +77,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Below the minimum sample: the score is shown, but it is not used for "
         "sanctions or the ranking."),
     "sample_ok": N_("The minimum sample is met."),
-    "elements_title": N_("Score per element (NRR, scale 1-4)"),
+    "elements_title": N_("Score and grade per element (NRR, scale 1-4)"),
     "priority": N_("PRIORITY"),
     "priorities_note": N_(
         "The weakest elements (at most three, below the elements' average) are marked "

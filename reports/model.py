@@ -18,6 +18,7 @@ class Element:
     name_en: str
     nrr: float | None  # 1..4, two decimals
     priority: bool = False
+    grade: str | None = None  # A..D, as the element's NRR x 25 would be graded
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class CardData:
         data["comments_sha256"] = hashlib.sha256(
             "\n\x00".join(self.comments).encode()).hexdigest()
         for element in data["elements"]:
-            element.pop("name_id"), element.pop("name_en")
+            # The grade is its NRR's (ikm.element_grade): left out, so that a card issued before
+            # it was printed keeps its fingerprint (and a published one its number).
+            element.pop("name_id"), element.pop("name_en"), element.pop("grade")
         return data
 
 

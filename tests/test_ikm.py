@@ -163,3 +163,12 @@ def test_the_ci_and_the_change_share_one_variance():
     assert ikm.change_p_value(5.0, None, 0.015625) is None
     assert ikm.change_p_value(5.0, 0.0, 0.0) == 0.0 and ikm.change_p_value(0.0, 0.0, 0.0) == 1.0
     assert ikm.stratified_variance([(1.0, 1, 3.0, 0.0, 5)]) is None
+
+
+@pytest.mark.parametrize("nrr, letter", [
+    # the regulation's NRR intervals (Permenpan RB 14/2017): A 3.5324-4.00, B 3.0644-3.5320,
+    # C 2.60-3.064, D 1.00-2.5996; x 25: 88.31, 88.30, 76.61, 76.60, 65.00, 64.99
+    (4.0, "A"), (3.5324, "A"), (3.532, "B"), (3.0644, "B"), (3.064, "C"), (2.60, "C"),
+    (2.5996, "D"), (1.0, "D")])
+def test_an_elements_grade_is_that_of_its_nrr_on_the_ikm_scale(nrr, letter):
+    assert ikm.element_grade(nrr) == letter

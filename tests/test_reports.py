@@ -83,7 +83,12 @@ def test_a_lurah_card_shows_the_results_document_in_indonesian(ctx, document):
            "komentar demi menjaga kerahasiaan responden." in text
     assert "Jalan rusak di RT 05" in text and "RAHASIA" not in text
     # U3 is the one weak element: the only priority (the others tie at 3.00 or above)
-    assert "U3 Waktu Penyelesaian 2,00 PRIORITAS" in text and text.count("PRIORITAS") == 2
+    assert "U3 Waktu Penyelesaian 2,00 D" in text and text.count("PRIORITAS") == 2
+    # each element with its grade, as its NRR x 25 would be graded (2.00: 50, D; 3.00: 75, C)
+    assert "Nilai dan mutu per unsur (NRR, skala 1-4)" in text and " 3,00 C " in text
+    assert [e.grade for e in data.elements] == ["B", "C", "D", "C", "C", "C", "C", "C", "C"]
+    # derived from the NRR: not in the fingerprinted figures (cards issued before keep theirs)
+    assert all("grade" not in e and "nrr" in e for e in data.figures()["elements"])
     # no complaint was filed in the area that quarter: the panel says 0, not "no data"
     assert entry["complaints"]["received"] == 0
     # pdftotext reads the label column, then the values: received, rejected, resolved, in time,

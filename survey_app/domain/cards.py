@@ -127,14 +127,14 @@ def card_data(entry: PositionEntry, document: ResultsDocument, *,
     texts = report_texts(lang)
     ordered = ordered_elements(entry, names)
     weakest = set(priority_elements(entry, names))
-    elements = [Element(code, name_id, name_en, _r(entry.elements.get(code)),
-                        priority=code in weakest)
+    elements = [Element(code, name_id, name_en, _r(entry.elements[code]),
+                        priority=code in weakest, grade=ikm.element_grade(entry.elements[code]))
                 for code, name_id, name_en in ordered if entry.elements.get(code) is not None]
     groups = []
     for group in GROUPS:
         figures = entry.groups.get(group)
         if figures is not None:
-            groups.append(GroupRow(group, figures.n, _r(figures.mean * 25),
+            groups.append(GroupRow(group, figures.n, _r(figures.mean * ikm.IKM_SCALE),
                                    _r(entry.weights_used.get(group), 3)))
         elif group in entry.groups_left_out:
             groups.append(GroupRow(group, 0, None, None, left_out=True))

@@ -34,10 +34,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from survey_app.domain.ikm import IKM_SCALE
+
 COVERAGES = (0.95, 0.998)
 MIN_POINTS = 2  # a tier with fewer posts has nothing to compare: no funnel
 REACH = 1.08  # the n axis runs to 8% past the largest post
-IKM_SCALE = 25.0  # IKM = index x 25
 
 
 @functools.cache

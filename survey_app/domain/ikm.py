@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+IKM_SCALE = 25  # IKM = index x 25: an index or an element's NRR (1..4) on the 25..100 scale
 # (lowest IKM of the band, grade, kinerja); IKM at or above the bound gets the band.
 GRADE_BANDS = ((88.31, "A", "Sangat baik"), (76.61, "B", "Baik"), (65.00, "C", "Kurang baik"),
                (25.00, "D", "Tidak baik"))
@@ -81,6 +82,12 @@ def grade(ikm: Number) -> tuple[str, str]:
         if value >= bound:
             return letter, category
     return "D", "Tidak baik"
+
+
+def element_grade(nrr: Number) -> str:
+    """An element's grade (the published report's "NRR and grade per element", DOMAIN.md 3): its
+    NRR on the IKM scale, graded as an IKM is (the regulation's NRR intervals: 3.5324 is A)."""
+    return grade(nrr * IKM_SCALE)[0]
 
 
 def required_sample(population: int) -> int:

@@ -72,7 +72,7 @@ class PositionScore:
 
     @property
     def ikm(self) -> Fraction | None:
-        return self.index * 25 if self.index is not None else None
+        return self.index * ikm.IKM_SCALE if self.index is not None else None
 
     @property
     def grade(self) -> tuple[str, str] | None:
