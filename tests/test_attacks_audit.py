@@ -704,10 +704,6 @@ def test_attack_a_late_export_and_a_late_rotation_leave_the_public_files_unchang
     assert client.get("/publik/2026-Q2.json").data == json_before
 
 
-@hole(
-    "A card issued while the round was closed (before publication) keeps verifying as in force "
-    "after publication although the published figures differ: publish() does not supersede "
-    "earlier cards, so /verify shows the pre-publication figures as the round's.")
 def test_attack_a_card_printed_before_publication_verifies_as_current_after_it(app, client,
                                                                              auth, closed_q2):
     """The coordinator downloads the lurah's card while the round is closed (composite 82.5).
@@ -730,6 +726,18 @@ def test_attack_a_card_printed_before_publication_verifies_as_current_after_it(a
     assert composite == pytest.approx(77.5)
     # The check must not present another composite as the round's without saying it was replaced
     assert shown == pytest.approx(composite) or outcome.superseded_at is not None
+    assert outcome.before_publication and outcome.superseded_by is None
+    page = client.get(f"/verify?number={early}").get_data(as_text=True)
+    assert "Nomor ini diterbitkan sebelum putaran 2026-Q2 diterbitkan resmi, dengan angka " \
+           "sementara" in page
+    # the card downloaded now is the publication's, with a number of its own, named by /verify
+    assert client.get(f"/portal/2026-Q2/cards/{closed_q2}.pdf").status_code == 200
+    with app.app_context():
+        outcome = cards.verify(early)
+        assert outcome.superseded_by is not None and outcome.superseded_by != early
+        assert cards.verify(outcome.superseded_by).superseded_at is None
+        assert cards.verify(outcome.superseded_by).record.figures["composite"] == \
+            pytest.approx(77.5)
 
 
 def test_attack_verify_is_rate_limited_against_number_guessing(client):

@@ -43,7 +43,7 @@ from survey_app.domain.published import current_key
 from survey_app.domain.results_model import PositionEntry, ResultsDocument, to_dict
 from survey_app.domain.vocabulary import GROUPS
 from survey_app.extensions import db
-from survey_app.models import IssuedDocument, Official, Round
+from survey_app.models import IssuedDocument, Official, Publication, Round
 
 COMMENTS_SHOWN = 20  # distinct comments at most; with the character budget, they fit page two
 COMMENT_BUDGET_CHARS = 1500
@@ -497,6 +497,7 @@ class Verification:
     superseded_at: datetime | None = None  # when a re-publication replaced this document
     publication: int | None = None  # the number of the publication in force, once superseded
     superseded_by: str | None = None  # the number issued in its place, if one was issued yet
+    before_publication: bool = False  # issued while the round was closed: provisional figures
 
 
 def verify(number: str, fingerprint: str | None = None) -> Verification:
@@ -528,6 +529,11 @@ def _replacement(round_: Round, record: IssuedDocument, outcome: Verification) -
     if found is None:
         return
     publication_id, outcome.publication = found
+    first = db.session.scalar(select(Publication.published_at).where(
+        Publication.round_id == round_.id, Publication.number == 1))
+    # publication.freeze supersedes the documents issued before it at its own moment
+    outcome.before_publication = (record.publication_id is None
+                                  and record.superseded_at == first)
     same_post = (IssuedDocument.position_id.is_(None) if record.position_id is None
                  else IssuedDocument.position_id == record.position_id)
     outcome.superseded_by = db.session.scalar(

@@ -37,10 +37,18 @@ from survey_app.models import IssuedDocument, Publication, Round
 
 
 def freeze(round_: Round, now: datetime | None = None) -> Publication:
-    """Store publication 1 of a round being published (rounds.publish calls this)."""
+    """Store publication 1 of a round being published (rounds.publish calls this). The cards
+    issued before it (while the round was closed) were provisional: they are marked superseded
+    at the publication, so that /verify never shows their figures as the round's (a late
+    export may have changed them: cards.verify says they came before the publication)."""
     publication = Publication(round_id=round_.id, number=1,
                               **results.publication_columns(round_, 1, now))
     db.session.add(publication)
+    db.session.execute(
+        update(IssuedDocument).where(IssuedDocument.round_id == round_.id,
+                                     IssuedDocument.publication_id.is_(None),
+                                     IssuedDocument.superseded_at.is_(None))
+        .values(superseded_at=publication.published_at))
     db.session.flush()
     return publication
 
