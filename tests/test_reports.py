@@ -101,6 +101,8 @@ def test_a_lurah_card_shows_the_results_document_in_indonesian(ctx, document):
     assert "IKM = 75,00, yaitu mutu C (Kurang baik)" in text  # the surprise, explained
     assert "Ketua RT 100,0%" in text  # the weights used
     assert data.number in text and data.fingerprint in text
+    # the round, a running number, 8 random characters (40 bits: /verify cannot be walked)
+    assert re.fullmatch(r"SKM-2026Q2-\d{6}-[A-HJ-NP-Z2-9]{8}", data.number), data.number
     assert "http://skm.example/verify" in text
 
 

@@ -50,6 +50,10 @@ COMMENT_BUDGET_CHARS = 1500
 COMMENT_MAX_CHARS = 300
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+# A number names an official, their NIP and sanction status on /verify to whoever holds it: its
+# random part is 8 characters (40 bits), so that running numbers cannot be walked by guessing
+# (4 characters were 20 bits: a million guesses per number, within reach of many addresses).
+SUFFIX_LENGTH = 8
 
 
 # --- who may see what -----------------------------------------------------------------------------
@@ -373,8 +377,8 @@ def _issued_count(round_: Round) -> int:
 
 
 def _number(round_: Round, running: int) -> str:
-    """SKM-2026Q3-000123-K7QF: the round, a running number within it, a random check part."""
-    suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(4))
+    """SKM-2026Q3-000123-K7QF9XM2: the round, a running number within it, a random part."""
+    suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
     return f"SKM-{round_.code.replace('-', '')}-{running:06d}-{suffix}"
 
 
