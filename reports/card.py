@@ -57,11 +57,11 @@ def render_card(data: CardData) -> bytes:
         _groups(flow, data)
         if len(data.trend) > 1 or data.ikm is not None:
             _trend(flow, data)
-    if data.followups:
-        _followups(flow, data)
     else:
         flow.paragraph(label(texts, "complaints_only"), size=10, font="Helvetica-Oblique")
         flow.gap(6)
+    if data.followups:
+        _followups(flow, data)
     _complaints(flow, data)
     _standing(flow, data)
     if data.rated:

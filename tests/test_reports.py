@@ -99,6 +99,9 @@ def test_a_lurah_card_shows_the_results_document_in_indonesian(ctx, document):
     assert entry["sanction_level"] == "perhatian"
     assert f"Peringkat: {entry['rank']} dari {entry['peers']} lurah" in text
     assert "IKM = 75,00, yaitu mutu C (Kurang baik)" in text  # the surprise, explained
+    # rated by respondents: never the complaints-only sentence (a card without follow-up plans
+    # printed it, the else of the wrong if)
+    assert "tidak dinilai oleh responden survei" not in text
     assert "Ketua RT 100,0%" in text  # the weights used
     assert data.number in text and data.fingerprint in text
     # the round, a running number, 8 random characters (40 bits: /verify cannot be walked)
