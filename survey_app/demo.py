@@ -424,7 +424,7 @@ class _Builder:
                 answered_anything = self.rng.random() < GROUP_RESPONSE_RATE[group] * rate_factor
             invitations.append((invitation_id, round_id, respondent_id,
                                 token_hash(token), nonce,
-                                wib(first_day, 7)))
+                                wib(first_day, 7), group, area_id))
             for position_id in self.rated_positions(area_id):
                 done = answered_anything and self.rng.random() < 0.93
                 if done:
@@ -436,7 +436,8 @@ class _Builder:
                                       self.holder_on(position_id, day)))
                 invited_positions.append((invitation_id, position_id, done))
         insert_rows(Invitation.__table__, ["id", "round_id", "respondent_id", "token_hash",
-                                           "token_nonce", "created_at"], invitations)
+                                           "token_nonce", "created_at", "group", "area_id"],
+                    invitations)
         insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
                     invited_positions)
         self._responses(round_id, responses, items, element_bias)

@@ -182,7 +182,8 @@ def invite(round_: Round, post: Position, group: str, count: int) -> None:
         db.session.add(respondent)
         db.session.flush()
         invitation = Invitation(round_id=round_.id, respondent_id=respondent.id,
-                                token_hash=f"h-{ref}", token_nonce="n")
+                                token_hash=f"h-{ref}", token_nonce="n", group=group,
+                                area_id=post.area_id)
         db.session.add(invitation)
         db.session.flush()
         db.session.add(InvitationPosition(invitation_id=invitation.id, position_id=post.id))

@@ -323,10 +323,6 @@ def _within(area_id: int, ancestor_id: int, parents: dict[int, int | None]) -> b
     return False
 
 
-@hole(
-    "A roster re-import during an open round may move a respondent to another area (or group) "
-    "while their link keeps rating the old area's posts; their response then carries the new "
-    "area next to the old posts, a combination nobody else has, which singles them out.")
 def test_attack_a_respondent_moved_mid_round_answers_with_a_combination_nobody_else_has(
         app, client):
     """R1 (RT head in 3171010001) is moved to kelurahan 3171020001 by a roster re-import while

@@ -183,3 +183,36 @@ def test_0014_moves_result_files_still_in_their_folder_into_the_database(empty_a
     assert [tuple(r) for r in sizes] == [(1, len(kept.read_bytes())), (2, None)]
     assert [(job_id, seq) for job_id, seq, _data in chunks] == [(1, 0), (1, 1), (1, 2)]
     assert b"".join(bytes(data) for _j, _s, data in chunks) == kept.read_bytes()
+
+
+def test_0017_gives_each_invitation_its_respondents_group_and_area(empty_app):
+    """The links made before 0017 were made for their respondent's group and area of today."""
+    from survey_app.models import Respondent
+    from tests import factories
+
+    with empty_app.app_context():
+        upgrade(revision="0016")
+        areas = factories.small_tree()
+        round_id = factories.round_().id
+        people = [Respondent(ref="R1", name="A", group="rt", area=areas["3171010001"]),
+                  Respondent(ref="R2", name="B", group="fkdm", area=areas["3171020"])]
+        db.session.add_all(people)
+        db.session.flush()
+        ids = [p.id for p in people]
+        db.session.commit()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for respondent_id in ids:
+                conn.execute(text(
+                    "INSERT INTO invitations (round_id, respondent_id, token_hash, token_nonce, "
+                    "created_at) VALUES (:round, :respondent, :h, 'n', "
+                    "'2027-01-01 00:00:00+00:00')"),
+                    {"round": round_id, "respondent": respondent_id, "h": f"h{respondent_id}"})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                'SELECT r.ref, i."group", a.code FROM invitations i '
+                "JOIN respondents r ON r.id = i.respondent_id JOIN areas a ON a.id = i.area_id "
+                "ORDER BY r.ref")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [("R1", "rt", "3171010001"), ("R2", "fkdm", "3171020")]

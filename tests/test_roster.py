@@ -23,7 +23,8 @@ def rated(ref: str) -> list[tuple[str, str]]:
     return [(kind, code) for kind, code in db.session.execute(
         select(Position.kind, factories.Area.code).join(InvitationPosition)
         .join(factories.Area, factories.Area.id == Position.area_id)
-        .join(Invitation).join(Respondent).where(Respondent.ref == ref)
+        .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
+        .join(Respondent, Respondent.id == Invitation.respondent_id).where(Respondent.ref == ref)
         .order_by(Position.id))]
 
 

@@ -336,7 +336,7 @@ def test_a_draft_without_responses_can_be_deleted_with_its_roster(ctx):
     db.session.add(respondent)
     db.session.flush()
     invitation = Invitation(round_id=round_.id, respondent_id=respondent.id, token_hash="h",
-                            token_nonce="n")
+                            token_nonce="n", group="rt", area_id=respondent.area_id)
     db.session.add(invitation)
     db.session.flush()
     lurah = factories.position("lurah", areas["3171010001"])

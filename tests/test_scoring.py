@@ -127,7 +127,8 @@ def test_counts_sample_size_and_response_rate(setting):
         db.session.add(respondent)
         db.session.flush()
         invitation = Invitation(round_id=setting["round"].id, respondent_id=respondent.id,
-                                token_hash=f"h{n}", token_nonce="n")
+                                token_hash=f"h{n}", token_nonce="n", group="rt",
+                                area_id=kel.id)
         db.session.add(invitation)
         db.session.flush()
         db.session.add(InvitationPosition(invitation_id=invitation.id,

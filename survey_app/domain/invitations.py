@@ -21,7 +21,7 @@ from functools import cache
 from urllib.parse import quote
 
 from flask_babel import force_locale, gettext, pgettext
-from sqlalchemy import bindparam, delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from reports import labels
@@ -125,12 +125,19 @@ def ensure_invitations(round_: Round, respondents: list[Respondent], secret_key:
                        tree: AreaTree | None = None) -> tuple[int, int]:
     """Give each respondent an invitation to the round, with the positions they rate.
 
-    An existing invitation keeps its token (its link never changes); its positions are brought up
-    to date only before the round opens: once people answer, what a link rates stays fixed (a
-    position replaced under a respondent's feet could otherwise be answered twice). Returns
-    (invitations created, respondents with nothing to rate, who get no invitation).
+    An existing invitation keeps its token (its link never changes); its positions, and the
+    group and area they were chosen for, are brought up to date only before the round opens:
+    once people answer, what a link rates stays fixed (a position replaced under a respondent's
+    feet could otherwise be answered twice), and its forms are stored with the group and area it
+    was made for (a respondent moved during the round answers as one of their old area, not as
+    the only one of the new area rating the old posts). Returns (invitations created,
+    respondents with nothing to rate, who get no invitation).
     """
     return invite(round_, [(r.id, r.group, r.area_id) for r in respondents], secret_key, tree)
+
+
+# What an invitation is made for: its group, its area and the positions they rate.
+_Made = tuple[str, int, list[int]]
 
 
 def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: str,
@@ -145,9 +152,10 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
     # upload that names them, nor in the next quarter's copy (they are few: one query).
     inactive = set(db.session.scalars(select(Respondent.id).where(Respondent.active.is_(False))))
     respondents = [row for row in respondents if row[0] not in inactive]
-    existing = dict(db.session.execute(
-        select(Invitation.respondent_id, Invitation.id)
-        .where(Invitation.round_id == round_.id)).tuples().all())
+    existing = {respondent_id: (invitation_id, group, area_id)
+                for respondent_id, invitation_id, group, area_id in db.session.execute(
+                    select(Invitation.respondent_id, Invitation.id, Invitation.group,
+                           Invitation.area_id).where(Invitation.round_id == round_.id))}
     rated: dict[int, set[int]] = {}
     if existing and state != "open":
         for invitation_id, position_id in db.session.execute(
@@ -157,24 +165,26 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
             rated.setdefault(invitation_id, set()).add(position_id)
     matrix = {group: list(tiers) for group, tiers in round_.rating_matrix.items()}
     rates: dict[tuple[int, str], list[int]] = {}  # a few hundred areas: computed once each
-    new: dict[int, list[int]] = {}
-    changed: dict[int, list[int]] = {}
+    new: dict[int, _Made] = {}
+    changed: dict[int, _Made] = {}
     nothing_to_rate = 0
     for respondent_id, group, area_id in respondents:
         wanted = rates.get((area_id, group))
         if wanted is None:
             wanted = rates[(area_id, group)] = tree.rated_positions(area_id,
                                                                     matrix.get(group, []))
-        invitation_id = existing.get(respondent_id)
-        if invitation_id is None:
+        if respondent_id not in existing:
             if not wanted:
                 nothing_to_rate += 1
             elif respondent_id not in new:
-                new[respondent_id] = wanted
-        elif state != "open" and rated.get(invitation_id, set()) != set(wanted):
-            changed[invitation_id] = wanted
+                new[respondent_id] = (group, area_id, wanted)
+            continue
+        invitation_id, made_group, made_area = existing[respondent_id]
+        if state != "open" and ((made_group, made_area) != (group, area_id)
+                                or rated.get(invitation_id, set()) != set(wanted)):
+            changed[invitation_id] = (group, area_id, wanted)
     if changed or new:
-        _replace_positions(changed)
+        _remake(changed)
         _insert_invitations(round_, new, secret_key)
         db.session.expire_all()  # what the session held of these rows is read again
     return len(new), nothing_to_rate
@@ -183,19 +193,27 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
 _CHUNK = 10_000  # ids per IN (...) statement: under SQLite's and PostgreSQL's limits
 
 
-def _replace_positions(wanted: dict[int, list[int]]) -> None:
-    """Replace the positions of these invitations (before the round opens) with ``wanted``."""
-    ids = list(wanted)
+def _remake(made: dict[int, _Made]) -> None:
+    """These invitations (before the round opens) are made for a new group, area and positions:
+    each gets its ``made`` group and area, and its positions are replaced."""
+    if not made:
+        return
+    table = Invitation.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("_id")),
+                       [{"_id": iid, "group": group, "area_id": area_id}
+                        for iid, (group, area_id, _pids) in made.items()])
+    ids = list(made)
     for start in range(0, len(ids), _CHUNK):
         db.session.execute(delete(InvitationPosition).where(
             InvitationPosition.invitation_id.in_(ids[start:start + _CHUNK])))
     bulk.insert_rows(InvitationPosition.__table__, ["invitation_id", "position_id", "answered"],
-                     ((iid, pid, False) for iid, pids in wanted.items() for pid in pids))
+                     ((iid, pid, False) for iid, (_g, _a, pids) in made.items() for pid in pids))
 
 
-def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key: str) -> None:
-    """New invitations (a fresh link each) for these respondents, and the positions they rate;
-    20,000 respondents at a time, so that memory stays flat however long the roster."""
+def _insert_invitations(round_: Round, wanted: dict[int, _Made], secret_key: str) -> None:
+    """New invitations (a fresh link each) for these respondents, made for their group and area,
+    and the positions they rate; 20,000 respondents at a time, so that memory stays flat however
+    long the roster."""
     if not wanted:
         return
     db.session.flush()
@@ -204,8 +222,10 @@ def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key:
     for start in range(0, len(respondent_ids), 20_000):
         chunk = respondent_ids[start:start + 20_000]
         after = bulk.next_id(Invitation.__table__) - 1
-        bulk.insert_rows(Invitation.__table__, ["respondent_id", "token_hash", "token_nonce"],
-                         [(respondent_id, digest, nonce) for respondent_id, (nonce, digest)
+        bulk.insert_rows(Invitation.__table__,
+                         ["respondent_id", "token_hash", "token_nonce", "group", "area_id"],
+                         [(respondent_id, digest, nonce, *wanted[respondent_id][:2])
+                          for respondent_id, (nonce, digest)
                           in zip(chunk, new_tokens(secret_key, len(chunk)), strict=True)],
                          same={"round_id": round_.id, "created_at": now})
         # this round's invitations only: the respondent is the key
@@ -214,7 +234,7 @@ def _insert_invitations(round_: Round, wanted: dict[int, list[int]], secret_key:
             .where(Invitation.id > after, Invitation.round_id == round_.id))}
         bulk.insert_rows(InvitationPosition.__table__,
                          ["invitation_id", "position_id", "answered"],
-                         [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid]])
+                         [(ids[rid], pid, False) for rid in chunk for pid in wanted[rid][2]])
 
 
 def roster_query(round_: Round):
@@ -295,17 +315,17 @@ _POSITION_ORDER = {"lurah": 0, "camat": 1, "walikota": 2, "bupati": 2}
 
 @cache
 def _link_query():
-    """Built once: invitation, round, respondent and each rated position with its holder on
+    """Built once: invitation (with the group and area its link was made for: what its forms
+    are stored with), round and each rated position with its holder on
     ``:day``, for the invitation whose token hashes to ``:digest``. Appointments of a position
     never overlap (a database constraint), so the outer join finds at most one holder."""
     holding = in_post(Appointment, Position.id, bindparam("day"))
     return DriverStatement(
         select(Invitation.id, Round.id, Round.code, Round.state, Round.opens_at, Round.closes_at,
-               Round.closed_at, Round.questionnaire_id, Respondent.group, Respondent.area_id,
+               Round.closed_at, Round.questionnaire_id, Invitation.group, Invitation.area_id,
                Position.id, Position.kind, Area.code, Area.name, Official.name,
                InvitationPosition.answered, Official.id)
         .join(Round, Round.id == Invitation.round_id)
-        .join(Respondent, Respondent.id == Invitation.respondent_id)
         .outerjoin(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .outerjoin(Position, Position.id == InvitationPosition.position_id)
         .outerjoin(Area, Area.id == Position.area_id)

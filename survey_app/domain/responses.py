@@ -295,7 +295,7 @@ def import_paper(round_: Round, table: Table, now=None, skip_bad: bool = False) 
     wanted = sorted(refs)
     for start in range(0, len(wanted), 10_000):  # IN lists under SQLite's 32,766 variables
         for ref, inv_id, group, area_id, pos_id, kind, area_code, completed in db.session.execute(
-                select(Respondent.ref, Invitation.id, Respondent.group, Respondent.area_id,
+                select(Respondent.ref, Invitation.id, Invitation.group, Invitation.area_id,
                        Position.id, Position.kind, Area.code, InvitationPosition.answered)
                 .join(Invitation, Invitation.respondent_id == Respondent.id)
                 .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
@@ -456,17 +456,17 @@ def _filled_on(line: int, row: dict[str, str], today: date, round_days: tuple[da
 
 
 def response_rates(round_: Round) -> Rates:
-    """Counts per respondent area and group come from one aggregate query; the area tree (a few
-    hundred rows) rolls them up to kecamatan and kota."""
+    """Counts per area and group (those each link was made for, as its forms are stored) come
+    from one aggregate query; the area tree (a few hundred rows) rolls them up to kecamatan and
+    kota."""
     per_invitation = (
-        select(Invitation.id.label("invitation_id"), Respondent.area_id, Respondent.group,
+        select(Invitation.id.label("invitation_id"), Invitation.area_id, Invitation.group,
                invitation_counted().label("counted"),
                func.count().label("forms"),
                func.count().filter(InvitationPosition.answered).label("done"))
-        .join(Respondent, Respondent.id == Invitation.respondent_id)
         .join(InvitationPosition, InvitationPosition.invitation_id == Invitation.id)
         .where(Invitation.round_id == round_.id)
-        .group_by(Invitation.id, Invitation.withdrawn, Respondent.area_id, Respondent.group)
+        .group_by(Invitation.id, Invitation.withdrawn, Invitation.area_id, Invitation.group)
     ).subquery()
     # Withdrawn invitations (survey_app.domain.lifecycle) leave the denominators (invited, forms);
     # the answers already given stay counted, whoever gave them.

@@ -27,7 +27,6 @@ from survey_app.extensions import db
 from survey_app.models import (
     Invitation,
     InvitationPosition,
-    Respondent,
     Round,
     invitation_counted,
 )
@@ -158,12 +157,11 @@ def _count_invited(round_: Round, split: frozenset[int], scores: dict
     as a whole, and returned per post (the parts of a split post get theirs later)."""
     invited_by: dict[int, dict[str, int]] = {}
     for position_id, group, invited in db.session.execute(
-            select(InvitationPosition.position_id, Respondent.group, func.count())
+            select(InvitationPosition.position_id, Invitation.group, func.count())
             .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
-            .join(Respondent, Respondent.id == Invitation.respondent_id)
             .where(Invitation.round_id == round_.id)
             .where(invitation_counted())  # withdrawn invitations are not counted as invited
-            .group_by(InvitationPosition.position_id, Respondent.group)):
+            .group_by(InvitationPosition.position_id, Invitation.group)):
         invited_by.setdefault(position_id, {})[group] = invited
         if position_id not in split:
             _group_of(scores, position_id, group).invited = invited

@@ -64,6 +64,7 @@ class Invitation(db.Model):
     __tablename__ = "invitations"
     __table_args__ = (
         UniqueConstraint("round_id", "respondent_id"),
+        CheckConstraint(_in('"group"', GROUPS), name="group"),
         # A round's invitations in id order, with ``withdrawn``, from the index alone on
         # PostgreSQL: what counting its invited (results.fingerprint, scoring.score_round) joins
         # to invitation_positions (migration 0015; it replaces the index on round_id alone).
@@ -77,6 +78,12 @@ class Invitation(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_nonce: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The group and area the link was made for, fixed with its positions (invitations.invite:
+    # until the round opens). A response carries these, never the respondent's group or area of
+    # today: a respondent moved during the round still rates their old area's posts, and a
+    # response with the new area next to them would be theirs alone (docs/anonymity.md).
+    group: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     # Set when the respondent is deactivated while the round's roster may still change: the link
     # stops working and the invitation is not counted as invited (nor sent); any answers already
     # given stay counted (they are not linked to it). Closed rounds keep their history.
