@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from survey_app.domain import holding, responses
+from survey_app.domain import holding, responses, roster
+from survey_app.domain.roster import read_roster
 from survey_app.extensions import db
 from survey_app.models import Area, Invitation, Respondent, Response
 from tests.respondent_setup import ROSTER, load_roster, token_of, world, world_with_roster
@@ -19,6 +20,12 @@ from tests.test_roster import rated
 
 R1_ROW = "R1,Budi Santoso,rt,3171010001,1,2,0812-3456-7890,"
 R1_RATES = [("lurah", "3171010001"), ("camat", "3171010"), ("walikota", "3171")]
+MOVED_R1 = ("1 responden dalam berkas pindah ke kelompok atau wilayah lain selagi tautannya ke "
+            "putaran 2027-Q1, yang sedang dibuka, masih aktif: R1. Tautan itu tetap menilai "
+            "jabatan yang ditetapkan saat tautan dibuat, dan jawabannya di sana disimpan dengan "
+            "kelompok dan wilayah saat tautan dibuat; kepindahan berlaku mulai putaran "
+            "berikutnya. Jika orangnya berganti (ketua RT baru), gantikan respondennya: pengganti "
+            "mendapat tautan sendiri.")
 
 
 def made_for(ref: str) -> tuple[str, str]:
@@ -45,10 +52,16 @@ def test_a_respondent_moved_during_the_round_answers_as_one_of_their_old_area(ap
     with app.app_context():
         round_ = world_with_roster()
         token = token_of("R1")
-        summary = load_roster(round_, ROSTER.replace(R1_ROW, R1_ROW.replace("3171010001",
-                                                                            "3171020001")))
+        moved = ROSTER.replace(R1_ROW, R1_ROW.replace("3171010001", "3171020001"))
+        # the preview says so before anything is saved, naming R1 and the open round
+        preview = roster.plan(round_, read_roster(moved.encode(), "roster.csv"))
+        db.session.rollback()
+        assert preview.moved_refs() == ["R1"]
+        assert preview.moved_notice() == MOVED_R1
+        summary = load_roster(round_, moved)
         db.session.commit()
         assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 3)
+        assert str(summary).endswith("; " + MOVED_R1)
         assert db.session.scalar(select(Area.code).join(Respondent).where(
             Respondent.ref == "R1")) == "3171020001"
         assert token_of("R1") == token
@@ -66,6 +79,7 @@ def test_a_name_change_during_the_round_is_taken_and_changes_nothing_else(app, c
         summary = load_roster(round_, ROSTER.replace("Budi Santoso", "Budi Santosa"))
         db.session.commit()
         assert (summary.updated, summary.unchanged) == (1, 3)
+        assert summary.moved == [] and summary.moved_notice() == ""  # a name is no move
         assert db.session.scalar(select(Respondent.name).where(
             Respondent.ref == "R1")) == "Budi Santosa"
         assert (token_of("R1"), made_for("R1"), rated("R1")) == (token, ("rt", "3171010001"),

@@ -24,10 +24,11 @@ from sqlalchemy import bindparam, select, update
 from survey_app.domain import bulk, text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.invitations import check_roster_open, invite
+from survey_app.domain.round_clock import effective_state
 from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
-from survey_app.models import Area, Respondent, Round
+from survey_app.models import Area, Invitation, Respondent, Round
 
 REQUIRED_COLUMNS = ["respondent_ref", "name", "group", "area_code"]
 OPTIONAL_COLUMNS = ["rw", "rt", "phone", "email"]
@@ -82,6 +83,9 @@ class PlannedRow:
     area_name: str
     respondent_id: int | None = None  # the stored respondent's, when not new
     inactive: bool = False  # a stored respondent taken off the roster (lifecycle)
+    # A new group or area for someone whose link to an open round is live: that link keeps the
+    # group, area and posts it was made for (invitations.invite); the code of that round.
+    moved_in: str | None = None
 
 
 @dataclass
@@ -101,6 +105,20 @@ class RosterPlan:
     def inactive_refs(self) -> list[str]:
         """The refs of the file's inactive respondents, in the file's order."""
         return [r.ref for r in self.rows if r.inactive]
+
+    def moved_refs(self) -> list[str]:
+        """The refs of respondents the file moves while their link to an open round is live."""
+        return [r.ref for r in self.rows if r.moved_in]
+
+    def moved_notice(self) -> str | None:
+        """What a new group or area does to a live link of an open round (nothing: the link
+        keeps what it was made for, so that no answer carries a combination that singles its
+        respondent out), naming the first few; None when the file moves nobody so."""
+        refs = self.moved_refs()
+        if not refs:
+            return None
+        rounds = ", ".join(sorted({r.moved_in for r in self.rows if r.moved_in}))
+        return _moved_text(refs, rounds)
 
     def inactive_notice(self) -> str | None:
         """What importing the file would do with its inactive respondents, naming the first
@@ -127,6 +145,21 @@ IMPORTED = N_("Roster imported: %(created)s new, %(updated)s updated, %(unchange
 INACTIVE_LISTED = 10  # the inactive respondents a preview or summary names; the others are counted
 
 
+def _moved_text(refs: list[str], rounds: str) -> str:
+    return ngettext(
+        "%(num)s respondent in the file moves to another group or area while their link to round "
+        "%(rounds)s, which is open, is live: %(refs)s. That link keeps rating the posts it was "
+        "made for, and their answers there are stored with the group and area it was made for; "
+        "the move counts from the next round. If the person changed (a new RT head), replace "
+        "the respondent instead: the new one gets a link of their own.",
+        "%(num)s respondents in the file move to another group or area while their link to round "
+        "%(rounds)s, which is open, is live: %(refs)s. Those links keep rating the posts they "
+        "were made for, and their answers there are stored with the group and area each was "
+        "made for; the move counts from the next round. If the person changed (a new RT head), "
+        "replace the respondent instead: the new one gets a link of their own.",
+        len(refs), refs=_listed(refs), rounds=rounds)
+
+
 def _listed(refs: list[str]) -> str:
     """The first INACTIVE_LISTED refs, and how many more."""
     listed = ", ".join(refs[:INACTIVE_LISTED])
@@ -143,6 +176,8 @@ class RosterSummary:
     invitations_created: int = 0
     nothing_to_rate: int = 0
     inactive: list[str] = field(default_factory=list)  # refs of the file's inactive respondents
+    moved: list[str] = field(default_factory=list)  # RosterPlan.moved_refs
+    moved_rounds: str = ""  # the open rounds whose live links they keep
 
     def counts(self) -> dict[str, int]:
         """IMPORTED's values."""
@@ -165,7 +200,13 @@ class RosterSummary:
                 "the posts above their area) and got no link", self.nothing_to_rate)
         if self.inactive:
             text += "; " + self.inactive_notice()
+        if self.moved:
+            text += "; " + self.moved_notice()
         return text
+
+    def moved_notice(self) -> str:
+        """RosterPlan.moved_notice, once imported (empty when the file moved nobody so)."""
+        return _moved_text(self.moved, self.moved_rounds) if self.moved else ""
 
     def inactive_notice(self) -> str:
         """What became of the file's inactive respondents (empty when it named none)."""
@@ -231,7 +272,30 @@ def plan(round_: Round, table: Table) -> RosterPlan:
                                       ref in inactive))
     if errors:
         raise ImportRejected(errors)
+    _note_moves(result, stored)
     return result
+
+
+def _note_moves(result: RosterPlan, stored: dict[str, tuple]) -> None:
+    """Mark the rows that give a stored respondent a new group or area while a link of theirs
+    to an open round is live (one query, for the moved ones only)."""
+    group_at, area_at = (1 + CONTACT_FIELDS.index(f) for f in ("group", "area_id"))
+    moved = {r.respondent_id: r for r in result.rows if r.action == "update"
+             and (r.values["group"], r.values["area_id"])
+             != (stored[r.ref][group_at], stored[r.ref][area_at])}
+    if not moved:
+        return
+    open_rounds = {round_.id: round_.code for round_ in db.session.scalars(
+        select(Round).where(Round.state.in_(("scheduled", "open"))))
+        if effective_state(round_) == "open"}
+    if not open_rounds:
+        return
+    for respondent_id, round_id in db.session.execute(
+            select(Invitation.respondent_id, Invitation.round_id)
+            .where(Invitation.round_id.in_(open_rounds), Invitation.withdrawn.is_(False),
+                   Invitation.respondent_id.in_(sorted(moved)))
+            .order_by(Invitation.round_id)):
+        moved[respondent_id].moved_in = open_rounds[round_id]
 
 
 # Each check below reports through ``bad`` (``_add_error`` bound to the row's errors and line).
@@ -366,7 +430,10 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
     respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
                     row.values["area_id"]) for row in roster.rows]
     summary = RosterSummary(created=counts["new"], updated=counts["update"],
-                            unchanged=counts["unchanged"], inactive=roster.inactive_refs())
+                            unchanged=counts["unchanged"], inactive=roster.inactive_refs(),
+                            moved=roster.moved_refs(),
+                            moved_rounds=", ".join(sorted({r.moved_in for r in roster.rows
+                                                          if r.moved_in})))
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
     db.session.expire_all()
     return summary

@@ -91,6 +91,8 @@ def _roster_imported(summary: roster.RosterSummary) -> None:
               "error")
     if summary.inactive:
         flash(f"{summary.inactive_notice()}.", "error")
+    if summary.moved:
+        flash(summary.moved_notice(), "error")
 
 
 @bp.post("/<round:code>/import")
