@@ -461,7 +461,10 @@ def result_chunks(job_id: int) -> Iterator[bytes]:
 
     rows = db.session.execute(select(JobFile.data).where(JobFile.job_id == job_id)
                               .order_by(JobFile.seq).execution_options(yield_per=1))
-    yield from at_rest.open_chunks((bytes(data) for (data,) in rows), _sealed_as(job_id))
+    try:
+        yield from at_rest.open_chunks((bytes(data) for (data,) in rows), _sealed_as(job_id))
+    finally:
+        rows.close()  # also when a chunk does not open: the server-side cursor is not left open
 
 
 def result_readable(job_id: int) -> bool:
