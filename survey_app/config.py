@@ -40,8 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "`production`: SECRET_KEY required, Secure cookies, HSTS; `skm check-config` then "
             "refuses SQLite and warns of development defaults"),
     Setting("SECRET_KEY", "<random, kept in INSTANCE/secret_key>",
-            "signs sessions and derives respondents' links: the same on every server, kept as "
-            "long as printed letters are out"),
+            "signs sessions, derives respondents' links and the key that seals job results and "
+            "waiting uploads: the same on every server, kept as long as printed letters are out"),
     Setting("DATABASE_URL", "sqlite:///INSTANCE/skm.sqlite",
             "`postgresql://user@host/db` in production (`postgres://` is accepted)"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",

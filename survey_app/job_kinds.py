@@ -105,8 +105,9 @@ def next_quarter(run: Run) -> None:
 
 
 def _round_and_upload(run: Run):
-    """An import's round and file (removed once the job ends; kept for the next attempt if its
-    worker died)."""
+    """An import's round, file's bytes and file name (the file is removed once the job ends;
+    kept for the next attempt if its worker died)."""
+    from survey_app import at_rest
     from survey_app.domain import rounds
 
     round_ = rounds.by_code(run.params["round"])
@@ -115,7 +116,10 @@ def _round_and_upload(run: Run):
         raise JobFailed(uploads.GONE)
     run.remove_when_ended(path)
     run.progress(0, 1, force=True)
-    return round_, path
+    try:
+        return round_, uploads.read(path), path.name
+    except at_rest.Unreadable:
+        raise JobFailed(uploads.UNREADABLE) from None
 
 
 @job_kind("import-respondents")
@@ -125,8 +129,8 @@ def import_respondents(run: Run) -> None:
     the job ends (kept for the next attempt if its worker died)."""
     from survey_app.domain import audit, roster
 
-    round_, path = _round_and_upload(run)
-    table = roster.read_roster(path.read_bytes(), path.name)
+    round_, data, name = _round_and_upload(run)
+    table = roster.read_roster(data, name)
     summary = roster.import_roster(round_, table, current_app.config["SECRET_KEY"])
     audit.record("import-respondents", round_.code, run.user(), {"summary": str(summary)})
     run.say(roster.IMPORTED, **summary.counts())
@@ -139,8 +143,8 @@ def import_responses(run: Run) -> None:
     job's done; the file is removed once the job ends."""
     from survey_app.domain import audit, responses
 
-    round_, path = _round_and_upload(run)
-    table = responses.read_paper(round_, path.read_bytes(), path.name)
+    round_, data, name = _round_and_upload(run)
+    table = responses.read_paper(round_, data, name)
     summary = responses.import_paper(round_, table)
     audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})
     run.message = {"plain": f"{summary}.", "round": round_.code}

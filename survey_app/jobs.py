@@ -31,7 +31,7 @@ from typing import IO
 from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from survey_app import config
+from survey_app import at_rest, config
 from survey_app.domain.errors import N_
 
 logger = logging.getLogger(__name__)
@@ -183,8 +183,9 @@ def release_all_held() -> None:
 # the database commits in one transaction with its "done" (all-or-nothing; an import's rows and
 # its done together), and so does its result file: written first to a nameless temporary file on
 # the worker, then copied into the job_files table in chunks (models/job.py, JobFile) in that same
-# transaction. Any app server hands it out from there (no shared folder), and a job killed
-# half-way never offers half a file: its chunks were never committed.
+# transaction, each chunk sealed with a key derived from SECRET_KEY (survey_app/at_rest.py). Any
+# app server hands it out from there (no shared folder), and a job killed half-way never offers
+# half a file: its chunks were never committed.
 # A worker killed mid-job (kill -9) leaves the row running: the every-minute task puts a running
 # job whose progress has not moved for JOB_STALE_MINUTES back on the queue (up to
 # JOB_MAX_ATTEMPTS runs), and a run that a later attempt replaced writes nothing more.
@@ -193,7 +194,9 @@ JOB_STALE_MINUTES = 5
 JOB_MAX_ATTEMPTS = 3
 JOB_QUEUED_RESEND_MINUTES = 60  # a queued job whose message was lost is sent again
 _PROGRESS_EVERY = 1.0  # seconds between two progress writes
-CHUNK_BYTES = 1024 * 1024  # a result file's bytes per job_files row
+CHUNK_BYTES = 1024 * 1024  # a result file's plain bytes per job_files row (sealed: at_rest)
+RESULT_UNREADABLE = N_("This job's result can no longer be read: it was stored under another "
+                       "SECRET_KEY (the key was changed since) or altered. Start the job again.")
 
 
 class JobFailed(Exception):
@@ -425,11 +428,12 @@ def _finish(run: Run) -> None:
     done = max(run.done, run.total)
     size = None
     if run.result is not None:
+        size = run.result.seek(0, 2)  # the plain file's size, offered as the download's
         run.result.seek(0)
-        size = 0
-        for seq, chunk in enumerate(iter(lambda: run.result.read(CHUNK_BYTES), b"")):
+        sealed = at_rest.seal_chunks(at_rest.exact_chunks(run.result, CHUNK_BYTES),
+                                     _sealed_as(run.job_id))
+        for seq, chunk in enumerate(sealed):
             db.session.execute(insert(JobFile).values(job_id=run.job_id, seq=seq, data=chunk))
-            size += len(chunk)
     moved = db.session.execute(
         update(Job).where(Job.id == run.job_id, Job.attempt == run.attempt,
                           Job.state == "running")
@@ -441,9 +445,15 @@ def _finish(run: Run) -> None:
     db.session.commit()
 
 
+def _sealed_as(job_id: int) -> str:
+    """What a job's result file is sealed as (survey_app/at_rest.py): its chunks belong to it."""
+    return f"job-file:{job_id}"
+
+
 def result_chunks(job_id: int) -> Iterator[bytes]:
-    """The bytes of job ``job_id``'s result file, a chunk at a time, read by one statement (one
-    snapshot: a removal meanwhile does not cut it short). Needs an app context."""
+    """The bytes of job ``job_id``'s result file, a chunk at a time (each opened as it comes:
+    survey_app/at_rest.py), read by one statement (one snapshot: a removal meanwhile does not
+    cut it short); at_rest.Unreadable when a chunk does not open. Needs an app context."""
     from sqlalchemy import select
 
     from survey_app.extensions import db
@@ -451,8 +461,28 @@ def result_chunks(job_id: int) -> Iterator[bytes]:
 
     rows = db.session.execute(select(JobFile.data).where(JobFile.job_id == job_id)
                               .order_by(JobFile.seq).execution_options(yield_per=1))
-    for (data,) in rows:
-        yield bytes(data)
+    try:
+        yield from at_rest.open_chunks((bytes(data) for (data,) in rows), _sealed_as(job_id))
+    finally:
+        rows.close()  # also when a chunk does not open: the server-side cursor is not left open
+
+
+def result_readable(job_id: int) -> bool:
+    """Whether job ``job_id``'s result file opens with this app's key: its first chunk is
+    opened (a SECRET_KEY changed since it was written makes every chunk unreadable). Needs an
+    app context."""
+    from sqlalchemy import select
+
+    from survey_app.extensions import db
+    from survey_app.models import JobFile
+
+    first = db.session.scalar(select(JobFile.data).where(JobFile.job_id == job_id,
+                                                         JobFile.seq == 0))
+    try:
+        at_rest.open_chunk(bytes(first or b""), _sealed_as(job_id), 0)
+    except at_rest.Unreadable:
+        return False
+    return True
 
 
 def _fail(job_id: int, attempt: int, words: dict) -> None:

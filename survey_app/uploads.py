@@ -6,6 +6,9 @@ one sweep.
 
 A small upload is kept from its bytes (``keep``); a large one (a year's complaint export) is
 streamed to disk in chunks, never held in memory whole, up to a size limit (``keep_stream``).
+On disk it is sealed a chunk at a time with a key derived from SECRET_KEY (survey_app/at_rest.py):
+whoever reads the instance folder finds no name in it. ``read`` opens it again, ``size`` tells
+its size.
 
 Also the one way such a file goes from a page into the database (``Upload``): its form's file
 field, the preview (the importer itself runs, then everything is rolled back), the confirmation
@@ -17,7 +20,7 @@ import io
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +36,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
 
+from survey_app import at_rest
 from survey_app.domain import audit
 from survey_app.domain.errors import N_, DomainError, ImportRejected
 from survey_app.domain.tabular import Table
@@ -42,6 +46,8 @@ KEEP_SECONDS = 24 * 3600
 CHUNK = 1024 * 1024  # bytes copied at a time by keep_stream
 NAME = re.compile(r"^[0-9a-f]{32}\.(?:csv|xlsx)$")  # what keep and keep_stream name a file
 GONE = N_("The uploaded file is no longer here; upload it again.")  # for a page or a job
+UNREADABLE = N_("The uploaded file can no longer be read: it was kept under another SECRET_KEY "
+                "(the key was changed since) or altered. Upload it again.")
 
 
 def folder() -> Path:
@@ -63,18 +69,25 @@ def keep_stream(stream: IO[bytes], filename: str, limit: int | None = None) -> s
     _sweep(path)
     name = f"{secrets.token_hex(16)}.{'xlsx' if filename.lower().endswith('.xlsx') else 'csv'}"
     target = path / name
-    written = 0
     try:
         with target.open("wb") as out:
-            while chunk := stream.read(CHUNK):
-                written += len(chunk)
-                if limit is not None and written > limit:
-                    raise RequestEntityTooLarge()
-                out.write(chunk)
+            for sealed in at_rest.seal_chunks(_within(at_rest.exact_chunks(stream, CHUNK), limit),
+                                              name):
+                out.write(sealed)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
     return name
+
+
+def _within(chunks: Iterator[bytes], limit: int | None) -> Iterator[bytes]:
+    """``chunks``, with RequestEntityTooLarge raised once they pass ``limit`` bytes."""
+    written = 0
+    for chunk in chunks:
+        written += len(chunk)
+        if limit is not None and written > limit:
+            raise RequestEntityTooLarge()
+        yield chunk
 
 
 def _sweep(path: Path) -> None:
@@ -89,6 +102,19 @@ def kept(name: str) -> Path:
     """Where upload ``name`` waits (only its last part is used: nothing outside the folder); the
     caller checks that it still exists."""
     return folder() / Path(name).name
+
+
+def read(path: Path) -> bytes:
+    """The bytes of the upload kept at ``path`` (a ``kept`` one), opened; at_rest.Unreadable
+    when it was sealed under another SECRET_KEY or altered (see UNREADABLE)."""
+    with path.open("rb") as sealed:
+        return b"".join(at_rest.open_chunks(iter(lambda: sealed.read(CHUNK + at_rest.OVERHEAD),
+                                                 b""), path.name))
+
+
+def size(path: Path) -> int:
+    """The size of the upload kept at ``path``, as it was uploaded."""
+    return at_rest.plain_size(path.stat().st_size, CHUNK)
 
 
 # --- the forms --------------------------------------------------------------------------------
@@ -186,10 +212,13 @@ class Upload:
         if not path.exists():
             flash(_(GONE), "error")
             return redirect(self.back)
-        if self._large(path.stat().st_size):
+        if self._large(size(path)):
             return self._as_job(path.name)
         try:
-            _table, summary = self._import(run, path.read_bytes(), path.name)
+            _table, summary = self._import(run, read(path), path.name)
+        except at_rest.Unreadable:
+            flash(_(UNREADABLE), "error")
+            return redirect(self.back)
         except (DomainError, SQLAlchemyError) as e:
             return self.refused(e)
         finally:

@@ -350,10 +350,17 @@ def test_attack_a_respondent_moved_mid_round_answers_with_a_combination_nobody_e
         assert odd == []
 
 
-def _job_file(job_id: int) -> str:
-    data = b"".join(db.session.scalars(select(JobFile.data).where(JobFile.job_id == job_id)
+def _stored_job_file(job_id: int) -> bytes:
+    """What a database reader finds of a job's result file: its job_files rows, in order."""
+    return b"".join(db.session.scalars(select(JobFile.data).where(JobFile.job_id == job_id)
                                        .order_by(JobFile.seq)))
-    return data.decode("utf-8-sig")
+
+
+def _job_file(job_id: int) -> str:
+    """A job's result file as the coordinator downloads it (opened with the app's key)."""
+    from survey_app import jobs
+
+    return b"".join(jobs.result_chunks(job_id)).decode("utf-8-sig")
 
 
 def _coordinator_runs(client, code: str) -> tuple[int, int]:
@@ -369,15 +376,17 @@ def _coordinator_runs(client, code: str) -> tuple[int, int]:
 
 
 @hole(
-    "Job result files are kept in the database for 72 hours with their times: two reminder "
-    "lists (who had not finished) and two results CSVs (unrounded NRR and counts) taken before "
-    "and after one respondent answered give that respondent's every answer.")
+    "Job result files are kept for 72 hours with their times (sealed in the database since, "
+    "but opened by the coordinator who downloads them, or by whoever holds SECRET_KEY too): "
+    "two reminder lists (who had not finished) and two results CSVs (unrounded NRR and counts) "
+    "taken before and after one respondent answered give that respondent's every answer.")
 def test_attack_job_files_kept_in_the_database_pin_one_respondents_answers(app, client, auth,
                                                                          users):
     """Four RT heads of 3171010001 rate their lurah. Three answer 3 everywhere; the
     coordinator sends a reminder (CSV of those who have not finished) and downloads the results
     CSV, as one does during a round. T3 then answers (4,1,2,3,4,1,2,3,4 on U1..U9) and the
-    coordinator does both again. A database reader, later, reads only the job_files table."""
+    coordinator does both again. Whoever can open the job files (the coordinator who downloads
+    them; a database reader who also holds SECRET_KEY), later, compares them."""
     with app.app_context():
         world()
         round_ = db.session.scalar(select(Round))
@@ -421,12 +430,11 @@ def test_attack_job_files_kept_in_the_database_pin_one_respondents_answers(app, 
     assert not (who == {"T3"} and n2 == n1 + 1 and recovered == secret)
 
 
-@hole(
-    "The letters job keeps every respondent's personal link in clear text in job_files for 72 "
-    "hours (DESIGN.md: a token is stored only as a hash), so a database reader can answer in "
-    "the name of anyone who has not answered yet.")
 def test_attack_a_database_reader_answers_with_a_link_read_from_job_files(app, client, auth,
                                                                          users):
+    """The letters job's file holds every respondent's personal link for 72 hours; in job_files
+    it is sealed with a key derived from SECRET_KEY (survey_app/at_rest.py), which the database
+    does not hold (DESIGN.md: a token is stored only as a hash)."""
     with app.app_context():
         code = world_with_roster().code
     auth.login(COORDINATOR)
@@ -435,22 +443,24 @@ def test_attack_a_database_reader_answers_with_a_link_read_from_job_files(app, c
     client.post("/auth/logout", data={"csrf_token": _any_csrf(client)})
     with app.app_context():
         job = db.session.scalar(select(Job).where(Job.kind == "letters"))
-        stolen = re.findall(r"/s/[0-9a-f]{32}", _job_file(job.id))
-    used = [link for link in stolen
+        stored = _stored_job_file(job.id)
+        assert len(re.findall(r"/s/[0-9a-f]{32}", _job_file(job.id))) == 4  # the file has them
+        stolen = re.findall(rb"/s/[0-9a-f]{32}", stored)
+        assert b"/s/" not in stored and b"R1" not in stored
+    used = [link.decode() for link in stolen
             if answer(client, link, positions=3, value="1")[0].status_code == 303]
     assert used == []
 
 
-@hole(
-    "A large paper-forms file (above JOB_IMPORT_BYTES) is written to instance/uploads with "
-    "respondent_ref next to the answers and waits there for the job (for good if no worker "
-    "runs), although docs/anonymity.md promises the app keeps no copy of it.")
 def test_attack_a_large_paper_forms_file_waits_on_disk_naming_respondents(app, client, auth,
                                                                          users, monkeypatch):
     """The worker has not taken the job yet (or is down): the queue keeps it (recorded here
     instead of being run at once, as JOBS_URL=memory:// does in tests). The file is large
-    enough to go to a job (JOB_IMPORT_BYTES lowered so that a two-row file does)."""
+    enough to go to a job (JOB_IMPORT_BYTES lowered so that a two-row file does). It waits in
+    instance/uploads sealed (survey_app/at_rest.py): whoever reads the folder finds no
+    respondent_ref in it."""
     from survey_app import jobs
+    from survey_app import uploads as kept_uploads
 
     queued: list[int] = []
     monkeypatch.setattr(jobs, "run_job", queued.append)
@@ -459,6 +469,9 @@ def test_attack_a_large_paper_forms_file_waits_on_disk_naming_respondents(app, c
         code = round_.code
         columns, _optional = responses.paper_columns(round_)
         items = columns[3:]
+    from pathlib import Path
+    folder = Path(app.instance_path) / "uploads"
+    before = set(folder.glob("*"))
     app.config["JOB_IMPORT_BYTES"] = 10
     text = ",".join(columns) + "\n" + "R1,lurah,3171010001," + ",".join("4" for _ in items) + "\n"
     auth.login(COORDINATOR)
@@ -466,13 +479,14 @@ def test_attack_a_large_paper_forms_file_waits_on_disk_naming_respondents(app, c
     response = _post_file(client, f"/coordinator/roster/{code}/paper", token, "file",
                           text.encode(), "kertas.csv")
     assert response.status_code == 303 and len(queued) == 1
-    from pathlib import Path
-    waiting = [p for p in (Path(app.instance_path) / "uploads").glob("*")
-               if b"R1,lurah" in p.read_bytes()]
+    files = list(set(folder.glob("*")) - before)
+    waiting = [p for p in files if b"R1" in p.read_bytes()]
     try:
+        with app.app_context():
+            assert [kept_uploads.read(p) for p in files] == [text.encode()]  # the job's file
         assert waiting == []
     finally:
-        for path in waiting:
+        for path in files:
             path.unlink()
 
 

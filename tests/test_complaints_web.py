@@ -64,7 +64,8 @@ def test_upload_preview_and_import(app, client, coordinator, upload_dir):
     preview_url = response.headers["Location"]
     assert re.match(r"^/coordinator/complaints/upload/[0-9a-f]{32}\.csv$", preview_url)
     kept = upload_dir / preview_url.rsplit("/", 1)[1]
-    assert kept.read_text(encoding="utf-8") == GOOD  # streamed to disk as sent
+    with app.app_context():  # streamed to disk sealed, opened as sent
+        assert uploads.read(kept) == GOOD.encode() and b"C1" not in kept.read_bytes()
     page = client.get(preview_url).get_data(as_text=True)
     assert "Pratinjau" in page and "C1" in page and "2 baris baik, 0 baris salah" in page
     assert complaints_count(app) == 0  # nothing written by the preview

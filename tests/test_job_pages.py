@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text, update
 
-from survey_app import jobs
+from survey_app import at_rest, jobs
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, HeldResponse, Job, JobFile, Respondent
 from tests.respondent_setup import ROSTER, load_roster, world
@@ -105,20 +105,82 @@ def test_the_letters_of_one_kelurahan_pending_only(app, coordinator):
 
 
 def test_a_result_file_is_stored_in_chunks_and_downloaded_whole(app, coordinator, monkeypatch):
-    """Kept in the database in chunks of CHUNK_BYTES (here 1,000 bytes: a PDF of four letters
-    is several), numbered from 0; the download is their concatenation, in order."""
+    """Kept in the database in chunks of CHUNK_BYTES plain bytes (here 1,000: a PDF of four
+    letters is several), each sealed (survey_app/at_rest.py: OVERHEAD bytes more), numbered
+    from 0; the download is their plain bytes, in order."""
     monkeypatch.setattr(jobs, "CHUNK_BYTES", 1000)
     start_letters(coordinator, format="pdf")
     job = the_job(app)
     with app.app_context():
         chunks = db.session.execute(select(JobFile.seq, JobFile.data).where(
             JobFile.job_id == job.id).order_by(JobFile.seq)).all()
+        opened = b"".join(jobs.result_chunks(job.id))
     assert len(chunks) == -(-job.result_size // 1000) > 2
     assert [seq for seq, _data in chunks] == list(range(len(chunks)))
-    assert all(len(data) == 1000 for _seq, data in chunks[:-1]) and 0 < len(chunks[-1][1]) <= 1000
+    assert all(len(data) == 1000 + at_rest.OVERHEAD for _seq, data in chunks[:-1])
+    assert at_rest.OVERHEAD < len(chunks[-1][1]) <= 1000 + at_rest.OVERHEAD
+    assert b"%PDF" not in b"".join(data for _seq, data in chunks)
     download = fetch(coordinator, f"/coordinator/jobs/{job.id}/download")
-    assert download.data == b"".join(data for _seq, data in chunks)
+    assert download.data == opened and len(opened) == job.result_size
     assert download.data.startswith(b"%PDF") and download.data.endswith(b"%%EOF\n")
+
+
+def _stored(job_id: int) -> bytes:
+    """What a database reader finds of a job's result: its rows' bytes, in order."""
+    return b"".join(db.session.scalars(select(JobFile.data).where(JobFile.job_id == job_id)
+                                       .order_by(JobFile.seq)))
+
+
+def test_the_letters_in_job_files_hold_no_link_and_no_ref(app, coordinator):
+    """The links CSV names R1..R4 and holds their /s/ links; the job_files rows hold none of
+    it, and the file opened with the app's key is the CSV, links included."""
+    start_letters(coordinator, format="csv")
+    job = the_job(app)
+    with app.app_context():
+        stored = _stored(job.id)
+        opened = b"".join(jobs.result_chunks(job.id))
+    assert opened.count(b"/s/") == 4 and b"R1," in opened
+    assert b"/s/" not in stored and b"R1" not in stored and b"respondent_ref" not in stored
+    assert len(stored) == len(opened) + at_rest.OVERHEAD  # one chunk
+
+
+def test_a_result_stored_under_another_secret_key_is_refused_in_words(app, coordinator, auth,
+                                                                      users):
+    """SECRET_KEY changed since the letters were made (the coordinator logs in again: the
+    session was signed with the old one): the download page says the result can no longer be
+    read and to start the job again (no 500, nothing streamed, no download audited)."""
+    start_letters(coordinator, format="pdf")
+    job = the_job(app)
+    app.config["SECRET_KEY"] = "rotated since"
+    auth.login(users["coordinator"])
+    response = coordinator.get(f"/coordinator/jobs/{job.id}/download")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/coordinator/jobs/{job.id}"
+    html = coordinator.get(f"/coordinator/jobs/{job.id}").get_data(as_text=True)
+    assert "Hasil pekerjaan ini tidak dapat dibaca lagi" in html
+    assert "Mulai pekerjaan ini lagi" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "download-job-result")) == 0
+        with pytest.raises(at_rest.Unreadable):
+            b"".join(jobs.result_chunks(job.id))
+
+
+def test_a_result_altered_or_cut_short_does_not_open(app, coordinator, monkeypatch):
+    monkeypatch.setattr(jobs, "CHUNK_BYTES", 1000)
+    start_letters(coordinator, format="pdf")
+    job = the_job(app)
+    with app.app_context():
+        last = db.session.scalar(select(func.max(JobFile.seq)).where(JobFile.job_id == job.id))
+        db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job.id,
+                                                            JobFile.seq == last))
+        with pytest.raises(at_rest.Unreadable):
+            b"".join(jobs.result_chunks(job.id))
+        first = db.session.get(JobFile, (job.id, 0))
+        first.data = first.data[:-1] + bytes([first.data[-1] ^ 1])
+        db.session.flush()
+        assert not jobs.result_readable(job.id)
+        db.session.rollback()
 
 
 def test_a_job_that_fails_after_writing_its_file_stores_nothing(app, coordinator, monkeypatch):

@@ -296,7 +296,7 @@ def test_the_app_starts_without_the_libraries_only_some_commands_and_pages_need(
     found = subprocess.run(
         [sys.executable, "-c", "import sys, wsgi; print(' '.join(sorted(m for m in ('huey', "
          "'redis', 'alembic', 'reportlab', 'openpyxl', 'scipy', 'qrcode', "
-         "'prometheus_client') if m in sys.modules)))"],
+         "'prometheus_client', 'cryptography') if m in sys.modules)))"],
         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True,
         env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x", "SKM_INSTANCE_PATH": str(tmp_path),
              "DATABASE_URL": f"sqlite:///{tmp_path / 'skm.sqlite'}"})

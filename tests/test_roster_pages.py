@@ -74,6 +74,34 @@ def test_upload_preview_then_import(app, client, auth, users):
     assert files["pdf"].startswith(b"%PDF")
 
 
+def test_a_roster_kept_under_a_secret_key_since_changed_is_refused_in_words(app, client, auth,
+                                                                           users):
+    """Between the preview and its confirmation SECRET_KEY changed (the coordinator logs in
+    again: the old session was signed with it): the kept file no longer opens; the roster page
+    says to upload it again, the file is removed and nothing is imported."""
+    setup_round(app)
+    auth.login(users["coordinator"])
+    html = upload_roster(client, ROSTER).get_data(as_text=True)
+    upload = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
+    with app.app_context():
+        from survey_app import uploads
+
+        kept = uploads.kept(upload)
+    assert b"Budi" not in kept.read_bytes()
+    app.config["SECRET_KEY"] = "rotated since the preview"
+    auth.login(users["coordinator"])
+    page = client.get("/coordinator/roster/2027-Q1").get_data(as_text=True)
+    response = client.post("/coordinator/roster/2027-Q1/import",
+                           data={"csrf_token": csrf(page), "upload": upload},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Berkas unggahan tidak dapat dibaca lagi" in html and "Unggah lagi." in html
+    assert not kept.exists()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Respondent)) == 0
+
+
 def test_a_bad_roster_shows_every_problem_and_writes_nothing(app, client, auth, users):
     setup_round(app)
     auth.login(users["coordinator"])

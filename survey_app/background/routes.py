@@ -1,7 +1,7 @@
 """Coordinators' background jobs (survey_app/jobs.py): the list, one job's page with its progress
 (refreshing itself while it runs: no JavaScript needed), the download of its result (streamed
-from the database: any app server hands it out), and the forms that start the heavy work as a
-job."""
+from the database, opened a chunk at a time: any app server hands it out), and the forms that
+start the heavy work as a job."""
 from __future__ import annotations
 
 import mimetypes
@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     stream_with_context,
@@ -60,11 +61,14 @@ def download(job_id: int):
     job = _job_or_404(job_id)
     if job.state != "done" or job.result_size is None:
         abort(404)
+    from survey_app import jobs  # the job library loads when it is first needed
+    if not jobs.result_readable(job.id):  # sealed under a SECRET_KEY since changed, or altered
+        flash(_(jobs.RESULT_UNREADABLE), "error")
+        return redirect(url_for("jobs.job_page", job_id=job.id))
     audit.record("download-job-result", f"{job.kind} #{job.id}", current_user,
                  {"file": job.result_name})
     name, size = job.result_name or f"job-{job.id}", job.result_size
     db.session.commit()
-    from survey_app import jobs  # the job library loads when it is first needed
     response = Response(stream_with_context(jobs.result_chunks(job.id)),
                         mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=name)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app import uploads
+from survey_app import at_rest, uploads
 from survey_app.auth.roles import role_required, visible_round_or_404
 from survey_app.complaints.forms import ImportForm, UploadForm, mapping_from
 from survey_app.domain import audit, permissions, results
@@ -61,15 +61,21 @@ def exports_may_be_large(endpoint, values):
 
 
 def _stored_upload(token: str):
-    """The path and original name of an upload of this session (``token``: its name in
-    survey_app/uploads.py), or 404."""
+    """The path, original name and bytes of an upload of this session (``token``: its name in
+    survey_app/uploads.py), or 404; one that no longer opens (SECRET_KEY changed) is removed and
+    the upload page says so."""
     mine = session.get("complaint_uploads", {})
     if not uploads.NAME.match(token) or token not in mine:
         abort(404)
     path = uploads.kept(token)
     if not path.is_file():
         abort(404)
-    return path, mine[token]
+    try:
+        return path, mine[token], uploads.read(path)
+    except at_rest.Unreadable:
+        path.unlink(missing_ok=True)
+        flash(_(uploads.UNREADABLE), "error")
+        abort(redirect(url_for("complaints.index")))
 
 
 @bp.get("/")
@@ -101,8 +107,8 @@ def upload():
 @bp.get("/upload/<token>")
 @role_required("coordinator")
 def preview(token: str):
-    path, name = _stored_upload(token)
-    result = preview_export(path.read_bytes(), name)
+    _path, name, data = _stored_upload(token)
+    result = preview_export(data, name)
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
                            form=ImportForm(), columns=COMPLAINT_COLUMNS)
 
@@ -110,10 +116,9 @@ def preview(token: str):
 @bp.post("/upload/<token>")
 @role_required("coordinator")
 def confirm(token: str):
-    path, name = _stored_upload(token)
+    path, name, data = _stored_upload(token)
     form = ImportForm()
     valid = form.validate_on_submit()
-    data = path.read_bytes()
     mapping = mapping_from(request.form, source_columns(data, name))
     result = preview_export(data, name, mapping, form.as_of_time if valid else None)
     if valid and form.submit.data and result.checked is not None:
