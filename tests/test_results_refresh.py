@@ -167,6 +167,28 @@ def test_a_page_after_the_stated_age_shows_the_stored_figures_and_their_age(
             minutes=9)  # the GET wrote nothing
 
 
+def test_figures_of_an_older_method_are_shown_while_the_worker_redoes_them(
+        app, client, auth, users, monkeypatch):
+    """After an upgrade that changes the method (METHOD_VERSION), a page shows the stored
+    figures as not current and asks the worker, instead of computing the round in the request
+    (12 s for a province's closed round); the worker finds the round due."""
+    app.config["RESULTS_REFRESH_SECONDS"] = 3600  # fresh by age: only the method is old
+    with app.app_context():
+        results.refresh(_round())
+        db.session.execute(update(ResultSnapshot).values(method_version="0"))
+        db.session.commit()
+        assert [r.code for r in results.due_for_refresh()] == ["2026-Q4"]
+    asked = []
+    monkeypatch.setattr(jobs, "ask_refresh", lambda: asked.append("refresh"))
+    monkeypatch.setattr(results, "compute_base", _no_computing)
+    auth.login(users["coordinator"])
+    page = client.get("/results/2026-Q4?tier=lurah").get_data(as_text=True)
+    assert "75,00" in page and "Angka yang lebih baru sedang dihitung" in page
+    assert asked == ["refresh"]
+    with app.app_context():
+        assert db.session.scalar(select(ResultSnapshot.method_version)) == "0"  # GET wrote none
+
+
 def test_a_page_with_current_figures_asks_nothing(app, client, auth, users, monkeypatch):
     app.config["RESULTS_REFRESH_SECONDS"] = 3600  # however slow the machine running the test
     with app.app_context():

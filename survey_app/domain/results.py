@@ -628,7 +628,10 @@ class Shown:
 
 def latest(round_: Round) -> Shown | None:
     """The round's latest stored results (``Shown``), whatever their age; None when none are
-    stored (or only in an older shape). Writes nothing: a GET may call it.
+    stored (or only in an older shape). Writes nothing: a GET may call it. Results of an older
+    METHOD_VERSION are shown too, as not current (the worker redoes them: ``due_for_refresh``),
+    rather than computed in the request: after an upgrade that changes the method, the first
+    look at each round would otherwise compute it (12 s for a province's closed round).
 
     Cheap: it does not look at the round's data (the fingerprint counts all of the round's
     invitations, a tenth of a second and more on the province), so ``current`` says only what
@@ -643,9 +646,9 @@ def latest(round_: Round) -> Shown | None:
         return Shown(published.published_document(in_force), in_force.published_at,
                      current=True, published=True)
     stored = db.session.execute(
-        select(ResultSnapshot.computed_at, ResultSnapshot.document_key)
+        select(ResultSnapshot.computed_at, ResultSnapshot.document_key,
+               ResultSnapshot.method_version)
         .where(ResultSnapshot.round_id == round_.id,
-               ResultSnapshot.method_version == METHOD_VERSION,
                ResultSnapshot.document_key.is_not(None))).first()
     if stored is None:
         return None
@@ -662,8 +665,9 @@ def latest(round_: Round) -> Shown | None:
                           stored.computed_at.isoformat()), parse)
     if document is None:
         return None
-    current = (stored.computed_at >= _final_since(round_) if _final(round_)
-               else _base_still_holds(round_, stored.computed_at))
+    current = stored.method_version == METHOD_VERSION and (
+        stored.computed_at >= _final_since(round_) if _final(round_)
+        else _base_still_holds(round_, stored.computed_at))
     return Shown(document, stored.computed_at, current, document_key=stored.document_key)
 
 
