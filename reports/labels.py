@@ -153,7 +153,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "below the minimum of %(minimum)s%(where)s."),
     "why_where": N_(" (as %(post)s)"),
     "why_posts": N_(" (every post you held this quarter)"),
-    "sanction_rounds": N_(" (%(n)s failed quarters in a row)"),
+    "sanction_rounds": N_(" (failed quarters in a row: %(n)s)"),
     "sanction_note": N_(
         "This is the system's recommendation; people with authority decide and record "
         "it."),

@@ -116,7 +116,7 @@ def test_the_same_card_in_english(ctx, document):
     assert "Quarter 2, 2026 (2026-Q2)" in text
     assert "Group RW heads: fewer than 3 respondents, left out of the score and the comments " \
            "to protect anonymity." in text
-    assert "Sanctions status: watch (perhatian) (1 failed quarters in a row)" in text
+    assert "Sanctions status: watch (perhatian) (failed quarters in a row: 1)" in text
     assert "Complaints received Rejected" in text
     assert "Still open past the deadline 0 0 0 0 – – 0" in text
     assert "the IKM is 75.00, which is grade C (Poor)" in text
