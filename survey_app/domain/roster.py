@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select, update
 from survey_app.domain import bulk, text
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.invitations import check_roster_open, invite
-from survey_app.domain.round_clock import effective_state
+from survey_app.domain.round_clock import is_open
 from survey_app.domain.tabular import Table, read_table
 from survey_app.domain.vocabulary import GROUPS, RESPONDENT_AREA_LEVELS
 from survey_app.extensions import db
@@ -117,8 +117,11 @@ class RosterPlan:
         refs = self.moved_refs()
         if not refs:
             return None
-        rounds = ", ".join(sorted({r.moved_in for r in self.rows if r.moved_in}))
-        return _moved_text(refs, rounds)
+        return _moved_text(refs, self.moved_rounds())
+
+    def moved_rounds(self) -> str:
+        """The open rounds whose live links the moved respondents keep, named."""
+        return ", ".join(sorted({r.moved_in for r in self.rows if r.moved_in}))
 
     def inactive_notice(self) -> str | None:
         """What importing the file would do with its inactive respondents, naming the first
@@ -287,7 +290,7 @@ def _note_moves(result: RosterPlan, stored: dict[str, tuple]) -> None:
         return
     open_rounds = {round_.id: round_.code for round_ in db.session.scalars(
         select(Round).where(Round.state.in_(("scheduled", "open"))))
-        if effective_state(round_) == "open"}
+        if is_open(round_)}
     if not open_rounds:
         return
     for respondent_id, round_id in db.session.execute(
@@ -432,8 +435,7 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
     summary = RosterSummary(created=counts["new"], updated=counts["update"],
                             unchanged=counts["unchanged"], inactive=roster.inactive_refs(),
                             moved=roster.moved_refs(),
-                            moved_rounds=", ".join(sorted({r.moved_in for r in roster.rows
-                                                          if r.moved_in})))
+                            moved_rounds=roster.moved_rounds())
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
     db.session.expire_all()
     return summary
