@@ -92,3 +92,14 @@ def shows(page, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator("body")).to_contain_text(text)
+
+
+def page_width(page) -> int:
+    """The page's full width in CSS pixels (``scrollWidth``), read once the document that a click
+    or a form submission started has loaded: read right after a click, the document element can
+    be null between two pages (a flake seen once in CI, "Cannot read properties of null (reading
+    'scrollWidth')"). Playwright re-runs the wait in the new document after a navigation."""
+    width = page.wait_for_function(
+        "() => document.readyState === 'complete' && document.documentElement"
+        " ? document.documentElement.scrollWidth : null")
+    return int(width.json_value())

@@ -23,6 +23,7 @@ from tests.live import (
     CHROMIUM_ARGS,
     csp_violations,
     log_in,
+    page_width,
     serving,
     shows,
 )
@@ -85,7 +86,7 @@ def serious_axe_violations(page) -> list[str]:
 
 def shoot(page, shots: Path, name: str, width: int) -> None:
     page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= max(width, 360), name
+    assert page_width(page) <= max(width, 360), name
 
 
 def test_coordinator_replaces_exports_and_checks_before_publishing(app, setup, tmp_path):

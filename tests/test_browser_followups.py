@@ -25,6 +25,7 @@ from tests.live import (
     CHROMIUM_ARGS,
     csp_violations,
     log_in,
+    page_width,
     serving,
     shows,
 )
@@ -68,7 +69,7 @@ class Session:
         self.page.click("form.logout button")
 
     def shot(self, name: str) -> None:
-        assert self.page.evaluate("document.documentElement.scrollWidth") <= self.width, name
+        assert page_width(self.page) <= self.width, name
         self.page.screenshot(path=str(self.shots / f"{name}-{self.width}.png"), full_page=True)
 
     def check_axe(self, browser) -> None:

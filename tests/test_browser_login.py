@@ -1,7 +1,7 @@
 """A new user logs in through a real browser at phone size (Debian's Chromium, Playwright)."""
 from __future__ import annotations
 
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving, shows
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, page_width, serving, shows
 
 pytestmark = BROWSER_TESTS
 
@@ -22,7 +22,7 @@ def test_login_in_a_real_browser(app, users, tmp_path):
         page.wait_for_url(base + "/")
         shows(page, "coordinator@example.id")
         # nothing is wider than the phone's screen
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page_width(page) <= 360
         page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
         page.click("text=Keluar")
         page.wait_for_url(base + "/auth/login*")

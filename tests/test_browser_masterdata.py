@@ -19,7 +19,15 @@ from sqlalchemy import func, select
 from survey_app.domain import audit, officials, responses
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, HeldResponse, Round
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving, shows
+from tests.live import (
+    BROWSER_TESTS,
+    browser_page,
+    csp_violations,
+    log_in,
+    page_width,
+    serving,
+    shows,
+)
 from tests.respondent_setup import load_roster, world
 
 pytestmark = BROWSER_TESTS
@@ -57,7 +65,7 @@ class Pages:
         page = self.page
         page.wait_for_load_state()
         page.screenshot(path=str(self.shots / f"{name}-360.png"), full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        assert page_width(page) <= 360, name
         page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(self.shots / f"{name}-1280.png"), full_page=True)
         page.set_viewport_size({"width": 360, "height": 740})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, serving
+from tests.live import BROWSER_TESTS, CHROMIUM, CHROMIUM_ARGS, csp_violations, page_width, serving
 from tests.test_public import published  # noqa: F401  (the fixture)
 
 pytestmark = BROWSER_TESTS
@@ -50,7 +50,7 @@ def test_publik_fits_the_screen_without_javascript(app, published, tmp_path,  # 
             response = page.goto(base + address)
             assert response is not None and response.status == 200, address
             # nothing wider than the screen: no sideways scrolling on a phone
-            assert page.evaluate("document.documentElement.scrollWidth") <= width, address
+            assert page_width(page) <= width, address
         page.goto(base + "/publik/2026-Q2")
         small = page.locator("tr", has_text="KELURAHAN 3171020001")
         assert "terlalu sedikit untuk diperingkat" in small.inner_text()

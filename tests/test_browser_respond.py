@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import HeldResponse
 from tests import factories
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, serving, shows
+from tests.live import BROWSER_TESTS, browser_page, csp_violations, page_width, serving, shows
 from tests.respondent_setup import load_roster, token_of, world
 
 pytestmark = BROWSER_TESTS
@@ -31,7 +31,7 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         violations = csp_violations(page)  # the CSP blocks nothing the pages use
         page.goto(f"{base}/s/{token}")
         assert page.locator("h1").inner_text() == "Kuesioner uji"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page_width(page) <= 360
         page.screenshot(path=str(shots / "1-form-top.png"))
         # a choice is a large target: the whole labelled row, at least 44 px high
         first = page.locator("#q-1-U1 label.choice").first
@@ -58,7 +58,7 @@ def test_a_respondent_answers_on_a_phone(app, tmp_path):
         page.click("button.send")
         page.wait_for_url(f"{base}/s/{token}/terima-kasih*")
         assert page.locator("h1").inner_text() == "Terima kasih!"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page_width(page) <= 360
         page.screenshot(path=str(shots / "4-thanks.png"), full_page=True)
         # the others later, with the same link
         page.click("text=Nilai yang lain sekarang")

@@ -5,7 +5,15 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Round
-from tests.live import BROWSER_TESTS, browser_page, csp_violations, log_in, serving, shows
+from tests.live import (
+    BROWSER_TESTS,
+    browser_page,
+    csp_violations,
+    log_in,
+    page_width,
+    serving,
+    shows,
+)
 
 pytestmark = BROWSER_TESTS
 
@@ -23,7 +31,7 @@ def test_create_fix_and_schedule_a_round_on_a_phone(app, users, tmp_path):
         assert page.locator("#closes_at + .error").inner_text() == \
             "Putaran harus ditutup setelah dibuka."
         assert page.input_value("#code") == "2027-Q1"  # what was typed is kept
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page_width(page) <= 360
         page.screenshot(path=str(tmp_path / "round-form-error.png"), full_page=True)
         page.fill("#closes_at", "2027-04-01T00:00")
         page.click("button[type=submit].primary")
