@@ -10,6 +10,11 @@ Existing invitations get their respondent's group and area of today: the values 
 made for, unless a respondent was moved during a round that is still open (such a round's forms
 were stored with the new values until now too).
 
+On PostgreSQL the backfill rewrites every invitation and leaves the planner without statistics
+of the two new columns: the table is analysed before the migration ends (ANALYZE runs inside the
+migration's transaction; the VACUUM that marks the rewritten pages visible again cannot, and is
+left to autovacuum or to the upgrade steps of docs/deploy.md).
+
 Create Date: 2027-02-09 10:00:00
 """
 import sqlalchemy as sa
@@ -34,6 +39,8 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_invitations_group'), GROUPS)
         batch_op.create_foreign_key(op.f('fk_invitations_area_id_areas'), 'areas',
                                     ['area_id'], ['id'])
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('ANALYZE invitations')
 
 
 def downgrade():
