@@ -184,8 +184,9 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
                                 or rated.get(invitation_id, set()) != set(wanted)):
             changed[invitation_id] = (group, area_id, wanted)
     if changed or new:
-        _remake(changed)
-        _insert_invitations(round_, new, secret_key)
+        with bulk.larger_cache(db.session.connection()):  # the link's unique index, at random
+            _remake(changed)
+            _insert_invitations(round_, new, secret_key)
         db.session.expire_all()  # what the session held of these rows is read again
     return len(new), nothing_to_rate
 

@@ -425,10 +425,11 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
         elif row.action == "update":
             changed.append({"_id": row.respondent_id, **row.values})
     after = bulk.next_id(Respondent.__table__) - 1
-    bulk.insert_rows(Respondent.__table__, ["ref", *CONTACT_FIELDS], new)
-    if changed:  # one executemany; the SET columns are the keys of each row
-        table = Respondent.__table__
-        db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
+    with bulk.larger_cache(db.session.connection()):
+        bulk.insert_rows(Respondent.__table__, ["ref", *CONTACT_FIELDS], new)
+        if changed:  # one executemany; the SET columns are the keys of each row
+            table = Respondent.__table__
+            db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
     ids = bulk.inserted_ids(Respondent.__table__, "ref", after, {ref for ref, *_rest in new})
     respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
                     row.values["area_id"]) for row in roster.rows]
