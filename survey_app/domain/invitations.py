@@ -153,12 +153,12 @@ def invite(round_: Round, respondents: list[tuple[int, str, int]], secret_key: s
     inactive = set(db.session.scalars(select(Respondent.id).where(Respondent.active.is_(False))))
     respondents = [row for row in respondents if row[0] not in inactive]
     existing = {respondent_id: (invitation_id, group, area_id)
-                for respondent_id, invitation_id, group, area_id in db.session.execute(
+                for respondent_id, invitation_id, group, area_id in bulk.rows(
                     select(Invitation.respondent_id, Invitation.id, Invitation.group,
                            Invitation.area_id).where(Invitation.round_id == round_.id))}
     rated: dict[int, set[int]] = {}
     if existing and state != "open":
-        for invitation_id, position_id in db.session.execute(
+        for invitation_id, position_id in bulk.rows(
                 select(InvitationPosition.invitation_id, InvitationPosition.position_id)
                 .join(Invitation, Invitation.id == InvitationPosition.invitation_id)
                 .where(Invitation.round_id == round_.id)):
@@ -230,7 +230,7 @@ def _insert_invitations(round_: Round, wanted: dict[int, _Made], secret_key: str
                           in zip(chunk, new_tokens(secret_key, len(chunk)), strict=True)],
                          same={"round_id": round_.id, "created_at": now})
         # this round's invitations only: the respondent is the key
-        ids = {respondent_id: id_ for respondent_id, id_ in db.session.execute(
+        ids = {respondent_id: id_ for respondent_id, id_ in bulk.rows(
             select(Invitation.respondent_id, Invitation.id)
             .where(Invitation.id > after, Invitation.round_id == round_.id))}
         bulk.insert_rows(InvitationPosition.__table__,
@@ -255,7 +255,7 @@ def copy_roster(from_round: Round, to_round: Round, secret_key: str | None = Non
         from flask import current_app
 
         secret_key = current_app.config["SECRET_KEY"]
-    respondents = db.session.execute(roster_query(from_round)).tuples().all()
+    respondents = bulk.rows(roster_query(from_round)).tuples().all()
     created, _none = invite(to_round, list(respondents), secret_key)
     return created
 
