@@ -25,10 +25,12 @@ _WIB = timedelta(hours=7)
 def parse_datetime(text: str) -> datetime:
     """Parse ISO 8601; a time without an offset is Asia/Jakarta. Returns UTC. Raises ValueError."""
     if len(text) in (16, 19) and text[10:11] in (" ", "T") and text[:4] >= _WIB_SINCE_YEAR:
-        # The usual form, YYYY-MM-DD HH:MM[:SS] in WIB (200,000 rows of a year's complaints).
+        # The usual form, YYYY-MM-DD HH:MM[:SS] in WIB (200,000 rows of a year's complaints),
+        # read as if it were UTC and moved back by the fixed offset: the same instant as reading
+        # it at +07:00 and converting, in a quarter of the time (no conversion through tzinfo).
         # Anything else this does not parse goes the whole way below: same result, same error.
         try:
-            return datetime.fromisoformat(text + "+07:00").astimezone(UTC)
+            return datetime.fromisoformat(text + "+00:00") - _WIB
         except ValueError:
             pass
     text = text.strip()
