@@ -32,19 +32,19 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    exists,
     func,
     insert,
     literal,
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy import Table as SqlTable
 
 from survey_app.domain import clock, exports
-from survey_app.domain.bulk import insert_rows, larger_cache
+from survey_app.domain.bulk import dialect_insert, insert_rows, larger_cache
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, collector_paused, read_table
 from survey_app.domain.text import RowChecker
@@ -431,24 +431,30 @@ def write_export(checked: CheckedExport, now: datetime | None = None) -> Complai
         differs = or_(*(complaints.c[c].is_distinct_from(staging.c[c]) for c in DATA_COLUMNS))
         known = select(func.count()).select_from(staging.join(complaints, matched))
         total_known = connection.execute(known).scalar_one()
-        summary.kept_newer = connection.execute(
-            known.where(complaints.c.source_as_of > as_of)).scalar_one()
-        summary.updated = connection.execute(
-            update(complaints).where(matched, not_newer, differs)
-            .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,
-                     "imported_at": literal(now, UTCDateTime)})).rowcount
-        summary.unchanged = total_known - summary.kept_newer - summary.updated
-        # Unchanged rows still learn that a newer export confirmed them (so an older one cannot
-        # undo).
-        connection.execute(update(complaints).where(
-            matched, or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of < as_of))
-            .values(source_as_of=as_of))
+        if total_known:  # else none is stored yet (a first import): nothing to update
+            summary.kept_newer = connection.execute(
+                known.where(complaints.c.source_as_of > as_of)).scalar_one()
+            summary.updated = connection.execute(
+                update(complaints).where(matched, not_newer, differs)
+                .values({**{c: staging.c[c] for c in DATA_COLUMNS}, "source_as_of": as_of,
+                         "imported_at": literal(now, UTCDateTime)})).rowcount
+            summary.unchanged = total_known - summary.kept_newer - summary.updated
+            # Unchanged rows still learn that a newer export confirmed them (so an older one
+            # cannot undo).
+            connection.execute(update(complaints).where(
+                matched,
+                or_(complaints.c.source_as_of.is_(None), complaints.c.source_as_of < as_of))
+                .values(source_as_of=as_of))
         summary.created = len(checked.good) - total_known
-        connection.execute(insert(complaints).from_select(
+        # The stored ones are left out by the unique index's own check (ON CONFLICT), which the
+        # insert makes anyway: NOT EXISTS looked each row up in that index a second time (a
+        # third of the statement's time for 200,000 new rows on SQLite). SQLite needs a WHERE
+        # in an INSERT ... SELECT before ON CONFLICT (else ON reads as a join's).
+        connection.execute(dialect_insert(complaints).from_select(
             ["external_id", *DATA_COLUMNS, "source_as_of", "imported_at"],
             select(staging.c.external_id, *(staging.c[c] for c in DATA_COLUMNS), as_of,
-                   literal(now, UTCDateTime))
-            .where(~exists().where(complaints.c.external_id == staging.c.external_id))))
+                   literal(now, UTCDateTime)).where(true()))
+            .on_conflict_do_nothing(index_elements=["external_id"]))
         STAGING.drop(connection)
     return summary
 
