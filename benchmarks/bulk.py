@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import build_province, empty_postgres  # noqa: E402
+from benchmarks.common import as_in_production, build_province, empty_postgres  # noqa: E402
 
 STEPS = ["round", "again", "roster", "paper", "complaints"]
 ROSTER_HEADER = ["respondent_ref", "name", "group", "area_code", "rw", "rt", "phone", "email"]
@@ -46,7 +46,8 @@ def run(env: dict, *args: str) -> tuple[float, float, float, str]:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "skm", *args],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   cwd=ROOT, env=as_in_production(env), stdout=out,
+                                   stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         out.seek(0)

@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "benchmark"
 
 
+def as_in_production(env: dict) -> dict:
+    """``env`` for a timed command: without PYTHONDONTWRITEBYTECODE, Python writes and reuses
+    its bytecode caches as a server or a cron job does. With it set (as on the project's
+    machines), a command run after a change compiles every changed module at each start, and
+    its figure counts the compiler (0.5 s more start-up, seen timing the complaint import)."""
+    return {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def flask_command(database_url: str, *args: str) -> None:
     """`flask --app wsgi ARGS` on ``database_url``; exits with its output if it fails."""
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY}

@@ -33,16 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import build_province, empty_postgres  # noqa: E402
+from benchmarks.common import as_in_production, build_province, empty_postgres  # noqa: E402
 
 TARGET_SECONDS = {"open": 3.0, "published": 1.0}
 TARGET_MB = 500
 
 
 def _env(url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
+    return as_in_production({**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark"})
 
 
 def timed(url: str, code: str, *extra: str) -> tuple[float, float, float, int]:
