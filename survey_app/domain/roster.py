@@ -428,9 +428,6 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
     one bulk insert, changed ones in one executemany UPDATE, then invite each of them to the
     round (invitations.invite)."""
     check_round(round_)
-    counts = {"new": 0, "update": 0, "unchanged": 0}
-    for row in roster.rows:
-        counts[row.action] += 1
     new = {row.ref for row in roster.rows if row.action == "new"}
     changed = [{"_id": row.respondent_id, **row.values} for row in roster.rows
                if row.action == "update"]
@@ -443,13 +440,12 @@ def apply(round_: Round, roster: RosterPlan, secret_key: str) -> RosterSummary:
         if changed:  # one executemany; the SET columns are the keys of each row
             table = Respondent.__table__
             db.session.execute(update(table).where(table.c.id == bindparam("_id")), changed)
-    del changed
     ids = bulk.inserted_ids(Respondent.__table__, "ref", after, new)
     respondents = [(row.respondent_id or ids[row.ref], row.values["group"],
                     row.values["area_id"]) for row in roster.rows]
-    del new, ids  # not kept while the invitations are written (flat memory)
-    summary = RosterSummary(created=counts["new"], updated=counts["update"],
-                            unchanged=counts["unchanged"], inactive=roster.inactive_refs(),
+    del new, changed, ids  # not kept while the invitations are written (flat memory)
+    summary = RosterSummary(created=roster.count("new"), updated=roster.count("update"),
+                            unchanged=roster.count("unchanged"), inactive=roster.inactive_refs(),
                             moved=roster.moved_refs(),
                             moved_rounds=roster.moved_rounds())
     summary.invitations_created, summary.nothing_to_rate = invite(round_, respondents, secret_key)
