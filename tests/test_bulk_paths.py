@@ -131,7 +131,7 @@ def _table(rows: list[str]):
     table = read_complaints((COMPLAINT_HEADER + "".join(clean)).encode(), "e.csv")
     for index, row in enumerate(rows):
         if "\ud800" in row:
-            table.rows[index][1]["category"] = "Jalan\ud800"
+            table.records[index][table.names.index("category")] = "Jalan\ud800"
     return table
 
 
@@ -162,6 +162,19 @@ def test_the_row_checker_agrees_with_the_column_by_column_rules(english):
     }
     assert found == {name: [str(e) for e in text.row_errors(4, row, columns, ["note"])]
                      for name, row in cases.items()}
+    # Column by column (a whole file's columns at once): the same errors, on the same rows,
+    # among clean rows before, between and after them; a file of clean rows has none.
+    clean = {"code": "ABCDE", "note": "ok", "parsed": "z"}
+    rows = [clean, *(row for case in cases.values() for row in (case, clean)), clean]
+    lines = list(range(2, len(rows) + 2))
+    by_column = {c: [row[c] for row in rows] for c in columns}
+    assert {lines[i]: [str(e) for e in errors]
+            for i, errors in check.table_errors(lines, rows.__getitem__, by_column)} == {
+        lines[rows.index(row)]: [str(e).replace("line 4", f"line {lines[rows.index(row)]}")
+                                 for e in check(4, row)]
+        for row in cases.values() if check(4, row)}
+    assert list(check.table_errors(lines, rows.__getitem__,
+                                   {c: [clean[c]] * len(rows) for c in columns})) == []
 
 
 def test_a_bulk_write_enlarges_only_its_own_connections_page_cache(app):

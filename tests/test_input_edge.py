@@ -134,7 +134,7 @@ def test_a_row_wider_than_the_column_limit_is_refused(english):
 def test_the_row_limit_is_counted_in_csv_too_and_the_limit_itself_is_allowed(english):
     limits = {"limits": SheetLimits(rows=2, columns=3, expanded_bytes=1000),
               "allow_extra": True}
-    assert len(read_table(b"code\n1\n2\n", "a.csv", **limits).rows) == 2
+    assert len(read_table(b"code\n1\n2\n", "a.csv", **limits).lines) == 2
     assert rejected(b"code\n1\n2\n3\n", "a.csv", **limits) == [
         "file: the file is too big to read: at most 2 rows, 3 columns and 0 MB of data; "
         "split it into smaller files"]
@@ -161,7 +161,8 @@ def test_a_csv_named_xlsx_and_the_reverse_are_refused_with_what_to_do(english):
         "file: the file is in the old Excel format (.xls): save it as an XLSX workbook or as "
         "'CSV UTF-8'"]
     # With no name, the content decides.
-    assert read_table(xlsx([["code"], ["31"]]), "", allow_extra=True).rows == [(2, {"code": "31"})]
+    assert list(read_table(xlsx([["code"], ["31"]]), "", allow_extra=True).rows) == [
+        (2, {"code": "31"})]
 
 
 def test_the_upload_page_shows_a_broken_sheet_and_a_bomb_as_messages(app, client, auth, users):

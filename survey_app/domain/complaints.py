@@ -15,7 +15,7 @@ the same file changes nothing).
 
 The import is all-or-nothing with line-numbered errors, or, with ``skip_bad``, imports the good rows
 and hands back the bad ones. It is written for a year of Jakarta's CRM (about 200,000 rows): rows
-are checked in plain Python against lookup dictionaries, then written with one bulk load into a
+are checked column by column against lookup dictionaries, then written with one bulk load into a
 temporary table and three set-based statements (update, touch, insert), never one ORM object each.
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
+from operator import attrgetter
 from typing import BinaryIO
 
 from flask_babel import gettext, ngettext
@@ -148,18 +150,6 @@ class CheckedExport:
         return [e for _line, _row, errors in self.bad for e in errors]
 
 
-def _parse_time(line: int, row: dict[str, str], column: str, errors: list) -> datetime | None:
-    value = row.get(column, "")
-    if not value:
-        return None
-    try:
-        return clock.parse_datetime(value)
-    except ValueError:
-        errors.append(RowError(line, N_("%(column)s '%(value)s' is not a date and time "
-                                        "(YYYY-MM-DD HH:MM)"), column, column=column, value=value))
-        return None
-
-
 @collector_paused()
 def check_export(table: Table, as_of: datetime | None = None,
                  now: datetime | None = None) -> CheckedExport:
@@ -168,179 +158,214 @@ def check_export(table: Table, as_of: datetime | None = None,
     ``as_of`` is when the export was taken; when None it is the newest timestamp among the good
     rows. No timestamp may lie after it (given) or after ``now`` (by default): a future date would
     otherwise become an as-of that no later export could ever overtake.
+
+    The checks run column by column (a year's export is 200,000 rows), each adding its errors to
+    the rows it finds wrong; a row's errors come in the order the checks run.
     """
     now = now or clock.now()
     as_of_given = as_of is not None
-    limit = as_of or now
+    columns = table.columns(COMPLAINT_COLUMNS)
+    errors = _RowErrors(table.lines)
+    first_line, duplicated = _check_ids(columns["complaint_id"], errors)
+    for i, found in RowChecker(COMPLAINT_TEXT).table_errors(table.lines, table.row, columns):
+        errors.extend(i, found)
+    unit_ids = _unit_ids(columns, errors)
+    area_ids = _area_ids(columns, errors)
+    times = _times(columns, errors)
+    _check_order(times, errors)
+    _check_limit(times, as_of or now, as_of_given, errors)
+    statuses = _statuses(columns, times, "status" in table.header, errors)
+    bad = {i: (errors.lines[i], table.row(i), found) for i, found in errors.by_row.items()}
+    if duplicated:
+        _mark_duplicates(bad, first_line, duplicated, table, errors.lines)
+    good = list(map(CheckedRow, errors.lines, columns["complaint_id"],
+                    [v or None for v in columns["channel"]],
+                    [v or None for v in columns["category"]], area_ids, unit_ids, statuses,
+                    *times.values()))
+    if bad:
+        good = [row for i, row in enumerate(good) if i not in bad]
+    if as_of is None:
+        as_of = _newest(good) or now
+    return CheckedExport(good, [bad[i] for i in sorted(bad)], as_of, as_of_given)
+
+
+def _newest(good: list[CheckedRow]) -> datetime | None:
+    """The newest time among the good rows (None when there are none)."""
+    return max(max(filter(None, map(attrgetter(column), good)), default=_NEVER)
+               for column in TIME_COLUMNS) if good else None
+
+
+class _RowErrors:
+    """Each row's errors by its index in the file's rows (``lines``: their line numbers)."""
+
+    def __init__(self, lines: list[int]):
+        self.lines = lines
+        self.by_row: dict[int, list[RowError]] = {}
+
+    def add(self, i: int, template: str, column: str | None = None, /, **params) -> None:
+        self.by_row.setdefault(i, []).append(RowError(self.lines[i], template, column, **params))
+
+    def extend(self, i: int, errors: list[RowError]) -> None:
+        self.by_row.setdefault(i, []).extend(errors)
+
+
+def _check_ids(ids: list[str], errors: _RowErrors) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """complaint_id is filled; the first index of each id, and the later indexes of an id that
+    appears again (reported by ``_mark_duplicates``)."""
+    first: dict[str, int] = {}
+    duplicated: dict[str, list[int]] = {}
+    if len(set(ids)) < len(ids) or "" in ids:  # else: every id filled, and each once
+        for i, external_id in enumerate(ids):
+            if not external_id:
+                errors.add(i, N_("complaint_id is empty"), "complaint_id")
+            elif external_id in first:
+                duplicated.setdefault(external_id, []).append(i)
+            else:
+                first[external_id] = i
+    return first, duplicated
+
+
+def _unit_ids(columns: dict[str, list[str]], errors: _RowErrors) -> list[int | None]:
+    """The stored unit each row names, if any; a unit that is not stored is an error."""
+    units = dict(db.session.execute(select(Unit.code, Unit.id)).tuples().all())
+    codes = columns["unit_code"]
+    ids = list(map(units.get, codes))
+    for i in [i for i, (code, id_) in enumerate(zip(codes, ids, strict=True))
+              if code and id_ is None]:
+        errors.add(i, N_("unit %(code)s does not exist (import units first)"), "unit_code",
+                   code=codes[i])
+    return ids
+
+
+def _area_ids(columns: dict[str, list[str]], errors: _RowErrors) -> list[int | None]:
+    """The stored area each row names: a kelurahan unless a unit is named; one of both is
+    needed."""
     areas = {code: (id_, level) for code, id_, level in
              db.session.execute(select(Area.code, Area.id, Area.level))}
-    units = dict(db.session.execute(select(Unit.code, Unit.id)).tuples().all())
-    has_status = "status" in table.header
-    good: list[CheckedRow] = []
-    bad: list[tuple[int, dict[str, str], list[RowError]]] = []
-    first_line: dict[str, int] = {}
-    duplicated: dict[str, list[int]] = {}
-    text_errors = RowChecker(COMPLAINT_TEXT)
-    newest_good = _NEVER  # the newest time of a good row: the as-of time when none is given
-    for line, row in table.rows:
-        errors = _id_errors(line, row["complaint_id"], first_line, duplicated)
-        errors.extend(text_errors(line, row))
-        unit_id = _unit_id(line, row, units, errors)
-        area_id = _area_id(line, row, areas, errors)
-        reported, first_response, resolved = _times(line, row, errors)
-        errors.extend(_order_errors(line, reported, first_response, resolved))
-        latest = max(reported or _NEVER, first_response or _NEVER, resolved or _NEVER)
-        if latest > limit:
-            errors.extend(_limit_errors(line, (reported, first_response, resolved), limit,
-                                        as_of_given))
-        if has_status:
-            status = _status(line, row, resolved, errors)
-        else:
-            # No status column (LAPOR! open data): a closing time means done.
-            status = "resolved" if resolved else "waiting"
-        if errors:
-            bad.append((line, row, errors))
-        else:
-            # a row with no error has its status and reported_at (their absence is an error)
-            assert status is not None and reported is not None
-            good.append(CheckedRow(line, row["complaint_id"], row.get("channel") or None,
-                                   row.get("category") or None, area_id, unit_id, status,
-                                   reported, first_response, resolved))
-            newest_good = max(newest_good, latest)
-    if duplicated:
-        good, bad = _mark_duplicates(good, bad, first_line, duplicated, table)
-        newest_good = max((max(t for t in (r.reported_at, r.first_response_at, r.resolved_at)
-                               if t) for r in good), default=_NEVER)
-    if as_of is None:
-        as_of = newest_good if good else now
-    return CheckedExport(good, sorted(bad, key=lambda b: b[0]), as_of, as_of_given)
+    kelurahan = {code: id_ for code, (id_, level) in areas.items() if level == "kelurahan"}
+    codes, unit_codes = columns["area_code"], columns["unit_code"]
+    ids = list(map(kelurahan.get, codes))
+    for i in [i for i, (code, id_) in enumerate(zip(codes, ids, strict=True)) if id_ is None]:
+        ids[i] = _area_id(i, codes[i], unit_codes[i], areas, errors)
+    return ids
 
 
-def _id_errors(line: int, external_id: str, first_line: dict[str, int],
-               duplicated: dict[str, list[int]]) -> list[RowError]:
-    """complaint_id is filled; a repeat is noted here and reported by ``_mark_duplicates``."""
-    if not external_id:
-        return [RowError(line, N_("complaint_id is empty"), "complaint_id")]
-    if external_id in first_line:
-        duplicated.setdefault(external_id, []).append(line)
-    else:
-        first_line[external_id] = line
-    return []
-
-
-def _unit_id(line: int, row: dict[str, str], units: dict[str, int],
-             errors: list[RowError]) -> int | None:
-    """The stored unit the row names, if any; a unit that is not stored is an error."""
-    unit_code = row.get("unit_code", "")
-    if not unit_code:
-        return None
-    if unit_code not in units:
-        errors.append(RowError(line, N_("unit %(code)s does not exist (import units "
-                                        "first)"), "unit_code", code=unit_code))
-        return None
-    return units[unit_code]
-
-
-def _area_id(line: int, row: dict[str, str], areas: dict[str, tuple[int, str]],
-             errors: list[RowError]) -> int | None:
-    """The stored area the row names: a kelurahan unless a unit is named; one of both is needed."""
-    area_code, unit_code = row.get("area_code", ""), row.get("unit_code", "")
+def _area_id(i: int, area_code: str, unit_code: str, areas: dict[str, tuple[int, str]],
+             errors: _RowErrors) -> int | None:
+    """A row whose area is not a stored kelurahan: none (then a unit is needed), not stored, or
+    another level (then a unit is needed)."""
     if not area_code:
         if not unit_code:
-            errors.append(RowError(line, N_("the complaint needs an area_code (its kelurahan) "
-                                            "or a unit_code"), "area_code"))
+            errors.add(i, N_("the complaint needs an area_code (its kelurahan) or a unit_code"),
+                       "area_code")
         return None
     if area_code not in areas:
-        errors.append(RowError(line, N_("area %(code)s does not exist"), "area_code",
-                               code=area_code))
+        errors.add(i, N_("area %(code)s does not exist"), "area_code", code=area_code)
         return None
-    if not unit_code and areas[area_code][1] != "kelurahan":
-        errors.append(RowError(line, N_("area %(code)s is a %(level)s; a complaint "
-                                        "without a unit is filed at a kelurahan"),
-                               "area_code", code=area_code, level=areas[area_code][1]))
+    if not unit_code:
+        errors.add(i, N_("area %(code)s is a %(level)s; a complaint without a unit is filed at "
+                         "a kelurahan"), "area_code", code=area_code, level=areas[area_code][1])
         return None
     return areas[area_code][0]
 
 
-_Times = tuple[datetime | None, datetime | None, datetime | None]
+TIME_COLUMNS = ("reported_at", "first_response_at", "resolved_at")
+_Times = dict[str, list[datetime | None]]
 
 
-def _times(line: int, row: dict[str, str], errors: list[RowError]) -> _Times:
+def _times(columns: dict[str, list[str]], errors: _RowErrors) -> _Times:
     """reported_at (required), first_response_at and resolved_at, each a date and time."""
-    reported = _parse_time(line, row, "reported_at", errors)
-    if reported is None and not row["reported_at"]:
-        errors.append(RowError(line, N_("reported_at is empty"), "reported_at"))
-    first_response = _parse_time(line, row, "first_response_at", errors)
-    resolved = _parse_time(line, row, "resolved_at", errors)
-    return reported, first_response, resolved
+    times: _Times = {}
+    for column in TIME_COLUMNS:
+        values = columns[column]
+        try:  # the usual column: every value a time, or empty
+            times[column] = [clock.parse_datetime(v) if v else None for v in values]
+        except ValueError:
+            times[column] = [_parse_time(i, column, v, errors) for i, v in enumerate(values)]
+        if column == "reported_at" and "" in values:
+            for i in [i for i, v in enumerate(values) if not v]:
+                errors.add(i, N_("reported_at is empty"), "reported_at")
+    return times
 
 
-def _order_errors(line: int, reported: datetime | None, first_response: datetime | None,
-                  resolved: datetime | None) -> list[RowError]:
+def _parse_time(i: int, column: str, value: str, errors: _RowErrors) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return clock.parse_datetime(value)
+    except ValueError:
+        errors.add(i, N_("%(column)s '%(value)s' is not a date and time (YYYY-MM-DD HH:MM)"),
+                   column, column=column, value=value)
+        return None
+
+
+def _check_order(times: _Times, errors: _RowErrors) -> None:
     """Neither the resolution nor the first response comes before the report."""
-    errors: list[RowError] = []
-    if reported and resolved and resolved < reported:
-        errors.append(RowError(line, N_("resolved_at is before reported_at"), "resolved_at"))
-    if reported and first_response and first_response < reported:
-        errors.append(RowError(line, N_("first_response_at is before reported_at"),
-                               "first_response_at"))
-    return errors
+    reported = times["reported_at"]
+    for column, message in (("resolved_at", N_("resolved_at is before reported_at")),
+                            ("first_response_at", N_("first_response_at is before reported_at"))):
+        for i in [i for i, (later, report) in enumerate(zip(times[column], reported, strict=True))
+                  if later and report and later < report]:
+            errors.add(i, message, column)
 
 
-def _limit_errors(line: int, times: _Times, limit: datetime,
-                  as_of_given: bool) -> list[RowError]:
+def _check_limit(times: _Times, limit: datetime, as_of_given: bool, errors: _RowErrors) -> None:
     """No time lies after the export's as-of time (when given) or after now."""
-    errors: list[RowError] = []
-    columns = ("reported_at", "first_response_at", "resolved_at")
-    for column, value in zip(columns, times, strict=True):
-        if value and value > limit:
-            if as_of_given:
-                errors.append(RowError(line, N_("%(column)s is after the export's as-of "
-                                                "time"), column, column=column))
-            else:
-                errors.append(RowError(line, N_("%(column)s is in the future"), column,
-                                       column=column))
-    return errors
+    if all(max(filter(None, times[column]), default=limit) <= limit for column in TIME_COLUMNS):
+        return  # the usual export: its newest time of each column is not too late
+    late = sorted({i for column in TIME_COLUMNS
+                   for i, value in enumerate(times[column]) if value and value > limit})
+    message = (N_("%(column)s is after the export's as-of time") if as_of_given
+               else N_("%(column)s is in the future"))
+    for i in late:
+        for column in TIME_COLUMNS:
+            value = times[column][i]
+            if value and value > limit:
+                errors.add(i, message, column, column=column)
 
 
-def _status(line: int, row: dict[str, str], resolved: datetime | None,
-            errors: list[RowError]) -> str | None:
+def _statuses(columns: dict[str, list[str]], times: _Times, has_status: bool,
+              errors: _RowErrors) -> list[str | None]:
+    """Each row's status; without a status column (LAPOR! open data) a closing time means
+    done."""
+    resolved = times["resolved_at"]
+    if not has_status:
+        return ["resolved" if r else "waiting" for r in resolved]
+    return [_status(i, raw, resolved_text, errors)
+            for i, (raw, resolved_text) in enumerate(zip(columns["status"],
+                                                          columns["resolved_at"], strict=True))]
+
+
+def _status(i: int, raw_status: str, resolved_text: str, errors: _RowErrors) -> str | None:
     """The status column's value, known and agreeing with resolved_at."""
-    raw_status = row["status"]
     status = COMPLAINT_STATUS_ALIASES.get(raw_status.lower())
     if not raw_status:
-        errors.append(RowError(line, N_("status is empty"), "status"))
+        errors.add(i, N_("status is empty"), "status")
     elif status is None:
-        errors.append(RowError(line, N_("unknown status '%(value)s'; use Menunggu, "
-                                        "Koordinasi, Disposisi, Proses, Selesai or "
-                                        "Ditolak"), "status", value=raw_status))
-    elif status == "resolved" and not resolved and not row.get("resolved_at"):
-        errors.append(RowError(line, N_("status is resolved but resolved_at is empty"),
-                               "resolved_at"))
-    elif status in OPEN_STATUSES and (resolved or row.get("resolved_at")):
-        errors.append(RowError(line, N_("status '%(value)s' is still open but "
-                                        "resolved_at is set"), "status", value=raw_status))
+        errors.add(i, N_("unknown status '%(value)s'; use Menunggu, Koordinasi, Disposisi, "
+                         "Proses, Selesai or Ditolak"), "status", value=raw_status)
+    elif status == "resolved" and not resolved_text:
+        errors.add(i, N_("status is resolved but resolved_at is empty"), "resolved_at")
+    elif status in OPEN_STATUSES and resolved_text:
+        errors.add(i, N_("status '%(value)s' is still open but resolved_at is set"), "status",
+                   value=raw_status)
     return status
 
 
-def _mark_duplicates(good, bad, first_line, duplicated, table):
+def _mark_duplicates(bad, first_index, duplicated, table, lines) -> None:
     """Every line of an id that appears more than once is bad: which copy is right is unknown."""
-    rows_by_line = dict(table.rows)
-    bad_by_line = {line: (line, row, errors) for line, row, errors in bad}
-    for external_id, lines in duplicated.items():
-        first = first_line[external_id]
-        others = ", ".join(str(n) for n in lines)
-        entry = bad_by_line.setdefault(first, (first, rows_by_line[first], []))
-        entry[2].append(RowError(first, N_("complaint_id %(id)s appears again on line(s) "
-                                           "%(lines)s"), "complaint_id",
+    for external_id, indexes in duplicated.items():
+        first = first_index[external_id]
+        others = ", ".join(str(lines[i]) for i in indexes)
+        entry = bad.setdefault(first, (lines[first], table.row(first), []))
+        entry[2].append(RowError(lines[first], N_("complaint_id %(id)s appears again on line(s) "
+                                                  "%(lines)s"), "complaint_id",
                                  id=external_id, lines=others))
-        for line in lines:
-            entry = bad_by_line.setdefault(line, (line, rows_by_line[line], []))
-            entry[2].append(RowError(line, N_("complaint_id %(id)s appears twice (also on line "
-                                              "%(line)s)"), "complaint_id",
-                                     id=external_id, line=first))
-    good = [r for r in good if r.line not in bad_by_line]
-    return good, list(bad_by_line.values())
+        for i in indexes:
+            entry = bad.setdefault(i, (lines[i], table.row(i), []))
+            entry[2].append(RowError(lines[i], N_("complaint_id %(id)s appears twice (also on "
+                                                  "line %(line)s)"), "complaint_id",
+                                     id=external_id, line=lines[first]))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -590,6 +615,6 @@ def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = 
         return preview
     preview.table = table
     preview.first_rows = [(line, {c: row.get(c, "") for c in COMPLAINT_COLUMNS})
-                          for line, row in table.rows[:first]]
+                          for line, row in islice(table.rows, first)]
     preview.checked = check_export(table, as_of, now)
     return preview

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,8 +47,36 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) format
 
 @dataclass
 class Table:
+    """A file's header (our column names; "" for a column that is not read) and its rows: each
+    row's line number and its named columns' stripped values, in the order of ``names``. Each row
+    as a dict (``rows``) or each column as a list (``columns``) is built when first asked for:
+    a 200,000-row file read column by column never builds 200,000 dicts, nor row by row keeps
+    them."""
+
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line number, column -> stripped text)
+    lines: list[int]
+    records: list[list[str]]
+
+    @cached_property
+    def names(self) -> list[str]:
+        return [h for h in self.header if h]
+
+    @property
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line number, column -> stripped text) of each row, built afresh at each use, one row
+        at a time."""
+        names = self.names
+        return ((line, dict(zip(names, values, strict=True)))
+                for line, values in zip(self.lines, self.records, strict=True))
+
+    def row(self, i: int) -> dict[str, str]:
+        """The i-th row (0-based, in file order) as a dict."""
+        return dict(zip(self.names, self.records[i], strict=True))
+
+    def columns(self, wanted: Iterable[str]) -> dict[str, list[str]]:
+        """Each wanted column's values in row order; a column the file lacks is all ""."""
+        present = dict(zip(self.names, map(list, zip(*self.records, strict=True)), strict=True))
+        return {c: present[c] if c in present else [""] * len(self.lines) for c in wanted}
 
 
 @contextmanager
@@ -89,10 +118,9 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
     rename = rename or {}
     header = [rename.get(h, h) for h in header]
     _check_header(header, list(required), list(optional), allow_extra)
-    rows = []
+    lines, records = [], []
     width = len(header)
     named = [i for i, h in enumerate(header) if h]  # a column without a name is not read
-    names = [header[i] for i in named]
     every = len(named) == width  # the usual file: each column read (the values at C speed)
     for line, values in raw_rows:
         if len(values) != width:
@@ -104,10 +132,11 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
         stripped = list(map(str.strip, values)) if every else [values[i].strip() for i in named]
         if not any(stripped) and (every or not any(v.strip() for v in values)):
             continue  # blank lines are not rows
-        rows.append((line, dict(zip(names, stripped, strict=True))))
-    if not rows:
+        lines.append(line)
+        records.append(stripped)
+    if not records:
         raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
-    return Table(header=header, rows=rows)
+    return Table(header, lines, records)
 
 
 def _read_bytes(source, filename: str | None) -> tuple[bytes, str]:
