@@ -23,12 +23,9 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
         return 0
     same = same or {}
     columns = [*columns, *same]
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    if table.name in changes.RESULTS_TABLES:  # out of sight of the engine's events
-        changes.mark(connection)
-    raw = connection.connection.driver_connection
-    assert raw is not None  # the connection is open: it runs this transaction
+    raw = _raw(connection, table)
     if connection.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cursor, \
                 cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             # COPY's text format, built in large chunks: much faster than row by row.
@@ -37,11 +34,10 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
                 copy.write("".join("\t".join(map(_copy_text, row)) + tail
                                    for row in rows[start:start + 50_000]))
     else:
-        marks = ", ".join("?" for _ in columns)
         # Convert only the columns that need it (dates, times, JSON): millions of rows pass here,
         # converted 50,000 at a time (memory stays flat).
         convert = [i for i in range(len(rows[0]))
-                   if any(isinstance(row[i], (date, dict, list)) for row in rows[:1000])]
+                   if _needs_converting([row[i] for row in rows[:1000]])]
         fixed = tuple(_sqlite_value(value) for value in same.values())
         seen: dict = {}
         for start in range(0, len(rows), 50_000):
@@ -50,8 +46,45 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence],
                 chunk = _converted(chunk, convert, seen)
             if fixed:
                 chunk = [(*row, *fixed) for row in chunk]
-            raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', chunk)
+            _sqlite_insert(raw, table, columns, chunk)
     return len(rows)
+
+
+def insert_columns(table: Table, values: dict[str, Sequence]) -> int:
+    """:func:`insert_rows` for values held column by column (column name -> its values, each
+    the same length). On SQLite each column that needs it is converted as a whole and the rows
+    are made only as they are written: no rows to transpose and back (a year's complaints)."""
+    connection = db.session.connection()
+    count = len(next(iter(values.values()), ()))
+    if not count:
+        return 0
+    if connection.dialect.name == "postgresql":
+        return insert_rows(table, list(values), zip(*values.values(), strict=True))
+    seen: dict = {}
+    _sqlite_insert(_raw(connection, table), table, list(values), zip(*(
+        _converted_column(column, seen) if _needs_converting(column[:1000]) else column
+        for column in values.values()), strict=True))
+    return count
+
+
+def _raw(connection, table: Table):
+    """The DBAPI connection under ``connection``, a write of results data noted on it."""
+    if table.name in changes.RESULTS_TABLES:  # out of sight of the engine's events
+        changes.mark(connection)
+    raw = connection.connection.driver_connection
+    assert raw is not None  # the connection is open: it runs this transaction
+    return raw
+
+
+def _sqlite_insert(raw, table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    raw.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', rows)
+
+
+def _needs_converting(sample: Sequence) -> bool:
+    """Whether a column (its first values) holds what SQLite does not store as it is."""
+    return any(isinstance(value, (date, dict, list)) for value in sample)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -77,14 +110,19 @@ def _copy_text(value) -> str:
 
 
 def _converted(rows: Sequence[Sequence], indexes: list[int], seen: dict) -> list[Sequence]:
-    """The rows with these columns converted, column by column: a UTC time straight away (the
-    usual case, nearly every one different), any other value once (``seen`` keeps them from
-    chunk to chunk: a bulk load often repeats one day or time)."""
+    """The rows with these columns converted, column by column."""
     columns: list[Sequence] = list(zip(*rows, strict=True))
     for i in indexes:
-        columns[i] = [_utc_text(value) if type(value) is datetime and value.tzinfo is UTC
-                      else _seen_value(value, seen) for value in columns[i]]
+        columns[i] = _converted_column(columns[i], seen)
     return list(zip(*columns, strict=True))
+
+
+def _converted_column(values: Sequence, seen: dict) -> list:
+    """A column's values as SQLite stores them: a UTC time straight away (the usual case, nearly
+    every one different), any other value once (``seen`` keeps them from chunk to chunk: a bulk
+    load often repeats one day or time)."""
+    return [_utc_text(value) if type(value) is datetime and value.tzinfo is UTC
+            else _seen_value(value, seen) for value in values]
 
 
 def _seen_value(value, seen: dict):

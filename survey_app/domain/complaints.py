@@ -21,12 +21,11 @@ temporary table and three set-based statements (update, touch, insert), never on
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
-from itertools import islice
-from operator import attrgetter
-from typing import BinaryIO
+from itertools import compress, islice
+from typing import BinaryIO, cast
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import (
@@ -46,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy import Table as SqlTable
 
 from survey_app.domain import clock, exports
-from survey_app.domain.bulk import dialect_insert, insert_rows, larger_cache
+from survey_app.domain.bulk import dialect_insert, insert_columns, larger_cache
 from survey_app.domain.errors import N_, ImportRejected, RowError
 from survey_app.domain.tabular import Table, collector_paused, read_table
 from survey_app.domain.text import RowChecker
@@ -122,25 +121,40 @@ def ignored_columns(table: Table) -> list[str]:
 
 # --- checking the rows -----------------------------------------------------------------------
 
-@dataclass(slots=True)  # 200,000 of them in a year's export
-class CheckedRow:
-    line: int
-    external_id: str
-    channel: str | None
-    category: str | None
-    area_id: int | None
-    unit_id: int | None
-    status: str
-    reported_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
+@dataclass
+class CheckedRows:
+    """The good rows of an export, column by column (a year's export is 200,000 rows): the i-th
+    row is the i-th value of each. The columns after ``line`` are the staging table's."""
+
+    line: list[int]
+    external_id: list[str]
+    channel: list[str | None]
+    category: list[str | None]
+    area_id: list[int | None]
+    unit_id: list[int | None]
+    status: list[str]
+    reported_at: list[datetime]
+    first_response_at: list[datetime | None]
+    resolved_at: list[datetime | None]
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def without(self, indexes: Container[int]) -> CheckedRows:
+        """These rows less the ones at ``indexes``."""
+        keep = [i not in indexes for i in range(len(self))]
+        return CheckedRows(*(list(compress(getattr(self, f.name), keep)) for f in fields(self)))
+
+    def columns(self) -> dict[str, list]:
+        """Each column but ``line``, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "line"}
 
 
 @dataclass
 class CheckedExport:
     """The outcome of checking an export, before anything is written."""
 
-    good: list[CheckedRow]
+    good: CheckedRows
     bad: list[tuple[int, dict[str, str], list[RowError]]]  # (line, row, its errors)
     as_of: datetime
     as_of_given: bool
@@ -178,20 +192,22 @@ def check_export(table: Table, as_of: datetime | None = None,
     bad = {i: (errors.lines[i], table.row(i), found) for i, found in errors.by_row.items()}
     if duplicated:
         _mark_duplicates(bad, first_line, duplicated, table, errors.lines)
-    good = list(map(CheckedRow, errors.lines, columns["complaint_id"],
-                    [v or None for v in columns["channel"]],
-                    [v or None for v in columns["category"]], area_ids, unit_ids, statuses,
-                    *times.values()))
+    # A missing status or reported_at is an error: None only on the bad rows, left out below.
+    good = CheckedRows(errors.lines, columns["complaint_id"],
+                       [v or None for v in columns["channel"]],
+                       [v or None for v in columns["category"]], area_ids, unit_ids,
+                       cast(list[str], statuses), cast(list[datetime], times["reported_at"]),
+                       times["first_response_at"], times["resolved_at"])
     if bad:
-        good = [row for i, row in enumerate(good) if i not in bad]
+        good = good.without(bad)
     if as_of is None:
         as_of = _newest(good) or now
     return CheckedExport(good, [bad[i] for i in sorted(bad)], as_of, as_of_given)
 
 
-def _newest(good: list[CheckedRow]) -> datetime | None:
+def _newest(good: CheckedRows) -> datetime | None:
     """The newest time among the good rows (None when there are none)."""
-    return max(max(filter(None, map(attrgetter(column), good)), default=_NEVER)
+    return max(max(filter(None, getattr(good, column)), default=_NEVER)
                for column in TIME_COLUMNS) if good else None
 
 
@@ -440,15 +456,13 @@ def write_export(checked: CheckedExport, now: datetime | None = None) -> Complai
     summary = ComplaintImportSummary(as_of=checked.as_of)
     if not checked.good:
         return summary
-    attributions = _attribute(checked.good)
+    position_ids, official_ids = _attribute(checked.good)
     connection = db.session.connection()
     with larger_cache(connection):
         connection.execute(text("DROP TABLE IF EXISTS complaint_import"))
         STAGING.create(connection)
-        insert_rows(STAGING, ["external_id", *DATA_COLUMNS], (
-            (r.external_id, r.channel, r.category, r.area_id, r.unit_id, r.status, r.reported_at,
-             r.first_response_at, r.resolved_at, *attributions[i])
-            for i, r in enumerate(checked.good)))
+        insert_columns(STAGING, {**checked.good.columns(), "position_id": position_ids,
+                                 "official_id": official_ids})
         complaints, staging = Complaint.__table__, STAGING
         as_of = literal(checked.as_of, UTCDateTime)
         matched = complaints.c.external_id == staging.c.external_id
@@ -484,22 +498,15 @@ def write_export(checked: CheckedExport, now: datetime | None = None) -> Complai
     return summary
 
 
-def _attribute(rows: list[CheckedRow]) -> list[tuple[int, int | None]]:
-    """(position_id, official_id) for each row: the responsible position, created if it does not
-    exist yet (a post exists before anyone is appointed to it), and its holder on the report day."""
-    wanted = {("kepala_dinas", None, r.unit_id) if r.unit_id else ("lurah", r.area_id, None)
-              for r in rows}
-    positions = {(kind, area_id, unit_id): id_ for id_, kind, area_id, unit_id in
-                 db.session.execute(select(Position.id, Position.kind, Position.area_id,
-                                           Position.unit_id))}
-    missing = [k for k in wanted if k not in positions]
-    if missing:
-        db.session.execute(insert(Position), [
-            {"kind": kind, "area_id": area_id, "unit_id": unit_id}
-            for kind, area_id, unit_id in missing])
-        positions = {(kind, area_id, unit_id): id_ for id_, kind, area_id, unit_id in
-                     db.session.execute(select(Position.id, Position.kind, Position.area_id,
-                                               Position.unit_id))}
+def _attribute(rows: CheckedRows) -> tuple[list[int], list[int | None]]:
+    """The position and the official of each row: the responsible position (the kepala dinas of
+    the row's unit, else the lurah of its kelurahan), created if it does not exist yet (a post
+    exists before anyone is appointed to it), and its holder on the report's Jakarta day."""
+    lurah, dinas = _responsible_positions(
+        {a for a, u in zip(rows.area_id, rows.unit_id, strict=True) if not u},
+        set(filter(None, rows.unit_id)))
+    position_ids = [dinas[u] if u else lurah[a]
+                    for a, u in zip(rows.area_id, rows.unit_id, strict=True)]
     # Appointments of a position never overlap: per position, sorted starts and a bisection.
     terms: dict[int, tuple[list[date], list[tuple[date | None, int]]]] = {}
     for position_id, start, end, official_id in db.session.execute(
@@ -509,20 +516,31 @@ def _attribute(rows: list[CheckedRow]) -> list[tuple[int, int | None]]:
         starts, rest = terms.setdefault(position_id, ([], []))
         starts.append(start)
         rest.append((end, official_id))
-    holder_cache: dict[tuple[int, date], int | None] = {}
-    day_cache: dict[datetime, date] = {}
-    result = []
-    for r in rows:
-        position_id = positions[("kepala_dinas", None, r.unit_id) if r.unit_id
-                                else ("lurah", r.area_id, None)]
-        day = day_cache.get(r.reported_at)
-        if day is None:
-            day = day_cache[r.reported_at] = clock.jakarta_day(r.reported_at)
-        key = (position_id, day)
-        if key not in holder_cache:
-            holder_cache[key] = _holder(terms.get(position_id), day)
-        result.append((position_id, holder_cache[key]))
-    return result
+    pairs = list(zip(position_ids, map(clock.jakarta_day, rows.reported_at), strict=True))
+    holders = {pair: _holder(terms.get(pair[0]), pair[1]) for pair in set(pairs)}
+    return position_ids, list(map(holders.__getitem__, pairs))
+
+
+def _responsible_positions(kelurahan: set[int | None],
+                           units: set[int]) -> tuple[dict[int | None, int], dict[int, int]]:
+    """The lurah position of each kelurahan and the kepala dinas position of each unit (id by
+    area id, id by unit id), the missing ones created."""
+    def stored() -> dict[tuple[str, int | None, int | None], int]:
+        return {(kind, area_id, unit_id): id_ for id_, kind, area_id, unit_id in
+                db.session.execute(select(Position.id, Position.kind, Position.area_id,
+                                          Position.unit_id))}
+
+    positions = stored()
+    missing = [key for key in [*(("lurah", a, None) for a in kelurahan),
+                               *(("kepala_dinas", None, u) for u in units)]
+               if key not in positions]
+    if missing:
+        db.session.execute(insert(Position), [
+            {"kind": kind, "area_id": area_id, "unit_id": unit_id}
+            for kind, area_id, unit_id in missing])
+        positions = stored()
+    return ({a: positions[("lurah", a, None)] for a in kelurahan},
+            {u: positions[("kepala_dinas", None, u)] for u in units})
 
 
 def _holder(terms, day: date) -> int | None:
