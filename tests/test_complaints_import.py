@@ -110,6 +110,11 @@ BAD = [
     ("X,JAKI,Jalan,3171010001,,Proses,03/05/2026,,", "reported_at '03/05/2026' is not a date"),
     ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,kemarin",
      "resolved_at 'kemarin' is not a date"),
+    # The first day there is, in Jakarta: before any UTC time can be (it overflowed, a crash).
+    ("X,JAKI,Jalan,3171010001,,Proses,0001-01-01 00:00,,",
+     "reported_at '0001-01-01 00:00' is not a date"),
+    ("X,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,0001-01-01T05:00+08:00,",
+     "first_response_at '0001-01-01T05:00+08:00' is not a date"),
     ("X,JAKI,Jalan,3171010001,,Selesai,2026-05-01 10:00,,",
      "status is resolved but resolved_at is empty"),
     ("X,JAKI,Jalan,3171010001,,Proses,2026-05-01 10:00,,2026-05-02 10:00",

@@ -77,6 +77,9 @@ def _error_next_to(page: str, field_id: str) -> str:
     ({"questionnaire": "no-such-thing"}, "questionnaire", "Not a valid choice."),
     ({"code": "2027-Q7"}, "code", "The code must look like 2027-Q1"),
     ({"opens_at": ""}, "opens_at", "Enter the opening time."),
+    # 1 January of year 1, 00:00 WIB, is no UTC time at all (it was a server error)
+    ({"opens_at": "0001-01-01T00:00"}, "opens_at", "This time is out of range: enter a date "
+                                                   "between the years 1 and 9999."),
     ({"deadline_days": "0"}, "deadline_days", "The complaint deadline must be 1 to 90 days."),
     ({"min_complaints": "0"}, "min_complaints",
      "The fewest complaints to judge must be 1 to 10000."),
@@ -142,6 +145,8 @@ def test_the_lifecycle_through_the_pages_each_step_confirmed(coordinator, app):
     assert "Round 2099-Q4 now closes later." in extended.get_data(as_text=True)
     early = _confirm(coordinator, "2099-Q4", "extend", closes_at="2026-01-01T00:00")
     assert "must be later than the current one" in early.get_data(as_text=True)
+    year_one = _confirm(coordinator, "2099-Q4", "extend", closes_at="0001-01-01T03:00")
+    assert "This time is out of range" in year_one.get_data(as_text=True)
     refused = _confirm(coordinator, "2099-Q4", "publish")
     assert "cannot be published: it is open" in refused.get_data(as_text=True)
     assert "is closed." in _confirm(coordinator, "2099-Q4", "close").get_data(as_text=True)

@@ -39,7 +39,16 @@ def parse_datetime(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=JAKARTA)
-    return value.astimezone(UTC)
+    return to_utc(value)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware time in UTC. Raises ValueError when there is no such UTC time: the first hours
+    of year 1 east of UTC (WIB's included), the last of year 9999 west of it."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is out of range") from None
 
 
 def jakarta_day(value: datetime) -> date:

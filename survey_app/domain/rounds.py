@@ -185,7 +185,9 @@ def _time_errors(settings: Settings, others: Select, *, code_is_valid: bool) -> 
         errors["opens_at"] = str(_l("Enter the opening time."))
     if settings.closes_at is None:
         errors["closes_at"] = str(_l("Enter the closing time."))
-    if settings.opens_at and settings.closes_at:
+    errors.update({field: _out_of_range_message() for field in ("opens_at", "closes_at")
+                   if _out_of_range(getattr(settings, field))})
+    if settings.opens_at and settings.closes_at and not errors:
         if settings.closes_at <= settings.opens_at:
             errors["closes_at"] = str(_l("The round must close after it opens."))
         else:
@@ -198,6 +200,21 @@ def _time_errors(settings: Settings, others: Select, *, code_is_valid: bool) -> 
                     "run at the same time.", code=overlap.code,
                     opens=_wib(overlap.opens_at), closes=_wib(overlap.closes_at)))
     return errors
+
+
+def _out_of_range_message() -> str:
+    return str(_l("This time is out of range: enter a date between the years 1 and 9999."))
+
+
+def _out_of_range(value: datetime | None) -> bool:
+    """A time that no stored (UTC) time can be."""
+    if value is None:
+        return False
+    try:
+        clock.to_utc(value)
+    except ValueError:
+        return True
+    return False
 
 
 def _group_weight_errors(weights: dict[str, float]) -> dict[str, str]:
@@ -392,6 +409,8 @@ def close_now(round_: Round, user=None, now: datetime | None = None) -> Round:
 def extend(round_: Round, closes_at: datetime, user=None, now: datetime | None = None) -> Round:
     """Move the close of an open round later."""
     now = _require(round_, "extend", now)
+    if _out_of_range(closes_at):
+        raise RoundInvalid({"closes_at": _out_of_range_message()})
     if closes_at <= round_.closes_at:
         raise RoundInvalid({"closes_at": str(_l(
             "The new closing time must be later than the current one (%(closes)s).",
