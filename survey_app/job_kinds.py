@@ -105,19 +105,25 @@ def next_quarter(run: Run) -> None:
 
 
 def _round_and_upload(run: Run):
-    """An import's round, file's bytes and file name (the file is removed once the job ends;
-    kept for the next attempt if its worker died)."""
-    from survey_app import at_rest
+    """An import's round, file's bytes and file name (see _upload)."""
     from survey_app.domain import rounds
 
     round_ = rounds.by_code(run.params["round"])
+    return (round_, *_upload(run))
+
+
+def _upload(run: Run) -> tuple[bytes, str]:
+    """An import's file's bytes and its name in instance/uploads (the file is removed once the
+    job ends; kept for the next attempt if its worker died)."""
+    from survey_app import at_rest
+
     path = uploads.kept(run.params["upload"])
     if not path.exists():
         raise JobFailed(uploads.GONE)
     run.remove_when_ended(path)
-    run.progress(0, 1, force=True)
+    run.progress(0, 1, force=True)  # the last: the import writes in the job's session
     try:
-        return round_, uploads.read(path), path.name
+        return uploads.read(path), path.name
     except at_rest.Unreadable:
         raise JobFailed(uploads.UNREADABLE) from None
 
@@ -148,6 +154,35 @@ def import_responses(run: Run) -> None:
     summary = responses.import_paper(round_, table)
     audit.record("import-responses", round_.code, run.user(), {"summary": str(summary)})
     run.message = {"plain": f"{summary}.", "round": round_.code}
+
+
+def bad_rows_file_name(name: str) -> str:
+    """baris-salah-<the export's name, as .csv>"""
+    return f"baris-salah-{_slug(name.rsplit('.', 1)[0])}.csv"
+
+
+@job_kind("import-complaints")
+def import_complaints(run: Run) -> None:
+    """params: upload (the export the coordinator previewed, in instance/uploads), name (the
+    file's own name), rename (its columns as ours, as the preview read them), as_of (ISO 8601;
+    none: the newest time in the file), skip_bad. Every row is checked here (a large file's
+    preview reads its first rows only): with a bad row and no skip_bad nothing is imported and
+    the job fails listing them; with skip_bad the good rows are imported and the bad ones, with
+    their errors, are the job's file. The complaints commit with the job's done."""
+    from survey_app.domain import audit, clock, complaints
+
+    data, _kept_name = _upload(run)
+    params = run.params
+    table = complaints.read_complaints(data, params["name"], params["rename"])
+    as_of = clock.parse_datetime(params["as_of"]) if params.get("as_of") else None
+    summary, checked = complaints.import_complaints(table, as_of,
+                                                    skip_bad=bool(params.get("skip_bad")))
+    if checked.bad:
+        with run.result_file(bad_rows_file_name(params["name"])) as out:
+            out.write(complaints.bad_rows_csv(table, checked, params["rename"]).encode())
+    audit.record("import-complaints", params["name"], run.user(),
+                 {"summary": str(summary), "as_of": summary.as_of.isoformat()})
+    run.say(complaints.IMPORTED, **summary.counts())
 
 
 @job_kind("round-results")

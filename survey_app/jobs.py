@@ -405,10 +405,12 @@ def execute(job_id: int) -> None:
 def _work(run: Run, kind: str) -> None:
     """Do the work and record done; a domain error (bad rows, a refused action) becomes the
     job's failure in words (in the worker's language: the default one, Bahasa Indonesia)."""
-    from survey_app.domain.errors import DomainError
+    from survey_app.domain.errors import DomainError, ImportRejected
 
     try:
         KINDS[kind](run)  # type: ignore[operator]
+    except ImportRejected as rejected:
+        raise JobFailed(plain=rejected.listing()) from None
     except DomainError as refused:
         raise JobFailed(plain=str(refused)) from None
     _finish(run)

@@ -50,6 +50,12 @@ UNREADABLE = N_("The uploaded file can no longer be read: it was kept under anot
                 "(the key was changed since) or altered. Upload it again.")
 
 
+def large(size: int) -> bool:
+    """Whether a file of ``size`` bytes is imported by a background job, not within a request
+    (its page then previews only its first rows: checking them all is the job's work)."""
+    return size > current_app.config["JOB_IMPORT_BYTES"]
+
+
 def folder() -> Path:
     path = Path(current_app.instance_path) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
@@ -162,7 +168,7 @@ class Upload:
         return redirect(self.back)
 
     def _large(self, size: int) -> bool:
-        return self.job is not None and size > current_app.config["JOB_IMPORT_BYTES"]
+        return self.job is not None and large(size)
 
     def _as_job(self, upload: str) -> Any:
         # Imported here: survey_app.jobs imports this module (through job_kinds) while the

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from survey_app import uploads
 from survey_app.extensions import db
-from survey_app.models import Complaint, Round, Unit
+from survey_app.models import AuditEntry, Complaint, Job, Round, Unit
 from tests import factories
 from tests.conftest import csrf_token
 from tests.sealing import revealed
@@ -204,3 +204,79 @@ def test_figures_page(app, client, auth, users):
 def test_officials_have_no_access(client, auth, users):
     auth.login(users["official"])
     assert client.get(INDEX).status_code == 403
+
+
+def _last_job(app) -> Job:
+    with app.app_context():
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        db.session.expunge(job)
+        return job
+
+
+def test_a_large_export_is_previewed_from_its_first_rows_and_imported_by_a_job(
+        app, client, coordinator, upload_dir):
+    """A year's export (200,000 rows, 20 MB) is more than a request should read and check:
+    above JOB_IMPORT_BYTES the preview reads the header and the first ten rows, and the import,
+    which checks every row, is a job (run at once in tests: JOBS_URL=memory://)."""
+    app.config["JOB_IMPORT_BYTES"] = 10  # every file is "large" here
+    rows = "".join(f"R{n:02d},JAKI,Jalan,3171010001,,Proses,2026-05-01 10:{n:02d},,\n"
+                   for n in range(15))
+    preview_url = upload(client, HEADER + rows).headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "R09" in page and "R10" not in page  # the first ten rows only
+    assert "baris baik" not in page  # no count: the rows are not all read
+    assert "Berkas ini besar: setiap baris diperiksa saat diimpor" in page
+    assert complaints_count(app) == 0
+    response = client.post(preview_url, data=preview_form(page) | {"submit": "1"})
+    job = _last_job(app)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/coordinator/jobs/{job.id}"
+    assert (job.kind, job.state, job.params["name"]) == ("import-complaints", "done", "export.csv")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pengaduan diimpor: 15 baru, 0 diperbarui" in html and "Berkas: export.csv." in html
+    assert complaints_count(app) == 15
+    assert not (upload_dir / preview_url.rsplit("/", 1)[1]).exists()  # removed by the job
+    assert client.get(preview_url).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "import-complaints")) == 1
+
+
+def test_a_large_exports_bad_rows_fail_its_job_or_come_back_as_a_file(app, client,
+                                                                       coordinator):
+    app.config["JOB_IMPORT_BYTES"] = 10
+    bad = GOOD + "C3,JAKI,Jalan,3171999999,,Proses,2026-05-02 10:00,,\n"
+    preview_url = upload(client, bad).headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    client.post(preview_url, data=preview_form(page) | {"submit": "1"})
+    job = _last_job(app)
+    assert job.state == "failed" and complaints_count(app) == 0
+    html = client.get(f"/coordinator/jobs/{job.id}").get_data(as_text=True)
+    assert "Tidak ada yang diimpor: 1 masalah ditemukan." in html
+    assert "baris 4 [area_code]: wilayah 3171999999 tidak ada" in html
+    # The file went with the job: uploaded again, with the bad rows skipped.
+    preview_url = upload(client, bad, "crm-2026.csv").headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    client.post(preview_url, data=preview_form(page) | {"submit": "1", "skip_bad": "y"})
+    job = _last_job(app)
+    assert job.state == "done" and complaints_count(app) == 2
+    assert job.result_name == "baris-salah-crm-2026.csv"
+    html = client.get(f"/coordinator/jobs/{job.id}").get_data(as_text=True)
+    assert "Pengaduan diimpor: 2 baru" in html and "1 baris salah dilewati" in html
+    download = client.get(f"/coordinator/jobs/{job.id}/download")
+    back = download.get_data(as_text=True)
+    download.close()  # a file sent from disk stays open until closed
+    assert back.splitlines() == [
+        "line,errors," + HEADER.strip(),
+        "4,wilayah 3171999999 tidak ada,C3,JAKI,Jalan,3171999999,,Proses,2026-05-02 10:00,,"]
+
+
+def test_a_job_lists_the_first_hundred_problems_and_counts_the_rest(app):
+    from survey_app.domain.errors import ImportRejected, RowError
+
+    with app.test_request_context("/?lang=en"):
+        rejected = ImportRejected([RowError(n, "bad") for n in range(2, 152)])
+        lines = rejected.listing().splitlines()
+    assert lines[0] == "Nothing was imported: 150 problems found."
+    assert lines[1] == "line 2: bad" and lines[100] == "line 101: bad"
+    assert lines[101:] == ["... and 50 more problems."]

@@ -35,6 +35,7 @@ from survey_app.domain.complaint_figures import (
 )
 from survey_app.domain.complaints import (
     COMPLAINT_COLUMNS,
+    IMPORTED,
     import_checked,
     preview_export,
     source_columns,
@@ -107,8 +108,8 @@ def upload():
 @bp.get("/upload/<token>")
 @role_required("coordinator")
 def preview(token: str):
-    _path, name, data = _stored_upload(token)
-    result = preview_export(data, name)
+    path, name, data = _stored_upload(token)
+    result = preview_export(data, name, whole=not uploads.large(uploads.size(path)))
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
                            form=ImportForm(), columns=COMPLAINT_COLUMNS)
 
@@ -120,7 +121,10 @@ def confirm(token: str):
     form = ImportForm()
     valid = form.validate_on_submit()
     mapping = mapping_from(request.form, source_columns(data, name))
-    result = preview_export(data, name, mapping, form.as_of_time if valid else None)
+    result = preview_export(data, name, mapping, form.as_of_time if valid else None,
+                            whole=not uploads.large(uploads.size(path)))
+    if valid and form.submit.data and not result.whole and not result.file_errors:
+        return _import_as_job(token, name, result.rename, form)
     if valid and form.submit.data and result.checked is not None:
         try:
             summary = import_checked(result.table, result.checked, form.skip_bad.data)
@@ -135,15 +139,23 @@ def confirm(token: str):
             path.unlink(missing_ok=True)
             session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
                                             if k != token}
-            flash(_("Complaints imported: %(created)s new, %(updated)s updated, %(unchanged)s "
-                    "unchanged, %(kept)s kept because the stored data is newer, %(skipped)s bad "
-                    "rows skipped.", created=summary.created, updated=summary.updated,
-                    unchanged=summary.unchanged, kept=summary.kept_newer,
-                    skipped=summary.skipped), "success")
+            flash(_(IMPORTED, **summary.counts()), "success")
             return redirect(url_for("complaints.index"))
     status = 200 if valid and form.preview.data else 400
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
                            form=form, columns=COMPLAINT_COLUMNS), status
+
+
+def _import_as_job(token: str, name: str, rename: dict[str, str], form: ImportForm):
+    """A large export is checked and imported by a job (survey_app/job_kinds.py), which removes
+    the file when it ends; the page answers at once with the job's progress."""
+    from survey_app.background.routes import start_job
+
+    session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
+                                    if k != token}
+    as_of = form.as_of_time.isoformat() if form.as_of_time else None
+    return start_job("import-complaints", {"upload": token, "name": name, "rename": rename,
+                                           "as_of": as_of, "skip_bad": form.skip_bad.data})
 
 
 @bp.get("/rounds/<round:code>")

@@ -65,6 +65,10 @@ COMPLAINT_TEXT = {"complaint_id": Complaint.external_id, "channel": Complaint.ch
                   "status": None, "reported_at": None, "first_response_at": None,
                   "resolved_at": None}
 
+IMPORTED = N_("Complaints imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+              "unchanged, %(kept)s kept because the stored data is newer, %(skipped)s bad rows "
+              "skipped.")
+
 # Column names of other systems' exports that the upload page proposes as a starting mapping
 # (the coordinator sees and can change every one of them before importing).
 KNOWN_SOURCE_COLUMNS = {
@@ -102,10 +106,10 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_complaints(source: str | BinaryIO | bytes, filename: str | None = None,
-                    mapping: dict[str, str] | None = None) -> Table:
+                    mapping: dict[str, str] | None = None, head: int | None = None) -> Table:
     """Read an export, renaming its columns by ``mapping``; columns we do not use are ignored
-    (LAPOR! exports carry many), see :func:`ignored_columns`."""
-    table = read_table(source, filename, allow_extra=True, rename=mapping or {})
+    (LAPOR! exports carry many), see :func:`ignored_columns`. ``head``: its first rows only."""
+    table = read_table(source, filename, allow_extra=True, rename=mapping or {}, head=head)
     errors = [RowError(1, N_("missing column %(column)s (map one of the file's columns to it)"),
                        None, column=c) for c in REQUIRED_COLUMNS if c not in table.header]
     if "area_code" not in table.header and "unit_code" not in table.header:
@@ -388,6 +392,8 @@ def _mark_duplicates(bad, first_index, duplicated, table, lines) -> None:
 
 @dataclass
 class ComplaintImportSummary:
+    """What an import did (IMPORTED says it on the pages and the job's page)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -395,6 +401,11 @@ class ComplaintImportSummary:
     skipped: int = 0  # bad rows left out (skip_bad)
     as_of: datetime | None = None
     ignored_columns: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """IMPORTED's values."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "kept": self.kept_newer, "skipped": self.skipped}
 
     def __str__(self) -> str:
         """In the current language (the default one on the command line)."""
@@ -588,26 +599,34 @@ class ExportPreview:
     file_errors: list[RowError] = field(default_factory=list)  # the file as a whole is unusable
     table: Table | None = None
     checked: CheckedExport | None = None
+    whole: bool = True  # every row read and checked; else only the first (a large file's job)
+    rename: dict[str, str] = field(default_factory=dict)  # what read_complaints is given
 
 
 def source_columns(data: bytes, filename: str) -> list[str]:
     """The file's header (lower case), or [] when the file cannot be read."""
     try:
-        return [h for h in read_table(data, filename, allow_extra=True).header if h]
+        return _header(data, filename)
     except ImportRejected:
         return []
 
 
+def _header(data: bytes, filename: str) -> list[str]:
+    return [h for h in read_table(data, filename, allow_extra=True, head=1).header if h]
+
+
 def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = None,
                    as_of: datetime | None = None, now: datetime | None = None,
-                   first: int = 10) -> ExportPreview:
+                   first: int = 10, whole: bool = True) -> ExportPreview:
     """Read and check an uploaded export without writing anything.
 
     ``mapping`` gives, for each file column, our column or "" to ignore it; None means
-    :func:`suggested_mapping`. Every row is checked, so every error is listed.
+    :func:`suggested_mapping`. Every row is checked, so every error is listed, unless not
+    ``whole`` (a large file, imported by a job): then only the header and the first rows are
+    read, and the job checks every row (``preview.rename`` is what it reads the file with).
     """
     try:
-        source_columns = [h for h in read_table(data, filename, allow_extra=True).header if h]
+        source_columns = _header(data, filename)
     except ImportRejected as e:
         return ExportPreview([], {}, file_errors=e.errors)
     if mapping is None:
@@ -625,14 +644,17 @@ def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = 
     if preview.file_errors:
         return preview
     # A column that carries one of our names but is set aside must not be read as ours.
-    rename = {**{c: f"~{c}" for c in source_columns if c in COMPLAINT_COLUMNS}, **mapping}
+    preview.rename = {**{c: f"~{c}" for c in source_columns if c in COMPLAINT_COLUMNS},
+                      **mapping}
+    preview.whole = whole
     try:
-        table = read_complaints(data, filename, rename)
+        table = read_complaints(data, filename, preview.rename, head=None if whole else first)
     except ImportRejected as e:
         preview.file_errors = e.errors
         return preview
-    preview.table = table
     preview.first_rows = [(line, {c: row.get(c, "") for c in COMPLAINT_COLUMNS})
                           for line, row in islice(table.rows, first)]
-    preview.checked = check_export(table, as_of, now)
+    if whole:
+        preview.table = table
+        preview.checked = check_export(table, as_of, now)
     return preview

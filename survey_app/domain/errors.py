@@ -73,3 +73,13 @@ class ImportRejected(DomainError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def listing(self, most: int = 100) -> str:
+        """The headline and the first ``most`` errors, one a line, and how many more there are
+        (a job's page: a year's export can have 200,000 bad rows)."""
+        more = len(self.errors) - most
+        lines = [self.headline, *(str(e) for e in self.errors[:most])]
+        if more > 0:
+            lines.append(ngettext("... and %(num)s more problem.", "... and %(num)s more problems.",
+                                  more))
+        return "\n".join(lines)

@@ -101,17 +101,18 @@ def collector_paused() -> Iterator[None]:
 def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = None,
                required: Iterable[str] = (), optional: Iterable[str] = (),
                allow_extra: bool = False, rename: dict[str, str] | None = None,
-               limits: SheetLimits = LIMITS) -> Table:
+               limits: SheetLimits = LIMITS, head: int | None = None) -> Table:
     """Read a CSV (UTF-8, BOM accepted, comma or semicolon) or XLSX file.
 
     ``required`` columns must all be present; columns beyond ``required`` and ``optional`` are an
     error unless ``allow_extra``. ``rename`` maps a source column name to ours (``--map``).
     The kind of file is told by its content, and a name that says otherwise is refused.
+    ``head``: only the header and the first ``head`` rows are read (a preview of a large file).
     """
     data, name = _read_bytes(source, filename)
     raw_rows: Iterable[tuple[int, list[str]]]
     if _is_xlsx(data, name):
-        header, raw_rows = _read_xlsx(data, limits)
+        header, raw_rows = _read_xlsx(data, limits, head)
     else:
         header, raw_rows = _read_csv(data, limits)
     del data  # the rows hold what is needed of it
@@ -134,6 +135,8 @@ def read_table(source: str | Path | BinaryIO | bytes, filename: str | None = Non
             continue  # blank lines are not rows
         lines.append(line)
         records.append(stripped)
+        if len(records) == head:
+            break
     if not records:
         raise ImportRejected([RowError(0, N_("the file has a header but no rows"))])
     return Table(header, lines, records)
@@ -225,7 +228,8 @@ def _csv_rows(reader, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
                                        reason=str(e))]) from None
 
 
-def _read_xlsx(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_xlsx(data: bytes, limits: SheetLimits,
+               head: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
     unreadable = ImportRejected([RowError(0, N_("the file is not a readable XLSX workbook"))])
@@ -244,7 +248,7 @@ def _read_xlsx(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[
     except Exception:  # openpyxl raises many types for a damaged file
         raise unreadable from None
     try:
-        return _read_sheet(workbook, limits)
+        return _read_sheet(workbook, limits, head)
     except ImportRejected:
         raise
     except Exception:  # noqa: BLE001 - broken XML in a sheet shows only while its rows are read
@@ -255,7 +259,8 @@ def _read_xlsx(data: bytes, limits: SheetLimits) -> tuple[list[str], list[tuple[
         workbook.close()
 
 
-def _read_sheet(workbook, limits: SheetLimits) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_sheet(workbook, limits: SheetLimits,
+                head: int | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not workbook.worksheets:
         raise ImportRejected([RowError(0, N_("the file is empty"))])
     sheet = workbook.worksheets[0]
@@ -272,11 +277,16 @@ def _read_sheet(workbook, limits: SheetLimits) -> tuple[list[str], list[tuple[in
     while header and not header[-1]:
         header.pop()
     rows: list[tuple[int, list[str]]] = []
+    filled = 0  # rows with a value: ``head`` of them are enough
     # Missing rows come as empty ones, so the line numbers are the spreadsheet's own.
     for line, row in enumerate(rows_iter, start=2):
         if len(rows) >= limits.rows or len(row) > limits.columns:
             raise _too_big(limits)
         rows.append((line, [_cell_text(c) for c in row]))
+        if head is not None:
+            filled += any(c is not None and str(c).strip() for c in row)
+            if filled == head:
+                break
     return header, rows
 
 
