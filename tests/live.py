@@ -17,6 +17,11 @@ BROWSER_TESTS = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
+AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
+# ... and of one that also checks its pages with axe-core (serious_axe_violations).
+AXE_TESTS = [*BROWSER_TESTS,
+             pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: "
+                                "npm install --prefix /tmp/axe axe-core")]
 
 
 def redis_is_up() -> bool:
@@ -103,3 +108,39 @@ def page_width(page) -> int:
         "() => document.readyState === 'complete' && document.documentElement"
         " ? document.documentElement.scrollWidth : null")
     return int(width.json_value())
+
+
+@contextmanager
+def browser():
+    """Debian's Chromium, for pages of several sizes (new_page)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_page(chromium, width: int):
+    # bypass_csp: axe-core is injected as a script; the pages' own CSP is checked apart
+    # (tests/test_browser_csp.py, and csp_violations on a context without it)
+    context = chromium.new_context(viewport={"width": width, "height": 800}, bypass_csp=True,
+                                   accept_downloads=True)
+    return context.new_page()
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's critical and serious violations on ``page``, each with where it is."""
+    page.add_script_tag(content=AXE.read_text())
+    found = page.evaluate("""async () => (await axe.run(document)).violations
+        .filter(v => v.impact === 'critical' || v.impact === 'serious')
+        .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
+    return [f"{page.url}: {v}" for v in found]
+
+
+def shoot(page, shots: Path, name: str, width: int) -> None:
+    """A full-page screenshot, and the page no wider than the window (360 px at least)."""
+    page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    assert page_width(page) <= max(width, 360), name

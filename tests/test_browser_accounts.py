@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,21 +17,19 @@ from survey_app.extensions import db
 from survey_app.models import Area, Position, Respondent
 from tests import factories
 from tests.live import (
-    BROWSER_TESTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    AXE_TESTS,
+    browser,
     csp_violations,
     log_in,
-    page_width,
+    new_page,
+    serious_axe_violations,
     serving,
+    shoot,
     shows,
 )
 from tests.respondent_setup import load_roster, world
 
-AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
-pytestmark = [*BROWSER_TESTS,
-              pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: "
-                                 "npm install --prefix /tmp/axe axe-core")]
+pytestmark = AXE_TESTS
 
 
 @pytest.fixture
@@ -54,39 +51,6 @@ def setup(app, users):
                 factories.response(closed, post, "rt", {f"U{i}": value for i in range(1, 10)})
         db.session.commit()
     return users
-
-
-@contextmanager
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def new_page(chromium, width: int):
-    # bypass_csp: axe-core is injected as a script; the pages' own CSP is checked apart
-    # (tests/test_browser_csp.py and the csp_violations below, on a context without it)
-    context = chromium.new_context(viewport={"width": width, "height": 800}, bypass_csp=True,
-                                   accept_downloads=True)
-    return context.new_page()
-
-
-def serious_axe_violations(page) -> list[str]:
-    page.add_script_tag(content=AXE.read_text())
-    found = page.evaluate("""async () => (await axe.run(document)).violations
-        .filter(v => v.impact === 'critical' || v.impact === 'serious')
-        .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
-    return [f"{page.url}: {v}" for v in found]
-
-
-def shoot(page, shots: Path, name: str, width: int) -> None:
-    page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-    assert page_width(page) <= max(width, 360), name
 
 
 def test_coordinator_replaces_exports_and_checks_before_publishing(app, setup, tmp_path):
