@@ -15,7 +15,6 @@ and its import checks every row in the job (survey_app/job_kinds.py, import-comp
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import shutil
@@ -23,7 +22,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -52,20 +50,9 @@ def upload(browser: Browser, path: Path) -> tuple[int, dict[str, str], float]:
             f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="export"; '
             f'filename="{path.name}"\r\nContent-Type: text/csv\r\n\r\n').encode() \
         + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-    connection = http.client.HTTPConnection("127.0.0.1", browser.port, timeout=120)
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
-               "Content-Type": f"multipart/form-data; boundary={boundary}"}
-    started = time.perf_counter()
-    connection.request("POST", INDEX + "upload", body=body, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    seconds = time.perf_counter() - started
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie":
-            name, _, rest = value.partition("=")
-            browser.cookies[name] = rest.split(";", 1)[0]
-    connection.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, seconds
+    status, headers, _content, seconds = browser.request(
+        "POST", INDEX + "upload", raw=(body, f"multipart/form-data; boundary={boundary}"))
+    return status, headers, seconds
 
 
 def confirmation(page: bytes) -> dict[str, str]:

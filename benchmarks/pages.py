@@ -63,14 +63,18 @@ class Browser:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict | None = None
-                ) -> tuple[int, dict[str, str], bytes, float]:
+    def request(self, method: str, path: str, body: dict | None = None,
+                raw: tuple[bytes, str] | None = None) -> tuple[int, dict[str, str], bytes, float]:
+        """One request: ``body`` a form's fields, or ``raw`` a body and its content type (a
+        file upload's multipart/form-data); status, headers, content and seconds."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data = None
         if body is not None:
             data = urllib.parse.urlencode(body).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif raw is not None:
+            data, headers["Content-Type"] = raw
         started = time.perf_counter()
         connection.request(method, path, body=data, headers=headers)
         response = connection.getresponse()
