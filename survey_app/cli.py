@@ -586,7 +586,7 @@ def render_command(code, out_dir, lang, processes):
         round_ = rounds.by_code(code)
         rounds.record_clock_transitions([round_])
         document = results.results_document(round_)
-        verify_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
+        verify_url = cards.verify_url(current_app.config["PUBLIC_BASE_URL"])
         issued = cards.cards_for(round_, document, list(document.positions), lang, verify_url)
         summary = cards.summary_data(document, lang, cards.complaint_ranking(round_, document),
                                      published=round_.state == "published",

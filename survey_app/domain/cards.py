@@ -50,10 +50,17 @@ COMMENT_BUDGET_CHARS = 1500
 COMMENT_MAX_CHARS = 300
 TIERS = ("lurah", "camat", "walikota", "kepala_dinas")
 SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+VERIFY_PATH = "/verify"  # the public page where a card's number is checked (portal.verify)
 # A number names an official, their NIP and sanction status on /verify to whoever holds it: its
 # random part is 8 characters (40 bits), so that running numbers cannot be walked by guessing
 # (4 characters were 20 bits: a million guesses per number, within reach of many addresses).
 SUFFIX_LENGTH = 8
+
+
+def verify_url(base_url: str) -> str:
+    """The address printed on cards and summaries for checking them (``base_url``: the site's
+    public address, PUBLIC_BASE_URL)."""
+    return base_url.rstrip("/") + VERIFY_PATH
 
 
 # --- who may see what -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -41,7 +41,7 @@ def _pdf_language() -> str:
 
 
 def _verify_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("portal.verify")
+    return cards.verify_url(current_app.config["PUBLIC_BASE_URL"])
 
 
 def _round_and_entries(code: str) -> tuple[Round, str, ResultsDocument, list[PositionEntry]]:
@@ -137,7 +137,7 @@ def summary(code):
                      download_name=f"ringkasan_{round_.code}.pdf")
 
 
-@bp.get("/verify")
+@bp.get(cards.VERIFY_PATH)
 def verify():
     """Public: anyone holding a printed card checks its number (and fingerprint)."""
     ratelimits.hit("30 per minute", "verify")
