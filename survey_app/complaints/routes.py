@@ -38,7 +38,6 @@ from survey_app.domain.complaints import (
     IMPORTED,
     import_checked,
     preview_export,
-    source_columns,
 )
 from survey_app.domain.errors import DomainError, ImportRejected
 from survey_app.domain.rounds import effective_state
@@ -120,8 +119,8 @@ def confirm(token: str):
     path, name, data = _stored_upload(token)
     form = ImportForm()
     valid = form.validate_on_submit()
-    mapping = mapping_from(request.form, source_columns(data, name))
-    result = preview_export(data, name, mapping, form.as_of_time if valid else None,
+    result = preview_export(data, name, lambda columns: mapping_from(request.form, columns),
+                            form.as_of_time if valid else None,
                             whole=not uploads.large(uploads.size(path)))
     if valid and form.submit.data and not result.whole and not result.file_errors:
         return _import_as_job(token, name, result.rename, form)

@@ -21,7 +21,7 @@ temporary table and three set-based statements (update, touch, insert), never on
 from __future__ import annotations
 
 import bisect
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from itertools import compress, islice
@@ -109,7 +109,12 @@ def read_complaints(source: str | BinaryIO | bytes, filename: str | None = None,
                     mapping: dict[str, str] | None = None, head: int | None = None) -> Table:
     """Read an export, renaming its columns by ``mapping``; columns we do not use are ignored
     (LAPOR! exports carry many), see :func:`ignored_columns`. ``head``: its first rows only."""
-    table = read_table(source, filename, allow_extra=True, rename=mapping or {}, head=head)
+    return _with_our_columns(read_table(source, filename, allow_extra=True,
+                                        rename=mapping or {}, head=head))
+
+
+def _with_our_columns(table: Table) -> Table:
+    """``table``, whose header is in our column names, if it has the columns an import needs."""
     errors = [RowError(1, N_("missing column %(column)s (map one of the file's columns to it)"),
                        None, column=c) for c in REQUIRED_COLUMNS if c not in table.header]
     if "area_code" not in table.header and "unit_code" not in table.header:
@@ -603,32 +608,27 @@ class ExportPreview:
     rename: dict[str, str] = field(default_factory=dict)  # what read_complaints is given
 
 
-def source_columns(data: bytes, filename: str) -> list[str]:
-    """The file's header (lower case), or [] when the file cannot be read."""
-    try:
-        return _header(data, filename)
-    except ImportRejected:
-        return []
 
 
-def _header(data: bytes, filename: str) -> list[str]:
-    return [h for h in read_table(data, filename, allow_extra=True, head=1).header if h]
-
-
-def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = None,
-                   as_of: datetime | None = None, now: datetime | None = None,
+def preview_export(data: bytes, filename: str,
+                   mapping: dict[str, str] | Callable[[list[str]], dict[str, str] | None] | None
+                   = None, as_of: datetime | None = None, now: datetime | None = None,
                    first: int = 10, whole: bool = True) -> ExportPreview:
-    """Read and check an uploaded export without writing anything.
+    """Read and check an uploaded export without writing anything; the file is read once.
 
-    ``mapping`` gives, for each file column, our column or "" to ignore it; None means
-    :func:`suggested_mapping`. Every row is checked, so every error is listed, unless not
-    ``whole`` (a large file, imported by a job): then only the header and the first rows are
-    read, and the job checks every row (``preview.rename`` is what it reads the file with).
+    ``mapping`` gives, for each file column, our column or "" to ignore it (or makes it from the
+    file's columns: a page's choices by position); None means :func:`suggested_mapping`. Every
+    row is checked, so every error is listed, unless not ``whole`` (a large file, imported by a
+    job): then only the header and the first rows are read, and the job checks every row
+    (``preview.rename`` is what it reads the file with).
     """
     try:
-        source_columns = _header(data, filename)
+        raw = read_table(data, filename, allow_extra=True, head=None if whole else first)
     except ImportRejected as e:
         return ExportPreview([], {}, file_errors=e.errors)
+    source_columns = raw.names
+    if callable(mapping):
+        mapping = mapping(source_columns)
     if mapping is None:
         mapping = suggested_mapping(source_columns)
     mapping = {source: dest for source, dest in mapping.items()
@@ -648,7 +648,7 @@ def preview_export(data: bytes, filename: str, mapping: dict[str, str] | None = 
                       **mapping}
     preview.whole = whole
     try:
-        table = read_complaints(data, filename, preview.rename, head=None if whole else first)
+        table = _with_our_columns(raw.renamed(preview.rename))
     except ImportRejected as e:
         preview.file_errors = e.errors
         return preview

@@ -73,6 +73,13 @@ class Table:
         """The i-th row (0-based, in file order) as a dict."""
         return dict(zip(self.names, self.records[i], strict=True))
 
+    def renamed(self, rename: dict[str, str]) -> Table:
+        """The same rows under other column names (``rename``: a file's column -> ours), the
+        header checked as read_table checks it (a name twice is refused)."""
+        header = [rename.get(h, h) for h in self.header]
+        _check_header(header, [], [], allow_extra=True)
+        return Table(header, self.lines, self.records)
+
     def columns(self, wanted: Iterable[str]) -> dict[str, list[str]]:
         """Each wanted column's values in row order; a column the file lacks is all ""."""
         present = dict(zip(self.names, map(list, zip(*self.records, strict=True)), strict=True))
