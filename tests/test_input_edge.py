@@ -144,10 +144,61 @@ def test_the_row_limit_is_counted_in_csv_too_and_the_limit_itself_is_allowed(eng
         "file: the file is too big")  # 5 + 1,000 bytes > 1,000
 
 
-def test_a_sheet_broken_before_its_rows_are_read_is_refused_too(english):
+def test_a_sheet_broken_without_a_dimension_is_refused_too(english):
+    """Without a <dimension>, openpyxl read the whole sheet for one when the workbook opened (a
+    broken sheet was then 'not a readable XLSX workbook'); a sheet is now read only for its rows,
+    so broken XML shows there, as with a <dimension>."""
     broken = with_sheet(xlsx([["code"]]), SHEET_HEAD.replace('<dimension ref="A1:A2"/>', "")
                         + HEADER_ROW + "<row")
-    assert rejected(broken, "areas.xlsx") == ["file: the file is not a readable XLSX workbook"]
+    assert rejected(broken, "areas.xlsx") == [
+        "file: the workbook is damaged: its first sheet cannot be read (open it in a "
+        "spreadsheet, save it again and retry)"]
+
+
+def with_shared_strings(sheet_rows: list[list[int]], strings: list[str]) -> bytes:
+    """A workbook as spreadsheet programs write one: its text kept once, in a table of shared
+    strings (xl/sharedStrings.xml), each cell naming a string by its place; no <dimension>."""
+    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{"AB"[c]}{r}" t="s"><v>{i}</v></c>'
+                                               for c, i in enumerate(row)) + "</row>"
+                    for r, row in enumerate(sheet_rows, start=1))
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f"<sheetData>{cells}</sheetData></worksheet>")
+    table = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             + "".join(f"<si><t>{text}</t></si>" for text in strings) + "</sst>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx([["x"]]))) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", (
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    b"</Types>"))
+            z.writestr(info.filename, sheet if info.filename == SHEET else content)
+        z.writestr("xl/sharedStrings.xml", table)
+    return out.getvalue()
+
+
+def test_shared_strings_are_read_as_far_as_the_rows_read_need_them(english):
+    """A preview of a large file reads its first rows (head): the table of shared strings is read
+    only as far as they need (openpyxl read it whole first, some 3 s for a year's complaints),
+    and a sheet without a <dimension> is not read through for it. Whole or in part, a sheet
+    gives the same values; a cell naming a string past the table's end is a damaged workbook."""
+    strings = ["code", "name", *(f"A{n}" for n in range(1, 6)), *(f"Nama {n}" for n in range(1, 6))]
+    rows = [[0, 1], *([1 + n, 6 + n] for n in range(1, 6))]
+    data = with_shared_strings(rows, strings)
+    whole = read_table(data, "s.xlsx", allow_extra=True)
+    assert whole.header == ["code", "name"]
+    assert list(whole.rows) == [(n + 1, {"code": f"A{n}", "name": f"Nama {n}"})
+                                for n in range(1, 6)]
+    assert list(read_table(data, "s.xlsx", allow_extra=True, head=2).rows) == \
+        list(whole.rows)[:2]
+    damaged = with_shared_strings([[0, 1], [2, 99]], strings)
+    for head in (None, 1):
+        assert rejected(damaged, "s.xlsx", allow_extra=True, head=head) == [
+            "file: the workbook is damaged: its first sheet cannot be read (open it in a "
+            "spreadsheet, save it again and retry)"]
 
 
 def test_a_csv_named_xlsx_and_the_reverse_are_refused_with_what_to_do(english):
