@@ -3,6 +3,7 @@ acknowledged is stored whole, and no form is stored in part (on SQLite and, unde
 on PostgreSQL)."""
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -49,7 +50,9 @@ def send(base: str, path: str) -> str:
             return "stored" if response.status == 303 else f"status {response.status}"
     except urllib.error.HTTPError as e:
         return "stored" if e.code == 303 else f"status {e.code}"
-    except OSError:  # refused, reset or timed out: the killed worker had this request
+    except (OSError, http.client.HTTPException):
+        # refused, reset or timed out, or cut off in the middle of the page (IncompleteRead, a
+        # failure seen once in CI): the killed worker had this request
         return "lost"
 
 
