@@ -78,6 +78,18 @@ def _stored_upload(token: str):
         abort(redirect(url_for("complaints.index")))
 
 
+def _checked_whole(path) -> bool:
+    """Whether the preview reads and checks every row of the upload (a small one), or its first
+    rows only (a large one, imported by a job: uploads.large)."""
+    return not uploads.large(uploads.size(path))
+
+
+def _forget_upload(token: str) -> None:
+    """The upload is no longer this session's to preview (imported, or handed to a job)."""
+    session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
+                                    if k != token}
+
+
 @bp.get("/")
 @role_required("coordinator", "viewer")
 def index():
@@ -108,7 +120,7 @@ def upload():
 @role_required("coordinator")
 def preview(token: str):
     path, name, data = _stored_upload(token)
-    result = preview_export(data, name, whole=not uploads.large(uploads.size(path)))
+    result = preview_export(data, name, whole=_checked_whole(path))
     return render_template("complaints/preview.html", preview=result, name=name, token=token,
                            form=ImportForm(), columns=COMPLAINT_COLUMNS)
 
@@ -120,8 +132,7 @@ def confirm(token: str):
     form = ImportForm()
     valid = form.validate_on_submit()
     result = preview_export(data, name, lambda columns: mapping_from(request.form, columns),
-                            form.as_of_time if valid else None,
-                            whole=not uploads.large(uploads.size(path)))
+                            form.as_of_time if valid else None, whole=_checked_whole(path))
     if valid and form.submit.data and not result.whole and not result.file_errors:
         return _import_as_job(token, name, result.rename, form)
     if valid and form.submit.data and result.checked is not None:
@@ -136,8 +147,7 @@ def confirm(token: str):
                          {"summary": str(summary), "as_of": summary.as_of.isoformat()})
             db.session.commit()
             path.unlink(missing_ok=True)
-            session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
-                                            if k != token}
+            _forget_upload(token)
             flash(_(IMPORTED, **summary.counts()), "success")
             return redirect(url_for("complaints.index"))
     status = 200 if valid and form.preview.data else 400
@@ -150,8 +160,7 @@ def _import_as_job(token: str, name: str, rename: dict[str, str], form: ImportFo
     the file when it ends; the page answers at once with the job's progress."""
     from survey_app.background.routes import start_job
 
-    session["complaint_uploads"] = {k: v for k, v in session["complaint_uploads"].items()
-                                    if k != token}
+    _forget_upload(token)
     as_of = form.as_of_time.isoformat() if form.as_of_time else None
     return start_job("import-complaints", {"upload": token, "name": name, "rename": rename,
                                            "as_of": as_of, "skip_bad": form.skip_bad.data})

@@ -200,7 +200,7 @@ def check_export(table: Table, as_of: datetime | None = None,
     statuses = _statuses(columns, times, "status" in table.header, errors)
     bad = {i: (errors.lines[i], table.row(i), found) for i, found in errors.by_row.items()}
     if duplicated:
-        _mark_duplicates(bad, first_line, duplicated, table, errors.lines)
+        _mark_duplicates(bad, first_line, duplicated, table)
     # A missing status or reported_at is an error: None only on the bad rows, left out below.
     good = CheckedRows(errors.lines, columns["complaint_id"],
                        [v or None for v in columns["channel"]],
@@ -336,17 +336,15 @@ def _check_order(times: _Times, errors: _RowErrors) -> None:
 
 def _check_limit(times: _Times, limit: datetime, as_of_given: bool, errors: _RowErrors) -> None:
     """No time lies after the export's as-of time (when given) or after now."""
-    if all(max(filter(None, times[column]), default=limit) <= limit for column in TIME_COLUMNS):
-        return  # the usual export: its newest time of each column is not too late
-    late = sorted({i for column in TIME_COLUMNS
-                   for i, value in enumerate(times[column]) if value and value > limit})
+    late: dict[int, list[str]] = {}  # row -> its columns after the limit, in their order
+    for column in TIME_COLUMNS:
+        for i in [i for i, value in enumerate(times[column]) if value and value > limit]:
+            late.setdefault(i, []).append(column)
     message = (N_("%(column)s is after the export's as-of time") if as_of_given
                else N_("%(column)s is in the future"))
-    for i in late:
-        for column in TIME_COLUMNS:
-            value = times[column][i]
-            if value and value > limit:
-                errors.add(i, message, column, column=column)
+    for i in sorted(late):
+        for column in late[i]:
+            errors.add(i, message, column, column=column)
 
 
 def _statuses(columns: dict[str, list[str]], times: _Times, has_status: bool,
@@ -377,8 +375,9 @@ def _status(i: int, raw_status: str, resolved_text: str, errors: _RowErrors) -> 
     return status
 
 
-def _mark_duplicates(bad, first_index, duplicated, table, lines) -> None:
+def _mark_duplicates(bad, first_index, duplicated, table: Table) -> None:
     """Every line of an id that appears more than once is bad: which copy is right is unknown."""
+    lines = table.lines
     for external_id, indexes in duplicated.items():
         first = first_index[external_id]
         others = ", ".join(str(lines[i]) for i in indexes)
@@ -606,8 +605,6 @@ class ExportPreview:
     checked: CheckedExport | None = None
     whole: bool = True  # every row read and checked; else only the first (a large file's job)
     rename: dict[str, str] = field(default_factory=dict)  # what read_complaints is given
-
-
 
 
 def preview_export(data: bytes, filename: str,

@@ -237,7 +237,6 @@ def _csv_rows(reader, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
 
 def _read_xlsx(data: bytes, limits: SheetLimits,
                head: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-
     unreadable = ImportRejected([RowError(0, N_("the file is not a readable XLSX workbook"))])
     try:
         # Before anything is unpacked: the sizes the archive declares. zipfile never inflates a
@@ -351,11 +350,11 @@ def _read_sheet(workbook, limits: SheetLimits,
     for line, row in enumerate(rows_iter, start=2):
         if len(rows) >= limits.rows or len(row) > limits.columns:
             raise _too_big(limits)
-        rows.append((line, [_cell_text(c) for c in row]))
-        if head is not None:
-            filled += any(c is not None and str(c).strip() for c in row)
-            if filled == head:
-                break
+        cells = [_cell_text(c) for c in row]
+        rows.append((line, cells))
+        filled += any(cells)
+        if filled == head:
+            break
     return header, rows
 
 

@@ -99,11 +99,11 @@ class RowChecker:
                      columns: Mapping[str, Sequence[str]]) -> Iterator[tuple[int, list[RowError]]]:
         """(index, errors) of each row with a problem, in order: the same errors as calling the
         checker on each row, found column by column. ``lines`` are the rows' line numbers,
-        ``row(i)`` gives the i-th row, and ``columns`` each checked column's values in row
-        order ("" where a row has none). A column is searched as one
-        string and its longest value measured: a column with no suspicious character and no
-        value too long (almost every column of a real file) clears every row at once, and only
-        the rows of a column that does not are looked at one by one."""
+        ``row(i)`` gives the i-th row, and ``columns`` each checked column's values in row order
+        ("" where a row has none). A column is searched as one string and its longest value
+        measured: a column with no suspicious character and no value too long (almost every
+        column of a real file) clears every row at once, and only the rows of a column that does
+        not are looked at one by one."""
         closer: set[int] = set()
         for column, _free, longest in self.columns:
             values = columns[column]
